@@ -1,1 +1,18 @@
-
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http_log;
+pub mod logging;
+pub mod notifications;
+pub mod openapi;
+pub mod places;
+pub mod startup;
+pub mod state;
+pub mod tags;
+pub mod time;
+pub mod token;
+pub mod workshops;

@@ -1,1 +1,223 @@
-fn main(){}
+//! The `creneau` binary: `serve`, `demo`, `worker`, `openapi`, `staff add`.
+use std::io::Read;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use creneau::{
+    auth::{Role, api::create_staff},
+    clock::Clock,
+    config::Settings,
+    demo,
+    startup::Application,
+    state::AppState,
+};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+#[derive(Parser)]
+#[command(name = "creneau", version, about = "Ateliers et rendez-vous de médiation numérique")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the pages and (unless CRENEAU_WORKER=off) the outbox worker.
+    Serve,
+    /// Serve http://127.0.0.1:8080 on a fresh SQLite file filled with Arles' demo data.
+    Demo {
+        /// The SQLite file, recreated at each start.
+        #[arg(long, default_value = "creneau-demo.db")]
+        database: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Deliver the outbox only (for deployments that run it apart from `serve`).
+    Worker,
+    /// Print the OpenAPI spec (the committed openapi.yaml is exactly this).
+    Openapi,
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "coordinator", "facilitator"])]
+        role: String,
+        /// The organisation's name, used only when the database has none yet.
+        #[arg(long, default_value = "Ma commune")]
+        organisation_name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", creneau::openapi::spec_yaml());
+            Ok(())
+        }
+        Command::Serve => {
+            let settings = Settings::from_env()?;
+            creneau::logging::init(settings.log_json);
+            serve(Application::build(settings, Clock::system()).await?).await
+        }
+        Command::Worker => {
+            let settings = Settings::from_env()?;
+            creneau::logging::init(settings.log_json);
+            let db = creneau::db::connect(&settings.database_url).await?;
+            let state = AppState {
+                db,
+                clock: Clock::system(),
+                settings: settings.into(),
+            };
+            creneau::notifications::worker::run_until(state, shutdown_signal()).await
+        }
+        Command::Demo { database, listen } => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{database}{suffix}"));
+            }
+            let mut settings = Settings::from_env()?;
+            settings.database_url = format!("sqlite://{database}?mode=rwc");
+            settings.listen = listen.clone();
+            if std::env::var_os("CRENEAU_PUBLIC_URL").is_none() {
+                settings.public_url = format!("http://{listen}");
+            }
+            if std::env::var_os("CRENEAU_MAIL_DIR").is_none() {
+                settings.mail_dir = "creneau-demo-mail".into();
+            }
+            creneau::logging::init(settings.log_json);
+            let app = Application::build(settings, Clock::system()).await?;
+            demo::seed(&app.state).await.context("filling the demo database")?;
+            let s = &app.state.settings;
+            println!("Créneau — démonstration (Ville d'Arles)");
+            println!("  Site :        http://{}/", s.listen);
+            println!("  API :         http://{}/docs", s.listen);
+            println!(
+                "  Connexion agent : {} / {}",
+                demo::DEMO_ADMIN_EMAIL,
+                demo::DEMO_PASSWORD
+            );
+            match &s.smtp_url {
+                Some(url) => println!(
+                    "  E-mails :     envoyés par {}",
+                    url.split('@').next_back().unwrap_or(url)
+                ),
+                None => println!("  E-mails :     écrits dans {}/ (fichiers .eml)", s.mail_dir.display()),
+            }
+            serve(app).await
+        }
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    email,
+                    name,
+                    role,
+                    organisation_name,
+                },
+        } => {
+            let settings = Settings::from_env()?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let db = creneau::db::connect(&settings.database_url).await?;
+            let state = AppState {
+                db,
+                clock: Clock::system(),
+                settings: settings.into(),
+            };
+            let org = first_organisation(&state, &organisation_name, &email).await?;
+            let role = Role::parse(&role).context("role")?;
+            let member = create_staff(&state, org.id, &email, &name, role, password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.problem().message))?;
+            println!("Compte créé : {} ({}) pour {}", member.email, member.role, org.name);
+            Ok(())
+        }
+    }
+}
+
+/// The organisation new staff join: the only one there is, or a new one on an empty database.
+async fn first_organisation(
+    state: &AppState,
+    name: &str,
+    contact: &str,
+) -> anyhow::Result<entities::organisation::Model> {
+    use entities::organisation;
+    let count = organisation::Entity::find().count(&state.db).await?;
+    if count > 1 {
+        anyhow::bail!("several organisations exist: create staff through the API as an admin of the right one");
+    }
+    if let Some(org) = organisation::Entity::find().one(&state.db).await? {
+        return Ok(org);
+    }
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string();
+    Ok(organisation::ActiveModel {
+        slug: Set(if slug.is_empty() { "commune".into() } else { slug }),
+        name: Set(name.into()),
+        timezone: Set(state.settings.timezone.name().into()),
+        contact_email: Set(contact.into()),
+        contact_phone: Set(None),
+        reminder_offsets: Set("2880,180".into()),
+        max_future_appointments: Set(2),
+        created_at: Set(state.clock.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?)
+}
+
+async fn serve(app: Application) -> anyhow::Result<()> {
+    let state = app.state.clone();
+    let worker = state.settings.run_worker.then(|| {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(creneau::notifications::worker::run_until(state.clone(), async move {
+            let _ = rx.await;
+        }));
+        (tx, handle)
+    });
+    app.run_until(shutdown_signal()).await?;
+    if let Some((tx, handle)) = worker {
+        let _ = tx.send(());
+        let _ = handle.await;
+    }
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

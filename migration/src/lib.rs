@@ -1,1 +1,56 @@
+//! Schema migrations, run at every start (`creneau serve`, `creneau demo`) and by the tests.
+//! Written with sea-query's builder so that one migration serves SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
 
+mod m20261129_000001_organisations_and_staff;
+mod m20261129_000002_workshops;
+mod m20261129_000003_outbox;
+mod m20261129_000004_appointments;
+mod m20261129_000005_feeds;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_organisations_and_staff::Migration),
+            Box::new(m20261129_000002_workshops::Migration),
+            Box::new(m20261129_000003_outbox::Migration),
+            Box::new(m20261129_000004_appointments::Migration),
+            Box::new(m20261129_000005_feeds::Migration),
+        ]
+    }
+}
+
+/// A foreign key declared inside `create_table`: SQLite cannot add one later.
+pub(crate) fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{from_table}_{from_col}"))
+        .from(from_table, from_col)
+        .to(to_table, "id")
+        .on_delete(on_delete)
+        .to_owned()
+}
+
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    columns: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create();
+    stmt.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
+    for c in columns {
+        stmt.col(*c);
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt).await
+}

@@ -1,1 +1,4 @@
+pub mod app;
 
+pub mod mail;
+pub mod smtp_server;

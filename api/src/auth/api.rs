@@ -1,0 +1,331 @@
+//! Staff sign-in and staff accounts.
+use chrono::{DateTime, Duration, Utc};
+use entities::{staff_member, staff_token};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{
+    Role, StaffBearer, password,
+    staff::{StaffIdentity, TOKEN_LIFETIME},
+};
+use crate::{
+    domain::contact::{EmailAddress, PersonName},
+    error::{ApiError, ApiResult, Problem},
+    state::AppState,
+    tags::ApiTags,
+    token,
+};
+
+#[derive(Object, Debug)]
+pub struct LoginRequest {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 200))]
+    pub password: String,
+}
+
+#[derive(Object, Debug)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub staff: StaffMember,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct StaffMember {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+impl From<staff_member::Model> for StaffMember {
+    fn from(m: staff_member::Model) -> StaffMember {
+        StaffMember {
+            id: m.id,
+            role: Role::parse(&m.role).unwrap_or(Role::Facilitator),
+            email: m.email,
+            name: m.name,
+            active: m.active,
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+pub struct StaffInput {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    pub role: Role,
+    #[oai(validator(min_length = 10, max_length = 200))]
+    pub password: String,
+}
+
+#[derive(Object, Debug)]
+pub struct StaffUpdate {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+#[derive(ApiResponse)]
+pub enum LoggedOut {
+    /// The token no longer works.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
+pub enum StaffCreated {
+    #[oai(status = 201)]
+    Created(Json<StaffMember>),
+}
+
+/// After this many failures in a row an account waits before the next try, doubling each time.
+const FREE_FAILURES: i32 = 5;
+
+/// The wait imposed after `failures` consecutive failed logins: none for the first five
+/// (typos happen), then 2, 4, 8 … seconds, at most 15 minutes.
+pub fn login_delay(failures: i32) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::zero();
+    }
+    let exp = Ord::min(failures - FREE_FAILURES, 10) as u32;
+    Duration::seconds(Ord::min(2i64 << exp, 900))
+}
+
+pub struct AuthApi;
+
+#[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Sign in with e-mail and password; answers a bearer token valid 12 hours.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(&self, state: Data<&AppState>, body: Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+        let now = state.clock.now();
+        let email = body.email.trim().to_lowercase();
+        let member = staff_member::Entity::find()
+            .filter(staff_member::Column::Email.eq(&email))
+            .one(&state.db)
+            .await?;
+        let Some(member) = member else {
+            // Same work as a real check, so timing does not tell which e-mails exist.
+            password::verify(&body.password, password::decoy_hash());
+            return Err(bad_credentials());
+        };
+        if let Some(last) = member.last_failed_login_at {
+            let wait = last + login_delay(member.failed_logins) - now;
+            if wait > Duration::zero() {
+                return Err(ApiError::TooManyRequests(
+                    Json(Problem::new(
+                        "login_delayed",
+                        "Trop d'essais infructueux : patientez avant de réessayer.",
+                    )),
+                    Ord::max(wait.num_seconds(), 1) as u64,
+                ));
+            }
+        }
+        if !member.active || !password::verify(&body.password, &member.password_hash) {
+            staff_member::Entity::update_many()
+                .col_expr(
+                    staff_member::Column::FailedLogins,
+                    Expr::col(staff_member::Column::FailedLogins).add(1),
+                )
+                .col_expr(staff_member::Column::LastFailedLoginAt, Expr::value(now))
+                .filter(staff_member::Column::Id.eq(member.id))
+                .exec(&state.db)
+                .await?;
+            return Err(bad_credentials());
+        }
+        let raw = token::generate();
+        let expires_at = now + TOKEN_LIFETIME;
+        staff_token::ActiveModel {
+            staff_member_id: Set(member.id),
+            token_hash: Set(token::hash(&raw)),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&state.db)
+        .await?;
+        let mut a: staff_member::ActiveModel = member.into();
+        a.failed_logins = Set(0);
+        a.last_failed_login_at = Set(None);
+        let member = a.update(&state.db).await?;
+        Ok(Json(LoginResponse {
+            token: raw,
+            expires_at,
+            staff: member.into(),
+        }))
+    }
+
+    /// Revoke the token used for this call.
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<LoggedOut> {
+        let me = state.staff(&auth).await?;
+        revoke(&state, &me).await?;
+        Ok(LoggedOut::Done)
+    }
+
+    /// Who the token belongs to.
+    #[oai(path = "/me", method = "get", operation_id = "whoAmI")]
+    async fn me(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<StaffMember>> {
+        let me = state.staff(&auth).await?;
+        let m = staff_member::Entity::find_by_id(me.id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Json(m.into()))
+    }
+}
+
+pub async fn revoke(state: &AppState, me: &StaffIdentity) -> ApiResult<()> {
+    staff_token::Entity::update_many()
+        .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
+        .filter(staff_token::Column::Id.eq(me.token_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::Unauthorized(Json(Problem::new(
+        "bad_credentials",
+        "Adresse e-mail ou mot de passe incorrect.",
+    )))
+}
+
+pub struct AdminStaffApi;
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminOrganisation")]
+impl AdminStaffApi {
+    /// The organisation's staff accounts (admin).
+    #[oai(path = "/staff", method = "get", operation_id = "adminListStaff")]
+    async fn list(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<StaffMember>>> {
+        let me = state.staff(&auth).await?;
+        me.require_admin()?;
+        let rows = staff_member::Entity::find()
+            .filter(staff_member::Column::OrganisationId.eq(me.organisation_id))
+            .order_by_asc(staff_member::Column::Name)
+            .all(&state.db)
+            .await?;
+        Ok(Json(rows.into_iter().map(StaffMember::from).collect()))
+    }
+
+    /// Create a staff account (admin).
+    #[oai(path = "/staff", method = "post", operation_id = "adminCreateStaff")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        body: Json<StaffInput>,
+    ) -> ApiResult<StaffCreated> {
+        let me = state.staff(&auth).await?;
+        me.require_admin()?;
+        let created = create_staff(
+            &state,
+            me.organisation_id,
+            &body.email,
+            &body.name,
+            body.role,
+            &body.password,
+        )
+        .await?;
+        Ok(StaffCreated::Created(Json(created.into())))
+    }
+
+    /// Change a staff member's role or deactivate the account (admin). Deactivating revokes
+    /// every token at once.
+    #[oai(path = "/staff/:id", method = "patch", operation_id = "adminUpdateStaff")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<StaffUpdate>,
+    ) -> ApiResult<Json<StaffMember>> {
+        let me = state.staff(&auth).await?;
+        me.require_admin()?;
+        let m = staff_member::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Ce compte n'existe pas."))?;
+        me.same_organisation(m.organisation_id, "Ce compte n'existe pas.")?;
+        let mut a: staff_member::ActiveModel = m.into();
+        if let Some(r) = body.role {
+            a.role = Set(r.as_str().into());
+        }
+        if let Some(active) = body.active {
+            a.active = Set(active);
+            if !active {
+                staff_token::Entity::update_many()
+                    .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
+                    .filter(staff_token::Column::StaffMemberId.eq(id.0))
+                    .filter(staff_token::Column::RevokedAt.is_null())
+                    .exec(&state.db)
+                    .await?;
+            }
+        }
+        Ok(Json(a.update(&state.db).await?.into()))
+    }
+}
+
+/// Creates a staff account; shared by the API and `creneau staff add`.
+pub async fn create_staff(
+    state: &AppState,
+    organisation_id: i32,
+    email: &str,
+    name: &str,
+    role: Role,
+    pass: &str,
+) -> ApiResult<staff_member::Model> {
+    let email = EmailAddress::parse(email)?;
+    let name = PersonName::parse(name)?;
+    if pass.chars().count() < 10 {
+        return Err(ApiError::invalid(
+            "password",
+            "Le mot de passe doit compter au moins 10 caractères.",
+        ));
+    }
+    let inserted = staff_member::ActiveModel {
+        organisation_id: Set(organisation_id),
+        email: Set(email.as_str().into()),
+        name: Set(name.as_str().into()),
+        role: Set(role.as_str().into()),
+        password_hash: Set(password::hash(pass)?),
+        active: Set(true),
+        failed_logins: Set(0),
+        last_failed_login_at: Set(None),
+        created_at: Set(state.clock.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await;
+    match inserted {
+        Ok(m) => Ok(m),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(ApiError::conflict(
+            "email_taken",
+            "Un compte existe déjà avec cette adresse.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_login_delay_grows_after_five_failures_and_is_capped() {
+        assert_eq!(login_delay(4), Duration::zero());
+        assert_eq!(login_delay(5), Duration::seconds(2));
+        assert_eq!(login_delay(6), Duration::seconds(4));
+        assert_eq!(login_delay(40), Duration::seconds(900));
+    }
+}

@@ -1,0 +1,6 @@
+//! Staff accounts: passwords, bearer tokens, roles and the login API.
+pub mod api;
+pub mod password;
+pub mod staff;
+
+pub use staff::{Role, StaffBearer, StaffIdentity};

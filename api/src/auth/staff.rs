@@ -1,0 +1,115 @@
+//! Who is calling a staff operation, and what their role lets them do.
+use chrono::Duration;
+use entities::{staff_member, staff_token};
+use poem_openapi::{Enum, SecurityScheme, auth::Bearer};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::{error::ApiError, state::AppState, token};
+
+/// How long a staff token lives: one working day and a margin.
+pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
+
+/// Staff credentials: `Authorization: Bearer <token>` from `POST /api/v1/auth/login`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer")]
+pub struct StaffBearer(pub Bearer);
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, staff accounts included.
+    Admin,
+    /// All of the organisation's places, sessions and appointments.
+    Coordinator,
+    /// Reads everything; changes attendance of their own sessions only.
+    Facilitator,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
+            Role::Facilitator => "facilitator",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "coordinator" => Some(Role::Coordinator),
+            "facilitator" => Some(Role::Facilitator),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffIdentity {
+    pub id: i32,
+    pub organisation_id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub token_id: i32,
+}
+
+impl StaffIdentity {
+    /// Coordinators and admins manage places, sessions, appointments.
+    pub fn require_manager(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin | Role::Coordinator => Ok(()),
+            Role::Facilitator => Err(ApiError::forbidden()),
+        }
+    }
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+    /// A row of another organisation is answered as absent, never as forbidden: its
+    /// existence is not ours to reveal.
+    pub fn same_organisation(&self, organisation_id: i32, what: &str) -> Result<(), ApiError> {
+        if organisation_id == self.organisation_id {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(what))
+        }
+    }
+}
+
+impl AppState {
+    /// Resolves a bearer token to an active staff member, or 401.
+    pub async fn staff(&self, bearer: &StaffBearer) -> Result<StaffIdentity, ApiError> {
+        let raw = bearer.0.token.as_str();
+        if !token::looks_valid(raw) {
+            return Err(ApiError::unauthorized());
+        }
+        let now = self.clock.now();
+        let Some(tok) = staff_token::Entity::find()
+            .filter(staff_token::Column::TokenHash.eq(token::hash(raw)))
+            .one(&self.db)
+            .await?
+        else {
+            return Err(ApiError::unauthorized());
+        };
+        let Some(member) = staff_member::Entity::find_by_id(tok.staff_member_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Err(ApiError::unauthorized());
+        };
+        if tok.revoked_at.is_some() || tok.expires_at <= now || !member.active {
+            return Err(ApiError::unauthorized());
+        }
+        let role = Role::parse(&member.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
+        Ok(StaffIdentity {
+            id: member.id,
+            organisation_id: member.organisation_id,
+            name: member.name,
+            email: member.email,
+            role,
+            token_id: tok.id,
+        })
+    }
+}

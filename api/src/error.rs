@@ -1,0 +1,168 @@
+//! Every error the API can answer, mapped to HTTP in this one place.
+//!
+//! Handlers return `Result<_, ApiError>`; services return their own error enums with a
+//! `From` impl into `ApiError`. The body is always a JSON problem `{code, message}`, the
+//! message in French since it may be shown to a resident as it is.
+use poem_openapi::{ApiResponse, Object, payload::Json};
+
+/// A JSON problem body.
+#[derive(Object, Debug, Clone)]
+pub struct Problem {
+    /// Stable machine-readable code, e.g. `session_full`, `validation`.
+    pub code: String,
+    /// What went wrong, in French, fit to show to a resident or an agent.
+    pub message: String,
+    /// The request field the problem is about, when there is one.
+    #[oai(skip_serializing_if_is_none)]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn new(code: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+#[derive(ApiResponse, Debug)]
+#[oai(bad_request_handler = "bad_request")]
+pub enum ApiError {
+    /// The request could not be read (malformed JSON, a parameter of the wrong type).
+    #[oai(status = 400)]
+    BadRequest(Json<Problem>),
+    /// No valid staff credentials.
+    #[oai(status = 401)]
+    Unauthorized(Json<Problem>),
+    /// Credentials are valid but the role does not allow this.
+    #[oai(status = 403)]
+    Forbidden(Json<Problem>),
+    /// Nothing here, or not yours to see.
+    #[oai(status = 404)]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the current state (already registered, slot just taken…).
+    #[oai(status = 409)]
+    Conflict(Json<Problem>),
+    /// The request is well formed but breaks a rule (closed, outside the window, invalid field).
+    #[oai(status = 422)]
+    Unprocessable(Json<Problem>),
+    /// Too many requests from this client: try again after the `Retry-After` delay.
+    #[oai(status = 429)]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
+    /// Something failed on our side; nothing was changed.
+    #[oai(status = 500)]
+    Internal(Json<Problem>),
+}
+
+fn bad_request(err: poem::Error) -> ApiError {
+    ApiError::BadRequest(Json(Problem::new("bad_request", format!("Requête invalide : {err}"))))
+}
+
+impl ApiError {
+    pub fn not_found(message: &str) -> ApiError {
+        ApiError::NotFound(Json(Problem::new("not_found", message)))
+    }
+    pub fn conflict(code: &str, message: &str) -> ApiError {
+        ApiError::Conflict(Json(Problem::new(code, message)))
+    }
+    pub fn rule(code: &str, message: &str) -> ApiError {
+        ApiError::Unprocessable(Json(Problem::new(code, message)))
+    }
+    pub fn invalid(field: &str, message: &str) -> ApiError {
+        ApiError::Unprocessable(Json(Problem {
+            code: "validation".into(),
+            message: message.into(),
+            field: Some(field.into()),
+        }))
+    }
+    pub fn unauthorized() -> ApiError {
+        ApiError::Unauthorized(Json(Problem::new(
+            "unauthorized",
+            "Connexion requise : identifiants absents, expirés ou révoqués.",
+        )))
+    }
+    pub fn forbidden() -> ApiError {
+        ApiError::Forbidden(Json(Problem::new(
+            "forbidden",
+            "Votre rôle ne permet pas cette action.",
+        )))
+    }
+    pub fn internal(err: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %err, "internal error");
+        ApiError::Internal(Json(Problem::new(
+            "internal",
+            "Une erreur interne est survenue ; rien n'a été modifié. Réessayez dans un instant.",
+        )))
+    }
+    pub fn problem(&self) -> &Problem {
+        match self {
+            ApiError::BadRequest(p)
+            | ApiError::Unauthorized(p)
+            | ApiError::Forbidden(p)
+            | ApiError::NotFound(p)
+            | ApiError::Conflict(p)
+            | ApiError::Unprocessable(p)
+            | ApiError::TooManyRequests(p, _)
+            | ApiError::Internal(p) => &p.0,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> ApiError {
+        ApiError::internal(err)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> ApiError {
+        ApiError::internal(format!("{err:#}"))
+    }
+}
+
+impl From<crate::domain::contact::ContactError> for ApiError {
+    fn from(err: crate::domain::contact::ContactError) -> ApiError {
+        ApiError::invalid(err.field(), &err.to_string())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Turns any error poem raises outside our handlers (unknown route, wrong method, body too
+/// large, missing credentials) into the same JSON problem shape.
+pub fn problem_response(err: poem::Error) -> poem::Response {
+    use poem::http::StatusCode;
+    // An `ApiError` returned by a handler arrives here already rendered: keep it.
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Adresse introuvable.".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Méthode non permise sur cette adresse.".into()),
+        StatusCode::UNAUTHORIZED => (
+            "unauthorized",
+            "Connexion requise : identifiants absents, expirés ou révoqués.".into(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Requête trop volumineuse.".into()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Type de contenu non pris en charge : envoyez du JSON (application/json).".into(),
+        ),
+        s if s.is_server_error() => {
+            tracing::error!(error = %err, "unhandled error");
+            (
+                "internal",
+                "Une erreur interne est survenue ; rien n'a été modifié.".into(),
+            )
+        }
+        _ => ("bad_request", format!("Requête invalide : {err}")),
+    };
+    let body = serde_json::json!({ "code": code, "message": message });
+    poem::Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body.to_string())
+}

@@ -1,0 +1,220 @@
+use entities::place;
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::{
+    auth::StaffBearer,
+    error::{ApiError, ApiResult},
+    state::AppState,
+    tags::ApiTags,
+};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum PlaceKind {
+    /// A media library running workshops.
+    Library,
+    /// A digital-mediation point taking appointments.
+    MediationPoint,
+    /// The association house.
+    AssociationHouse,
+}
+
+impl PlaceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceKind::Library => "library",
+            PlaceKind::MediationPoint => "mediation_point",
+            PlaceKind::AssociationHouse => "association_house",
+        }
+    }
+    pub fn parse(s: &str) -> PlaceKind {
+        match s {
+            "library" => PlaceKind::Library,
+            "mediation_point" => PlaceKind::MediationPoint,
+            _ => PlaceKind::AssociationHouse,
+        }
+    }
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct Place {
+    pub id: i32,
+    pub name: String,
+    pub kind: PlaceKind,
+    pub address: String,
+    pub postal_code: String,
+    pub city: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub public_phone: Option<String>,
+    /// e.g. "Ordinateur, imprimante, scanner".
+    #[oai(skip_serializing_if_is_none)]
+    pub equipment: Option<String>,
+    /// How to get in: step-free access, bus line, floor.
+    #[oai(skip_serializing_if_is_none)]
+    pub access_notes: Option<String>,
+    /// Appointments that can run at the same time (mediation points).
+    pub desks: i32,
+    pub close_on_public_holidays: bool,
+    pub active: bool,
+}
+
+impl From<place::Model> for Place {
+    fn from(p: place::Model) -> Place {
+        Place {
+            id: p.id,
+            name: p.name,
+            kind: PlaceKind::parse(&p.kind),
+            address: p.address,
+            postal_code: p.postal_code,
+            city: p.city,
+            public_phone: p.public_phone,
+            equipment: p.equipment,
+            access_notes: p.access_notes,
+            desks: p.desks,
+            close_on_public_holidays: p.close_on_public_holidays,
+            active: p.active,
+        }
+    }
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct PlaceInput {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    pub kind: PlaceKind,
+    #[oai(validator(min_length = 1, max_length = 300))]
+    pub address: String,
+    #[oai(validator(min_length = 1, max_length = 10))]
+    pub postal_code: String,
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub city: String,
+    #[oai(validator(max_length = 40))]
+    pub public_phone: Option<String>,
+    #[oai(validator(max_length = 1000))]
+    pub equipment: Option<String>,
+    #[oai(validator(max_length = 2000))]
+    pub access_notes: Option<String>,
+    #[oai(default = "one", validator(minimum(value = "1"), maximum(value = "20")))]
+    pub desks: i32,
+    #[oai(default = "yes")]
+    pub close_on_public_holidays: bool,
+    #[oai(default = "yes")]
+    pub active: bool,
+}
+
+fn one() -> i32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+
+pub struct PlacesApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Places")]
+impl PlacesApi {
+    /// Every open place, by name.
+    #[oai(path = "/places", method = "get", operation_id = "listPlaces")]
+    async fn list(&self, state: Data<&AppState>) -> ApiResult<Json<Vec<Place>>> {
+        let rows = place::Entity::find()
+            .filter(place::Column::Active.eq(true))
+            .order_by_asc(place::Column::Name)
+            .all(&state.db)
+            .await?;
+        Ok(Json(rows.into_iter().map(Place::from).collect()))
+    }
+
+    /// One place.
+    #[oai(path = "/places/:id", method = "get", operation_id = "getPlace")]
+    async fn get(&self, state: Data<&AppState>, id: Path<i32>) -> ApiResult<Json<Place>> {
+        place::Entity::find_by_id(id.0)
+            .filter(place::Column::Active.eq(true))
+            .one(&state.db)
+            .await?
+            .map(|p| Json(p.into()))
+            .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))
+    }
+}
+
+pub struct AdminPlacesApi;
+
+#[derive(ApiResponse)]
+pub enum PlaceCreated {
+    #[oai(status = 201)]
+    Created(Json<Place>),
+}
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminWorkshops")]
+impl AdminPlacesApi {
+    /// The organisation's places, closed ones included.
+    #[oai(path = "/places", method = "get", operation_id = "adminListPlaces")]
+    async fn list(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<Place>>> {
+        let me = state.staff(&auth).await?;
+        let rows = place::Entity::find()
+            .filter(place::Column::OrganisationId.eq(me.organisation_id))
+            .order_by_asc(place::Column::Name)
+            .all(&state.db)
+            .await?;
+        Ok(Json(rows.into_iter().map(Place::from).collect()))
+    }
+
+    /// Add a place (coordinator or admin).
+    #[oai(path = "/places", method = "post", operation_id = "adminCreatePlace")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        body: Json<PlaceInput>,
+    ) -> ApiResult<PlaceCreated> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let mut active = fill(<place::ActiveModel as Default>::default(), body.0);
+        active.organisation_id = Set(me.organisation_id);
+        active.created_at = Set(state.clock.now());
+        let created = active.insert(&state.db).await?;
+        Ok(PlaceCreated::Created(Json(created.into())))
+    }
+
+    /// Change a place (coordinator or admin).
+    #[oai(path = "/places/:id", method = "put", operation_id = "adminUpdatePlace")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<PlaceInput>,
+    ) -> ApiResult<Json<Place>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let existing = owned_place(&state, me.organisation_id, id.0).await?;
+        let updated = fill(existing.into(), body.0).update(&state.db).await?;
+        Ok(Json(updated.into()))
+    }
+}
+
+/// A place of the caller's organisation, or 404.
+pub async fn owned_place(state: &AppState, organisation_id: i32, id: i32) -> ApiResult<place::Model> {
+    place::Entity::find_by_id(id)
+        .filter(place::Column::OrganisationId.eq(organisation_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))
+}
+
+fn fill(mut a: place::ActiveModel, p: PlaceInput) -> place::ActiveModel {
+    let blank = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    a.name = Set(p.name.trim().to_string());
+    a.kind = Set(p.kind.as_str().to_string());
+    a.address = Set(p.address.trim().to_string());
+    a.postal_code = Set(p.postal_code.trim().to_string());
+    a.city = Set(p.city.trim().to_string());
+    a.public_phone = Set(blank(p.public_phone));
+    a.equipment = Set(blank(p.equipment));
+    a.access_notes = Set(blank(p.access_notes));
+    a.desks = Set(p.desks);
+    a.close_on_public_holidays = Set(p.close_on_public_holidays);
+    a.active = Set(p.active);
+    a
+}

@@ -1,0 +1,2 @@
+//! Places: the media library, the digital-mediation points, the association house.
+pub mod api;

@@ -1,0 +1,135 @@
+//! Building the application: database, routes, middleware, the listener and its port.
+use std::{sync::Arc, time::Duration};
+
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler,
+    listener::{Acceptor, Listener, TcpListener},
+    web::Data,
+};
+
+use crate::{
+    clock::Clock, config::Settings, db, error::problem_response, http_log::AccessLog, openapi, state::AppState,
+};
+
+/// Request bodies above this are refused (413): no form or JSON of ours comes near it.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A request that takes longer is answered 503; no honest request does.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Application {
+    pub state: AppState,
+    port: u16,
+    acceptor: poem::listener::BoxAcceptor,
+}
+
+impl Application {
+    /// Connects, migrates and binds; `settings.listen` may use port 0.
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+        let db = db::connect(&settings.database_url).await?;
+        let state = AppState {
+            db,
+            clock,
+            settings: Arc::new(settings),
+        };
+        Self::with_state(state).await
+    }
+
+    pub async fn with_state(state: AppState) -> anyhow::Result<Application> {
+        let acceptor = TcpListener::bind(state.settings.listen.clone()).into_acceptor().await?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .ok_or_else(|| anyhow::anyhow!("no local address"))?;
+        Ok(Application {
+            state,
+            port,
+            acceptor: poem::listener::AcceptorExt::boxed(acceptor),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish (up to 10 s).
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = routes(self.state);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
+            .await
+    }
+}
+
+#[handler]
+fn spec(Data(yaml): Data<&Arc<String>>) -> poem::Response {
+    poem::Response::builder()
+        .content_type("application/yaml")
+        .body(yaml.as_str().to_string())
+}
+
+#[handler]
+async fn healthz(Data(state): Data<&AppState>) -> poem::Response {
+    use sea_orm::ConnectionTrait;
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => poem::Response::builder()
+            .content_type("application/json")
+            .body(r#"{"status":"ok"}"#),
+        Err(_) => poem::Response::builder()
+            .status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+            .content_type("application/json")
+            .body(r#"{"status":"database_unreachable"}"#),
+    }
+}
+
+/// Refuses bodies over [`MAX_BODY_BYTES`] (413), whether announced by Content-Length or
+/// streamed in chunks. poem's own SizeLimit also refuses GETs that carry no Content-Length.
+async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) -> poem::Result<poem::Response> {
+    use poem::{IntoResponse, http::StatusCode};
+    let too_large = || poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(n) if n > MAX_BODY_BYTES => return Err(too_large()),
+        Some(_) => {}
+        None if req.headers().contains_key("transfer-encoding") => {
+            let body = req
+                .take_body()
+                .into_bytes_limit(MAX_BODY_BYTES)
+                .await
+                .map_err(|_| too_large())?;
+            req.set_body(body);
+        }
+        None => {}
+    }
+    Ok(ep.call(req).await?.into_response())
+}
+
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let api = openapi::service();
+    let yaml = Arc::new(api.spec_yaml());
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.yaml", get(spec))
+        .at("/healthz", get(healthz))
+        .nest("/docs", docs)
+        .data(yaml)
+        .data(state)
+        .around(limit_body)
+        .around(|ep, req| async move {
+            match tokio::time::timeout(REQUEST_TIMEOUT, ep.call(req)).await {
+                Ok(r) => r,
+                Err(_) => Err(poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)),
+            }
+        })
+        .catch_all_error(|err| async move { problem_response(err) })
+        .with(AccessLog)
+        .into_endpoint()
+}

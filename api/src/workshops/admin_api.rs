@@ -1,0 +1,532 @@
+//! The staff side of workshops: catalogue, sessions and series, registrants, attendance.
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+use entities::{registration, session, staff_member, workshop};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::{
+    dto::*,
+    queries::{self, SessionFilter},
+    service::{self, Booker, status},
+};
+use crate::{
+    auth::{Role, StaffBearer, StaffIdentity},
+    db,
+    domain::{
+        contact::Contact,
+        series::{SeriesError, WeeklySeries},
+    },
+    error::{ApiError, ApiResult},
+    places::api::owned_place,
+    state::AppState,
+    tags::ApiTags,
+};
+
+pub struct AdminWorkshopsApi;
+
+#[derive(ApiResponse)]
+pub enum WorkshopCreated {
+    #[oai(status = 201)]
+    Created(Json<Workshop>),
+}
+
+#[derive(ApiResponse)]
+pub enum SessionCreated {
+    #[oai(status = 201)]
+    Created(Json<Session>),
+}
+
+#[derive(ApiResponse)]
+pub enum SeriesResponse {
+    /// Every session of the series, created together; public holidays skipped are listed.
+    #[oai(status = 201)]
+    Created(Json<SeriesCreated>),
+}
+
+#[derive(ApiResponse)]
+pub enum StaffRegistered {
+    #[oai(status = 201)]
+    Created(Json<StaffRegistration>),
+}
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminWorkshops")]
+impl AdminWorkshopsApi {
+    /// The whole catalogue, inactive entries included.
+    #[oai(path = "/workshops", method = "get", operation_id = "adminListWorkshops")]
+    async fn list_workshops(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<Workshop>>> {
+        let me = state.staff(&auth).await?;
+        let rows = workshop::Entity::find()
+            .filter(workshop::Column::OrganisationId.eq(me.organisation_id))
+            .order_by_asc(workshop::Column::Title)
+            .all(&state.db)
+            .await?;
+        Ok(Json(rows.into_iter().map(Workshop::from).collect()))
+    }
+
+    /// Add a workshop to the catalogue.
+    #[oai(path = "/workshops", method = "post", operation_id = "adminCreateWorkshop")]
+    async fn create_workshop(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        body: Json<WorkshopInput>,
+    ) -> ApiResult<WorkshopCreated> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let mut a = fill_workshop(<workshop::ActiveModel as Default>::default(), body.0);
+        a.organisation_id = Set(me.organisation_id);
+        a.created_at = Set(state.clock.now());
+        Ok(WorkshopCreated::Created(Json(a.insert(&state.db).await?.into())))
+    }
+
+    /// Change a catalogue entry.
+    #[oai(path = "/workshops/:id", method = "put", operation_id = "adminUpdateWorkshop")]
+    async fn update_workshop(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<WorkshopInput>,
+    ) -> ApiResult<Json<Workshop>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let existing = owned_workshop(&state, &me, id.0).await?;
+        Ok(Json(
+            fill_workshop(existing.into(), body.0).update(&state.db).await?.into(),
+        ))
+    }
+
+    /// Sessions of the organisation, cancelled ones included. `from` defaults to 7 days ago,
+    /// `to` to 90 days after `from`.
+    #[oai(path = "/sessions", method = "get", operation_id = "adminListSessions")]
+    async fn list_sessions(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        from: Query<Option<DateTime<FixedOffset>>>,
+        to: Query<Option<DateTime<FixedOffset>>>,
+        place: Query<Option<i32>>,
+        workshop: Query<Option<i32>>,
+    ) -> ApiResult<Json<Vec<Session>>> {
+        let me = state.staff(&auth).await?;
+        let now = state.clock.now();
+        let from = from.0.map(|d| d.with_timezone(&Utc)).unwrap_or(now - Duration::days(7));
+        let to = to.0.map(|d| d.with_timezone(&Utc)).unwrap_or(from + Duration::days(90));
+        let filter = SessionFilter {
+            from: Some(from),
+            to: Some(to),
+            place_id: place.0,
+            workshop_id: workshop.0,
+            organisation_id: Some(me.organisation_id),
+            include_cancelled: true,
+            limit: 1000,
+        };
+        Ok(Json(queries::sessions(&state.db, &filter, now).await?))
+    }
+
+    /// Create one session.
+    #[oai(path = "/sessions", method = "post", operation_id = "adminCreateSession")]
+    async fn create_session(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        body: Json<SessionInput>,
+    ) -> ApiResult<SessionCreated> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let w = owned_workshop(&state, &me, body.workshop_id).await?;
+        owned_place(&state, me.organisation_id, body.place_id).await?;
+        check_facilitator(&state, &me, body.facilitator_id).await?;
+        let (starts_at, ends_at) = (body.starts_at.with_timezone(&Utc), body.ends_at.with_timezone(&Utc));
+        check_times(starts_at, ends_at)?;
+        let closes = body
+            .registration_closes_at
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(starts_at);
+        let now = state.clock.now();
+        let created = new_session(
+            &me,
+            &w,
+            body.place_id,
+            starts_at,
+            ends_at,
+            body.capacity,
+            body.facilitator_id,
+            closes,
+            None,
+            now,
+        )
+        .insert(&state.db)
+        .await?;
+        let view = queries::decorate(&state.db, vec![created], now)
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::internal("no session"))?;
+        Ok(SessionCreated::Created(Json(view)))
+    }
+
+    /// Create a weekly series in one call ("every Tuesday 14:00–16:00 from D1 to D2"), in
+    /// the organisation's wall time, skipping French public holidays unless told otherwise.
+    #[oai(path = "/sessions/series", method = "post", operation_id = "adminCreateSeries")]
+    async fn create_series(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        body: Json<SeriesInput>,
+    ) -> ApiResult<SeriesResponse> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let w = owned_workshop(&state, &me, body.workshop_id).await?;
+        owned_place(&state, me.organisation_id, body.place_id).await?;
+        check_facilitator(&state, &me, body.facilitator_id).await?;
+        let time = |field: &str, v: &str| {
+            NaiveTime::parse_from_str(v, "%H:%M")
+                .map_err(|_| ApiError::invalid(field, "Heure attendue au format HH:MM."))
+        };
+        let series = WeeklySeries {
+            weekday: body.weekday.into(),
+            start_time: time("start_time", &body.start_time)?,
+            end_time: time("end_time", &body.end_time)?,
+            first_date: body.first_date,
+            last_date: body.last_date,
+            skip_public_holidays: body.skip_public_holidays,
+        };
+        let tz = state.settings.timezone;
+        let plan = series.plan(tz).map_err(|e| match e {
+            SeriesError::TooManyOccurrences { .. } => ApiError::invalid("last_date", &e.to_string()),
+            _ => ApiError::invalid("end_time", &e.to_string()),
+        })?;
+        if plan.occurrences.is_empty() {
+            return Err(ApiError::invalid(
+                "first_date",
+                "Aucune date ne correspond à cette série.",
+            ));
+        }
+        let now = state.clock.now();
+        let key = crate::token::generate()[..12].to_string();
+        let txn = db::begin_write(&state.db).await?;
+        let mut created = Vec::with_capacity(plan.occurrences.len());
+        for o in &plan.occurrences {
+            let s = new_session(
+                &me,
+                &w,
+                body.place_id,
+                o.starts_at,
+                o.ends_at,
+                body.capacity,
+                body.facilitator_id,
+                o.starts_at,
+                Some(key.clone()),
+                now,
+            )
+            .insert(&txn)
+            .await?;
+            created.push(s);
+        }
+        txn.commit().await?;
+        let sessions = queries::decorate(&state.db, created, now).await?;
+        let skipped = plan
+            .skipped
+            .into_iter()
+            .map(|(date, name)| SkippedDate {
+                date,
+                holiday: name.to_string(),
+            })
+            .collect();
+        Ok(SeriesResponse::Created(Json(SeriesCreated { sessions, skipped })))
+    }
+
+    /// One session, cancelled or not.
+    #[oai(path = "/sessions/:id", method = "get", operation_id = "adminGetSession")]
+    async fn get_session(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<Json<Session>> {
+        let me = state.staff(&auth).await?;
+        let s = owned_session(&state, &me, id.0).await?;
+        let view = queries::decorate(&state.db, vec![s], state.clock.now())
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::internal("no session"))?;
+        Ok(Json(view))
+    }
+
+    /// Change a session: times or place (registrants are told, invites updated), capacity (a
+    /// rise promotes from the waiting list; a cut below the confirmed count is refused),
+    /// facilitator, closing time.
+    #[oai(path = "/sessions/:id", method = "patch", operation_id = "adminUpdateSession")]
+    async fn update_session(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<SessionUpdate>,
+    ) -> ApiResult<Json<Session>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let s = owned_session(&state, &me, id.0).await?;
+        if s.status == status::CANCELLED {
+            return Err(ApiError::rule(
+                "session_cancelled",
+                "Cette séance est annulée : elle ne peut plus être modifiée.",
+            ));
+        }
+        if let Some(p) = body.place_id {
+            owned_place(&state, me.organisation_id, p).await?;
+        }
+        check_facilitator(&state, &me, body.facilitator_id).await?;
+        let starts_at = body.starts_at.map(|d| d.with_timezone(&Utc)).unwrap_or(s.starts_at);
+        let ends_at = body.ends_at.map(|d| d.with_timezone(&Utc)).unwrap_or(s.ends_at);
+        check_times(starts_at, ends_at)?;
+        let closes = body.registration_closes_at.map(|d| d.with_timezone(&Utc)).unwrap_or(
+            if body.starts_at.is_some() && s.registration_closes_at == s.starts_at {
+                starts_at
+            } else {
+                s.registration_closes_at
+            },
+        );
+        if let Some(c) = body.capacity {
+            service::change_capacity(&state, s.id, i64::from(c)).await?;
+        }
+        if let Some(f) = body.facilitator_id {
+            let mut a: session::ActiveModel = s.clone().into();
+            a.facilitator_id = Set(Some(f));
+            a.update(&state.db).await?;
+        }
+        service::move_session(
+            &state,
+            s.id,
+            starts_at,
+            ends_at,
+            body.place_id.unwrap_or(s.place_id),
+            closes,
+        )
+        .await?;
+        let view = queries::session(&state.db, s.id, state.clock.now())
+            .await?
+            .ok_or_else(|| ApiError::internal("no session"))?;
+        Ok(Json(view))
+    }
+
+    /// Cancel a session: every registration is cancelled and every resident told.
+    #[oai(path = "/sessions/:id/cancel", method = "post", operation_id = "adminCancelSession")]
+    async fn cancel_session(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<CancelSession>,
+    ) -> ApiResult<Json<Session>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let s = owned_session(&state, &me, id.0).await?;
+        let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let cancelled = service::cancel_session(&state, s.id, reason).await?;
+        let view = queries::decorate(&state.db, vec![cancelled], state.clock.now())
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::internal("no session"))?;
+        Ok(Json(view))
+    }
+
+    /// A session's registrations: confirmed first, then the waiting list in order, then
+    /// cancelled ones.
+    #[oai(
+        path = "/sessions/:id/registrations",
+        method = "get",
+        operation_id = "adminListRegistrations"
+    )]
+    async fn list_registrations(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<StaffRegistration>>> {
+        let me = state.staff(&auth).await?;
+        let s = owned_session(&state, &me, id.0).await?;
+        let rows = registration::Entity::find()
+            .filter(registration::Column::SessionId.eq(s.id))
+            .order_by_asc(registration::Column::Id)
+            .all(&state.db)
+            .await?;
+        let tz = state.settings.timezone;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut position = 0;
+        for r in rows.iter().filter(|r| r.status == status::CONFIRMED) {
+            out.push(StaffRegistration::new(r.clone(), None, tz));
+        }
+        for r in rows.iter().filter(|r| r.status == status::WAITLISTED) {
+            position += 1;
+            out.push(StaffRegistration::new(r.clone(), Some(position), tz));
+        }
+        for r in rows.iter().filter(|r| r.status == status::CANCELLED) {
+            out.push(StaffRegistration::new(r.clone(), None, tz));
+        }
+        Ok(Json(out))
+    }
+
+    /// Register a resident on their behalf (at the counter, on the phone): a phone number
+    /// alone is enough; consent is taken orally.
+    #[oai(
+        path = "/sessions/:id/registrations",
+        method = "post",
+        operation_id = "adminRegister"
+    )]
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<StaffRegistrationRequest>,
+    ) -> ApiResult<StaffRegistered> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let s = owned_session(&state, &me, id.0).await?;
+        let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
+        let done = service::register(&state, s.id, contact, true, Booker::Staff(me.id)).await?;
+        Ok(StaffRegistered::Created(Json(StaffRegistration::new(
+            done.registration,
+            done.waitlist_position,
+            state.settings.timezone,
+        ))))
+    }
+
+    /// Mark attendance. Facilitators may do it for their own sessions only.
+    #[oai(
+        path = "/registrations/:id/attendance",
+        method = "put",
+        operation_id = "adminMarkAttendance"
+    )]
+    async fn mark_attendance(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+        body: Json<AttendanceUpdate>,
+    ) -> ApiResult<Json<StaffRegistration>> {
+        let me = state.staff(&auth).await?;
+        let r = owned_registration(&state, &me, id.0).await?;
+        let s = owned_session(&state, &me, r.session_id).await?;
+        if me.role == Role::Facilitator && s.facilitator_id != Some(me.id) {
+            return Err(ApiError::forbidden());
+        }
+        if r.status != status::CONFIRMED {
+            return Err(ApiError::rule(
+                "not_confirmed",
+                "Seules les inscriptions confirmées ont une présence à noter.",
+            ));
+        }
+        let mut a: registration::ActiveModel = r.into();
+        a.attendance = Set(body.attendance.as_str().into());
+        a.updated_at = Set(state.clock.now());
+        let r = a.update(&state.db).await?;
+        Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
+    }
+
+    /// Cancel one registration on the resident's behalf (even after the start).
+    #[oai(
+        path = "/registrations/:id",
+        method = "delete",
+        operation_id = "adminCancelRegistration"
+    )]
+    async fn cancel_registration(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        id: Path<i32>,
+    ) -> ApiResult<Json<StaffRegistration>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let r = owned_registration(&state, &me, id.0).await?;
+        let r = service::cancel(&state, r.id, None, true).await?;
+        Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_session(
+    me: &StaffIdentity,
+    w: &workshop::Model,
+    place_id: i32,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    capacity: Option<i32>,
+    facilitator_id: Option<i32>,
+    closes: DateTime<Utc>,
+    series_key: Option<String>,
+    now: DateTime<Utc>,
+) -> session::ActiveModel {
+    session::ActiveModel {
+        organisation_id: Set(me.organisation_id),
+        workshop_id: Set(w.id),
+        place_id: Set(place_id),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
+        capacity: Set(capacity.unwrap_or(w.default_capacity)),
+        seats_taken: Set(0),
+        facilitator_id: Set(facilitator_id),
+        status: Set(status::SCHEDULED.into()),
+        registration_closes_at: Set(closes.min(starts_at)),
+        series_key: Set(series_key),
+        cancel_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> ApiResult<()> {
+    if ends_at <= starts_at {
+        return Err(ApiError::invalid("ends_at", "La fin doit suivre le début."));
+    }
+    if ends_at - starts_at > Duration::hours(12) {
+        return Err(ApiError::invalid("ends_at", "Une séance dure 12 heures au plus."));
+    }
+    Ok(())
+}
+
+fn fill_workshop(mut a: workshop::ActiveModel, w: WorkshopInput) -> workshop::ActiveModel {
+    a.title = Set(w.title.trim().to_string());
+    a.summary = Set(w.summary.trim().to_string());
+    a.description = Set(w.description.trim().to_string());
+    a.level = Set(w.level.trim().to_string());
+    a.audience = Set(w.audience.trim().to_string());
+    a.default_duration_minutes = Set(w.default_duration_minutes);
+    a.default_capacity = Set(w.default_capacity);
+    a.active = Set(w.active);
+    a
+}
+
+async fn owned_workshop(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<workshop::Model> {
+    let w = workshop::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Cet atelier n'existe pas."))?;
+    me.same_organisation(w.organisation_id, "Cet atelier n'existe pas.")?;
+    Ok(w)
+}
+
+pub async fn owned_session(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<session::Model> {
+    let s = session::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Cette séance n'existe pas."))?;
+    me.same_organisation(s.organisation_id, "Cette séance n'existe pas.")?;
+    Ok(s)
+}
+
+async fn owned_registration(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<registration::Model> {
+    let r = registration::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Cette inscription n'existe pas."))?;
+    owned_session(state, me, r.session_id).await?;
+    Ok(r)
+}
+
+async fn check_facilitator(state: &AppState, me: &StaffIdentity, id: Option<i32>) -> ApiResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    let found = staff_member::Entity::find_by_id(id).one(&state.db).await?;
+    match found {
+        Some(m) if m.organisation_id == me.organisation_id => Ok(()),
+        _ => Err(ApiError::invalid("facilitator_id", "Cet animateur n'existe pas.")),
+    }
+}

@@ -1,0 +1,334 @@
+//! Request and response shapes of the workshop API (kept apart from the entities).
+use chrono::{DateTime, FixedOffset};
+use entities::{registration, session, workshop};
+use poem_openapi::{Enum, Object};
+
+/// A catalogue entry: what a workshop teaches.
+#[derive(Object, Debug, Clone)]
+pub struct Workshop {
+    pub id: i32,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    /// e.g. "Débutant".
+    pub level: String,
+    /// Who it is for, e.g. "Adultes, aucune connaissance requise".
+    pub audience: String,
+    pub default_duration_minutes: i32,
+    pub default_capacity: i32,
+    pub active: bool,
+}
+
+impl From<workshop::Model> for Workshop {
+    fn from(w: workshop::Model) -> Workshop {
+        Workshop {
+            id: w.id,
+            title: w.title,
+            summary: w.summary,
+            description: w.description,
+            level: w.level,
+            audience: w.audience,
+            default_duration_minutes: w.default_duration_minutes,
+            default_capacity: w.default_capacity,
+            active: w.active,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Scheduled,
+    Cancelled,
+}
+
+/// One dated session of a workshop.
+#[derive(Object, Debug, Clone)]
+pub struct Session {
+    pub id: i32,
+    pub workshop_id: i32,
+    pub workshop_title: String,
+    pub place_id: i32,
+    pub place_name: String,
+    /// Start, with the organisation's UTC offset.
+    pub starts_at: DateTime<FixedOffset>,
+    pub ends_at: DateTime<FixedOffset>,
+    pub capacity: i32,
+    pub seats_left: i32,
+    pub waitlist_count: i32,
+    pub status: SessionStatus,
+    pub registration_closes_at: DateTime<FixedOffset>,
+    /// True while a resident can register online right now.
+    pub registration_open: bool,
+    #[oai(skip_serializing_if_is_none)]
+    pub facilitator_id: Option<i32>,
+    #[oai(skip_serializing_if_is_none)]
+    pub cancel_reason: Option<String>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct RegistrationRequest {
+    /// The participant's name, as they want to be called.
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// An e-mail address, to receive the confirmation and calendar invite.
+    #[oai(validator(max_length = 254))]
+    pub email: Option<String>,
+    /// A phone number; enough on its own when the person has no e-mail.
+    #[oai(validator(max_length = 40))]
+    pub phone: Option<String>,
+    /// The resident agrees that their details are used for this registration.
+    pub consent: bool,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct StaffRegistrationRequest {
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    #[oai(validator(max_length = 254))]
+    pub email: Option<String>,
+    #[oai(validator(max_length = 40))]
+    pub phone: Option<String>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub fn parse(s: &str) -> RegistrationStatus {
+        match s {
+            "confirmed" => RegistrationStatus::Confirmed,
+            "waitlisted" => RegistrationStatus::Waitlisted,
+            _ => RegistrationStatus::Cancelled,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Attendance {
+    Present,
+    Absent,
+    Unknown,
+}
+
+impl Attendance {
+    pub fn parse(s: &str) -> Attendance {
+        match s {
+            "present" => Attendance::Present,
+            "absent" => Attendance::Absent,
+            _ => Attendance::Unknown,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attendance::Present => "present",
+            Attendance::Absent => "absent",
+            Attendance::Unknown => "unknown",
+        }
+    }
+}
+
+/// Answer to a new registration. `manage_token` is given this once.
+#[derive(Object, Debug, Clone)]
+pub struct RegistrationCreated {
+    pub id: i32,
+    pub status: RegistrationStatus,
+    /// Position on the waiting list (1 = next), when waitlisted.
+    #[oai(skip_serializing_if_is_none)]
+    pub waitlist_position: Option<i32>,
+    /// Secret for `/api/v1/registrations/{token}`; keep it, it is not shown again.
+    pub manage_token: String,
+    /// The page where the resident can see or cancel the registration.
+    pub manage_url: String,
+    pub session: Session,
+}
+
+/// What the holder of a manage token sees of their registration.
+#[derive(Object, Debug, Clone)]
+pub struct RegistrationView {
+    pub id: i32,
+    pub name: String,
+    pub status: RegistrationStatus,
+    #[oai(skip_serializing_if_is_none)]
+    pub waitlist_position: Option<i32>,
+    /// True while the resident may still cancel.
+    pub can_cancel: bool,
+    pub session: Session,
+}
+
+/// A registration as staff see it.
+#[derive(Object, Debug, Clone)]
+pub struct StaffRegistration {
+    pub id: i32,
+    pub session_id: i32,
+    pub name: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub email: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub phone: Option<String>,
+    pub status: RegistrationStatus,
+    #[oai(skip_serializing_if_is_none)]
+    pub waitlist_position: Option<i32>,
+    pub attendance: Attendance,
+    /// "resident" or "staff".
+    pub booked_by: String,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+impl StaffRegistration {
+    pub fn new(r: registration::Model, waitlist_position: Option<i32>, tz: chrono_tz::Tz) -> StaffRegistration {
+        StaffRegistration {
+            id: r.id,
+            session_id: r.session_id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            status: RegistrationStatus::parse(&r.status),
+            waitlist_position,
+            attendance: Attendance::parse(&r.attendance),
+            booked_by: r.booked_by,
+            created_at: crate::time::local(tz, r.created_at),
+        }
+    }
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct AttendanceUpdate {
+    pub attendance: Attendance,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct WorkshopInput {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 500))]
+    pub summary: String,
+    #[oai(validator(max_length = 5000))]
+    pub description: String,
+    #[oai(validator(max_length = 100))]
+    pub level: String,
+    #[oai(validator(max_length = 200))]
+    pub audience: String,
+    #[oai(validator(minimum(value = "15"), maximum(value = "600")))]
+    pub default_duration_minutes: i32,
+    #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+    pub default_capacity: i32,
+    #[oai(default = "default_true")]
+    pub active: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SessionInput {
+    pub workshop_id: i32,
+    pub place_id: i32,
+    /// RFC 3339 with an offset, e.g. `2027-01-12T14:00:00+01:00`.
+    pub starts_at: DateTime<FixedOffset>,
+    pub ends_at: DateTime<FixedOffset>,
+    /// Defaults to the workshop's capacity.
+    #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+    pub capacity: Option<i32>,
+    pub facilitator_id: Option<i32>,
+    /// Defaults to the start.
+    pub registration_closes_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SessionUpdate {
+    pub place_id: Option<i32>,
+    pub starts_at: Option<DateTime<FixedOffset>>,
+    pub ends_at: Option<DateTime<FixedOffset>>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+    pub capacity: Option<i32>,
+    pub facilitator_id: Option<i32>,
+    pub registration_closes_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl From<Weekday> for chrono::Weekday {
+    fn from(w: Weekday) -> chrono::Weekday {
+        match w {
+            Weekday::Monday => chrono::Weekday::Mon,
+            Weekday::Tuesday => chrono::Weekday::Tue,
+            Weekday::Wednesday => chrono::Weekday::Wed,
+            Weekday::Thursday => chrono::Weekday::Thu,
+            Weekday::Friday => chrono::Weekday::Fri,
+            Weekday::Saturday => chrono::Weekday::Sat,
+            Weekday::Sunday => chrono::Weekday::Sun,
+        }
+    }
+}
+
+/// "Every Tuesday 14:00–16:00 from D1 to D2", in the organisation's wall time.
+#[derive(Object, Debug, Clone)]
+pub struct SeriesInput {
+    pub workshop_id: i32,
+    pub place_id: i32,
+    pub weekday: Weekday,
+    /// Wall time, `HH:MM`.
+    #[oai(validator(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    pub start_time: String,
+    #[oai(validator(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
+    pub end_time: String,
+    pub first_date: chrono::NaiveDate,
+    pub last_date: chrono::NaiveDate,
+    #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+    pub capacity: Option<i32>,
+    pub facilitator_id: Option<i32>,
+    /// Skip French public holidays (default true).
+    #[oai(default = "default_true")]
+    pub skip_public_holidays: bool,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SkippedDate {
+    pub date: chrono::NaiveDate,
+    /// e.g. "Armistice 1918".
+    pub holiday: String,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct SeriesCreated {
+    pub sessions: Vec<Session>,
+    pub skipped: Vec<SkippedDate>,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct CapacityUpdate {
+    pub capacity: i64,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct CancelSession {
+    /// Told to every registered resident, e.g. "Animateur malade".
+    #[oai(validator(max_length = 500))]
+    pub reason: Option<String>,
+}
+
+pub fn session_status(s: &session::Model) -> SessionStatus {
+    if s.status == "cancelled" {
+        SessionStatus::Cancelled
+    } else {
+        SessionStatus::Scheduled
+    }
+}

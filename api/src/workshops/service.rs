@@ -1,0 +1,606 @@
+//! Registrations: the transactions behind the workshop API and pages.
+//!
+//! Every write here runs in one transaction that (1) locks the session row, (2) takes or
+//! gives back a seat with a conditional update, (3) changes the registrations and (4) queues
+//! the messages. Locking the session first serialises every writer of one session on both
+//! databases (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so the waiting list
+//! and the seat count can never disagree.
+use chrono::{DateTime, Utc};
+use entities::{organisation, place, registration, session, workshop};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    db,
+    domain::{
+        capacity::{self, CapacityError, RegistrationClosed},
+        contact::Contact,
+    },
+    error::ApiError,
+    notifications::{
+        enqueue::{self, Context, Recipient},
+        ical::CalendarMethod,
+        payload::{BookingKind, Event},
+    },
+    state::AppState,
+    token,
+};
+
+pub mod status {
+    pub const SCHEDULED: &str = "scheduled";
+    pub const CANCELLED: &str = "cancelled";
+    pub const CONFIRMED: &str = "confirmed";
+    pub const WAITLISTED: &str = "waitlisted";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("Cette séance n'existe pas.")]
+    SessionNotFound,
+    #[error("Cette inscription n'existe pas ou le lien n'est plus valable.")]
+    NotFound,
+    #[error(transparent)]
+    Closed(#[from] RegistrationClosed),
+    #[error("Cette personne est déjà inscrite à cette séance (même e-mail ou même téléphone).")]
+    AlreadyRegistered,
+    #[error("Cette inscription est déjà annulée.")]
+    AlreadyCancelled,
+    #[error(
+        "La séance a commencé : l'inscription ne peut plus être annulée en ligne. Prévenez l'équipe par téléphone."
+    )]
+    TooLateToCancel,
+    #[error("Merci d'accepter l'utilisation de vos coordonnées pour cette inscription.")]
+    ConsentMissing,
+    #[error(transparent)]
+    Capacity(#[from] CapacityError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<RegistrationError> for ApiError {
+    fn from(err: RegistrationError) -> ApiError {
+        let msg = err.to_string();
+        match err {
+            RegistrationError::SessionNotFound | RegistrationError::NotFound => ApiError::not_found(&msg),
+            RegistrationError::Closed(RegistrationClosed::SessionCancelled) => {
+                ApiError::rule("session_cancelled", &msg)
+            }
+            RegistrationError::Closed(RegistrationClosed::Closed) => ApiError::rule("registration_closed", &msg),
+            RegistrationError::AlreadyRegistered => ApiError::conflict("already_registered", &msg),
+            RegistrationError::AlreadyCancelled => ApiError::conflict("already_cancelled", &msg),
+            RegistrationError::TooLateToCancel => ApiError::rule("too_late", &msg),
+            RegistrationError::ConsentMissing => ApiError::invalid("consent", &msg),
+            RegistrationError::Capacity(CapacityError::OutOfRange) => ApiError::invalid("capacity", &msg),
+            RegistrationError::Capacity(CapacityError::BelowConfirmed { .. }) => {
+                ApiError::conflict("capacity_below_confirmed", &msg)
+            }
+            RegistrationError::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// Who made a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booker {
+    Resident,
+    Staff(i32),
+}
+
+impl Booker {
+    fn as_str(self) -> &'static str {
+        match self {
+            Booker::Resident => "resident",
+            Booker::Staff(_) => "staff",
+        }
+    }
+    fn staff_id(self) -> Option<i32> {
+        match self {
+            Booker::Resident => None,
+            Booker::Staff(id) => Some(id),
+        }
+    }
+}
+
+pub struct Registered {
+    pub registration: registration::Model,
+    /// Returned this once; only its hash is stored.
+    pub manage_token: String,
+    pub waitlist_position: Option<i32>,
+}
+
+/// Everything a message about one session needs, loaded once per transaction.
+struct SessionContext {
+    session: session::Model,
+    workshop: workshop::Model,
+    place: place::Model,
+    organisation: organisation::Model,
+}
+
+impl SessionContext {
+    async fn load_locked(txn: &DatabaseTransaction, session_id: i32) -> Result<Option<SessionContext>, DbErr> {
+        // FOR UPDATE on PostgreSQL; SQLite ignores it, the IMMEDIATE transaction already holds the lock.
+        let Some(session) = session::Entity::find_by_id(session_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let workshop = workshop::Entity::find_by_id(session.workshop_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| missing("workshop"))?;
+        let place = place::Entity::find_by_id(session.place_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| missing("place"))?;
+        let organisation = organisation::Entity::find_by_id(session.organisation_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| missing("organisation"))?;
+        Ok(Some(SessionContext {
+            session,
+            workshop,
+            place,
+            organisation,
+        }))
+    }
+
+    fn ctx<'a>(&'a self, state: &'a AppState, host: &'a str, now: DateTime<Utc>) -> Context<'a> {
+        Context {
+            organisation: &self.organisation,
+            place: &self.place,
+            public_url: &state.settings.public_url,
+            public_host: host,
+            now,
+        }
+    }
+}
+
+fn missing(what: &str) -> DbErr {
+    DbErr::RecordNotFound(format!("{what} referenced by a session"))
+}
+
+fn recipient(r: &registration::Model) -> Recipient {
+    Recipient {
+        booking: BookingKind::Registration,
+        booking_id: r.id,
+        name: r.name.clone(),
+        email: r.email.clone(),
+        sequence: r.ical_sequence,
+    }
+}
+
+/// Registers someone for a session: a seat if one is left, else the waiting list.
+pub async fn register(
+    state: &AppState,
+    session_id: i32,
+    contact: Contact,
+    consent: bool,
+    by: Booker,
+) -> Result<Registered, RegistrationError> {
+    // Staff record the consent given at the counter or on the phone.
+    if !consent && by == Booker::Resident {
+        return Err(RegistrationError::ConsentMissing);
+    }
+    let now = state.clock.now();
+    let host = state.public_host();
+    let txn = db::begin_write(&state.db).await?;
+    let sc = SessionContext::load_locked(&txn, session_id)
+        .await?
+        .ok_or(RegistrationError::SessionNotFound)?;
+    let s = &sc.session;
+    capacity::registration_open(
+        s.status == status::CANCELLED,
+        s.registration_closes_at,
+        s.ends_at,
+        by != Booker::Resident,
+        now,
+    )?;
+
+    let email_key = contact.email.as_ref().map(|e| e.as_str().to_string());
+    let phone_key = contact.phone.as_ref().map(|p| p.as_str().to_string());
+    let mut same_person = sea_orm::Condition::any();
+    if let Some(e) = &email_key {
+        same_person = same_person.add(registration::Column::EmailKey.eq(e.clone()));
+    }
+    if let Some(p) = &phone_key {
+        same_person = same_person.add(registration::Column::PhoneKey.eq(p.clone()));
+    }
+    let duplicate = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.ne(status::CANCELLED))
+        .filter(same_person)
+        .count(&txn)
+        .await?;
+    if duplicate > 0 {
+        return Err(RegistrationError::AlreadyRegistered);
+    }
+
+    let seated = take_seat(&txn, session_id).await?;
+    let manage_token = token::generate();
+    let inserted = registration::ActiveModel {
+        session_id: Set(session_id),
+        name: Set(contact.name.as_str().to_string()),
+        email: Set(email_key.clone()),
+        phone: Set(phone_key.clone()),
+        email_key: Set(email_key),
+        phone_key: Set(phone_key),
+        status: Set(if seated { status::CONFIRMED } else { status::WAITLISTED }.to_string()),
+        attendance: Set("unknown".into()),
+        booked_by: Set(by.as_str().into()),
+        booked_by_staff_id: Set(by.staff_id()),
+        manage_token_hash: Set(token::hash(&manage_token)),
+        ical_sequence: Set(0),
+        consent_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        cancelled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let registration = match inserted {
+        Ok(r) => r,
+        // The unique index caught a twin request that passed the check above at the same time.
+        Err(e) if db::is_unique_violation(&e) => return Err(RegistrationError::AlreadyRegistered),
+        Err(e) => return Err(e.into()),
+    };
+
+    let ctx = sc.ctx(state, &host, now);
+    let to = recipient(&registration);
+    let mut payload = ctx.payload(
+        if seated {
+            Event::RegistrationConfirmed
+        } else {
+            Event::RegistrationWaitlisted
+        },
+        BookingKind::Registration,
+        &sc.workshop.title,
+        s.starts_at,
+        s.ends_at,
+    );
+    payload.manage_url = Some(ctx.manage_url(BookingKind::Registration, &manage_token));
+    let waitlist_position = if seated {
+        enqueue::enqueue(&txn, &ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
+        enqueue::schedule_reminders(&txn, &ctx, &to, &payload).await?;
+        None
+    } else {
+        let position = waitlist_position(&txn, &registration).await?;
+        payload.waitlist_position = Some(position);
+        enqueue::enqueue(&txn, &ctx, &to, &payload, None).await?;
+        Some(position)
+    };
+    txn.commit().await?;
+    Ok(Registered {
+        registration,
+        manage_token,
+        waitlist_position,
+    })
+}
+
+/// The conditional update that makes overselling impossible: it succeeds only while a seat
+/// is left, and the database evaluates that condition atomically.
+async fn take_seat<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<bool, DbErr> {
+    let res = session::Entity::update_many()
+        .col_expr(
+            session::Column::SeatsTaken,
+            Expr::col(session::Column::SeatsTaken).add(1),
+        )
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::Status.eq(status::SCHEDULED))
+        .filter(Expr::col(session::Column::SeatsTaken).lt(Expr::col(session::Column::Capacity)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+async fn give_back_seat<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::SeatsTaken,
+            Expr::col(session::Column::SeatsTaken).sub(1),
+        )
+        .filter(session::Column::Id.eq(session_id))
+        .filter(Expr::col(session::Column::SeatsTaken).gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// 1 for the first in line. The waiting list is ordered by registration id (arrival order).
+pub async fn waitlist_position<C: ConnectionTrait>(db: &C, r: &registration::Model) -> Result<i32, DbErr> {
+    let ahead = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(r.session_id))
+        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .filter(registration::Column::Id.lt(r.id))
+        .count(db)
+        .await?;
+    Ok(ahead as i32 + 1)
+}
+
+/// Gives free seats to the first on the waiting list, each told in the same transaction.
+async fn promote(
+    txn: &DatabaseTransaction,
+    sc: &SessionContext,
+    state: &AppState,
+    host: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let waiting = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(sc.session.id))
+        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .order_by_asc(registration::Column::Id)
+        .all(txn)
+        .await?;
+    let ctx = sc.ctx(state, host, now);
+    for w in waiting {
+        if !take_seat(txn, sc.session.id).await? {
+            break;
+        }
+        let sequence = w.ical_sequence + 1;
+        let mut active: registration::ActiveModel = w.into();
+        active.status = Set(status::CONFIRMED.into());
+        active.ical_sequence = Set(sequence);
+        active.updated_at = Set(now);
+        let promoted = active.update(txn).await?;
+        let to = recipient(&promoted);
+        let payload = ctx.payload(
+            Event::RegistrationPromoted,
+            BookingKind::Registration,
+            &sc.workshop.title,
+            sc.session.starts_at,
+            sc.session.ends_at,
+        );
+        enqueue::enqueue(txn, &ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
+        enqueue::schedule_reminders(txn, &ctx, &to, &payload).await?;
+    }
+    Ok(())
+}
+
+pub async fn find_by_token<C: ConnectionTrait>(db: &C, raw: &str) -> Result<registration::Model, RegistrationError> {
+    if !token::looks_valid(raw) {
+        return Err(RegistrationError::NotFound);
+    }
+    registration::Entity::find()
+        .filter(registration::Column::ManageTokenHash.eq(token::hash(raw)))
+        .one(db)
+        .await?
+        .ok_or(RegistrationError::NotFound)
+}
+
+/// A resident cancels with their manage token; their seat goes to the first in line.
+pub async fn cancel_by_token(state: &AppState, raw: &str) -> Result<registration::Model, RegistrationError> {
+    let found = find_by_token(&state.db, raw).await?;
+    cancel(state, found.id, Some(raw), false).await
+}
+
+/// Cancels one registration (by its resident, or by staff with `by_staff`).
+pub async fn cancel(
+    state: &AppState,
+    registration_id: i32,
+    raw_token: Option<&str>,
+    by_staff: bool,
+) -> Result<registration::Model, RegistrationError> {
+    let now = state.clock.now();
+    let host = state.public_host();
+    let txn = db::begin_write(&state.db).await?;
+    let current = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    let sc = SessionContext::load_locked(&txn, current.session_id)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    // Re-read under the session lock: a concurrent cancel may have won.
+    let current = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    if current.status == status::CANCELLED {
+        return Err(RegistrationError::AlreadyCancelled);
+    }
+    if !by_staff && !capacity::resident_may_cancel(sc.session.starts_at, now) {
+        return Err(RegistrationError::TooLateToCancel);
+    }
+    let was_confirmed = current.status == status::CONFIRMED;
+    let sequence = current.ical_sequence + 1;
+    let mut active: registration::ActiveModel = current.into();
+    active.status = Set(status::CANCELLED.into());
+    active.ical_sequence = Set(sequence);
+    active.updated_at = Set(now);
+    active.cancelled_at = Set(Some(now));
+    let cancelled = active.update(&txn).await?;
+
+    let ctx = sc.ctx(state, &host, now);
+    let to = recipient(&cancelled);
+    enqueue::drop_reminders(&txn, BookingKind::Registration, cancelled.id).await?;
+    let mut payload = ctx.payload(
+        Event::RegistrationCancelled,
+        BookingKind::Registration,
+        &sc.workshop.title,
+        sc.session.starts_at,
+        sc.session.ends_at,
+    );
+    payload.manage_url = raw_token.map(|t| ctx.manage_url(BookingKind::Registration, t));
+    // Only a confirmed booking ever sent an invite; a waitlisted one has nothing to remove.
+    enqueue::enqueue(
+        &txn,
+        &ctx,
+        &to,
+        &payload,
+        was_confirmed.then_some(CalendarMethod::Cancel),
+    )
+    .await?;
+    if was_confirmed {
+        give_back_seat(&txn, sc.session.id).await?;
+        promote(&txn, &sc, state, &host, now).await?;
+    }
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// Staff cancel a whole session: every registration cancelled, every resident told.
+pub async fn cancel_session(
+    state: &AppState,
+    session_id: i32,
+    reason: Option<String>,
+) -> Result<session::Model, RegistrationError> {
+    let now = state.clock.now();
+    let host = state.public_host();
+    let txn = db::begin_write(&state.db).await?;
+    let sc = SessionContext::load_locked(&txn, session_id)
+        .await?
+        .ok_or(RegistrationError::SessionNotFound)?;
+    if sc.session.status == status::CANCELLED {
+        return Err(RegistrationError::Closed(RegistrationClosed::SessionCancelled));
+    }
+    let live = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.ne(status::CANCELLED))
+        .order_by_asc(registration::Column::Id)
+        .all(&txn)
+        .await?;
+    let ctx = sc.ctx(state, &host, now);
+    for r in live {
+        let was_confirmed = r.status == status::CONFIRMED;
+        let sequence = r.ical_sequence + 1;
+        let mut active: registration::ActiveModel = r.into();
+        active.status = Set(status::CANCELLED.into());
+        active.ical_sequence = Set(sequence);
+        active.updated_at = Set(now);
+        active.cancelled_at = Set(Some(now));
+        let cancelled = active.update(&txn).await?;
+        enqueue::drop_reminders(&txn, BookingKind::Registration, cancelled.id).await?;
+        let mut payload = ctx.payload(
+            Event::SessionCancelled,
+            BookingKind::Registration,
+            &sc.workshop.title,
+            sc.session.starts_at,
+            sc.session.ends_at,
+        );
+        payload.reason = reason.clone();
+        enqueue::enqueue(
+            &txn,
+            &ctx,
+            &recipient(&cancelled),
+            &payload,
+            was_confirmed.then_some(CalendarMethod::Cancel),
+        )
+        .await?;
+    }
+    let mut active: session::ActiveModel = sc.session.clone().into();
+    active.status = Set(status::CANCELLED.into());
+    active.seats_taken = Set(0);
+    active.cancel_reason = Set(reason);
+    active.updated_at = Set(now);
+    let session = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Staff change a session's capacity: a rise promotes from the waiting list, a cut below the
+/// confirmed count is refused.
+pub async fn change_capacity(
+    state: &AppState,
+    session_id: i32,
+    requested: i64,
+) -> Result<session::Model, RegistrationError> {
+    let now = state.clock.now();
+    let host = state.public_host();
+    let txn = db::begin_write(&state.db).await?;
+    let sc = SessionContext::load_locked(&txn, session_id)
+        .await?
+        .ok_or(RegistrationError::SessionNotFound)?;
+    let waitlisted = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .count(&txn)
+        .await? as i32;
+    let (seats, _) = capacity::capacity_change(sc.session.seats_taken, waitlisted, requested)?;
+    let mut active: session::ActiveModel = sc.session.clone().into();
+    active.capacity = Set(seats.get());
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    let sc = SessionContext { session: updated, ..sc };
+    promote(&txn, &sc, state, &host, now).await?;
+    txn.commit().await?;
+    Ok(session::Entity::find_by_id(session_id)
+        .one(&state.db)
+        .await?
+        .unwrap_or(sc.session))
+}
+
+/// Staff move a session (new times or place): every live registration is told, confirmed
+/// ones with an updated invite (same UID, next SEQUENCE) and reminders moved with it.
+pub async fn move_session(
+    state: &AppState,
+    session_id: i32,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    place_id: i32,
+    registration_closes_at: DateTime<Utc>,
+) -> Result<session::Model, RegistrationError> {
+    let now = state.clock.now();
+    let host = state.public_host();
+    let txn = db::begin_write(&state.db).await?;
+    let sc = SessionContext::load_locked(&txn, session_id)
+        .await?
+        .ok_or(RegistrationError::SessionNotFound)?;
+    let previous_start = sc.session.starts_at;
+    let moved = sc.session.starts_at != starts_at || sc.session.ends_at != ends_at || sc.session.place_id != place_id;
+    let mut active: session::ActiveModel = sc.session.clone().into();
+    active.starts_at = Set(starts_at);
+    active.ends_at = Set(ends_at);
+    active.place_id = Set(place_id);
+    active.registration_closes_at = Set(registration_closes_at);
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    if moved && sc.session.status == status::SCHEDULED {
+        let place = place::Entity::find_by_id(place_id)
+            .one(&txn)
+            .await?
+            .ok_or(RegistrationError::SessionNotFound)?;
+        let sc = SessionContext {
+            session: updated.clone(),
+            place,
+            ..sc
+        };
+        let ctx = sc.ctx(state, &host, now);
+        let live = registration::Entity::find()
+            .filter(registration::Column::SessionId.eq(session_id))
+            .filter(registration::Column::Status.ne(status::CANCELLED))
+            .all(&txn)
+            .await?;
+        for r in live {
+            let confirmed = r.status == status::CONFIRMED;
+            let sequence = r.ical_sequence + 1;
+            let mut active: registration::ActiveModel = r.into();
+            active.ical_sequence = Set(sequence);
+            active.updated_at = Set(now);
+            let r = active.update(&txn).await?;
+            let to = recipient(&r);
+            let mut payload = ctx.payload(
+                Event::SessionMoved,
+                BookingKind::Registration,
+                &sc.workshop.title,
+                starts_at,
+                ends_at,
+            );
+            payload.previous_starts_at = Some(previous_start);
+            if !confirmed {
+                payload.waitlist_position = Some(waitlist_position(&txn, &r).await?);
+            }
+            enqueue::enqueue(&txn, &ctx, &to, &payload, confirmed.then_some(CalendarMethod::Request)).await?;
+            if confirmed {
+                enqueue::drop_reminders(&txn, BookingKind::Registration, r.id).await?;
+                enqueue::schedule_reminders(&txn, &ctx, &to, &payload).await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "opening_rule")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub place_id: i32,
+    pub weekday: i32,
+    pub start_time: Time,
+    pub end_time: Time,
+    pub weeks_of_month: Option<String>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

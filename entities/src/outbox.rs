@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i32,
+    pub kind: String,
+    pub booking_kind: Option<String>,
+    pub booking_id: Option<i32>,
+    pub recipient_name: String,
+    pub recipient_email: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub payload: String,
+    pub ical_uid: Option<String>,
+    pub ical_sequence: Option<i32>,
+    pub ical_method: Option<String>,
+    pub not_before: DateTimeUtc,
+    pub expires_at: Option<DateTimeUtc>,
+    pub status: String,
+    pub attempts: i32,
+    pub locked_until: Option<DateTimeUtc>,
+    pub locked_by: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,59 @@
+//! Reading the outbox and the database directly, to check what the API cannot show.
+use creneau_tests::app::TestApp;
+use entities::{outbox, registration, session};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+
+pub async fn outbox_rows(app: &TestApp) -> Vec<outbox::Model> {
+    outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// (kind, recipient e-mail, iCalendar method, sequence, status) of every outbox row.
+pub async fn outbox_summary(app: &TestApp) -> Vec<(String, Option<String>, Option<String>, Option<i32>, String)> {
+    outbox_rows(app)
+        .await
+        .into_iter()
+        .map(|r| (r.kind, r.recipient_email, r.ical_method, r.ical_sequence, r.status))
+        .collect()
+}
+
+pub async fn session_row(app: &TestApp, id: i32) -> session::Model {
+    session::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+pub async fn registrations(app: &TestApp, session_id: i32) -> Vec<registration::Model> {
+    registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .order_by_asc(registration::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+pub async fn json(resp: reqwest::Response) -> Value {
+    resp.json().await.expect("a JSON body")
+}
+
+/// Asserts a JSON problem body with the given status and code; answers the message.
+pub async fn problem(resp: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(ct.starts_with("application/json"), "content-type {ct}");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], code, "problem {body}");
+    let message = body["message"].as_str().unwrap().to_string();
+    assert!(!message.is_empty());
+    message
+}
