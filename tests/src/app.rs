@@ -252,7 +252,7 @@ pub struct Fixture {
 /// `a_sentence::on_postgres`.
 #[macro_export]
 macro_rules! db_test {
-    (async fn $name:ident($app:ident : TestApp) $body:block) => {
+    (async fn $name:ident($app:ident : TestApp $(,)?) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
