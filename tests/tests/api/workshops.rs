@@ -1,7 +1,7 @@
 //! The resident side of workshops.
 use std::sync::Arc;
 
-use creneau_tests::{app::TestApp, db_test};
+use creneau_tests::db_test;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

@@ -1,6 +1,6 @@
 //! The staff side of workshops, and who may do what.
 use creneau::auth::Role;
-use creneau_tests::{app::TestApp, db_test};
+use creneau_tests::db_test;
 use reqwest::Method;
 use serde_json::{Value, json};
 
