@@ -7,9 +7,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Paris;
-use creneau::domain::slots::{
-    BookingWindow, Busy, Closure, OpeningRule, Schedule, check_slot, compute_slots,
-};
+use creneau::domain::slots::{BookingWindow, Busy, Closure, OpeningRule, Schedule, check_slot, compute_slots};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn paris(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -34,13 +32,7 @@ fn rule(weekday: Weekday, start: (u32, u32), end: (u32, u32)) -> OpeningRule {
 /// Two desks, Mon–Fri 09:00–12:00 and 13:30–17:00, a closed afternoon and a
 /// week of leave on desk 2.
 fn schedule() -> Schedule {
-    let weekdays = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
+    let weekdays = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
     Schedule {
         tz: Paris,
         desks: 2,
@@ -81,9 +73,8 @@ fn appointments(first: DateTime<Utc>) -> Vec<Busy> {
             } else {
                 13 * 60 + 30 + 30 * (slot - 6)
             };
-            let starts_at = first
-                + Duration::days(i64::from(week * 7 + weekday))
-                + Duration::minutes(i64::from(minutes) - 9 * 60);
+            let starts_at =
+                first + Duration::days(i64::from(week * 7 + weekday)) + Duration::minutes(i64::from(minutes) - 9 * 60);
             Busy {
                 desk: 1 + i % 2,
                 starts_at,

@@ -21,6 +21,14 @@ pub struct Settings {
     /// Requests a client may make per minute on login and on public POSTs.
     pub public_post_per_minute: u32,
     pub login_per_minute: u32,
+    /// How many of those a client may send at once before the per-minute rate applies.
+    pub public_post_burst: u32,
+    pub login_burst: u32,
+    /// Count clients by `X-Forwarded-For` (set by a reverse proxy in front) instead of the
+    /// TCP peer. Only with a proxy that overwrites the header: anyone can send it.
+    pub trust_proxy: bool,
+    /// When set, `GET /metrics` asks for `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -70,6 +78,10 @@ impl Settings {
             run_worker: var("CRENEAU_WORKER").is_none_or(|v| v != "off"),
             public_post_per_minute: number("CRENEAU_RATE_PUBLIC_POST_PER_MINUTE", 600)?,
             login_per_minute: number("CRENEAU_RATE_LOGIN_PER_MINUTE", 120)?,
+            public_post_burst: number("CRENEAU_RATE_PUBLIC_POST_BURST", 120)?,
+            login_burst: number("CRENEAU_RATE_LOGIN_BURST", 30)?,
+            trust_proxy: var("CRENEAU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            metrics_token: var("CRENEAU_METRICS_TOKEN"),
         })
     }
 
@@ -87,6 +99,10 @@ impl Settings {
             run_worker: false,
             public_post_per_minute: 100_000,
             login_per_minute: 100_000,
+            public_post_burst: 100_000,
+            login_burst: 100_000,
+            trust_proxy: false,
+            metrics_token: None,
         }
     }
 }

@@ -15,6 +15,9 @@ pub const DEMO_ADMIN_EMAIL: &str = "coordination@arles.example";
 pub const DEMO_PASSWORD: &str = "demo-arles-2027";
 pub const DEMO_FACILITATOR_EMAIL: &str = "animation@arles.example";
 
+/// A workshop's weekly rhythm: (workshop index, place, weekday, start h:m, end h:m).
+type WeeklySlot<'a> = (usize, &'a place::Model, Weekday, (u32, u32), (u32, u32));
+
 pub struct Seeded {
     pub organisation: organisation::Model,
     pub places: Vec<place::Model>,
@@ -243,7 +246,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
     let library = &places[0];
     let association = &places[6];
     let today = now.with_timezone(&state.settings.timezone).date_naive();
-    let plan: [(usize, &place::Model, Weekday, (u32, u32), (u32, u32)); 4] = [
+    // (workshop index, place, weekday, start, end)
+    let plan: [WeeklySlot<'_>; 4] = [
         (0, library, Weekday::Tue, (14, 0), (16, 0)),
         (1, library, Weekday::Thu, (10, 0), (12, 0)),
         (2, library, Weekday::Sat, (10, 0), (11, 30)),
@@ -309,6 +313,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    crate::demo_appointments::seed(state, &org, &places).await?;
     Ok(Seeded {
         organisation: org,
         places,

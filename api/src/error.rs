@@ -45,6 +45,12 @@ pub enum ApiError {
     /// The request conflicts with the current state (already registered, slot just taken…).
     #[oai(status = 409)]
     Conflict(Json<Problem>),
+    /// The request body is over 64 KiB.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<Problem>),
+    /// The request body is missing or is not JSON: send `Content-Type: application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<Problem>),
     /// The request is well formed but breaks a rule (closed, outside the window, invalid field).
     #[oai(status = 422)]
     Unprocessable(Json<Problem>),
@@ -103,6 +109,8 @@ impl ApiError {
             | ApiError::Forbidden(p)
             | ApiError::NotFound(p)
             | ApiError::Conflict(p)
+            | ApiError::PayloadTooLarge(p)
+            | ApiError::UnsupportedMediaType(p)
             | ApiError::Unprocessable(p)
             | ApiError::TooManyRequests(p, _)
             | ApiError::Internal(p) => &p.0,

@@ -1,3 +1,4 @@
+pub mod appointments; pub mod demo_appointments;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -6,9 +7,12 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http_log;
+pub mod limits;
 pub mod logging;
+pub mod metrics;
 pub mod notifications;
 pub mod openapi;
+pub mod pages;
 pub mod places;
 pub mod startup;
 pub mod state;

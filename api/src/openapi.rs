@@ -20,10 +20,11 @@ fn core_apis() -> CoreApis {
 
 /// One entry per feature folder (tuples nest, poem-openapi takes at most 16 per level).
 /// Add a feature's group here and in `service()`; `()` is an empty slot.
-pub type Apis = (CoreApis, ());
+pub type Apis = (CoreApis, crate::appointments::AppointmentApis, crate::notifications::Apis);
 
 pub fn service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new((core_apis(), ()), "Créneau", env!("CARGO_PKG_VERSION"))
+    let apis = (core_apis(), crate::appointments::apis(), crate::notifications::apis());
+    OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))
         .description(
             "Ateliers numériques et rendez-vous de médiation numérique pour les communes : \
              séances, inscriptions avec liste d'attente, créneaux des points de médiation, \

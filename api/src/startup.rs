@@ -8,7 +8,15 @@ use poem::{
 };
 
 use crate::{
-    clock::Clock, config::Settings, db, error::problem_response, http_log::AccessLog, openapi, state::AppState,
+    clock::Clock,
+    config::Settings,
+    db,
+    error::problem_response,
+    http_log::AccessLog,
+    limits::{RateLimit, RateLimits},
+    metrics::{Measure, Metrics},
+    openapi,
+    state::AppState,
 };
 
 /// Request bodies above this are refused (413): no form or JSON of ours comes near it.
@@ -114,13 +122,17 @@ async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) 
 pub fn routes(state: AppState) -> impl poem::Endpoint {
     let api = openapi::service();
     let yaml = Arc::new(api.spec_yaml());
+    let metrics = Arc::new(Metrics::new(&api.spec()));
+    let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let docs = api.swagger_ui();
-    Route::new()
-        .nest("/", api)
+    // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
+    crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
         .at("/openapi.yaml", get(spec))
         .at("/healthz", get(healthz))
+        .at("/metrics", get(crate::metrics::endpoint))
         .nest("/docs", docs)
         .data(yaml)
+        .data(metrics.clone())
         .data(state)
         .around(limit_body)
         .around(|ep, req| async move {
@@ -130,6 +142,8 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             }
         })
         .catch_all_error(|err| async move { problem_response(err) })
+        .with(RateLimit(limits))
+        .with(Measure(metrics))
         .with(AccessLog)
         .into_endpoint()
 }

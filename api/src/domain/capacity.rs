@@ -11,7 +11,7 @@ pub struct Seats(u16);
 impl Seats {
     pub const MAX: u16 = 500;
     pub fn new(n: i64) -> Option<Seats> {
-        (1..=i64::from(Self::MAX)).contains(&n).then(|| Seats(n as u16))
+        (1..=i64::from(Self::MAX)).contains(&n).then_some(Seats(n as u16))
     }
     pub fn get(self) -> i32 {
         i32::from(self.0)

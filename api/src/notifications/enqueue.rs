@@ -1,6 +1,7 @@
 //! Writing outbox rows, always inside the transaction that made the change: a booking and
 //! the message about it commit together or not at all.
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, LocalResult, TimeZone, Utc};
+use chrono_tz::Tz;
 use entities::{organisation, outbox, place};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
@@ -18,6 +19,8 @@ pub mod status {
     pub const CANCELLED: &str = "cancelled";
     /// The resident left no e-mail: staff reach them by phone; nothing to send.
     pub const NO_EMAIL: &str = "no_email";
+    /// Came due too late to be of use (a reminder for a booking that has started): never sent.
+    pub const EXPIRED: &str = "expired";
 }
 
 /// The booking a message is about and who receives it.
@@ -107,12 +110,21 @@ async fn insert<C: ConnectionTrait>(
     not_before: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
-    let json = serde_json::to_string(payload).map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     let status = if to.email.is_some() {
         status::PENDING
     } else {
         status::NO_EMAIL
     };
+    // A row that will never be sent keeps no manage token.
+    let json = if to.email.is_some() {
+        serde_json::to_string(payload)
+    } else {
+        serde_json::to_string(&Payload {
+            manage_url: None,
+            ..payload.clone()
+        })
+    }
+    .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     outbox::ActiveModel {
         organisation_id: Set(ctx.organisation.id),
         kind: Set(payload.event.as_str().to_string()),
@@ -153,9 +165,27 @@ pub fn reminder_offsets(organisation: &organisation::Model) -> Vec<Duration> {
         .collect()
 }
 
-/// Queues the reminders of a confirmed booking, each due `offset` before the start and
-/// void once the start has passed. A reminder already due (a booking made two hours before
-/// a 3 h reminder) is not queued: the confirmation just sent says it all.
+/// When a reminder `offset` before `starts_at` is due, counted on the organisation's wall
+/// clock: "48 h before Monday 10:00" is Saturday 10:00 even when the clocks change on the
+/// Sunday in between, and "3 h before" is 07:00. A wall time that does not exist (the spring
+/// gap) moves an hour later; one that exists twice (autumn) takes the first.
+pub fn reminder_due(tz: Tz, starts_at: DateTime<Utc>, offset: Duration) -> DateTime<Utc> {
+    let wall = starts_at.with_timezone(&tz).naive_local() - offset;
+    let due = match tz.from_local_datetime(&wall) {
+        LocalResult::Single(t) => Some(t),
+        LocalResult::Ambiguous(first, _) => Some(first),
+        LocalResult::None => tz.from_local_datetime(&(wall + Duration::hours(1))).earliest(),
+    }
+    .map(|t| t.with_timezone(&Utc));
+    match due {
+        Some(d) if d < starts_at => d,
+        _ => starts_at - offset,
+    }
+}
+
+/// Queues the reminders of a confirmed booking, each due `offset` before the start (see
+/// [`reminder_due`]) and void once the start has passed. A reminder already due (a booking
+/// made two hours before a 3 h reminder) is not queued: the confirmation just sent says it all.
 pub async fn schedule_reminders<C: ConnectionTrait>(
     db: &C,
     ctx: &Context<'_>,
@@ -166,8 +196,9 @@ pub async fn schedule_reminders<C: ConnectionTrait>(
         event: Event::Reminder,
         ..base.clone()
     };
+    let tz = crate::time::parse_tz(&ctx.organisation.timezone);
     for offset in reminder_offsets(ctx.organisation) {
-        let due = base.starts_at - offset;
+        let due = reminder_due(tz, base.starts_at, offset);
         if due > ctx.now {
             insert(db, ctx, to, &payload, None, due, Some(base.starts_at)).await?;
         }
@@ -176,14 +207,72 @@ pub async fn schedule_reminders<C: ConnectionTrait>(
 }
 
 /// Voids the pending reminders of a booking (cancelled or moved: a moved booking gets new ones).
+/// Their payloads lose the manage token: a void row keeps no usable link.
 pub async fn drop_reminders<C: ConnectionTrait>(db: &C, booking: BookingKind, booking_id: i32) -> Result<(), DbErr> {
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(status::CANCELLED))
+    let pending = outbox::Entity::find()
         .filter(outbox::Column::BookingKind.eq(booking.as_str()))
         .filter(outbox::Column::BookingId.eq(booking_id))
         .filter(outbox::Column::Kind.eq(Event::Reminder.as_str()))
         .filter(outbox::Column::Status.eq(status::PENDING))
-        .exec(db)
+        .all(db)
         .await?;
+    for row in pending {
+        let payload = super::message::without_token(&row.payload).unwrap_or(row.payload);
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(status::CANCELLED))
+            .col_expr(outbox::Column::Payload, Expr::value(payload))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Status.eq(status::PENDING))
+            .exec(db)
+            .await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Paris;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reminders_keep_the_wall_time_across_the_spring_change() {
+        // Monday 29 March 2027, 10:00 in Paris (UTC+2); the clocks went forward on Sunday 28.
+        let start = utc("2027-03-29T08:00:00Z");
+        // Saturday 27 March 10:00 in Paris is still UTC+1.
+        assert_eq!(
+            reminder_due(Paris, start, Duration::minutes(2880)),
+            utc("2027-03-27T09:00:00Z")
+        );
+        assert_eq!(
+            reminder_due(Paris, start, Duration::minutes(180)),
+            utc("2027-03-29T05:00:00Z")
+        );
+    }
+
+    #[test]
+    fn reminders_keep_the_wall_time_across_the_autumn_change() {
+        // Monday 1 November 2027, 10:00 in Paris (UTC+1); the clocks went back on Sunday 31 October.
+        let start = utc("2027-11-01T09:00:00Z");
+        assert_eq!(
+            reminder_due(Paris, start, Duration::minutes(2880)),
+            utc("2027-10-30T08:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_wall_time_in_the_spring_gap_moves_an_hour_later_and_never_reaches_the_start() {
+        // Sunday 28 March 2027 04:00 Paris (02:00Z); 90 min before on the wall is 02:30, which does not exist.
+        let start = utc("2027-03-28T02:00:00Z");
+        let due = reminder_due(Paris, start, Duration::minutes(90));
+        assert_eq!(due, utc("2027-03-28T01:30:00Z"));
+        // 03:30 Paris (01:30Z), 60 min before is 02:30: the shifted time would be the start itself.
+        let start = utc("2027-03-28T01:30:00Z");
+        let due = reminder_due(Paris, start, Duration::minutes(60));
+        assert!(due < start);
+        assert_eq!(due, utc("2027-03-28T00:30:00Z"));
+    }
 }

@@ -1,6 +1,6 @@
 //! The staff side of workshops: catalogue, sessions and series, registrants, attendance.
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
-use entities::{registration, session, staff_member, workshop};
+use entities::{registration, session, workshop};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -8,15 +8,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use super::{
     dto::*,
     queries::{self, SessionFilter},
-    service::{self, Booker, status},
+    service::{
+        self, Booker, check_facilitator, check_times, owned_registration, owned_session, owned_workshop, status,
+    },
 };
 use crate::{
-    auth::{Role, StaffBearer, StaffIdentity},
-    db,
-    domain::{
-        contact::Contact,
-        series::{SeriesError, WeeklySeries},
-    },
+    auth::StaffBearer,
+    domain::{contact::Contact, series::WeeklySeries},
     error::{ApiError, ApiResult},
     places::api::owned_place,
     state::AppState,
@@ -135,31 +133,21 @@ impl AdminWorkshopsApi {
     ) -> ApiResult<SessionCreated> {
         let me = state.staff(&auth).await?;
         me.require_manager()?;
-        let w = owned_workshop(&state, &me, body.workshop_id).await?;
-        owned_place(&state, me.organisation_id, body.place_id).await?;
-        check_facilitator(&state, &me, body.facilitator_id).await?;
-        let (starts_at, ends_at) = (body.starts_at.with_timezone(&Utc), body.ends_at.with_timezone(&Utc));
-        check_times(starts_at, ends_at)?;
-        let closes = body
-            .registration_closes_at
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or(starts_at);
-        let now = state.clock.now();
-        let created = new_session(
+        let created = service::create_session(
+            &state,
             &me,
-            &w,
-            body.place_id,
-            starts_at,
-            ends_at,
-            body.capacity,
-            body.facilitator_id,
-            closes,
-            None,
-            now,
+            service::NewSession {
+                workshop_id: body.workshop_id,
+                place_id: body.place_id,
+                starts_at: body.starts_at.with_timezone(&Utc),
+                ends_at: body.ends_at.with_timezone(&Utc),
+                capacity: body.capacity,
+                facilitator_id: body.facilitator_id,
+                registration_closes_at: body.registration_closes_at.map(|d| d.with_timezone(&Utc)),
+            },
         )
-        .insert(&state.db)
         .await?;
-        let view = queries::decorate(&state.db, vec![created], now)
+        let view = queries::decorate(&state.db, vec![created], state.clock.now())
             .await?
             .pop()
             .ok_or_else(|| ApiError::internal("no session"))?;
@@ -177,9 +165,6 @@ impl AdminWorkshopsApi {
     ) -> ApiResult<SeriesResponse> {
         let me = state.staff(&auth).await?;
         me.require_manager()?;
-        let w = owned_workshop(&state, &me, body.workshop_id).await?;
-        owned_place(&state, me.organisation_id, body.place_id).await?;
-        check_facilitator(&state, &me, body.facilitator_id).await?;
         let time = |field: &str, v: &str| {
             NaiveTime::parse_from_str(v, "%H:%M")
                 .map_err(|_| ApiError::invalid(field, "Heure attendue au format HH:MM."))
@@ -192,41 +177,20 @@ impl AdminWorkshopsApi {
             last_date: body.last_date,
             skip_public_holidays: body.skip_public_holidays,
         };
-        let tz = state.settings.timezone;
-        let plan = series.plan(tz).map_err(|e| match e {
-            SeriesError::TooManyOccurrences { .. } => ApiError::invalid("last_date", &e.to_string()),
-            _ => ApiError::invalid("end_time", &e.to_string()),
-        })?;
-        if plan.occurrences.is_empty() {
-            return Err(ApiError::invalid(
-                "first_date",
-                "Aucune date ne correspond à cette série.",
-            ));
-        }
-        let now = state.clock.now();
-        let key = crate::token::generate()[..12].to_string();
-        let txn = db::begin_write(&state.db).await?;
-        let mut created = Vec::with_capacity(plan.occurrences.len());
-        for o in &plan.occurrences {
-            let s = new_session(
-                &me,
-                &w,
-                body.place_id,
-                o.starts_at,
-                o.ends_at,
-                body.capacity,
-                body.facilitator_id,
-                o.starts_at,
-                Some(key.clone()),
-                now,
-            )
-            .insert(&txn)
-            .await?;
-            created.push(s);
-        }
-        txn.commit().await?;
-        let sessions = queries::decorate(&state.db, created, now).await?;
-        let skipped = plan
+        let created = service::create_series(
+            &state,
+            &me,
+            service::NewSeries {
+                workshop_id: body.workshop_id,
+                place_id: body.place_id,
+                series,
+                capacity: body.capacity,
+                facilitator_id: body.facilitator_id,
+            },
+        )
+        .await?;
+        let sessions = queries::decorate(&state.db, created.sessions, state.clock.now()).await?;
+        let skipped = created
             .skipped
             .into_iter()
             .map(|(date, name)| SkippedDate {
@@ -403,21 +367,7 @@ impl AdminWorkshopsApi {
         body: Json<AttendanceUpdate>,
     ) -> ApiResult<Json<StaffRegistration>> {
         let me = state.staff(&auth).await?;
-        let r = owned_registration(&state, &me, id.0).await?;
-        let s = owned_session(&state, &me, r.session_id).await?;
-        if me.role == Role::Facilitator && s.facilitator_id != Some(me.id) {
-            return Err(ApiError::forbidden());
-        }
-        if r.status != status::CONFIRMED {
-            return Err(ApiError::rule(
-                "not_confirmed",
-                "Seules les inscriptions confirmées ont une présence à noter.",
-            ));
-        }
-        let mut a: registration::ActiveModel = r.into();
-        a.attendance = Set(body.attendance.as_str().into());
-        a.updated_at = Set(state.clock.now());
-        let r = a.update(&state.db).await?;
+        let r = service::mark_attendance(&state, &me, id.0, body.attendance).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
     }
 
@@ -441,48 +391,6 @@ impl AdminWorkshopsApi {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn new_session(
-    me: &StaffIdentity,
-    w: &workshop::Model,
-    place_id: i32,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    capacity: Option<i32>,
-    facilitator_id: Option<i32>,
-    closes: DateTime<Utc>,
-    series_key: Option<String>,
-    now: DateTime<Utc>,
-) -> session::ActiveModel {
-    session::ActiveModel {
-        organisation_id: Set(me.organisation_id),
-        workshop_id: Set(w.id),
-        place_id: Set(place_id),
-        starts_at: Set(starts_at),
-        ends_at: Set(ends_at),
-        capacity: Set(capacity.unwrap_or(w.default_capacity)),
-        seats_taken: Set(0),
-        facilitator_id: Set(facilitator_id),
-        status: Set(status::SCHEDULED.into()),
-        registration_closes_at: Set(closes.min(starts_at)),
-        series_key: Set(series_key),
-        cancel_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-}
-
-fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> ApiResult<()> {
-    if ends_at <= starts_at {
-        return Err(ApiError::invalid("ends_at", "La fin doit suivre le début."));
-    }
-    if ends_at - starts_at > Duration::hours(12) {
-        return Err(ApiError::invalid("ends_at", "Une séance dure 12 heures au plus."));
-    }
-    Ok(())
-}
-
 fn fill_workshop(mut a: workshop::ActiveModel, w: WorkshopInput) -> workshop::ActiveModel {
     a.title = Set(w.title.trim().to_string());
     a.summary = Set(w.summary.trim().to_string());
@@ -493,40 +401,4 @@ fn fill_workshop(mut a: workshop::ActiveModel, w: WorkshopInput) -> workshop::Ac
     a.default_capacity = Set(w.default_capacity);
     a.active = Set(w.active);
     a
-}
-
-async fn owned_workshop(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<workshop::Model> {
-    let w = workshop::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Cet atelier n'existe pas."))?;
-    me.same_organisation(w.organisation_id, "Cet atelier n'existe pas.")?;
-    Ok(w)
-}
-
-pub async fn owned_session(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<session::Model> {
-    let s = session::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Cette séance n'existe pas."))?;
-    me.same_organisation(s.organisation_id, "Cette séance n'existe pas.")?;
-    Ok(s)
-}
-
-async fn owned_registration(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<registration::Model> {
-    let r = registration::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Cette inscription n'existe pas."))?;
-    owned_session(state, me, r.session_id).await?;
-    Ok(r)
-}
-
-async fn check_facilitator(state: &AppState, me: &StaffIdentity, id: Option<i32>) -> ApiResult<()> {
-    let Some(id) = id else { return Ok(()) };
-    let found = staff_member::Entity::find_by_id(id).one(&state.db).await?;
-    match found {
-        Some(m) if m.organisation_id == me.organisation_id => Ok(()),
-        _ => Err(ApiError::invalid("facilitator_id", "Cet animateur n'existe pas.")),
-    }
 }

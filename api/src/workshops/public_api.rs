@@ -94,7 +94,9 @@ impl WorkshopsApi {
         body: Json<RegistrationRequest>,
     ) -> ApiResult<RegisterResponse> {
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
-        let done = service::register(&state, id.0, contact, body.consent, Booker::Resident).await?;
+        let done = service::register(&state, id.0, contact, body.consent, Booker::Resident).await;
+        crate::metrics::registration(&done, |d| d.registration.status.as_str());
+        let done = done?;
         let session = queries::session(&state.db, id.0, state.clock.now())
             .await?
             .ok_or_else(|| ApiError::internal("session vanished after registering"))?;

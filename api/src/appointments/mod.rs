@@ -1,0 +1,48 @@
+//! Appointments at a digital-mediation point: opening hours, reasons, free slots and
+//! bookings that can never overlap on a desk.
+//!
+//! The slot rules themselves are pure ([`crate::domain::slots`]); this folder loads a
+//! place's schedule ([`schedule`]), runs the booking transactions ([`service`]) and exposes
+//! them to residents ([`public_api`]) and staff ([`admin_api`], [`admin_schedule_api`]).
+//!
+//! No double booking, whatever the races: an appointment inserts one
+//! `appointment_claim` row per 15-minute cell it covers on its desk, and a unique index on
+//! (place, desk, cell) lets only one of two overlapping bookings commit, on SQLite and on
+//! PostgreSQL alike.
+pub mod admin_api;
+pub mod admin_schedule_api;
+pub mod dto;
+pub mod public_api;
+pub mod queries;
+pub mod rules;
+pub mod schedule;
+pub mod service;
+
+/// Appointment statuses. Every status but `cancelled` keeps its desk busy: an honoured or
+/// missed appointment did occupy the agent.
+pub mod status {
+    /// Upcoming (or under way), not yet marked.
+    pub const BOOKED: &str = "booked";
+    /// The resident came.
+    pub const HONOURED: &str = "honoured";
+    /// The resident did not come and did not warn.
+    pub const NO_SHOW: &str = "no_show";
+    /// The resident did not come but had warned.
+    pub const EXCUSED: &str = "excused";
+    pub const CANCELLED: &str = "cancelled";
+}
+
+/// The API structs of this folder, as one group of [`crate::openapi::Apis`].
+pub type AppointmentApis = (
+    public_api::AppointmentsApi,
+    admin_api::AdminAppointmentsApi,
+    admin_schedule_api::AdminScheduleApi,
+);
+
+pub fn apis() -> AppointmentApis {
+    (
+        public_api::AppointmentsApi,
+        admin_api::AdminAppointmentsApi,
+        admin_schedule_api::AdminScheduleApi,
+    )
+}

@@ -1,0 +1,122 @@
+//! Loading what the pure slot computation needs from the database: a place's
+//! [`Schedule`] (rules, extras, closures) and the [`Busy`] desks of its appointments.
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use entities::{appointment, closure, extra_opening, opening_rule, place};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{
+    rules::{weekday_from_number, weeks_from_column},
+    status,
+};
+use crate::domain::slots::{Busy, Closure, ExtraOpening, OpeningRule, Schedule};
+
+/// A stored rule as the slot computation reads it; `None` for a row with an impossible
+/// weekday (never written by the API).
+pub fn to_rule(row: &opening_rule::Model) -> Option<OpeningRule> {
+    Some(OpeningRule {
+        weekday: weekday_from_number(row.weekday)?,
+        start: row.start_time,
+        end: row.end_time,
+        weeks_of_month: weeks_from_column(row.weeks_of_month.as_deref()),
+        valid_from: row.valid_from,
+        valid_to: row.valid_to,
+    })
+}
+
+pub fn to_extra(row: &extra_opening::Model) -> ExtraOpening {
+    ExtraOpening {
+        date: row.date,
+        start: row.start_time,
+        end: row.end_time,
+    }
+}
+
+pub fn to_closure(row: &closure::Model) -> Closure {
+    Closure {
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        // A negative desk (never written by the API) closes nothing.
+        desk: row.desk.map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+    }
+}
+
+pub fn to_busy(row: &appointment::Model) -> Busy {
+    Busy {
+        desk: u32::try_from(row.desk).unwrap_or(u32::MAX),
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+    }
+}
+
+/// Every weekly rule of a place, ordered by weekday then opening time.
+pub async fn rules<C: ConnectionTrait>(db: &C, place_id: i32) -> Result<Vec<opening_rule::Model>, DbErr> {
+    opening_rule::Entity::find()
+        .filter(opening_rule::Column::PlaceId.eq(place_id))
+        .order_by_asc(opening_rule::Column::Weekday)
+        .order_by_asc(opening_rule::Column::StartTime)
+        .order_by_asc(opening_rule::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The schedule of `place` for any question about instants within `[from, to)`: all its
+/// rules, the extras of the local dates around that range and the closures overlapping it.
+pub async fn load_schedule<C: ConnectionTrait>(
+    db: &C,
+    place: &place::Model,
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Schedule, DbErr> {
+    let rules = rules(db, place.id).await?.iter().filter_map(to_rule).collect();
+    // A day's margin each side: local dates and UTC instants do not line up.
+    let first_date = (from - Duration::days(1)).with_timezone(&tz).date_naive();
+    let last_date = (to + Duration::days(1)).with_timezone(&tz).date_naive();
+    let extras = extra_opening::Entity::find()
+        .filter(extra_opening::Column::PlaceId.eq(place.id))
+        .filter(extra_opening::Column::Date.gte(first_date))
+        .filter(extra_opening::Column::Date.lte(last_date))
+        .all(db)
+        .await?
+        .iter()
+        .map(to_extra)
+        .collect();
+    let closures = closure::Entity::find()
+        .filter(closure::Column::PlaceId.eq(place.id))
+        .filter(closure::Column::StartsAt.lt(to))
+        .filter(closure::Column::EndsAt.gt(from))
+        .all(db)
+        .await?
+        .iter()
+        .map(to_closure)
+        .collect();
+    Ok(Schedule {
+        tz,
+        desks: u32::try_from(place.desks).unwrap_or(0),
+        rules,
+        extras,
+        closures,
+        close_on_public_holidays: place.close_on_public_holidays,
+    })
+}
+
+/// The place's appointments that still occupy a desk within `[from, to)`, leaving out
+/// `except` (the appointment being moved, which must not block its own new time).
+pub async fn load_busy<C: ConnectionTrait>(
+    db: &C,
+    place_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    except: Option<i32>,
+) -> Result<Vec<Busy>, DbErr> {
+    let mut q = appointment::Entity::find()
+        .filter(appointment::Column::PlaceId.eq(place_id))
+        .filter(appointment::Column::Status.ne(status::CANCELLED))
+        .filter(appointment::Column::StartsAt.lt(to))
+        .filter(appointment::Column::EndsAt.gt(from));
+    if let Some(id) = except {
+        q = q.filter(appointment::Column::Id.ne(id));
+    }
+    Ok(q.all(db).await?.iter().map(to_busy).collect())
+}

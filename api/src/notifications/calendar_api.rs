@@ -1,0 +1,270 @@
+//! Calendar files: a booking's invite to download again, subscribable feeds (secret URL for
+//! staff, public for a place's sessions), and the staff operations that make and revoke feeds.
+use entities::{feed_token, organisation, place, staff_member};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::Path,
+    payload::{Json, PlainText},
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::{
+    dto::{Feed, FeedCreated, FeedInput, FeedKind},
+    feeds::{self, Audience, CalendarError, Scope},
+};
+use crate::{
+    auth::{StaffBearer, StaffIdentity},
+    error::{ApiError, ApiResult},
+    places::api::owned_place,
+    state::AppState,
+    tags::ApiTags,
+    token,
+};
+
+#[derive(ApiResponse)]
+pub enum IcsResponse {
+    /// An iCalendar document (RFC 5545).
+    #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
+    Calendar(
+        PlainText<String>,
+        /// `inline` with the file name.
+        #[oai(header = "Content-Disposition")]
+        String,
+        /// How long clients may keep it.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+impl IcsResponse {
+    fn new(ics: String, filename: &str, cache: &str) -> IcsResponse {
+        IcsResponse::Calendar(
+            PlainText(ics),
+            format!("inline; filename=\"{filename}\""),
+            cache.to_string(),
+        )
+    }
+}
+
+pub struct CalendarsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Calendars")]
+impl CalendarsApi {
+    /// The calendar invite of a registration, in its current state: `METHOD:REQUEST` while it
+    /// stands, `METHOD:CANCEL` once cancelled; the same UID as the e-mailed invites and the
+    /// latest SEQUENCE, so opening it updates the event already in the resident's calendar.
+    /// A registration on the waiting list has no invite yet (409).
+    #[oai(
+        path = "/registrations/:token/invite.ics",
+        method = "get",
+        operation_id = "getRegistrationInvite"
+    )]
+    async fn registration_invite(&self, state: Data<&AppState>, token: Path<String>) -> ApiResult<IcsResponse> {
+        let ics = feeds::registration_invite(&state, &token.0).await?;
+        Ok(IcsResponse::new(ics, "invite.ics", "private, no-store"))
+    }
+
+    /// The calendar invite of an appointment, in its current state (see
+    /// `getRegistrationInvite`).
+    #[oai(
+        path = "/appointments/:token/invite.ics",
+        method = "get",
+        operation_id = "getAppointmentInvite"
+    )]
+    async fn appointment_invite(&self, state: Data<&AppState>, token: Path<String>) -> ApiResult<IcsResponse> {
+        let ics = feeds::appointment_invite(&state, &token.0).await?;
+        Ok(IcsResponse::new(ics, "invite.ics", "private, no-store"))
+    }
+
+    /// A staff calendar feed, reached with the secret URL given when it was made
+    /// (`adminCreateFeed`): a place's sessions (with registrants) and appointments (with the
+    /// resident's details), or a staff member's agenda. Covers the last 30 days and the next
+    /// 365; cancelled events stay listed as `STATUS:CANCELLED` so subscribers drop them.
+    #[oai(path = "/feeds/:feed", method = "get", operation_id = "getFeed")]
+    async fn feed(
+        &self,
+        state: Data<&AppState>,
+        /// The feed's token followed by `.ics`.
+        feed: Path<String>,
+    ) -> ApiResult<IcsResponse> {
+        let raw = feed.0.strip_suffix(".ics").unwrap_or(&feed.0);
+        if !token::looks_valid(raw) {
+            return Err(CalendarError::NotFound.into());
+        }
+        let found = feed_token::Entity::find()
+            .filter(feed_token::Column::TokenHash.eq(token::hash(raw)))
+            .filter(feed_token::Column::RevokedAt.is_null())
+            .one(&state.db)
+            .await?
+            .ok_or(CalendarError::NotFound)?;
+        let org = organisation::Entity::find_by_id(found.organisation_id)
+            .one(&state.db)
+            .await?
+            .ok_or(CalendarError::NotFound)?;
+        let ics = match (FeedKind::parse(&found.kind), found.place_id, found.staff_member_id) {
+            (Some(FeedKind::Place), Some(place_id), _) => {
+                let p = place::Entity::find_by_id(place_id)
+                    .one(&state.db)
+                    .await?
+                    .ok_or(CalendarError::NotFound)?;
+                feeds::feed(&state, &org, Scope::Place(&p), Audience::Staff).await?
+            }
+            (Some(FeedKind::Staff), _, Some(member_id)) => {
+                let m = staff_member::Entity::find_by_id(member_id)
+                    .one(&state.db)
+                    .await?
+                    .filter(|m| m.active)
+                    .ok_or(CalendarError::NotFound)?;
+                feeds::feed(&state, &org, Scope::Staff(&m), Audience::Staff).await?
+            }
+            _ => return Err(CalendarError::NotFound.into()),
+        };
+        Ok(IcsResponse::new(ics, "agenda.ics", "private, max-age=300"))
+    }
+
+    /// The public feed of a place's workshop sessions (no personal data), to subscribe to
+    /// in a calendar application. Covers the last 30 days and the next 365.
+    #[oai(
+        path = "/places/:id/sessions.ics",
+        method = "get",
+        operation_id = "getPlaceSessionsFeed"
+    )]
+    async fn place_sessions(&self, state: Data<&AppState>, id: Path<i32>) -> ApiResult<IcsResponse> {
+        let p = place::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await?
+            .filter(|p| p.active)
+            .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))?;
+        let org = organisation::Entity::find_by_id(p.organisation_id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))?;
+        let ics = feeds::feed(&state, &org, Scope::Place(&p), Audience::Public).await?;
+        Ok(IcsResponse::new(ics, "ateliers.ics", "public, max-age=300"))
+    }
+}
+
+pub struct AdminFeedsApi;
+
+#[derive(ApiResponse)]
+pub enum FeedCreatedResponse {
+    /// The feed, with its secret URL (shown this once).
+    #[oai(status = 201)]
+    Created(Json<FeedCreated>),
+}
+
+#[derive(ApiResponse)]
+pub enum FeedRevoked {
+    /// Revoked: its URL answers 404 from now on.
+    #[oai(status = 204)]
+    Revoked,
+}
+
+const FEED_NOT_FOUND: &str = "Ce flux d'agenda n'existe pas.";
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminOrganisation")]
+impl AdminFeedsApi {
+    /// Make a subscribable calendar feed: a place's (coordinators and admins) or a staff
+    /// member's agenda (one's own; another member's needs a coordinator or an admin). The
+    /// answer holds the secret URL, shown this once.
+    #[oai(path = "/feeds", method = "post", operation_id = "adminCreateFeed")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        body: Json<FeedInput>,
+    ) -> ApiResult<FeedCreatedResponse> {
+        let me = state.staff(&auth).await?;
+        let (place_id, staff_member_id) = match body.kind {
+            FeedKind::Place => {
+                me.require_manager()?;
+                let place_id = body
+                    .place_id
+                    .ok_or_else(|| ApiError::invalid("place_id", "Indiquez le lieu de ce flux."))?;
+                owned_place(&state, me.organisation_id, place_id).await?;
+                (Some(place_id), None)
+            }
+            FeedKind::Staff => {
+                let member_id = body.staff_member_id.unwrap_or(me.id);
+                if member_id != me.id {
+                    me.require_manager()?;
+                }
+                let member = staff_member::Entity::find_by_id(member_id).one(&state.db).await?;
+                if member.is_none_or(|m| m.organisation_id != me.organisation_id) {
+                    return Err(ApiError::invalid(
+                        "staff_member_id",
+                        "Ce membre de l'équipe n'existe pas.",
+                    ));
+                }
+                (None, Some(member_id))
+            }
+        };
+        let raw = token::generate();
+        let row = feed_token::ActiveModel {
+            organisation_id: Set(me.organisation_id),
+            kind: Set(body.kind.as_str().to_string()),
+            place_id: Set(place_id),
+            staff_member_id: Set(staff_member_id),
+            token_hash: Set(token::hash(&raw)),
+            created_at: Set(state.clock.now()),
+            revoked_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&state.db)
+        .await?;
+        let feed = Feed::new(&row, state.settings.timezone);
+        Ok(FeedCreatedResponse::Created(Json(FeedCreated {
+            id: feed.id,
+            kind: feed.kind,
+            place_id: feed.place_id,
+            staff_member_id: feed.staff_member_id,
+            created_at: feed.created_at,
+            url: format!("{}/api/v1/feeds/{raw}.ics", state.settings.public_url),
+            token: raw,
+        })))
+    }
+
+    /// The feeds in use (never their URLs): all of the organisation's for coordinators and
+    /// admins, one's own agenda feeds for facilitators.
+    #[oai(path = "/feeds", method = "get", operation_id = "adminListFeeds")]
+    async fn list(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<Feed>>> {
+        let me = state.staff(&auth).await?;
+        let mut q = feed_token::Entity::find()
+            .filter(feed_token::Column::OrganisationId.eq(me.organisation_id))
+            .filter(feed_token::Column::RevokedAt.is_null())
+            .order_by_asc(feed_token::Column::Id);
+        if me.require_manager().is_err() {
+            q = q
+                .filter(feed_token::Column::Kind.eq(FeedKind::Staff.as_str()))
+                .filter(feed_token::Column::StaffMemberId.eq(me.id));
+        }
+        let tz = state.settings.timezone;
+        Ok(Json(q.all(&state.db).await?.iter().map(|f| Feed::new(f, tz)).collect()))
+    }
+
+    /// Revoke a feed: its URL stops working at once. Coordinators and admins revoke any;
+    /// a facilitator their own agenda feeds.
+    #[oai(path = "/feeds/:id", method = "delete", operation_id = "adminRevokeFeed")]
+    async fn revoke(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<FeedRevoked> {
+        let me = state.staff(&auth).await?;
+        let found = feed_token::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found(FEED_NOT_FOUND))?;
+        me.same_organisation(found.organisation_id, FEED_NOT_FOUND)?;
+        if !may_revoke(&me, &found) {
+            return Err(ApiError::forbidden());
+        }
+        if found.revoked_at.is_none() {
+            let mut a: feed_token::ActiveModel = found.into();
+            a.revoked_at = Set(Some(state.clock.now()));
+            a.update(&state.db).await?;
+        }
+        Ok(FeedRevoked::Revoked)
+    }
+}
+
+fn may_revoke(me: &StaffIdentity, feed: &feed_token::Model) -> bool {
+    me.require_manager().is_ok() || (feed.kind == FeedKind::Staff.as_str() && feed.staff_member_id == Some(me.id))
+}

@@ -1,0 +1,188 @@
+//! Request and response shapes of the outbox, calendar and feed operations.
+use chrono::{DateTime, FixedOffset};
+use entities::{feed_token, outbox};
+use poem_openapi::{Enum, Object};
+
+use super::{enqueue::status, payload::Payload, render};
+use crate::time::{local, parse_tz};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting to be sent (now, at a retry time, or at a reminder's due time).
+    Pending,
+    /// Handed to the mail server.
+    Sent,
+    /// Given up after a permanent error or the last attempt; staff may retry it.
+    Failed,
+    /// Superseded before it was due (a reminder of a booking since cancelled or moved).
+    Cancelled,
+    /// The resident left no e-mail address: nothing to send, staff reach them by phone.
+    NoEmail,
+    /// Came due too late (a reminder of a booking that had started): never sent.
+    Expired,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => status::PENDING,
+            OutboxStatus::Sent => status::SENT,
+            OutboxStatus::Failed => status::FAILED,
+            OutboxStatus::Cancelled => status::CANCELLED,
+            OutboxStatus::NoEmail => status::NO_EMAIL,
+            OutboxStatus::Expired => status::EXPIRED,
+        }
+    }
+
+    pub fn parse(s: &str) -> OutboxStatus {
+        match s {
+            status::SENT => OutboxStatus::Sent,
+            status::FAILED => OutboxStatus::Failed,
+            status::CANCELLED => OutboxStatus::Cancelled,
+            status::NO_EMAIL => OutboxStatus::NoEmail,
+            status::EXPIRED => OutboxStatus::Expired,
+            _ => OutboxStatus::Pending,
+        }
+    }
+}
+
+/// One message of the outbox, as staff see it: who, what, and what became of it. The manage
+/// link a message carries is never shown.
+#[derive(Object, Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: i64,
+    /// Why the message exists, e.g. `registration_confirmed`, `session_cancelled`, `reminder`.
+    pub kind: String,
+    /// `registration` or `appointment`.
+    #[oai(skip_serializing_if_is_none)]
+    pub booking_kind: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub booking_id: Option<i32>,
+    pub recipient_name: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub recipient_email: Option<String>,
+    /// The subject line the resident sees (or would see).
+    pub subject: String,
+    /// `REQUEST` or `CANCEL` when the message carries a calendar invite.
+    #[oai(skip_serializing_if_is_none)]
+    pub calendar_method: Option<String>,
+    pub status: OutboxStatus,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// The mail server's last answer, when an attempt failed.
+    #[oai(skip_serializing_if_is_none)]
+    pub last_error: Option<String>,
+    /// Not sent before this instant (a retry's backoff, a reminder's due time).
+    pub not_before: DateTime<FixedOffset>,
+    /// Never sent after this instant (reminders: the start of the booking).
+    #[oai(skip_serializing_if_is_none)]
+    pub expires_at: Option<DateTime<FixedOffset>>,
+    pub created_at: DateTime<FixedOffset>,
+    #[oai(skip_serializing_if_is_none)]
+    pub sent_at: Option<DateTime<FixedOffset>>,
+}
+
+impl OutboxEntry {
+    pub fn new(row: outbox::Model, tz: chrono_tz::Tz) -> OutboxEntry {
+        let subject = serde_json::from_str::<Payload>(&row.payload)
+            .map(|p| render::subject(&p, parse_tz(&p.timezone)))
+            .unwrap_or_default();
+        OutboxEntry {
+            id: row.id,
+            kind: row.kind,
+            booking_kind: row.booking_kind,
+            booking_id: row.booking_id,
+            recipient_name: row.recipient_name,
+            recipient_email: row.recipient_email,
+            subject,
+            calendar_method: row.ical_method,
+            status: OutboxStatus::parse(&row.status),
+            attempts: row.attempts,
+            last_error: row.last_error,
+            not_before: local(tz, row.not_before),
+            expires_at: row.expires_at.map(|t| local(tz, t)),
+            created_at: local(tz, row.created_at),
+            sent_at: row.sent_at.map(|t| local(tz, t)),
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum FeedKind {
+    /// Everything happening at one place: workshop sessions with their registrants and
+    /// appointments with the resident's details.
+    Place,
+    /// One staff member's agenda: the sessions they facilitate and the appointments they booked.
+    Staff,
+}
+
+impl FeedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Place => "place",
+            FeedKind::Staff => "staff",
+        }
+    }
+    pub fn parse(s: &str) -> Option<FeedKind> {
+        match s {
+            "place" => Some(FeedKind::Place),
+            "staff" => Some(FeedKind::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// A calendar feed to create.
+#[derive(Object, Debug, Clone)]
+pub struct FeedInput {
+    pub kind: FeedKind,
+    /// The place, for a `place` feed.
+    pub place_id: Option<i32>,
+    /// For a `staff` feed: whose agenda (defaults to the caller; another member needs a
+    /// coordinator or an admin).
+    pub staff_member_id: Option<i32>,
+}
+
+/// A subscribable calendar feed (the secret URL is only given at creation).
+#[derive(Object, Debug, Clone)]
+pub struct Feed {
+    pub id: i32,
+    pub kind: FeedKind,
+    #[oai(skip_serializing_if_is_none)]
+    pub place_id: Option<i32>,
+    #[oai(skip_serializing_if_is_none)]
+    pub staff_member_id: Option<i32>,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+impl Feed {
+    pub fn new(row: &feed_token::Model, tz: chrono_tz::Tz) -> Feed {
+        Feed {
+            id: row.id,
+            kind: FeedKind::parse(&row.kind).unwrap_or(FeedKind::Place),
+            place_id: row.place_id,
+            staff_member_id: row.staff_member_id,
+            created_at: local(tz, row.created_at),
+        }
+    }
+}
+
+/// A new feed with its secret, shown this once: only its hash is stored.
+#[derive(Object, Debug, Clone)]
+pub struct FeedCreated {
+    pub id: i32,
+    pub kind: FeedKind,
+    #[oai(skip_serializing_if_is_none)]
+    pub place_id: Option<i32>,
+    #[oai(skip_serializing_if_is_none)]
+    pub staff_member_id: Option<i32>,
+    pub created_at: DateTime<FixedOffset>,
+    /// The feed's secret token.
+    pub token: String,
+    /// The address to subscribe to in a calendar application ("add by URL"). Anyone holding
+    /// it reads the feed, residents' names included: share it like a password, revoke it
+    /// when it leaks.
+    pub url: String,
+}

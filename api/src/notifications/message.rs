@@ -1,0 +1,153 @@
+//! From an outbox row to the e-mail it stands for: French text and HTML, and for bookings the
+//! iCalendar invite built from the row's UID, SEQUENCE, method and creation time (so a retried
+//! send carries the same calendar data).
+use chrono::{DateTime, Utc};
+use entities::outbox;
+
+use super::{
+    compose::OutgoingEmail,
+    ical::{CalendarEvent, CalendarMethod, invite},
+    payload::{BookingKind, Payload},
+    render::render,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("unreadable payload: {0}")]
+    Payload(#[from] serde_json::Error),
+    #[error("the row has no recipient e-mail")]
+    NoRecipient,
+    #[error("unknown iCalendar method {0:?}")]
+    Method(String),
+    #[error("an invite row without UID")]
+    NoUid,
+}
+
+pub fn parse_method(s: &str) -> Option<CalendarMethod> {
+    match s {
+        "REQUEST" => Some(CalendarMethod::Request),
+        "CANCEL" => Some(CalendarMethod::Cancel),
+        _ => None,
+    }
+}
+
+/// Who an invite is from and for, and which version of the event it is.
+pub struct InviteVersion<'a> {
+    pub uid: &'a str,
+    pub sequence: i32,
+    pub method: CalendarMethod,
+    /// `DTSTAMP`: when this version was decided.
+    pub dtstamp: DateTime<Utc>,
+    /// The sending address (`settings.mail_from`); its name is the organisation's.
+    pub organizer_email: &'a str,
+    pub attendee_name: &'a str,
+    pub attendee_email: Option<&'a str>,
+}
+
+/// The calendar event of a booking as the payload describes it.
+pub fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEvent {
+    let (kind, what) = match p.booking {
+        BookingKind::Registration => ("Atelier", "votre inscription"),
+        BookingKind::Appointment => ("Rendez-vous", "votre rendez-vous"),
+    };
+    let title = p.title.trim();
+    let location = format!("{}, {}", p.place_name.trim(), p.place_address.trim());
+    let mut lines = vec![
+        format!("{kind} « {title} » — {}", p.organisation_name.trim()),
+        format!("Lieu : {location}"),
+    ];
+    fn push(lines: &mut Vec<String>, label: &str, value: &Option<String>) {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            lines.push(format!("{label} : {v}"));
+        }
+    }
+    push(&mut lines, "Accès", &p.place_access);
+    push(
+        &mut lines,
+        "Téléphone",
+        &p.place_phone.clone().or(p.organisation_phone.clone()),
+    );
+    push(&mut lines, "À apporter", &p.instructions);
+    if v.method == CalendarMethod::Cancel {
+        lines.push("Annulé.".into());
+        push(&mut lines, "Motif", &p.reason);
+    }
+    let url = p
+        .manage_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    match &url {
+        Some(u) => lines.push(format!("Consulter ou annuler {what} : {u}")),
+        None if v.method == CalendarMethod::Request => lines.push(format!(
+            "Pour annuler : utilisez le lien reçu par e-mail lors de {what}."
+        )),
+        None => {}
+    }
+    CalendarEvent {
+        uid: v.uid.to_string(),
+        sequence: u32::try_from(v.sequence).unwrap_or(0),
+        method: v.method,
+        summary: format!("{kind} « {title} »"),
+        location,
+        description: lines.join("\n"),
+        url,
+        starts_at: p.starts_at,
+        ends_at: p.ends_at,
+        dtstamp: v.dtstamp,
+        organizer_name: p.organisation_name.trim().to_string(),
+        organizer_email: v.organizer_email.to_string(),
+        attendee_name: v.attendee_name.to_string(),
+        attendee_email: v.attendee_email.map(str::to_string),
+    }
+}
+
+/// The e-mail of one outbox row. Errors are permanent: the row itself cannot be sent.
+pub fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingEmail, MessageError> {
+    let payload: Payload = serde_json::from_str(&row.payload)?;
+    let to_email = row.recipient_email.clone().ok_or(MessageError::NoRecipient)?;
+    let method = match row.ical_method.as_deref() {
+        None => None,
+        Some(m) => Some(parse_method(m).ok_or_else(|| MessageError::Method(m.to_string()))?),
+    };
+    let rendered = render(&payload, &row.recipient_name, method);
+    let calendar = match method {
+        None => None,
+        Some(method) => {
+            let uid = row.ical_uid.as_deref().ok_or(MessageError::NoUid)?;
+            let event = calendar_event(
+                &payload,
+                &InviteVersion {
+                    uid,
+                    sequence: row.ical_sequence.unwrap_or(0),
+                    method,
+                    dtstamp: row.created_at,
+                    organizer_email: mail_from,
+                    attendee_name: &row.recipient_name,
+                    attendee_email: Some(&to_email),
+                },
+            );
+            Some((method, invite(&event)))
+        }
+    };
+    Ok(OutgoingEmail {
+        message_id: row.message_id.clone(),
+        from_name: payload.organisation_name.clone(),
+        from_email: mail_from.to_string(),
+        to_name: row.recipient_name.clone(),
+        to_email,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        calendar,
+    })
+}
+
+/// The payload as stored once the message is out: without the manage link, so no usable
+/// token stays in the outbox.
+pub fn without_token(payload_json: &str) -> Option<String> {
+    let mut payload: Payload = serde_json::from_str(payload_json).ok()?;
+    payload.manage_url = None;
+    serde_json::to_string(&payload).ok()
+}

@@ -1,0 +1,89 @@
+//! Staff: what was sent to residents, what waits, what failed, and sending a failed one again.
+use entities::outbox;
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+
+use super::{
+    dto::{OutboxEntry, OutboxStatus},
+    enqueue::status,
+};
+use crate::{
+    auth::StaffBearer,
+    error::{ApiError, ApiResult},
+    state::AppState,
+    tags::ApiTags,
+};
+
+pub struct AdminOutboxApi;
+
+const NOT_FOUND: &str = "Ce message n'existe pas.";
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminOrganisation")]
+impl AdminOutboxApi {
+    /// The organisation's outbox, newest first: what was sent to residents, what waits and
+    /// what failed (with the mail server's answer). Coordinators and admins. Manage links
+    /// carried by the messages are never shown.
+    #[oai(path = "/outbox", method = "get", operation_id = "adminListOutbox")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffBearer,
+        /// Only messages with this status, e.g. `failed`.
+        status: Query<Option<OutboxStatus>>,
+        /// At most this many messages (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<Json<Vec<OutboxEntry>>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let mut q = outbox::Entity::find()
+            .filter(outbox::Column::OrganisationId.eq(me.organisation_id))
+            .order_by_desc(outbox::Column::Id)
+            .limit(limit.0.unwrap_or(100));
+        if let Some(s) = status.0 {
+            q = q.filter(outbox::Column::Status.eq(s.as_str()));
+        }
+        let tz = state.settings.timezone;
+        let rows = q.all(&state.db).await?;
+        Ok(Json(rows.into_iter().map(|r| OutboxEntry::new(r, tz)).collect()))
+    }
+
+    /// Send a failed message again: it goes back to `pending`, its attempts start from zero
+    /// and it is due at once. Only `failed` messages can be retried. Coordinators and admins.
+    #[oai(path = "/outbox/:id/retry", method = "post", operation_id = "adminRetryOutbox")]
+    async fn retry(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i64>) -> ApiResult<Json<OutboxEntry>> {
+        let me = state.staff(&auth).await?;
+        me.require_manager()?;
+        let row = outbox::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+        me.same_organisation(row.organisation_id, NOT_FOUND)?;
+        let now = state.clock.now();
+        let done = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(status::PENDING))
+            .col_expr(outbox::Column::Attempts, Expr::value(0))
+            .col_expr(outbox::Column::NotBefore, Expr::value(now))
+            .col_expr(
+                outbox::Column::LockedUntil,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(outbox::Column::LockedBy, Expr::value(Option::<String>::None))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Status.eq(status::FAILED))
+            .exec(&state.db)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(ApiError::conflict(
+                "not_failed",
+                "Seul un message en échec peut être renvoyé.",
+            ));
+        }
+        let row = outbox::Entity::find_by_id(row.id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+        Ok(Json(OutboxEntry::new(row, state.settings.timezone)))
+    }
+}

@@ -1,0 +1,593 @@
+//! The French text of every message, as plain text and HTML from one description.
+//!
+//! A message is a short list of [`Block`]s (paragraphs, label/value facts, a link) built per
+//! [`Event`] from the row's payload; both bodies are rendered from the same blocks, so they
+//! always say the same thing. Every value (names, titles, addresses, notes, reasons) is data:
+//! the HTML renderer escapes all of them, and only `http(s)` URLs become links.
+use chrono_tz::Tz;
+
+use super::{
+    french,
+    ical::CalendarMethod,
+    payload::{BookingKind, Event, Payload},
+};
+use crate::time::parse_tz;
+
+/// What a resident receives: subject line and both bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// One piece of a message body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Block {
+    Para(String),
+    /// Label and value lines ("Quand : …").
+    Facts(Vec<(&'static str, String)>),
+    /// "Intro : url", as a link in HTML.
+    Link {
+        intro: String,
+        label: String,
+        url: String,
+    },
+}
+
+/// Longest title shown in a subject line; longer ones end with "…".
+const SUBJECT_TITLE_MAX: usize = 60;
+
+/// Renders the message of one outbox row. `calendar` is the method of the attached invite
+/// (the row's `ical_method`), `None` for a plain message.
+pub fn render(payload: &Payload, recipient_name: &str, calendar: Option<CalendarMethod>) -> Rendered {
+    let tz = parse_tz(&payload.timezone);
+    let subject = subject(payload, tz);
+    let blocks = body(payload, recipient_name, calendar, tz);
+    Rendered {
+        text: text(&blocks),
+        html: html(&subject, &blocks),
+        subject,
+    }
+}
+
+/// The subject line: what happened, the title, the day.
+pub fn subject(p: &Payload, tz: Tz) -> String {
+    let title = shorten(&p.title, SUBJECT_TITLE_MAX);
+    let day = french::short_day(tz, p.starts_at);
+    match p.event {
+        Event::RegistrationConfirmed => format!("Inscription confirmée : {title}, {day}"),
+        Event::RegistrationWaitlisted => format!("Liste d'attente : {title}, {day}"),
+        Event::RegistrationPromoted => format!("Une place s'est libérée : {title}, {day}"),
+        Event::RegistrationCancelled => format!("Inscription annulée : {title}, {day}"),
+        Event::SessionCancelled => format!("Séance annulée : {title}, {day}"),
+        Event::SessionMoved => format!("Séance modifiée : {title}, désormais {day}"),
+        Event::AppointmentConfirmed => format!("Rendez-vous confirmé : {title}, {day}"),
+        Event::AppointmentRescheduled => format!("Rendez-vous déplacé : {title}, désormais {day}"),
+        Event::AppointmentCancelled => format!("Rendez-vous annulé : {title}, {day}"),
+        Event::Reminder => {
+            let time = french::time_of_day(p.starts_at.with_timezone(&tz).time());
+            format!("Rappel : {title}, {day} à {time}")
+        }
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        s
+    } else {
+        let cut: String = s.chars().take(max - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// The phone number a resident should call: the place's, else the organisation's.
+fn phone(p: &Payload) -> Option<&str> {
+    p.place_phone
+        .as_deref()
+        .or(p.organisation_phone.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Vec<Block> {
+    let title = p.title.trim();
+    let appointment = p.booking == BookingKind::Appointment;
+    let mut b = vec![Block::Para(format!("Bonjour {},", name.trim()))];
+
+    // What happened.
+    let headline = match p.event {
+        Event::RegistrationConfirmed => format!("Votre inscription à l'atelier « {title} » est confirmée."),
+        Event::RegistrationWaitlisted => format!(
+            "La séance de l'atelier « {title} » est complète : vous êtes sur la liste d'attente{}.",
+            p.waitlist_position
+                .map(|n| format!(", en position {n}"))
+                .unwrap_or_default()
+        ),
+        Event::RegistrationPromoted => {
+            format!(
+                "Bonne nouvelle : une place s'est libérée. Votre inscription à l'atelier « {title} » est confirmée."
+            )
+        }
+        Event::RegistrationCancelled => format!(
+            "Votre inscription à l'atelier « {title} » du {} est annulée.",
+            french::at(tz, p.starts_at)
+        ),
+        Event::SessionCancelled => format!(
+            "Nous sommes désolés : la séance de l'atelier « {title} » prévue le {} est annulée. \
+             Votre inscription est donc annulée.",
+            french::at(tz, p.starts_at)
+        ),
+        Event::SessionMoved => format!("La séance de l'atelier « {title} » a changé d'horaire ou de lieu."),
+        Event::AppointmentConfirmed => format!("Votre rendez-vous « {title} » est confirmé."),
+        Event::AppointmentRescheduled => format!("Votre rendez-vous « {title} » a été déplacé."),
+        Event::AppointmentCancelled => format!(
+            "Votre rendez-vous « {title} » du {} est annulé.",
+            french::at(tz, p.starts_at)
+        ),
+        Event::Reminder if appointment => format!("Nous vous rappelons votre rendez-vous « {title} »."),
+        Event::Reminder => format!("Nous vous rappelons votre atelier « {title} »."),
+    };
+    b.push(Block::Para(headline));
+
+    let cancelled = matches!(
+        p.event,
+        Event::RegistrationCancelled | Event::SessionCancelled | Event::AppointmentCancelled
+    );
+    let moved = matches!(p.event, Event::SessionMoved | Event::AppointmentRescheduled);
+
+    // When and where.
+    let mut facts = Vec::new();
+    if cancelled {
+        if let Some(reason) = non_empty(&p.reason) {
+            facts.push(("Motif", reason));
+        }
+        facts.push((
+            "Lieu prévu",
+            format!("{}, {}", p.place_name.trim(), p.place_address.trim()),
+        ));
+    } else {
+        if moved && let Some(before) = p.previous_starts_at {
+            facts.push(("Ancien horaire", french::at(tz, before)));
+            facts.push(("Nouvel horaire", french::span(tz, p.starts_at, p.ends_at)));
+        } else {
+            facts.push(("Quand", french::span(tz, p.starts_at, p.ends_at)));
+        }
+        facts.push(("Où", format!("{}, {}", p.place_name.trim(), p.place_address.trim())));
+        if let Some(access) = non_empty(&p.place_access) {
+            facts.push(("Accès", access));
+        }
+        if let Some(tel) = p.place_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            facts.push(("Téléphone du lieu", tel.to_string()));
+        }
+        if let Some(what) = non_empty(&p.instructions) {
+            facts.push(("À apporter", what));
+        }
+    }
+    b.push(Block::Facts(facts));
+
+    // Waiting list.
+    match p.event {
+        Event::RegistrationWaitlisted => b.push(Block::Para(
+            "Si une place se libère, vous recevrez aussitôt un e-mail de confirmation avec l'invitation \
+             pour votre agenda. D'ici là, aucune place ne vous est réservée."
+                .into(),
+        )),
+        Event::SessionMoved if calendar.is_none() => {
+            if let Some(n) = p.waitlist_position {
+                b.push(Block::Para(format!(
+                    "Vous êtes toujours sur la liste d'attente, en position {n}. Si une place se libère, \
+                     vous recevrez un e-mail de confirmation avec l'invitation pour votre agenda."
+                )));
+            }
+        }
+        _ => {}
+    }
+
+    // The attached invite.
+    let thing = if appointment { "le rendez-vous" } else { "la séance" };
+    match calendar {
+        Some(CalendarMethod::Request) if moved => b.push(Block::Para(format!(
+            "L'invitation jointe (fichier invite.ics) met à jour {thing} dans votre agenda."
+        ))),
+        Some(CalendarMethod::Request) => b.push(Block::Para(format!(
+            "L'invitation jointe (fichier invite.ics) ajoute {thing} à votre agenda."
+        ))),
+        Some(CalendarMethod::Cancel) => b.push(Block::Para(format!(
+            "L'invitation jointe (fichier invite.ics) retire {thing} de votre agenda."
+        ))),
+        None => {}
+    }
+
+    // What to do next.
+    let booking = if appointment {
+        "votre rendez-vous"
+    } else {
+        "votre inscription"
+    };
+    if cancelled {
+        let again = if appointment {
+            "Pour prendre un autre rendez-vous"
+        } else {
+            "Pour vous inscrire à une autre séance"
+        };
+        b.push(Block::Para(match phone(p) {
+            Some(tel) => format!("{again} ou pour toute question, appelez le {tel}."),
+            None => format!(
+                "{again} ou pour toute question, contactez {}.",
+                p.organisation_email.trim()
+            ),
+        }));
+    } else {
+        // Someone on the waiting list holds no seat to give back.
+        if p.event != Event::RegistrationWaitlisted && p.waitlist_position.is_none() {
+            b.push(Block::Para(if appointment {
+                "Si vous ne pouvez pas venir, merci d'annuler : le créneau pourra servir à quelqu'un d'autre.".into()
+            } else {
+                "Si vous ne pouvez pas venir, merci d'annuler : la place ira à une personne de la liste d'attente."
+                    .into()
+            }));
+        }
+        match p.manage_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => b.push(Block::Link {
+                intro: format!("Pour consulter ou annuler {booking}"),
+                label: format!(
+                    "Consulter ou annuler {}",
+                    if appointment {
+                        "mon rendez-vous"
+                    } else {
+                        "mon inscription"
+                    }
+                ),
+                url: url.to_string(),
+            }),
+            None => {
+                let when = if appointment {
+                    "lors de la prise de rendez-vous"
+                } else {
+                    "lors de votre inscription"
+                };
+                b.push(Block::Para(match phone(p) {
+                    Some(tel) => format!(
+                        "Pour consulter ou annuler {booking}, utilisez le lien reçu {when}, ou appelez le {tel}."
+                    ),
+                    None => format!("Pour consulter ou annuler {booking}, utilisez le lien reçu {when}."),
+                }));
+            }
+        }
+    }
+
+    // Signature.
+    let mut contact = p.organisation_email.trim().to_string();
+    if let Some(tel) = p.organisation_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        contact = format!("{contact}, {tel}");
+    }
+    b.push(Block::Para(format!(
+        "{}\nContact : {contact}\nCe message est envoyé automatiquement : merci de ne pas y répondre.",
+        p.organisation_name.trim()
+    )));
+    b
+}
+
+fn text(blocks: &[Block]) -> String {
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        out.push(match block {
+            Block::Para(s) => s.clone(),
+            Block::Facts(facts) => facts
+                .iter()
+                .map(|(label, value)| format!("{label} : {}", value.replace('\n', "\n    ")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Block::Link { intro, url, .. } => format!("{intro} :\n{url}"),
+        });
+    }
+    let mut s = out.join("\n\n");
+    s.push('\n');
+    s
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escaped, with line breaks kept.
+fn escape_lines(s: &str) -> String {
+    s.split('\n').map(escape).collect::<Vec<_>>().join("<br>\n")
+}
+
+fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn html(subject: &str, blocks: &[Block]) -> String {
+    let mut body = String::new();
+    for block in blocks {
+        match block {
+            Block::Para(s) => {
+                body.push_str("<p style=\"margin:0 0 16px 0\">");
+                body.push_str(&escape_lines(s));
+                body.push_str("</p>\n");
+            }
+            Block::Facts(facts) => {
+                body.push_str("<table role=\"presentation\" style=\"border-collapse:collapse;margin:0 0 16px 0\">\n");
+                for (label, value) in facts {
+                    body.push_str(&format!(
+                        "<tr><th scope=\"row\" style=\"text-align:left;vertical-align:top;padding:4px 16px 4px 0;\
+                         white-space:nowrap\">{}</th><td style=\"padding:4px 0\">{}</td></tr>\n",
+                        escape(label),
+                        escape_lines(value)
+                    ));
+                }
+                body.push_str("</table>\n");
+            }
+            Block::Link { intro, label, url } if is_web_url(url) => {
+                let href = escape(url);
+                body.push_str(&format!(
+                    "<p style=\"margin:0 0 16px 0\">{} :<br>\n<a href=\"{href}\" style=\"display:inline-block;\
+                     margin:8px 0;padding:10px 16px;background:#1d4f91;color:#ffffff;text-decoration:none;\
+                     border-radius:4px\">{}</a><br>\n<span style=\"font-size:14px;word-break:break-all\">{href}</span></p>\n",
+                    escape(intro),
+                    escape(label),
+                ));
+            }
+            Block::Link { intro, url, .. } => {
+                body.push_str(&format!(
+                    "<p style=\"margin:0 0 16px 0\">{} :<br>\n{}</p>\n",
+                    escape(intro),
+                    escape(url)
+                ));
+            }
+        }
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n</head>\n\
+         <body style=\"margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:16px;\
+         line-height:1.5;color:#1a1a1a\">\n<div style=\"max-width:600px;margin:0 auto\">\n{body}</div>\n</body>\n</html>\n",
+        escape(subject)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn payload(event: Event) -> Payload {
+        Payload {
+            event,
+            booking: BookingKind::Registration,
+            organisation_name: "Ville d'Arles".into(),
+            organisation_email: "contact@arles.example".into(),
+            organisation_phone: Some("04 90 00 00 00".into()),
+            timezone: "Europe/Paris".into(),
+            title: "Créer mon compte citoyen".into(),
+            place_name: "Médiathèque".into(),
+            place_address: "Place Félix Rey, 13200 Arles".into(),
+            place_phone: Some("04 90 49 39 39".into()),
+            place_access: Some("Ascenseur à gauche de l'accueil".into()),
+            starts_at: Utc.with_ymd_and_hms(2027, 1, 12, 13, 0, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2027, 1, 12, 15, 0, 0).unwrap(),
+            instructions: None,
+            manage_url: Some("https://arles.example/inscription/TOKEN".into()),
+            waitlist_position: None,
+            reason: None,
+            previous_starts_at: None,
+        }
+    }
+
+    #[test]
+    fn a_confirmation_says_what_when_where_and_how_to_cancel() {
+        let r = render(
+            &payload(Event::RegistrationConfirmed),
+            "Jeanne Martin",
+            Some(CalendarMethod::Request),
+        );
+        assert_eq!(
+            r.subject,
+            "Inscription confirmée : Créer mon compte citoyen, mardi 12 janvier"
+        );
+        assert!(r.text.starts_with("Bonjour Jeanne Martin,\n\n"), "{}", r.text);
+        assert!(r.text.contains("Quand : mardi 12 janvier 2027 de 14 h 00 à 16 h 00\n"));
+        assert!(r.text.contains("Où : Médiathèque, Place Félix Rey, 13200 Arles\n"));
+        assert!(r.text.contains("Accès : Ascenseur à gauche de l'accueil\n"));
+        assert!(r.text.contains("Téléphone du lieu : 04 90 49 39 39"));
+        assert!(r.text.contains("ajoute la séance à votre agenda"));
+        assert!(r.text.contains("https://arles.example/inscription/TOKEN"));
+        assert!(r.html.contains("href=\"https://arles.example/inscription/TOKEN\""));
+        assert!(r.html.contains("<html lang=\"fr\">"));
+        assert!(r.html.contains("mardi 12 janvier 2027 de 14 h 00 à 16 h 00"));
+    }
+
+    #[test]
+    fn without_a_manage_link_the_resident_is_pointed_to_the_first_mail_or_the_phone() {
+        let mut p = payload(Event::RegistrationPromoted);
+        p.manage_url = None;
+        let r = render(&p, "Ana", Some(CalendarMethod::Request));
+        assert!(
+            r.text
+                .contains("utilisez le lien reçu lors de votre inscription, ou appelez le 04 90 49 39 39.")
+        );
+        assert!(!r.html.contains("<a "));
+        p.place_phone = None;
+        let r = render(&p, "Ana", Some(CalendarMethod::Request));
+        assert!(r.text.contains("ou appelez le 04 90 00 00 00."));
+    }
+
+    #[test]
+    fn the_waiting_list_message_gives_the_position_and_promises_an_invite() {
+        let mut p = payload(Event::RegistrationWaitlisted);
+        p.waitlist_position = Some(3);
+        let r = render(&p, "Bob", None);
+        assert_eq!(
+            r.subject,
+            "Liste d'attente : Créer mon compte citoyen, mardi 12 janvier"
+        );
+        assert!(r.text.contains("liste d'attente, en position 3."));
+        assert!(
+            r.text
+                .contains("Si une place se libère, vous recevrez aussitôt un e-mail de confirmation avec l'invitation")
+        );
+        assert!(!r.text.contains("invite.ics"));
+    }
+
+    #[test]
+    fn a_cancelled_session_gives_the_reason_and_removes_the_event() {
+        let mut p = payload(Event::SessionCancelled);
+        p.reason = Some("Animateur malade".into());
+        p.manage_url = None;
+        let r = render(&p, "Chloé", Some(CalendarMethod::Cancel));
+        assert_eq!(r.subject, "Séance annulée : Créer mon compte citoyen, mardi 12 janvier");
+        assert!(r.text.contains("prévue le mardi 12 janvier 2027 à 14 h 00 est annulée"));
+        assert!(r.text.contains("Motif : Animateur malade"));
+        assert!(r.text.contains("retire la séance de votre agenda"));
+        assert!(r.text.contains("appelez le 04 90 49 39 39"));
+    }
+
+    #[test]
+    fn a_move_shows_the_old_and_the_new_time() {
+        let mut p = payload(Event::SessionMoved);
+        p.previous_starts_at = Some(Utc.with_ymd_and_hms(2027, 1, 11, 13, 0, 0).unwrap());
+        let r = render(&p, "Driss", Some(CalendarMethod::Request));
+        assert_eq!(
+            r.subject,
+            "Séance modifiée : Créer mon compte citoyen, désormais mardi 12 janvier"
+        );
+        assert!(r.text.contains("Ancien horaire : lundi 11 janvier 2027 à 14 h 00\n"));
+        assert!(
+            r.text
+                .contains("Nouvel horaire : mardi 12 janvier 2027 de 14 h 00 à 16 h 00\n")
+        );
+        assert!(r.text.contains("met à jour la séance dans votre agenda"));
+    }
+
+    #[test]
+    fn a_move_told_to_someone_waiting_keeps_their_position_and_asks_nothing() {
+        let mut p = payload(Event::SessionMoved);
+        p.previous_starts_at = Some(Utc.with_ymd_and_hms(2027, 1, 11, 13, 0, 0).unwrap());
+        p.waitlist_position = Some(2);
+        let r = render(&p, "Driss", None);
+        assert!(
+            r.text
+                .contains("Vous êtes toujours sur la liste d'attente, en position 2.")
+        );
+        assert!(!r.text.contains("merci d'annuler"));
+        assert!(!r.text.contains("invite.ics"));
+    }
+
+    #[test]
+    fn appointments_speak_of_a_rendez_vous_and_what_to_bring() {
+        let mut p = payload(Event::AppointmentConfirmed);
+        p.booking = BookingKind::Appointment;
+        p.title = "Aide à la déclaration de revenus".into();
+        p.instructions = Some("Votre numéro fiscal et votre mot de passe.".into());
+        let r = render(&p, "Zoé", Some(CalendarMethod::Request));
+        assert_eq!(
+            r.subject,
+            "Rendez-vous confirmé : Aide à la déclaration de revenus, mardi 12 janvier"
+        );
+        assert!(
+            r.text
+                .contains("Votre rendez-vous « Aide à la déclaration de revenus » est confirmé.")
+        );
+        assert!(
+            r.text
+                .contains("À apporter : Votre numéro fiscal et votre mot de passe.")
+        );
+        assert!(r.text.contains("Pour consulter ou annuler votre rendez-vous :"));
+        let reminder = render(
+            &Payload {
+                event: Event::Reminder,
+                ..p
+            },
+            "Zoé",
+            None,
+        );
+        assert_eq!(
+            reminder.subject,
+            "Rappel : Aide à la déclaration de revenus, mardi 12 janvier à 14 h 00"
+        );
+        assert!(reminder.text.contains("Nous vous rappelons votre rendez-vous"));
+    }
+
+    #[test]
+    fn names_titles_and_notes_are_escaped_in_html() {
+        let mut p = payload(Event::RegistrationConfirmed);
+        p.title = "<script>alert(1)</script> & co".into();
+        p.place_access = Some("\"><img src=x onerror=alert(1)>".into());
+        let r = render(&p, "<b>Eve</b>", Some(CalendarMethod::Request));
+        assert!(!r.html.contains("<script>"));
+        assert!(!r.html.contains("<img"));
+        assert!(!r.html.contains("<b>Eve"));
+        assert!(r.html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+        assert!(r.html.contains("Bonjour &lt;b&gt;Eve&lt;/b&gt;,"));
+        // The plain text keeps the data as typed.
+        assert!(r.text.contains("Bonjour <b>Eve</b>,"));
+    }
+
+    #[test]
+    fn only_web_urls_become_links() {
+        let mut p = payload(Event::RegistrationConfirmed);
+        p.manage_url = Some("javascript:alert(1)".into());
+        let r = render(&p, "Eve", None);
+        assert!(!r.html.contains("href"));
+    }
+
+    #[test]
+    fn long_titles_are_shortened_in_the_subject_only() {
+        let mut p = payload(Event::RegistrationConfirmed);
+        p.title = "Atelier ".repeat(20);
+        let r = render(&p, "Eve", None);
+        assert!(r.subject.contains('…'));
+        assert!(r.subject.chars().count() < 110, "{}", r.subject);
+        assert!(r.text.contains(p.title.trim()));
+    }
+
+    #[test]
+    fn every_event_renders_a_subject_and_a_signature() {
+        for event in [
+            Event::RegistrationConfirmed,
+            Event::RegistrationWaitlisted,
+            Event::RegistrationPromoted,
+            Event::RegistrationCancelled,
+            Event::SessionCancelled,
+            Event::SessionMoved,
+            Event::AppointmentConfirmed,
+            Event::AppointmentRescheduled,
+            Event::AppointmentCancelled,
+            Event::Reminder,
+        ] {
+            let r = render(&payload(event), "Eve", None);
+            assert!(!r.subject.is_empty());
+            assert!(
+                r.text
+                    .contains("Ville d'Arles\nContact : contact@arles.example, 04 90 00 00 00"),
+                "{event:?}"
+            );
+            assert!(r.html.contains("Ville d&#39;Arles"), "{event:?}");
+        }
+    }
+}

@@ -1,0 +1,599 @@
+//! `/prendre-rendez-vous`: booking an appointment with a mediator, one question per page
+//! (place, reason, day and time, details), every choice a plain link so that Tab and Enter
+//! are enough; and `/rendez-vous/{token}`: the appointment's own page, to see, move or cancel
+//! it. Everything goes through `appointments::service`, as the API does.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+use entities::{appointment, motif, place};
+use minijinja::{Value, context};
+use poem::{
+    Route, get, handler,
+    http::StatusCode,
+    web::{Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Ctx, PageError, PageResult,
+    forms::{self, FormData, FormErrors},
+    fr, see_other,
+    staff::agenda::parse_date,
+    workshops::{PlaceView, duration_words},
+};
+use crate::{
+    appointments::{
+        dto::AppointmentStatus,
+        queries::{self, organisation_tz},
+        service::{self, AppointmentError, Booker, NewAppointment},
+    },
+    domain::{contact::free_text, series::wall_to_utc_shifting_gaps, slots::Slot},
+    notifications::payload::BookingKind,
+    workshops::public_api::manage_url,
+};
+
+pub fn booking_routes() -> Route {
+    Route::new()
+        .at("/", get(places))
+        .at("/:place", get(motifs))
+        .at("/:place/:motif", get(slot_choice))
+        .at("/:place/:motif/coordonnees", get(details_form).post(book))
+}
+
+pub fn manage_routes() -> Route {
+    Route::new()
+        .at("/:token", get(show))
+        .at("/:token/annuler", get(confirm_cancel).post(cancel))
+        .at("/:token/deplacer", get(move_slots))
+        .at("/:token/deplacer/confirmer", get(confirm_move).post(do_move))
+}
+
+/// Days of free slots shown per page.
+pub const DAYS_PER_PAGE: i64 = 14;
+
+/// A slot start in a URL: `2027-01-12T13:30:00Z`.
+pub fn slot_param(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn parse_slot_param(raw: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+#[derive(Serialize)]
+struct PlaceCard {
+    id: i32,
+    place: PlaceView,
+    hours: Vec<String>,
+}
+
+#[handler]
+async fn places(ctx: Ctx) -> PageResult {
+    let db = &ctx.state.db;
+    let offered = queries::online_motifs(db, None).await?;
+    let rows = place::Entity::find()
+        .filter(place::Column::Active.eq(true))
+        .order_by_asc(place::Column::Name)
+        .all(db)
+        .await?;
+    let mut cards = Vec::new();
+    for p in rows
+        .iter()
+        .filter(|p| offered.iter().any(|m| m.place_ids.contains(&p.id)))
+    {
+        let tz = organisation_tz(db, p.organisation_id).await?;
+        let hours = queries::opening_hours(db, p, tz, ctx.now()).await?;
+        cards.push(PlaceCard {
+            id: p.id,
+            place: PlaceView::new(p),
+            hours: hours.rules.into_iter().map(|r| r.description).collect(),
+        });
+    }
+    ctx.render(
+        "appointments/places.html",
+        context! { nav => "rendez-vous", places => cards },
+    )
+}
+
+fn place_not_found() -> PageError {
+    PageError::NotFound("Ce lieu n'existe pas ou ne prend pas de rendez-vous en ligne.".into())
+}
+
+fn motif_not_found() -> PageError {
+    PageError::NotFound("Ce motif de rendez-vous n'est pas proposé dans ce lieu.".into())
+}
+
+async fn load_place(ctx: &Ctx, id: &str) -> Result<(place::Model, Tz), PageError> {
+    let id: i32 = id.parse().map_err(|_| place_not_found())?;
+    let p = place::Entity::find_by_id(id)
+        .filter(place::Column::Active.eq(true))
+        .one(&ctx.state.db)
+        .await?
+        .ok_or_else(place_not_found)?;
+    let tz = organisation_tz(&ctx.state.db, p.organisation_id).await?;
+    Ok((p, tz))
+}
+
+async fn load_motif(ctx: &Ctx, p: &place::Model, id: &str) -> Result<motif::Model, PageError> {
+    let id: i32 = id.parse().map_err(|_| motif_not_found())?;
+    service::offered_motif(&ctx.state.db, p, id, Booker::Resident)
+        .await
+        .map_err(|e| match e {
+            AppointmentError::Db(e) => PageError::from(e),
+            _ => motif_not_found(),
+        })
+}
+
+#[derive(Serialize)]
+struct MotifCard {
+    id: i32,
+    label: String,
+    duration: String,
+    instructions: String,
+}
+
+#[handler]
+async fn motifs(ctx: Ctx, Path(place_id): Path<String>) -> PageResult {
+    let (p, _) = load_place(&ctx, &place_id).await?;
+    let cards: Vec<MotifCard> = queries::online_motifs(&ctx.state.db, Some(p.id))
+        .await?
+        .into_iter()
+        .map(|m| MotifCard {
+            id: m.id,
+            label: m.label,
+            duration: duration_words(i64::from(m.duration_minutes)),
+            instructions: m.instructions,
+        })
+        .collect();
+    if cards.is_empty() {
+        return Err(place_not_found());
+    }
+    ctx.render(
+        "appointments/motifs.html",
+        context! { nav => "rendez-vous", place => PlaceView::new(&p), place_id => p.id, motifs => cards },
+    )
+}
+
+#[derive(Serialize)]
+struct SlotLink {
+    time: String,
+    start: String,
+}
+
+#[derive(Serialize)]
+struct SlotDay {
+    day: String,
+    slots: Vec<SlotLink>,
+}
+
+/// Slots grouped by local day, in order.
+fn by_day(slots: &[Slot], tz: Tz, year: i32) -> Vec<SlotDay> {
+    let mut days: BTreeMap<NaiveDate, Vec<SlotLink>> = BTreeMap::new();
+    for s in slots {
+        let local = s.starts_at.with_timezone(&tz);
+        days.entry(local.date_naive()).or_default().push(SlotLink {
+            time: fr::time(&local),
+            start: slot_param(s.starts_at),
+        });
+    }
+    days.into_iter()
+        .map(|(d, slots)| SlotDay {
+            day: fr::date(d, year),
+            slots,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct FromQuery {
+    a_partir: Option<String>,
+}
+
+/// The free slots of one page: `DAYS_PER_PAGE` days from `from` (today at the earliest), and
+/// the first day of the next page when the reason's horizon goes further.
+async fn slot_page(
+    ctx: &Ctx,
+    p: &place::Model,
+    tz: Tz,
+    m: &motif::Model,
+    from: Option<&str>,
+) -> Result<(Vec<Slot>, Option<String>, Option<String>), PageError> {
+    let now = ctx.now();
+    let today = now.with_timezone(&tz).date_naive();
+    let first = from.and_then(parse_date).filter(|d| *d > today).unwrap_or(today);
+    let last = first + Duration::days(DAYS_PER_PAGE);
+    let midnight = |d: NaiveDate| wall_to_utc_shifting_gaps(tz, d.and_time(NaiveTime::MIN));
+    let window = service::window(m, Booker::Resident);
+    let slots = queries::free_slots(
+        &ctx.state.db,
+        p,
+        tz,
+        m,
+        window.as_ref(),
+        now,
+        midnight(first).max(now),
+        midnight(last),
+    )
+    .await?;
+    let horizon = now + Duration::days(i64::from(m.horizon_days));
+    let next = (midnight(last) < horizon).then(|| last.to_string());
+    let previous = (first > today).then(|| Ord::max(first - Duration::days(DAYS_PER_PAGE), today).to_string());
+    Ok((slots, next, previous))
+}
+
+fn motif_view(m: &motif::Model) -> Value {
+    context! {
+        id => m.id,
+        label => &m.label,
+        duration => duration_words(i64::from(m.duration_minutes)),
+        instructions => &m.instructions,
+    }
+}
+
+#[handler]
+async fn slot_choice(
+    ctx: Ctx,
+    Path((place_id, motif_id)): Path<(String, String)>,
+    Query(q): Query<FromQuery>,
+) -> PageResult {
+    let (p, tz) = load_place(&ctx, &place_id).await?;
+    let m = load_motif(&ctx, &p, &motif_id).await?;
+    let (slots, next, previous) = slot_page(&ctx, &p, tz, &m, q.a_partir.as_deref()).await?;
+    let days = by_day(&slots, tz, ctx.year());
+    ctx.render(
+        "appointments/slots.html",
+        context! {
+            nav => "rendez-vous",
+            place => PlaceView::new(&p),
+            place_id => p.id,
+            motif => motif_view(&m),
+            days,
+            next,
+            previous,
+            base => format!("/prendre-rendez-vous/{}/{}", p.id, m.id),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    debut: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn details_page(
+    ctx: &Ctx,
+    p: &place::Model,
+    tz: Tz,
+    m: &motif::Model,
+    start: DateTime<Utc>,
+    status: StatusCode,
+    values: Value,
+    errors: FormErrors,
+) -> PageResult {
+    let local = start.with_timezone(&tz);
+    ctx.render_status(
+        status,
+        "appointments/details.html",
+        context! {
+            nav => "rendez-vous",
+            place => PlaceView::new(p),
+            place_id => p.id,
+            motif => motif_view(m),
+            when => fr::at(&local, ctx.year()),
+            start => slot_param(start),
+            values,
+            errors,
+        },
+    )
+}
+
+fn slot_missing() -> PageError {
+    PageError::BadRequest("Aucun horaire n'a été choisi : revenez à la liste des créneaux.".into())
+}
+
+#[handler]
+async fn details_form(
+    ctx: Ctx,
+    Path((place_id, motif_id)): Path<(String, String)>,
+    Query(q): Query<StartQuery>,
+) -> PageResult {
+    let (p, tz) = load_place(&ctx, &place_id).await?;
+    let m = load_motif(&ctx, &p, &motif_id).await?;
+    let start = q.debut.as_deref().and_then(parse_slot_param).ok_or_else(slot_missing)?;
+    details_page(
+        &ctx,
+        &p,
+        tz,
+        &m,
+        start,
+        StatusCode::OK,
+        context! {},
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// The note and the accessibility needs, bounded like the API's.
+fn free_texts(form: &FormData, errors: &mut FormErrors) -> (Option<String>, Option<String>) {
+    let note = free_text(Some(form.get("note")), 1000)
+        .map_err(|e| errors.add("note", e.to_string()))
+        .ok()
+        .flatten();
+    let needs = free_text(Some(form.get("accessibility_needs")), 500)
+        .map_err(|e| errors.add("accessibility_needs", e.to_string()))
+        .ok()
+        .flatten();
+    (note, needs)
+}
+
+/// A refusal of the booking service, for the top of the form (not about one field).
+fn slot_problem(e: AppointmentError) -> Result<(StatusCode, String), PageError> {
+    let message = e.to_string();
+    match e {
+        AppointmentError::SlotTaken | AppointmentError::TooManyAppointments(_) | AppointmentError::AlreadyCancelled => {
+            Ok((StatusCode::CONFLICT, message))
+        }
+        AppointmentError::OffGrid
+        | AppointmentError::OutsideWindow
+        | AppointmentError::InPast
+        | AppointmentError::Closed
+        | AppointmentError::TooLate
+        | AppointmentError::AlreadyHeld
+        | AppointmentError::MotifNotOffered => Ok((StatusCode::UNPROCESSABLE_ENTITY, message)),
+        AppointmentError::PlaceNotFound | AppointmentError::NotFound => Err(PageError::NotFound(message)),
+        other => Err(PageError::internal(other)),
+    }
+}
+
+#[handler]
+async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form: FormData) -> PageResult {
+    if !ctx.csrf.accepts(&form) {
+        return Err(PageError::Csrf);
+    }
+    let (p, tz) = load_place(&ctx, &place_id).await?;
+    let m = load_motif(&ctx, &p, &motif_id).await?;
+    let start = parse_slot_param(form.get("start")).ok_or_else(slot_missing)?;
+    let mut errors = FormErrors::default();
+    let contact = forms::contact(&form, &mut errors);
+    let (note, accessibility_needs) = free_texts(&form, &mut errors);
+    let values = Value::from_serialize(form.values());
+    let Some(contact) = contact.filter(|_| errors.is_empty()) else {
+        return details_page(
+            &ctx,
+            &p,
+            tz,
+            &m,
+            start,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            values,
+            errors,
+        )
+        .await;
+    };
+    let request = NewAppointment {
+        place_id: p.id,
+        motif_id: m.id,
+        starts_at: start,
+        contact,
+        note,
+        accessibility_needs,
+    };
+    let done = service::book(&ctx.state, request, Booker::Resident).await;
+    crate::metrics::appointment(&done, |e| matches!(e, AppointmentError::SlotTaken));
+    match done {
+        Ok(b) => Ok(see_other(&format!("/rendez-vous/{}", b.manage_token))),
+        Err(e) => {
+            let (status, message) = slot_problem(e)?;
+            details_page(&ctx, &p, tz, &m, start, status, values, FormErrors::form(message)).await
+        }
+    }
+}
+
+// --- The appointment's own page ---
+
+fn bad_link() -> PageError {
+    PageError::NotFound(
+        "Ce lien de rendez-vous n'est pas valable. Vérifiez qu'il est complet (recopiez-le depuis votre e-mail), \
+         ou contactez-nous."
+            .into(),
+    )
+}
+
+async fn by_token(ctx: &Ctx, token: &str) -> Result<appointment::Model, PageError> {
+    service::find_by_token(&ctx.state.db, token).await.map_err(|e| match e {
+        AppointmentError::Db(e) => PageError::from(e),
+        _ => bad_link(),
+    })
+}
+
+fn status_str(s: AppointmentStatus) -> &'static str {
+    match s {
+        AppointmentStatus::Booked => "booked",
+        AppointmentStatus::Honoured => "honoured",
+        AppointmentStatus::NoShow => "no_show",
+        AppointmentStatus::Excused => "excused",
+        AppointmentStatus::Cancelled => "cancelled",
+    }
+}
+
+/// The appointment as its holder sees it, for the templates.
+async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> Result<Value, PageError> {
+    let has_email = a.email.is_some();
+    let v = queries::appointment_view(&ctx.state.db, a, ctx.now()).await?;
+    Ok(context! {
+        token,
+        status => status_str(v.status),
+        can_change => v.can_change,
+        name => v.name,
+        motif => v.motif_label,
+        instructions => v.instructions,
+        when => fr::at(&v.starts_at, ctx.year()),
+        until => fr::time(&v.ends_at),
+        place => context! {
+            name => v.place_name,
+            address => v.place_address,
+            access => v.place_access,
+            phone => v.place_phone,
+        },
+        cancel_reason => v.cancel_reason,
+        has_email,
+        ics_url => format!("/api/v1/appointments/{token}/invite.ics"),
+        manage_url => manage_url(&ctx.state, BookingKind::Appointment, token),
+    })
+}
+
+#[handler]
+async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let a = by_token(&ctx, &token).await?;
+    let appt = appointment_context(&ctx, &token, a).await?;
+    ctx.render("appointments/manage.html", context! { appt })
+}
+
+async fn cancel_page(
+    ctx: &Ctx,
+    token: &str,
+    a: appointment::Model,
+    status: StatusCode,
+    errors: FormErrors,
+) -> PageResult {
+    let appt = appointment_context(ctx, token, a).await?;
+    ctx.render_status(status, "appointments/cancel.html", context! { appt, errors })
+}
+
+#[handler]
+async fn confirm_cancel(ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let a = by_token(&ctx, &token).await?;
+    if !service::resident_may_change(&a, ctx.now()) {
+        return Ok(see_other(&format!("/rendez-vous/{token}")));
+    }
+    cancel_page(&ctx, &token, a, StatusCode::OK, FormErrors::default()).await
+}
+
+#[handler]
+async fn cancel(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageResult {
+    if !ctx.csrf.accepts(&form) {
+        return Err(PageError::Csrf);
+    }
+    let a = by_token(&ctx, &token).await?;
+    match service::cancel(&ctx.state, a.id, Booker::Resident, None, Some(&token)).await {
+        Ok(_) => Ok(see_other(&format!("/rendez-vous/{token}"))),
+        Err(e) => {
+            let (status, message) = slot_problem(e)?;
+            let a = by_token(&ctx, &token).await?;
+            cancel_page(&ctx, &token, a, status, FormErrors::form(message)).await
+        }
+    }
+}
+
+/// The place, its zone and the reason of an appointment that may still be moved.
+async fn movable(ctx: &Ctx, token: &str) -> Result<(appointment::Model, place::Model, Tz, motif::Model), PageError> {
+    let a = by_token(ctx, token).await?;
+    let p = place::Entity::find_by_id(a.place_id)
+        .one(&ctx.state.db)
+        .await?
+        .ok_or_else(bad_link)?;
+    let tz = organisation_tz(&ctx.state.db, p.organisation_id).await?;
+    let m = motif::Entity::find_by_id(a.motif_id)
+        .one(&ctx.state.db)
+        .await?
+        .ok_or_else(bad_link)?;
+    Ok((a, p, tz, m))
+}
+
+#[handler]
+async fn move_slots(ctx: Ctx, Path(token): Path<String>, Query(q): Query<FromQuery>) -> PageResult {
+    let (a, p, tz, m) = movable(&ctx, &token).await?;
+    if !service::resident_may_change(&a, ctx.now()) {
+        return Ok(see_other(&format!("/rendez-vous/{token}")));
+    }
+    let (slots, next, previous) = slot_page(&ctx, &p, tz, &m, q.a_partir.as_deref()).await?;
+    let slots: Vec<Slot> = slots.into_iter().filter(|s| s.starts_at != a.starts_at).collect();
+    let days = by_day(&slots, tz, ctx.year());
+    let appt = appointment_context(&ctx, &token, a).await?;
+    ctx.render(
+        "appointments/move.html",
+        context! {
+            appt,
+            days,
+            next,
+            previous,
+            base => format!("/rendez-vous/{token}/deplacer"),
+        },
+    )
+}
+
+async fn confirm_move_page(
+    ctx: &Ctx,
+    token: &str,
+    a: appointment::Model,
+    tz: Tz,
+    start: DateTime<Utc>,
+    status: StatusCode,
+    errors: FormErrors,
+) -> PageResult {
+    let new_when = fr::at(&start.with_timezone(&tz), ctx.year());
+    let appt = appointment_context(ctx, token, a).await?;
+    ctx.render_status(
+        status,
+        "appointments/move_confirm.html",
+        context! { appt, new_when, start => slot_param(start), errors },
+    )
+}
+
+#[handler]
+async fn confirm_move(ctx: Ctx, Path(token): Path<String>, Query(q): Query<StartQuery>) -> PageResult {
+    let (a, _, tz, _) = movable(&ctx, &token).await?;
+    let start = q.debut.as_deref().and_then(parse_slot_param).ok_or_else(slot_missing)?;
+    confirm_move_page(&ctx, &token, a, tz, start, StatusCode::OK, FormErrors::default()).await
+}
+
+#[handler]
+async fn do_move(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageResult {
+    if !ctx.csrf.accepts(&form) {
+        return Err(PageError::Csrf);
+    }
+    let (a, _, tz, _) = movable(&ctx, &token).await?;
+    let start = parse_slot_param(form.get("start")).ok_or_else(slot_missing)?;
+    match service::reschedule(&ctx.state, a.id, start, None, Booker::Resident, Some(&token)).await {
+        Ok(_) => Ok(see_other(&format!("/rendez-vous/{token}"))),
+        Err(e) => {
+            let (status, message) = slot_problem(e)?;
+            let a = by_token(&ctx, &token).await?;
+            confirm_move_page(&ctx, &token, a, tz, start, status, FormErrors::form(message)).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_slot_start_survives_the_round_trip_through_a_url() {
+        let at = Utc.with_ymd_and_hms(2027, 1, 12, 13, 30, 0).unwrap();
+        assert_eq!(slot_param(at), "2027-01-12T13:30:00Z");
+        assert_eq!(parse_slot_param(&slot_param(at)), Some(at));
+        assert_eq!(parse_slot_param("demain"), None);
+    }
+
+    #[test]
+    fn slots_are_grouped_by_local_day_in_order() {
+        let tz = chrono_tz::Europe::Paris;
+        let slot = |d, h| Slot {
+            starts_at: tz.with_ymd_and_hms(2027, 1, d, h, 0, 0).unwrap().with_timezone(&Utc),
+            ends_at: tz.with_ymd_and_hms(2027, 1, d, h, 30, 0).unwrap().with_timezone(&Utc),
+            free_desks: vec![1],
+        };
+        let days = by_day(&[slot(12, 9), slot(12, 10), slot(13, 14)], tz, 2027);
+        assert_eq!(days.len(), 2);
+        assert_eq!(days[0].day, "mardi 12 janvier");
+        assert_eq!(days[0].slots.len(), 2);
+        assert_eq!(days[1].slots[0].time, "14\u{a0}h");
+    }
+}

@@ -1,0 +1,132 @@
+//! Errors of the pages, shown as French HTML pages with the site's layout.
+use poem::{Response, error::ResponseError, http::StatusCode};
+
+use super::render::{self, Site};
+use crate::{error::ApiError, state::AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request breaks a rule (closed, already cancelled…): 409/422 with its message.
+    #[error("{1}")]
+    Rule(StatusCode, String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(
+        "Ce formulaire a expiré ou ne vient pas de ce site. Revenez à la page précédente, rechargez-la, puis \
+         recommencez. Si le problème continue, vérifiez que les cookies sont autorisés."
+    )]
+    Csrf,
+    /// Staff pages without a valid session: sent to the sign-in page.
+    #[error("Connexion requise.")]
+    LoginRequired,
+    #[error("Une erreur est survenue de notre côté ; rien n'a été modifié. Réessayez dans un instant.")]
+    Internal,
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+impl ResponseError for PageError {
+    fn status(&self) -> StatusCode {
+        match self {
+            PageError::NotFound(_) => StatusCode::NOT_FOUND,
+            PageError::Forbidden(_) | PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::Rule(s, _) => *s,
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::LoginRequired => StatusCode::SEE_OTHER,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl PageError {
+    pub fn internal(err: impl std::fmt::Display) -> PageError {
+        tracing::error!(error = %err, "page error");
+        PageError::Internal
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> PageError {
+        let message = e.problem().message.clone();
+        match e {
+            ApiError::NotFound(_) => PageError::NotFound(message),
+            ApiError::Forbidden(_) => PageError::Forbidden(message),
+            ApiError::Unauthorized(_) => PageError::LoginRequired,
+            ApiError::Conflict(_) => PageError::Rule(StatusCode::CONFLICT, message),
+            ApiError::Unprocessable(_) => PageError::Rule(StatusCode::UNPROCESSABLE_ENTITY, message),
+            ApiError::BadRequest(_)
+            | ApiError::TooManyRequests(..)
+            | ApiError::PayloadTooLarge(_)
+            | ApiError::UnsupportedMediaType(_) => PageError::BadRequest(message),
+            // Already logged by ApiError::internal.
+            ApiError::Internal(_) => PageError::Internal,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for PageError {
+    fn from(e: sea_orm::DbErr) -> PageError {
+        PageError::internal(e)
+    }
+}
+
+impl From<minijinja::Error> for PageError {
+    fn from(e: minijinja::Error) -> PageError {
+        PageError::internal(format!("template: {e:#}"))
+    }
+}
+
+/// The page for any error raised below [`super::page`].
+pub async fn error_page(state: Option<&AppState>, path: &str, err: poem::Error) -> Response {
+    let (status, title, message) = match err.downcast_ref::<PageError>() {
+        Some(PageError::LoginRequired) => {
+            return super::see_other("/staff/connexion");
+        }
+        Some(e) => {
+            let title = match e {
+                PageError::NotFound(_) => "Page introuvable",
+                PageError::Forbidden(_) => "Accès refusé",
+                PageError::Csrf => "Formulaire expiré",
+                PageError::Internal => "Erreur du service",
+                _ => "Action impossible",
+            };
+            (e.status(), title, e.to_string())
+        }
+        None => {
+            let status = err.status();
+            let (title, message) = match status {
+                StatusCode::NOT_FOUND => (
+                    "Page introuvable",
+                    "Cette adresse ne correspond à aucune page. Vérifiez-la, ou repartez de l'accueil.".to_string(),
+                ),
+                StatusCode::METHOD_NOT_ALLOWED => (
+                    "Action impossible",
+                    "Cette page ne s'utilise pas de cette façon. Repartez de l'accueil.".to_string(),
+                ),
+                s if s.is_server_error() => {
+                    tracing::error!(error = %err, "page error");
+                    (
+                        "Erreur du service",
+                        "Une erreur est survenue de notre côté ; rien n'a été modifié. Réessayez dans un instant."
+                            .to_string(),
+                    )
+                }
+                _ => (
+                    "Demande invalide",
+                    "Cette demande n'a pas pu être comprise. Repartez de l'accueil.".to_string(),
+                ),
+            };
+            (status, title, message)
+        }
+    };
+    let site = match state {
+        Some(s) => Site::load(&s.db).await.unwrap_or_default(),
+        None => Site::default(),
+    };
+    let staff_area = path.starts_with("/staff");
+    render::error_response(&site, status, title, &message, staff_area)
+}

@@ -1,0 +1,122 @@
+//! `/inscription/{token}`: the confirmation page, which is also the page to manage the
+//! registration (the link in every message). The token in the path is the only key.
+use entities::place;
+use minijinja::context;
+use poem::{Route, get, handler, http::StatusCode, web::Path};
+use sea_orm::EntityTrait;
+
+use super::{
+    Ctx, PageError, PageResult,
+    forms::{FormData, FormErrors},
+    see_other,
+    workshops::{PlaceView, session_view},
+};
+use crate::{
+    notifications::payload::BookingKind,
+    workshops::{
+        dto::{RegistrationStatus, RegistrationView},
+        public_api::{manage_url, view},
+        service::{self, RegistrationError},
+    },
+};
+
+pub fn registration_routes() -> Route {
+    Route::new()
+        .at("/:token", get(show))
+        .at("/:token/annuler", get(confirm_cancel).post(cancel))
+}
+
+fn bad_link() -> PageError {
+    PageError::NotFound(
+        "Ce lien d'inscription n'est pas valable. Vérifiez qu'il est complet (recopiez-le depuis votre e-mail), \
+         ou contactez-nous."
+            .into(),
+    )
+}
+
+async fn registration(ctx: &Ctx, token: &str) -> Result<RegistrationView, PageError> {
+    let r = service::find_by_token(&ctx.state.db, token)
+        .await
+        .map_err(|e| match e {
+            RegistrationError::NotFound => bad_link(),
+            other => PageError::internal(other),
+        })?;
+    Ok(view(&ctx.state, r).await?)
+}
+
+fn status_str(s: RegistrationStatus) -> &'static str {
+    match s {
+        RegistrationStatus::Confirmed => "confirmed",
+        RegistrationStatus::Waitlisted => "waitlisted",
+        RegistrationStatus::Cancelled => "cancelled",
+    }
+}
+
+#[handler]
+async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let r = registration(&ctx, &token).await?;
+    let has_email = service::find_by_token(&ctx.state.db, &token)
+        .await
+        .map(|m| m.email.is_some())
+        .unwrap_or(false);
+    let (session, place) = session_view(&ctx, &r.session).await?;
+    ctx.render(
+        "manage/registration.html",
+        context! {
+            session, place,
+            status => status_str(r.status),
+            position => r.waitlist_position,
+            can_cancel => r.can_cancel,
+            name => r.name,
+            has_email,
+            ics_url => format!("/api/v1/registrations/{token}/invite.ics"),
+            manage_url => manage_url(&ctx.state, BookingKind::Registration, &token),
+            token,
+        },
+    )
+}
+
+async fn cancel_page(
+    ctx: &Ctx,
+    token: &str,
+    r: &RegistrationView,
+    status: StatusCode,
+    errors: FormErrors,
+) -> PageResult {
+    let (session, _) = session_view(ctx, &r.session).await?;
+    let place = place::Entity::find_by_id(r.session.place_id)
+        .one(&ctx.state.db)
+        .await?
+        .map(|p| PlaceView::new(&p));
+    ctx.render_status(
+        status,
+        "manage/registration_cancel.html",
+        context! { session, place, token, errors },
+    )
+}
+
+#[handler]
+async fn confirm_cancel(ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let r = registration(&ctx, &token).await?;
+    if !r.can_cancel {
+        // Nothing to confirm: the manage page says why.
+        return Ok(see_other(&format!("/inscription/{token}")));
+    }
+    cancel_page(&ctx, &token, &r, StatusCode::OK, FormErrors::default()).await
+}
+
+#[handler]
+async fn cancel(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageResult {
+    if !ctx.csrf.accepts(&form) {
+        return Err(PageError::Csrf);
+    }
+    match service::cancel_by_token(&ctx.state, &token).await {
+        Ok(_) => Ok(see_other(&format!("/inscription/{token}"))),
+        Err(RegistrationError::NotFound) => Err(bad_link()),
+        Err(e @ (RegistrationError::AlreadyCancelled | RegistrationError::TooLateToCancel)) => {
+            let r = registration(&ctx, &token).await?;
+            cancel_page(&ctx, &token, &r, StatusCode::CONFLICT, FormErrors::form(e.to_string())).await
+        }
+        Err(e) => Err(PageError::internal(e)),
+    }
+}

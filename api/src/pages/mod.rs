@@ -1,0 +1,146 @@
+//! The pages people use: the residents' booking site and the staff console, rendered on the
+//! server, working without JavaScript (none is shipped).
+//!
+//! Every page goes through [`page`], which
+//! * gives the request a public CSRF token (double-submit cookie, see [`csrf`]),
+//! * turns every error into a French HTML page (never the API's JSON problem),
+//! * adds the security headers: a strict Content-Security-Policy (no script at all, styles
+//!   from our own origin), `nosniff`, `Referrer-Policy: no-referrer` (manage links carry
+//!   tokens), `frame-ancestors 'none'`.
+//!
+//! Handlers call the same services as the API (`workshops::service`, …), never the API
+//! over HTTP.
+use std::sync::Arc;
+
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route,
+    endpoint::BoxEndpoint,
+    get,
+    http::{HeaderValue, StatusCode, header},
+};
+
+use crate::state::AppState;
+
+pub mod accessibility;
+pub mod appointments;
+pub mod csrf;
+pub mod error;
+pub mod forms;
+pub mod fr;
+pub mod home;
+pub mod manage;
+pub mod render;
+pub mod session_cookie;
+pub mod staff;
+pub mod workshops;
+
+pub use error::{PageError, PageResult};
+pub use render::{Ctx, Site};
+
+/// The policy sent with every page: no script at all, no inline style, forms only to us.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Adds every page route to `route` (the application's tree, with the API nested at `/`
+/// through [`home_or`]).
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/accessibilite", page(get(accessibility::page)))
+        .nest("/ateliers", page(workshops::routes()))
+        .nest("/inscription", page(manage::registration_routes()))
+        .nest("/prendre-rendez-vous", page(appointments::booking_routes()))
+        .nest("/rendez-vous", page(appointments::manage_routes()))
+        .nest("/staff", page(staff::routes()))
+        .nest("/static", page(static_files()))
+}
+
+/// The API nested at `/` catches the bare path `/` too (poem's catch-all wins over a route
+/// at `/`), so the home page sits in front of it: exactly `/` is the home page, every other
+/// path goes to `api` untouched.
+pub fn home_or<E: IntoEndpoint>(api: E) -> HomeOr<E::Endpoint> {
+    HomeOr {
+        api: api.into_endpoint(),
+        home: page(get(home::home)),
+    }
+}
+
+pub struct HomeOr<E> {
+    api: E,
+    home: BoxEndpoint<'static, Response>,
+}
+
+impl<E: Endpoint> Endpoint for HomeOr<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        if req.uri().path() == "/" {
+            self.home.call(req).await
+        } else {
+            self.api.call(req).await.map(IntoResponse::into_response)
+        }
+    }
+}
+
+/// Wraps a page endpoint: CSRF token, French HTML errors, security headers.
+pub fn page(ep: impl Endpoint + 'static) -> BoxEndpoint<'static, Response> {
+    ep.around(page_layer).boxed()
+}
+
+async fn page_layer<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let state = req.data::<AppState>().cloned();
+    let secure = state
+        .as_ref()
+        .is_some_and(|s| s.settings.public_url.starts_with("https://"));
+    let token = csrf::PublicToken::from_request(&req);
+    let set_cookie = (!token.from_cookie).then(|| csrf::cookie(&token.value, secure));
+    req.set_data(token);
+    let path = req.original_uri().path().to_string();
+    let mut resp = match ep.call(req).await {
+        Ok(r) => r.into_response(),
+        Err(err) => error::error_page(state.as_ref(), &path, err).await,
+    };
+    if let Some(c) = set_cookie
+        && let Ok(v) = HeaderValue::from_str(&c)
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    security_headers(&mut resp);
+    Ok(resp)
+}
+
+fn security_headers(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages show live seat counts and, behind tokens, personal data: never cached.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+const SITE_CSS: &str = include_str!("../../static/site.css");
+
+fn static_files() -> Route {
+    Route::new().at(
+        "/site.css",
+        get(poem::endpoint::make_sync(|_| {
+            Response::builder()
+                .content_type("text/css; charset=utf-8")
+                .header(header::CACHE_CONTROL, "public, max-age=3600")
+                .body(SITE_CSS)
+        })),
+    )
+}
+
+/// A 303 to `location`: the GET after a POST.
+pub fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
+}

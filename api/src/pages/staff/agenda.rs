@@ -1,0 +1,115 @@
+//! `/staff`: one day's agenda, place by place.
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use entities::{appointment, place};
+use minijinja::context;
+use poem::{handler, web::Query};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+
+use super::{appointments::AppointmentRow, sessions::SessionRow};
+use crate::{
+    domain::series::wall_to_utc_shifting_gaps,
+    pages::{PageResult, fr, session_cookie::StaffCtx},
+    workshops::queries::{self, SessionFilter},
+};
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    pub jour: Option<String>,
+}
+
+/// Reads a date typed by a person: `2027-01-12` (what date fields send) or `12/01/2027`.
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .ok()
+}
+
+#[derive(Serialize)]
+struct PlaceDay {
+    id: i32,
+    name: String,
+    kind: String,
+    sessions: Vec<SessionRow>,
+    appointments: Vec<AppointmentRow>,
+}
+
+#[handler]
+pub async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
+    let state = ctx.state();
+    let tz = state.settings.timezone;
+    let now = state.clock.now();
+    let today = now.with_timezone(&tz).date_naive();
+    let day = q.jour.as_deref().and_then(parse_date).unwrap_or(today);
+    let start = wall_to_utc_shifting_gaps(tz, day.and_time(NaiveTime::MIN));
+    let end = wall_to_utc_shifting_gaps(tz, (day + Duration::days(1)).and_time(NaiveTime::MIN));
+    let filter = SessionFilter {
+        from: Some(start),
+        to: Some(end),
+        organisation_id: Some(ctx.me.organisation_id),
+        include_cancelled: true,
+        limit: 500,
+        ..Default::default()
+    };
+    let sessions = queries::sessions(&state.db, &filter, now).await?;
+    let places = place::Entity::find()
+        .filter(place::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(place::Column::Active.eq(true))
+        .order_by_asc(place::Column::Name)
+        .all(&state.db)
+        .await?;
+    let rows = appointment::Entity::find()
+        .filter(appointment::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(appointment::Column::StartsAt.gte(start))
+        .filter(appointment::Column::StartsAt.lt(end))
+        .filter(appointment::Column::Status.ne(crate::appointments::status::CANCELLED))
+        .order_by_asc(appointment::Column::StartsAt)
+        .all(&state.db)
+        .await?;
+    let appointments = crate::appointments::queries::staff_appointments(&state.db, rows, tz).await?;
+    let year = today.year();
+    let days: Vec<PlaceDay> = places
+        .into_iter()
+        .map(|p| PlaceDay {
+            id: p.id,
+            kind: p.kind.clone(),
+            sessions: sessions
+                .iter()
+                .filter(|s| s.place_id == p.id)
+                .map(|s| SessionRow::new(s, year, true))
+                .collect(),
+            appointments: appointments
+                .iter()
+                .filter(|a| a.place_id == p.id)
+                .map(|a| AppointmentRow::new(a, now))
+                .collect(),
+            name: p.name,
+        })
+        .collect();
+    ctx.render(
+        "staff/agenda.html",
+        context! {
+            nav => "agenda",
+            day_text => fr::date(day, year),
+            is_today => day == today,
+            day => day.to_string(),
+            previous => (day - Duration::days(1)).to_string(),
+            next => (day + Duration::days(1)).to_string(),
+            places => days,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_as_date_fields_send_them_or_as_people_type_them() {
+        let d = NaiveDate::from_ymd_opt(2027, 1, 12).unwrap();
+        assert_eq!(parse_date("2027-01-12"), Some(d));
+        assert_eq!(parse_date(" 12/01/2027 "), Some(d));
+        assert_eq!(parse_date("12 janvier"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! Signing in and out of the console.
+use minijinja::context;
+use poem::{
+    Response, handler,
+    http::{StatusCode, header},
+};
+
+use crate::{
+    auth::api::revoke,
+    pages::{
+        Ctx, PageError, PageResult,
+        forms::{FormData, FormErrors},
+        session_cookie::{self, SignInError, StaffCtx},
+    },
+};
+
+fn page(ctx: &Ctx, status: StatusCode, email: &str, errors: FormErrors) -> PageResult {
+    ctx.render_status(
+        status,
+        "staff/login.html",
+        context! { staff_area => true, values => context! { email }, errors },
+    )
+}
+
+#[handler]
+pub async fn show_form(ctx: Ctx) -> PageResult {
+    page(&ctx, StatusCode::OK, "", FormErrors::default())
+}
+
+#[handler]
+pub async fn submit(ctx: Ctx, form: FormData) -> PageResult {
+    if !ctx.csrf.accepts(&form) {
+        return Err(PageError::Csrf);
+    }
+    let email = form.get("email").trim().to_string();
+    let password = form.get("password");
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors.add("email", "Indiquez votre adresse e-mail professionnelle.");
+    }
+    if password.is_empty() {
+        errors.add("password", "Indiquez votre mot de passe.");
+    }
+    if !errors.is_empty() {
+        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &email, errors);
+    }
+    match session_cookie::sign_in(&ctx.state, &email, password).await {
+        Ok((raw, _)) => Ok(Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, "/staff")
+            .header(header::SET_COOKIE, session_cookie::set_cookie(&ctx.state, &raw))
+            .finish()),
+        Err(SignInError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let status = match e {
+                SignInError::Delayed(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            // The password is never sent back; the message names no field on purpose.
+            let mut errors = FormErrors::default();
+            errors.add("email", e.to_string());
+            page(&ctx, status, &email, errors)
+        }
+    }
+}
+
+#[handler]
+pub async fn logout(ctx: StaffCtx, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    revoke(ctx.state(), &ctx.me).await?;
+    Ok(Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, "/staff/connexion?fait=deconnexion")
+        .header(header::SET_COOKIE, session_cookie::clear_cookie(ctx.state()))
+        .finish())
+}

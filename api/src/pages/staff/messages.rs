@@ -1,0 +1,103 @@
+//! `/staff/messages`: messages the worker gave up on, to send again once the cause is fixed.
+use chrono::Datelike;
+use entities::outbox;
+use minijinja::context;
+use poem::{
+    handler,
+    web::{Path, Query},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+use serde::Serialize;
+
+use super::sessions::Done;
+use crate::{
+    notifications::enqueue::status,
+    pages::{PageError, PageResult, forms::FormData, fr, see_other, session_cookie::StaffCtx},
+};
+
+#[derive(Serialize)]
+struct Failed {
+    id: i64,
+    when: String,
+    recipient: String,
+    email: Option<String>,
+    kind: &'static str,
+    attempts: i32,
+    error: Option<String>,
+}
+
+/// What a message was about, in words.
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "registration_confirmed" => "Confirmation d'inscription",
+        "registration_waitlisted" => "Inscription en liste d'attente",
+        "registration_promoted" => "Place libérée (liste d'attente)",
+        "registration_cancelled" => "Annulation d'inscription",
+        "session_cancelled" => "Séance annulée",
+        "session_moved" => "Séance déplacée",
+        "appointment_confirmed" => "Confirmation de rendez-vous",
+        "appointment_rescheduled" => "Rendez-vous déplacé",
+        "appointment_cancelled" => "Rendez-vous annulé",
+        "reminder" => "Rappel",
+        _ => "Message",
+    }
+}
+
+#[handler]
+pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
+    let state = ctx.state();
+    let tz = state.settings.timezone;
+    let year = state.clock.now().with_timezone(&tz).year();
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(outbox::Column::Status.eq(status::FAILED))
+        .order_by_desc(outbox::Column::Id)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    let failed: Vec<Failed> = rows
+        .into_iter()
+        .map(|r| Failed {
+            id: r.id,
+            when: fr::at(&r.created_at.with_timezone(&tz), year),
+            recipient: r.recipient_name,
+            email: r.recipient_email,
+            kind: kind_label(&r.kind),
+            attempts: r.attempts,
+            error: r.last_error,
+        })
+        .collect();
+    let notice = (done.fait.as_deref() == Some("relance")).then_some("Le message est remis dans la file d'envoi.");
+    ctx.render("staff/messages.html", context! { nav => "messages", failed, notice })
+}
+
+/// Puts a failed message back in the queue, due now, with a fresh count of attempts.
+pub async fn requeue(ctx: &StaffCtx, id: i64) -> Result<bool, PageError> {
+    let now = ctx.state().clock.now();
+    let res = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status::PENDING))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NotBefore, Expr::value(now))
+        .col_expr(
+            outbox::Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(outbox::Column::LockedBy, Expr::value(Option::<String>::None))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(outbox::Column::Status.eq(status::FAILED))
+        .exec(&ctx.state().db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+#[handler]
+pub async fn retry(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    let not_found = || PageError::NotFound("Ce message n'est pas (ou plus) en échec.".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    if !requeue(&ctx, id).await? {
+        return Err(not_found());
+    }
+    Ok(see_other("/staff/messages?fait=relance"))
+}

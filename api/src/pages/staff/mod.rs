@@ -1,0 +1,42 @@
+//! `/staff`: the console of the library team, the mediators and the coordination. Every page
+//! but the sign-in page needs the session cookie; every form carries the session's CSRF token.
+use poem::{Route, get, post};
+
+pub mod agenda;
+pub mod appointments;
+pub mod login;
+pub mod messages;
+pub mod sessions;
+
+/// Whether the console shows the appointment pages.
+pub const APPOINTMENTS_ENABLED: bool = true;
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(agenda::agenda))
+        .at("/connexion", get(login::show_form).post(login::submit))
+        .at("/deconnexion", post(login::logout))
+        .at("/seances", get(sessions::list))
+        .at("/seances/nouvelle", get(sessions::new_form).post(sessions::create))
+        .at(
+            "/seances/serie",
+            get(sessions::series_form).post(sessions::create_series),
+        )
+        .at("/seances/:id", get(sessions::show))
+        .at("/seances/:id/presences", post(sessions::attendance))
+        .at("/seances/:id/inscrire", post(sessions::register))
+        .at("/seances/:id/emargement", get(sessions::sheet))
+        .at(
+            "/seances/:id/annuler",
+            get(sessions::cancel_form).post(sessions::cancel),
+        )
+        .at("/rendez-vous", get(appointments::places))
+        .at("/rendez-vous/:id/marquer", post(appointments::mark))
+        .at("/lieux/:id", get(appointments::day_view))
+        .at(
+            "/lieux/:id/reserver",
+            get(appointments::book_form).post(appointments::book),
+        )
+        .at("/messages", get(messages::list))
+        .at("/messages/:id/relancer", post(messages::retry))
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Turns the results of bench/run.sh into docs/benchmarks.md.
+
+usage: report.py RESULTS.jsonl OUTPUT.md SLOTS_BASELINE.json
+
+Each row is a median over the runs; every ratio compares two figures measured in the same
+run on the same machine. The slot-computation baseline is written when it does not exist yet
+(commit it); afterwards a median more than 20 % slower than it is reported as a regression and
+makes this script exit 1.
+"""
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+results_path, output_path, baseline_path = sys.argv[1:4]
+rows = [json.loads(line) for line in open(results_path) if line.strip()]
+
+
+def wrk(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p99 = None
+    m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if m:
+        p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = re.search(r"Socket errors:(.*)", text)
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    return {
+        "rps": rps,
+        "p99_ms": p99,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+        "requests": total,
+    }
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def pick(row, side=None):
+    return [r for r in rows if r["row"] == row and (side is None or r.get("side") == side)]
+
+
+def yes(ok):
+    return "**met**" if ok else "**not met**"
+
+
+out = []
+w = out.append
+now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+cpu = "unknown CPU"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+ncpu = os.cpu_count()
+runs = max([r.get("run", 1) for r in rows] + [1])
+w("# Benchmarks")
+w("")
+w(f"Measured {now} by `bash bench/run.sh` on {ncpu} cores ({cpu}), {platform.system()} "
+  f"{platform.release()}; release build; median of {runs} runs, ours and its reference "
+  "alternating in the same run. The load generator runs on the same cores as the server: "
+  "absolute figures are those of this shared machine, the ratios are what to compare.")
+w("")
+w("| | figure | reference | ratio | target | |")
+w("|---|---|---|---|---|---|")
+summary = []
+details = []
+
+# (a) reads
+sizes = (pick("read_sizes") or [{}])[0]
+for row, label, what in [
+    ("read_sessions", "(a) `GET /api/v1/sessions`", f"{sizes.get('sessions')} upcoming sessions, {sizes.get('sessions_bytes')} bytes"),
+    ("read_slots", "(a) `GET /api/v1/places/{id}/slots` (4 weeks)", f"{sizes.get('slots')} free slots, {sizes.get('slots_bytes')} bytes"),
+]:
+    ours = [wrk(r["wrk"]) for r in pick(row, "ours")]
+    ref = [wrk(r["wrk"]) for r in pick(row, "reference")]
+    if not ours or not ref:
+        continue
+    o, rf = med([x["rps"] for x in ours]), med([x["rps"] for x in ref])
+    p99 = med([x["p99_ms"] for x in ours])
+    ratio = o / rf
+    ok = ratio >= 0.25 and p99 is not None and p99 <= 10
+    bad = sum(x["non2xx"] for x in ours)
+    w(f"| {label} | {o:,.0f} req/s, p99 {p99:.1f} ms | {rf:,.0f} req/s (poem, fixed body of the same size) "
+      f"| {ratio:.2f} | ≥ 0.25 and p99 ≤ 10 ms at 64 connections | {yes(ok)} |")
+    details.append(f"- {label}: {what}; wrk -t2 -c64 -d{{S}}s; runs (ours req/s): "
+                   + ", ".join(f"{x['rps']:,.0f}" for x in ours)
+                   + "; reference: " + ", ".join(f"{x['rps']:,.0f}" for x in ref)
+                   + (f"; **{bad} non-2xx answers**" if bad else "; every answer 200"))
+    summary.append((label, ok))
+
+# (b) writes
+for kind in ["sqlite", "postgres"]:
+    ours = [wrk(r["wrk"]) for r in pick(f"write_{kind}", "ours")]
+    ref = [r["direct"] for r in pick(f"write_{kind}", "reference")]
+    if not ours or not ref:
+        continue
+    o = med([x["rps"] for x in ours])
+    rf = med([x["per_second"] for x in ref])
+    ratio = o / rf
+    bad = sum(x["non2xx"] for x in ours)
+    ok = ratio >= 0.6 and bad == 0
+    label = f"(b) registrations, {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}"
+    w(f"| {label} | {o:,.0f} registrations/s over HTTP, p99 {med([x['p99_ms'] for x in ours]):.1f} ms "
+      f"| {rf:,.0f}/s, same transaction in-process through sea-orm (16 tasks) | {ratio:.2f} | ≥ 0.6 | {yes(ok)} |")
+    details.append(f"- {label}: 200 sessions of 500 seats, round-robin, a new person per request; "
+                   "wrk -t2 -c16 with bench/register.lua; runs (HTTP/s): "
+                   + ", ".join(f"{x['rps']:,.0f}" for x in ours) + "; in-process: "
+                   + ", ".join(f"{x['per_second']:,.0f}" for x in ref)
+                   + (f"; **{bad} non-2xx answers**" if bad else "; every answer 201"))
+    summary.append((label, ok))
+
+# (c) flash crowd
+for kind in ["sqlite", "postgres"]:
+    fl = [r["result"] for r in pick(f"flash_{kind}")]
+    if not fl:
+        continue
+    good = [f for f in fl if f and f.get("counts_ok")]
+    p99 = med([f["p99_s"] for f in fl if f])
+    ok = len(good) == len(fl) and p99 is not None and p99 <= 2.0
+    label = f"(c) flash crowd, {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}"
+    counts = "; ".join(
+        f"{f['confirmed']} confirmed / {f['waitlisted']} waitlisted / {f['unanswered_or_errors']} unanswered"
+        if f else "failed" for f in fl)
+    w(f"| {label} | 1,000 clients at once on 12 seats: p99 {p99:.2f} s | exact counts in {len(good)}/{len(fl)} runs "
+      f"| – | exactly 12 confirmed, the rest waitlisted, all answered, p99 ≤ 2 s | {yes(ok)} |")
+    details.append(f"- {label}: each client its own connection, released together by a barrier; per run: {counts}; "
+                   "p99 per run: " + ", ".join(f"{f['p99_s']:.2f} s" for f in fl if f)
+                   + "; the session's own counters (seats left 0, waiting list 988) checked after each run")
+    summary.append((label, ok))
+
+# (d) outbox
+ob = [r["result"] for r in pick("outbox")]
+if ob:
+    o = med([x["ours_per_second"] for x in ob])
+    rf = med([x["reference_per_second"] for x in ob])
+    ratio = o / rf
+    ok = ratio >= 0.7
+    w(f"| (d) outbox delivery | {o:,.0f} messages/s | {rf:,.0f}/s, lettre (TCP_NODELAY), same bytes, same 4 connections "
+      f"| {ratio:.2f} | ≥ 0.7 | {yes(ok)} |")
+    details.append(f"- (d) outbox: {ob[0]['messages']} due messages (confirmations of 10,000 registrations, SQLite) "
+                   "delivered by the worker (`try_deliver_batch_with`, 4 in parallel, batches of 50: claim, render, "
+                   "send, record, token scrubbed) to a loopback SMTP server (creneau-tests' TestSmtpServer); "
+                   "then the bytes it received sent again by lettre alone. Runs (ours/s): "
+                   + ", ".join(f"{x['ours_per_second']:,.0f}" for x in ob) + "; reference: "
+                   + ", ".join(f"{x['reference_per_second']:,.0f}" for x in ob))
+    summary.append(("(d) outbox", ok))
+
+# (e) pretix
+px = pick("pretix")
+if px:
+    p = px[0]
+    if p.get("status") == "ran":
+        labels = {
+            "availability": ("availability read", "`GET /api/v1/sessions/{id}`",
+                             "`GET …/quotas/{id}/availability/`"),
+            "order": ("free order", "`POST /api/v1/sessions/{id}/registrations`",
+                      "`POST …/events/{e}/orders/` (one free admission)"),
+        }
+        for name, (what, ours_op, their_op) in labels.items():
+            raw = [r for r in rows if r["row"] == "pretix_raw" and r["name"] == name]
+            ours = [wrk(r["wrk"]) for r in raw if r["side"] == "ours"]
+            theirs = [wrk(r["wrk"]) for r in raw if r["side"] == "pretix"]
+            o, rf = med([x["rps"] for x in ours]), med([x["rps"] for x in theirs])
+            if not rf:
+                w(f"| (e) vs pretix {p['pretix_version']}: {what} | {o:,.0f} req/s ({ours_op}) | pretix completed no "
+                  f"request within the run ({their_op}) | – | ≥ 100× | **not measured** |")
+                summary.append((f"(e) {name}", None))
+                continue
+            ratio = o / rf
+            ok = ratio >= 100
+            w(f"| (e) vs pretix {p['pretix_version']}: {what} | {o:,.0f} req/s ({ours_op}) | {rf:,.1f} req/s ({their_op}) "
+              f"| {ratio:,.0f}× | ≥ 100× | {yes(ok)} |")
+            bad_o = sum(x["non2xx"] for x in ours)
+            bad_t = sum(x["non2xx"] for x in theirs)
+            details.append(f"- (e) {what}: wrk -t2 -c16; ours per run " + ", ".join(f"{x['rps']:,.0f}" for x in ours)
+                           + "; pretix per run " + ", ".join(f"{x['rps']:,.1f}" for x in theirs)
+                           + f"; non-2xx answers: ours {bad_o}, pretix {bad_t}")
+            summary.append((f"(e) {name}", ok))
+        details.append("- (e) pretix " + p["pretix_version"] + " from PyPI in a venv under target/pretix, gunicorn with "
+                       "2 workers (one per core), PostgreSQL on this machine (the same server as ours, which also runs "
+                       "on PostgreSQL for this row), default settings (no Redis: celery tasks run in the request, "
+                       "as in a small installation; its order e-mails go to a closed port and fail fast). "
+                       "Ours: `creneau serve` with its outbox worker off (the e-mails wait in the outbox).")
+    else:
+        w("| (e) vs pretix | not measured | – | – | ≥ 100× | **not run** |")
+        details.append("- (e) pretix could not be run here: " + p.get("why", "see bench/pretix.sh"))
+        summary.append(("(e) pretix", None))
+
+# (f) criterion
+crit_rows = pick("criterion")
+if crit_rows:
+    base = json.load(open(baseline_path)) if os.path.exists(baseline_path) else None
+    current = {}
+    d = crit_rows[0]["dir"]
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        bj = os.path.join(d, name, "new", "benchmark.json")
+        ej = os.path.join(d, name, "new", "estimates.json")
+        if os.path.exists(bj) and os.path.exists(ej):
+            full = json.load(open(bj))["full_id"]
+            current[full] = json.load(open(ej))["median"]["point_estimate"]
+    regressions = []
+    wrote = False
+    if base is None and current:
+        os.makedirs(os.path.dirname(baseline_path), exist_ok=True)
+        json.dump({"note": "median ns per iteration, from bench/run.sh; a run 20 % slower fails the check",
+                   "measured": now, "medians_ns": current}, open(baseline_path, "w"), indent=2)
+        base = {"medians_ns": current}
+        wrote = True
+    for full, ns in current.items():
+        b = base["medians_ns"].get(full)
+        ratio = ns / b if b else None
+        ok = ratio is None or ratio <= 1.2
+        if not ok:
+            regressions.append(full)
+        w(f"| (f) `{full}` | {ns / 1000:,.1f} µs | baseline {b / 1000:,.1f} µs | {ratio:.2f} | ≤ 1.20 of the committed baseline | {yes(ok)} |"
+          if b else f"| (f) `{full}` | {ns / 1000:,.1f} µs | no baseline | – | ≤ 1.20 | – |")
+        summary.append((f"(f) {full}", ok))
+    details.append("- (f) `cargo bench -p creneau --bench slots` (criterion, median); baseline in "
+                   f"`{baseline_path}`" + (" — **written by this run** (first run): commit it" if wrote else ""))
+
+# (g) RSS
+rss = pick("peak_rss_kb")
+if rss:
+    mib = rss[0]["kb"] / 1024
+    ok = 0 < mib <= 64
+    w(f"| (g) peak RSS of `creneau serve` | {mib:.1f} MiB | – | – | ≤ 64 MiB | {yes(ok)} |")
+    details.append("- (g) VmHWM of each `creneau serve` process after its load (reads, writes, flash crowds), the largest kept")
+    summary.append(("(g) RSS", ok))
+
+diag = pick("diag")
+if diag:
+    details.append("- Where a read's time goes (same server, same data, wrk -c64 unless said): " + "; ".join(
+        f"{d['name']}: {wrk(d['wrk'])['rps']:,.0f} req/s, p99 {wrk(d['wrk'])['p99_ms']:.1f} ms" for d in diag))
+rss_rows = pick("rss")
+if rss_rows:
+    details.append("- Peak RSS (VmHWM) by phase: " + "; ".join(f"{r['phase']}: {r['kb'] / 1024:.1f} MiB" for r in rss_rows))
+
+w("")
+w("## How each figure was made")
+w("")
+secs = os.environ.get("BENCH_SECONDS", "10")
+for d in details:
+    w(d.replace("{S}", secs))
+w("")
+w("Commands: `bash bench/run.sh` (set `BENCH_RUNS`, `BENCH_SECONDS`, `BENCH_POSTGRES_URL` to change the runs); "
+  "its raw outputs are kept in `target/bench-work/` (wrk reports, JSON of each run, `server.log`).")
+w("")
+notes = os.environ.get("BENCH_NOTES_FILE")
+if notes and os.path.exists(notes):
+    w(open(notes).read())
+open(output_path, "w").write("\n".join(out) + "\n")
+regressed = [name for name, ok in summary if name.startswith("(f)") and ok is False]
+if regressed:
+    print("slot computation regressed more than 20 %:", regressed, file=sys.stderr)
+    sys.exit(1)

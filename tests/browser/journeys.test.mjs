@@ -1,0 +1,315 @@
+// The journeys people make, in a real Chromium against `creneau demo` (see run.sh):
+// residents with a phone-sized screen, with the mouse and with the keyboard alone; staff at
+// the counter. axe-core audits every page on the way, error states included.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE,
+  STAFF_EMAIL,
+  STAFF_PASSWORD,
+  audit,
+  audited,
+  enterAndWait,
+  focused,
+  h1,
+  launch,
+  shoot,
+  tabTo,
+} from './lib.mjs';
+
+let browser;
+let calendarServed = false;
+
+before(async () => {
+  browser = await launch();
+  const spec = await (await fetch(`${BASE}/openapi.yaml`)).text();
+  calendarServed = spec.includes('invite.ics');
+});
+
+after(async () => {
+  await browser?.close();
+  const pages = audited.length;
+  const violations = audited.reduce((n, a) => n + a.violations, 0);
+  console.log(`axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa): ${pages} pages audited, ${violations} violations`);
+  for (const a of audited) console.log(`  ${a.violations} — ${a.label} (${a.url})`);
+});
+
+/** The .ics link of a confirmation page serves an invitation (once the API offers it). */
+async function checkCalendarLink(page) {
+  const link = page.getByRole('link', { name: 'Ajouter à mon agenda' });
+  const href = await link.getAttribute('href');
+  assert.match(href, /^\/api\/v1\/(registrations|appointments)\/[A-Za-z0-9_-]{43}\/invite\.ics$/);
+  if (calendarServed) {
+    const resp = await page.request.get(BASE + href);
+    assert.equal(resp.status(), 200, `${href}`);
+    assert.match(await resp.text(), /BEGIN:VCALENDAR/);
+  }
+}
+
+test('a resident registers for a workshop, sees the confirmation and cancels it', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/`);
+  assert.equal(await page.title(), "Accueil — Créneau, Ville d'Arles");
+  assert.equal(await h1(page), 'Ateliers et rendez-vous numériques');
+  await audit(page, 'Accueil');
+  await shoot(page, '01-accueil.png');
+
+  await page.getByRole('link', { name: "M'inscrire à un atelier" }).click();
+  assert.equal(await h1(page), 'Les ateliers');
+  await audit(page, 'Liste des ateliers');
+  await shoot(page, '02-ateliers.png');
+  // Filter by place with the plain GET form.
+  await page.getByLabel('Lieu').selectOption({ label: 'Maison de la Vie Associative' });
+  await page.getByRole('button', { name: 'Afficher' }).click();
+  assert.match(page.url(), /\/ateliers\?lieu=\d+$/);
+  assert.equal(await page.locator('.card').filter({ hasText: "Médiathèque d'Arles" }).count(), 0);
+  await audit(page, 'Liste des ateliers filtrée par lieu');
+
+  await page.getByRole('link', { name: /^M'inscrire :/ }).first().click();
+  assert.match(await page.title(), /^Inscription — .+ — Créneau, Ville d'Arles$/);
+  await audit(page, "Formulaire d'inscription");
+
+  // Errors: stated next to the fields, summarised at the top, values kept.
+  await page.getByLabel('Adresse e-mail').fill('pas-une-adresse');
+  await page.getByRole('button', { name: /^(Confirmer mon inscription|M'inscrire sur la liste d'attente)$/ }).click();
+  assert.match(await page.title(), /^Erreur : Inscription — /);
+  const summary = page.locator('.error-summary');
+  assert.ok(await summary.isVisible());
+  for (const field of ['name', 'email', 'consent']) {
+    assert.equal(await summary.locator(`a[href="#${field}"]`).count(), 1, `summary links to #${field}`);
+  }
+  assert.equal(await page.getByLabel('Adresse e-mail').inputValue(), 'pas-une-adresse');
+  assert.equal(await page.locator('#email').getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator('#email').getAttribute('aria-describedby'), /email-erreur/);
+  assert.equal((await focused(page)).id, 'erreurs', 'the summary takes the focus');
+  await audit(page, "Formulaire d'inscription avec erreurs");
+  await shoot(page, '03-inscription-erreurs.png');
+  await summary.locator('a[href="#email"]').click();
+  assert.equal((await focused(page)).id, 'email', 'a summary link leads to its field');
+
+  await page.getByLabel('Votre prénom et votre nom').fill('Jeanne Martin');
+  await page.getByLabel('Adresse e-mail').fill('jeanne.martin.navigateur@exemple.fr');
+  await page.getByLabel(/J'accepte que mes coordonnées/).check();
+  await page.getByRole('button', { name: /^(Confirmer mon inscription|M'inscrire sur la liste d'attente)$/ }).click();
+  assert.match(page.url(), /\/inscription\/[A-Za-z0-9_-]{43}$/);
+  assert.equal(await h1(page), 'Votre inscription est confirmée');
+  assert.ok(await page.getByText("Gardez ce lien : il permet d'annuler").isVisible());
+  assert.ok((await page.locator('.manage-url').innerText()).endsWith(new URL(page.url()).pathname));
+  await checkCalendarLink(page);
+  await audit(page, "Confirmation d'inscription");
+  await shoot(page, '04-inscription-confirmee.png');
+
+  await page.getByRole('link', { name: 'Annuler mon inscription' }).click();
+  assert.equal(await h1(page), 'Annuler votre inscription ?');
+  await audit(page, "Confirmation de l'annulation");
+  await shoot(page, '05-annuler-inscription.png');
+  await page.getByRole('button', { name: 'Oui, annuler mon inscription' }).click();
+  assert.equal(await h1(page), 'Votre inscription est annulée');
+  await audit(page, 'Inscription annulée');
+  await page.close();
+});
+
+test('a resident books an appointment, moves it and cancels it', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByRole('link', { name: 'Prendre rendez-vous avec un médiateur' }).click();
+  assert.equal(await h1(page), 'Prendre rendez-vous avec un médiateur');
+  assert.ok(await page.getByText(/Le (lundi|mardi|mercredi|jeudi|vendredi) de \d\dh\d\d/).first().isVisible(), 'opening hours');
+  await audit(page, 'Rendez-vous : lieux');
+  await shoot(page, '06-rdv-lieu.png');
+
+  await page.getByRole('link', { name: /^Choisir ce lieu/ }).first().click();
+  assert.equal(await h1(page), "Pour quoi avez-vous besoin d'aide ?");
+  await audit(page, 'Rendez-vous : motifs');
+  await shoot(page, '07-rdv-motif.png');
+
+  await page.getByRole('link', { name: /^Choisir ce motif/ }).first().click();
+  assert.equal(await h1(page), "Choisissez le jour et l'heure");
+  assert.ok((await page.locator('.slot-day h2').count()) > 0, 'free slots grouped by day');
+  await audit(page, 'Rendez-vous : créneaux');
+  await shoot(page, '08-rdv-creneau.png');
+
+  await page.locator('.slots a').first().click();
+  assert.equal(await h1(page), 'Vos coordonnées');
+  await audit(page, 'Rendez-vous : coordonnées');
+  // No way to reach the resident: refused, with the name kept.
+  await page.getByLabel('Votre prénom et votre nom').fill('Ahmed Haddad');
+  await page.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+  assert.match(await page.title(), /^Erreur : /);
+  assert.equal(await page.getByLabel('Votre prénom et votre nom').inputValue(), 'Ahmed Haddad');
+  await audit(page, 'Rendez-vous : coordonnées avec erreurs');
+  await shoot(page, '09-rdv-coordonnees-erreur.png');
+  await page.getByLabel('Numéro de téléphone').fill('06 12 34 56 78');
+  await page.getByLabel('Votre démarche en quelques mots').fill('Renouveler ma carte Vitale');
+  await page.getByLabel('Besoins particuliers').fill('Malentendant : parler face à moi');
+  await page.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+  assert.match(page.url(), /\/rendez-vous\/[A-Za-z0-9_-]{43}$/);
+  assert.equal(await h1(page), 'Votre rendez-vous est confirmé');
+  const manage = page.url();
+  const before = await page.locator('.facts dd').nth(1).innerText();
+  await checkCalendarLink(page);
+  await audit(page, 'Rendez-vous confirmé');
+  await shoot(page, '10-rdv-confirme.png');
+
+  await page.getByRole('link', { name: "Changer d'horaire" }).click();
+  assert.equal(await h1(page), 'Choisissez un nouvel horaire');
+  await audit(page, 'Rendez-vous : nouvel horaire');
+  await page.locator('.slots a').nth(1).click();
+  assert.equal(await h1(page), 'Confirmer le nouvel horaire ?');
+  await audit(page, 'Rendez-vous : confirmer le nouvel horaire');
+  await page.getByRole('button', { name: 'Confirmer le nouvel horaire' }).click();
+  assert.equal(page.url(), manage);
+  const after = await page.locator('.facts dd').nth(1).innerText();
+  assert.notEqual(after, before, 'the appointment moved');
+
+  await page.getByRole('link', { name: 'Annuler le rendez-vous' }).click();
+  assert.equal(await h1(page), 'Annuler votre rendez-vous ?');
+  await audit(page, "Rendez-vous : confirmation de l'annulation");
+  await page.getByRole('button', { name: 'Oui, annuler mon rendez-vous' }).click();
+  assert.equal(await h1(page), 'Votre rendez-vous est annulé');
+  await audit(page, 'Rendez-vous annulé');
+  await page.close();
+});
+
+test('a staff member signs in, registers a resident by phone, takes attendance and prints the sheet', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/staff`);
+  assert.match(page.url(), /\/staff\/connexion$/);
+  await audit(page, 'Agents : connexion');
+  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
+  await page.getByLabel('Mot de passe').fill('pas le bon mot de passe');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  assert.ok(await page.getByText('Adresse e-mail ou mot de passe incorrect.').first().isVisible());
+  await audit(page, 'Agents : connexion refusée');
+  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  assert.match(page.url(), /\/staff$/);
+  assert.match(await h1(page), /^Aujourd'hui, /);
+  await audit(page, 'Agents : agenda du jour');
+
+  await page.getByRole('link', { name: 'Séances', exact: true }).click();
+  assert.equal(await h1(page), "Séances d'ateliers");
+  await audit(page, 'Agents : séances');
+  await page.locator('tr', { hasText: 'sur 8' }).first().getByRole('link').click();
+  await audit(page, 'Agents : une séance');
+
+  await page.getByLabel('Prénom et nom').fill('Marcel Navigateur');
+  await page.getByLabel('Téléphone').fill('06 11 22 33 44');
+  await page.getByRole('button', { name: 'Inscrire', exact: true }).click();
+  assert.ok(await page.getByText('La personne est inscrite').isVisible());
+  await audit(page, 'Agents : personne inscrite');
+
+  const box = page.getByLabel('Marcel Navigateur');
+  await box.check();
+  await page.getByRole('button', { name: 'Enregistrer les présences' }).click();
+  assert.ok(await page.getByText('Présences enregistrées.').isVisible());
+  assert.ok(await page.getByLabel('Marcel Navigateur').isChecked(), 'attendance saved');
+
+  await page.getByRole('link', { name: "Feuille d'émargement à imprimer" }).click();
+  assert.equal(await h1(page), "Feuille d'émargement");
+  await audit(page, "Agents : feuille d'émargement");
+  assert.ok(await page.locator('.site-nav').isVisible(), 'the menu shows on screen');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.site-nav').isVisible(), false, 'no navigation on paper');
+  assert.equal(await page.locator('.site-footer').isVisible(), false);
+  assert.ok(await page.locator('table.sheet').getByText('Marcel Navigateur').isVisible());
+  await page.emulateMedia({ media: 'screen' });
+
+  // A mediation point's day, and an appointment booked on a resident's behalf.
+  await page.getByRole('link', { name: 'Rendez-vous', exact: true }).click();
+  await audit(page, 'Agents : lieux des rendez-vous');
+  await page.getByRole('link', { name: /^Prendre un rendez-vous/ }).first().click();
+  await audit(page, 'Agents : rendez-vous, motif');
+  await page.getByRole('link', { name: /^Choisir ce motif/ }).first().click();
+  await audit(page, 'Agents : rendez-vous, horaire');
+  await page.locator('.slots a').first().click();
+  await page.getByLabel('Prénom et nom').fill('Robert Guichet');
+  await page.getByLabel('Téléphone').fill('06 98 76 54 32');
+  await page.getByRole('button', { name: 'Enregistrer le rendez-vous' }).click();
+  assert.ok(await page.getByText('Rendez-vous enregistré.').isVisible());
+  assert.ok(await page.getByText('Robert Guichet').first().isVisible());
+  await audit(page, "Agents : journée d'un point de médiation");
+
+  await page.getByRole('button', { name: /Se déconnecter/ }).click();
+  assert.match(page.url(), /\/staff\/connexion\?fait=deconnexion$/);
+  await page.goto(`${BASE}/staff`);
+  assert.match(page.url(), /\/staff\/connexion$/, 'signed out for good');
+  await page.close();
+});
+
+test('a resident registers for a workshop and cancels with the keyboard alone', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/`);
+  const first = await tabTo(page, () => true, 'the first element');
+  assert.equal(first.text, 'Aller au contenu', 'the skip link comes first');
+  await page.keyboard.press('Enter');
+  assert.equal((await focused(page)).id, 'contenu', 'the skip link moves to the content');
+
+  await tabTo(page, (f) => f.tag === 'a' && f.text.startsWith("M'inscrire à un atelier"), 'the workshops door');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Les ateliers');
+  await tabTo(page, (f) => f.tag === 'a' && f.text.startsWith("M'inscrire :"), 'a session');
+  await enterAndWait(page);
+  assert.match(await page.title(), /^Inscription — /);
+
+  // Submit empty: the summary takes the focus; its first link leads to the name field.
+  await tabTo(page, (f) => f.tag === 'button', 'the submit button');
+  await enterAndWait(page);
+  assert.equal((await focused(page)).id, 'erreurs');
+  await tabTo(page, (f) => f.tag === 'a' && f.text.startsWith('Indiquez votre nom'), 'the first error');
+  await page.keyboard.press('Enter');
+  assert.equal((await focused(page)).id, 'name');
+  await page.keyboard.type('Clavier Seul');
+  await tabTo(page, (f) => f.id === 'phone', 'the phone field');
+  await page.keyboard.type('07 81 22 33 40');
+  await tabTo(page, (f) => f.id === 'consent', 'the consent box');
+  await page.keyboard.press('Space');
+  assert.ok(await page.locator('#consent').isChecked());
+  await tabTo(page, (f) => f.tag === 'button', 'the submit button');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Votre inscription est confirmée');
+
+  await tabTo(page, (f) => f.text === 'Annuler mon inscription', 'the cancel link');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.text === 'Oui, annuler mon inscription', 'the confirm button');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Votre inscription est annulée');
+  await page.close();
+});
+
+test('a resident books, moves and cancels an appointment with the keyboard alone', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/`);
+  await tabTo(page, (f) => f.tag === 'a' && f.text.startsWith('Prendre rendez-vous avec un médiateur'), 'the door');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.text.startsWith('Choisir ce lieu'), 'a place');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.text.startsWith('Choisir ce motif'), 'a reason');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.tag === 'a' && /^\d{1,2}\sh/.test(f.text), 'a slot');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Vos coordonnées');
+  await tabTo(page, (f) => f.id === 'name', 'the name field');
+  await page.keyboard.type('Yvette Clavier');
+  await tabTo(page, (f) => f.id === 'phone', 'the phone field');
+  await page.keyboard.type('07 81 22 33 41');
+  await tabTo(page, (f) => f.tag === 'button' && f.text === 'Confirmer le rendez-vous', 'the submit button');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Votre rendez-vous est confirmé');
+
+  await tabTo(page, (f) => f.text === "Changer d'horaire", 'the move link');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.tag === 'a' && /^\d{1,2}\sh/.test(f.text), 'another slot');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.text === 'Confirmer le nouvel horaire', 'the confirm button');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Votre rendez-vous est confirmé');
+
+  await tabTo(page, (f) => f.text === 'Annuler le rendez-vous', 'the cancel link');
+  await enterAndWait(page);
+  await tabTo(page, (f) => f.text === 'Oui, annuler mon rendez-vous', 'the confirm button');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Votre rendez-vous est annulé');
+  await page.close();
+});

@@ -1,0 +1,286 @@
+//! Calendar feeds: secret URLs made and revoked by staff (residents' names inside), and the
+//! public feed of a place's sessions (no personal data).
+use std::str::FromStr;
+
+use chrono::Duration;
+use creneau::auth::Role;
+use creneau_tests::db_test;
+use icalendar::{Calendar, Component, EventLike, EventStatus};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::{helpers::*, notifications_support::mediation_point};
+
+/// Fetches a calendar and parses it; answers (calendar, raw text).
+async fn calendar(app: &creneau_tests::app::TestApp, path: &str) -> (Calendar, String) {
+    let resp = app.get(path).await;
+    assert_eq!(resp.status(), 200, "{path}");
+    assert_eq!(resp.headers()["content-type"], "text/calendar; charset=utf-8");
+    let text = resp.text().await.unwrap();
+    (Calendar::from_str(&text).expect("a feed parses"), text)
+}
+
+/// The path part of a feed URL.
+fn path_of(url: &str) -> String {
+    let at = url.find("/api/v1/feeds/").expect("a feed URL");
+    url[at..].to_string()
+}
+
+db_test!(
+    async fn a_place_feed_lists_sessions_with_registrants_and_appointments_until_it_is_revoked(app: TestApp) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        app.register(f.session_id, "Ana Martin", Some("ana@exemple.fr"), None)
+            .await;
+        app.register(f.session_id, "Bob", None, Some("06 12 34 56 78")).await;
+
+        let resp = app
+            .admin_post(
+                &admin,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let feed = json(resp).await;
+        let token = feed["token"].as_str().unwrap().to_string();
+        let url = feed["url"].as_str().unwrap();
+        assert_eq!(url, format!("http://127.0.0.1/api/v1/feeds/{token}.ics"));
+        assert_eq!(feed["kind"], "place");
+
+        let (cal, text) = calendar(&app, &path_of(url)).await;
+        assert_eq!(cal.property_value("METHOD"), None);
+        assert_eq!(cal.property_value("X-WR-CALNAME"), Some("Médiathèque — agenda"));
+        let events: Vec<_> = cal.events().collect();
+        assert_eq!(events.len(), 1);
+        let e = events[0];
+        assert_eq!(
+            e.get_uid(),
+            Some(format!("session-{}@127.0.0.1", f.session_id).as_str())
+        );
+        assert_eq!(e.get_summary(), Some("Atelier « Créer mon compte citoyen »"));
+        assert_eq!(e.property_value("DTSTART"), Some("20270112T130000Z"));
+        assert!(
+            e.get_description()
+                .unwrap()
+                .contains("Inscrits (2/8) : Ana Martin, Bob"),
+            "{text}"
+        );
+        assert!(!text.contains("ATTENDEE"));
+
+        // Appointments at a mediation point appear in that place's feed, with the resident's details.
+        let (point, motif) = mediation_point(&app, &admin).await;
+        let resp = app
+            .post(
+                &format!("/api/v1/places/{point}/appointments"),
+                json!({"motif": motif, "start": "2027-01-12T10:00:00+01:00", "name": "Zoé Lefèvre", "phone": "06 98 76 54 32"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let point_feed = json(
+            app.admin_post(
+                &admin,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": point}),
+            )
+            .await,
+        )
+        .await;
+        let (cal, _) = calendar(&app, &path_of(point_feed["url"].as_str().unwrap())).await;
+        let events: Vec<_> = cal.events().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].get_summary(), Some("Rendez-vous « Aide CAF » — Zoé Lefèvre"));
+        assert!(
+            events[0]
+                .get_description()
+                .unwrap()
+                .contains("Téléphone : +33698765432")
+        );
+        assert!(events[0].get_uid().unwrap().ends_with("-agenda@127.0.0.1"));
+
+        // Listed without their secret; facilitators cannot make place feeds.
+        let listed = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None)
+                .await,
+        )
+        .await;
+        assert_eq!(listed.as_array().unwrap().len(), 2);
+        assert!(!listed.to_string().contains(&token));
+        let facilitator = app.staff(org, "animation@arles.example", Role::Facilitator).await;
+        let resp = app
+            .admin_post(
+                &facilitator,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await;
+        problem(resp, 403, "forbidden").await;
+        let resp = app
+            .admin_post(&admin, "/api/v1/admin/feeds", json!({"kind": "place"}))
+            .await;
+        problem(resp, 422, "validation").await;
+
+        // Another organisation can neither see nor revoke it.
+        let (_, other) = app.organisation("tarascon").await;
+        let theirs = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&other), None)
+                .await,
+        )
+        .await;
+        assert_eq!(theirs, json!([]));
+        let revoke = format!("/api/v1/admin/feeds/{}", feed["id"]);
+        problem(
+            app.request(Method::DELETE, &revoke, Some(&other), None).await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(
+            app.request(Method::DELETE, &revoke, Some(&facilitator), None).await,
+            403,
+            "forbidden",
+        )
+        .await;
+
+        // Revoked: the URL is dead at once.
+        let resp = app.request(Method::DELETE, &revoke, Some(&admin), None).await;
+        assert_eq!(resp.status(), 204);
+        problem(app.get(&path_of(url)).await, 404, "not_found").await;
+        problem(app.get("/api/v1/feeds/nothing-here.ics").await, 404, "not_found").await;
+        let listed = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None)
+                .await,
+        )
+        .await;
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+    }
+);
+
+db_test!(
+    async fn a_staff_feed_shows_the_sessions_one_facilitates(app: TestApp) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        let facilitator = app.staff(org, "animation@arles.example", Role::Facilitator).await;
+        let me = json(
+            app.request(Method::GET, "/api/v1/auth/me", Some(&facilitator), None)
+                .await,
+        )
+        .await;
+        let me_id = me["id"].as_i64().expect("the caller's id");
+        app.register(f.session_id, "Ana Martin", Some("ana@exemple.fr"), None)
+            .await;
+
+        let resp = app
+            .admin_post(&facilitator, "/api/v1/admin/feeds", json!({"kind": "staff"}))
+            .await;
+        assert_eq!(resp.status(), 201);
+        let feed = json(resp).await;
+        assert_eq!(feed["staff_member_id"], me_id);
+        let path = path_of(feed["url"].as_str().unwrap());
+        let (cal, _) = calendar(&app, &path).await;
+        assert_eq!(cal.events().count(), 0, "not facilitating anything yet");
+
+        let resp = app
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/sessions/{}", f.session_id),
+                Some(&admin),
+                Some(json!({"facilitator_id": me_id})),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let (cal, _) = calendar(&app, &path).await;
+        let events: Vec<_> = cal.events().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(cal.property_value("X-WR-CALNAME"), Some("Agenda de Agent Test"));
+        assert!(events[0].get_description().unwrap().contains("Ana Martin"));
+
+        // A facilitator makes feeds of their own agenda only, and sees only those.
+        let admin_id = json(app.request(Method::GET, "/api/v1/auth/me", Some(&admin), None).await).await["id"].clone();
+        let resp = app
+            .admin_post(
+                &facilitator,
+                "/api/v1/admin/feeds",
+                json!({"kind": "staff", "staff_member_id": admin_id}),
+            )
+            .await;
+        problem(resp, 403, "forbidden").await;
+        app.admin_post(
+            &admin,
+            "/api/v1/admin/feeds",
+            json!({"kind": "place", "place_id": f.place_id}),
+        )
+        .await;
+        let mine = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&facilitator), None)
+                .await,
+        )
+        .await;
+        assert_eq!(mine.as_array().unwrap().len(), 1);
+        let resp = app
+            .request(
+                Method::DELETE,
+                &format!("/api/v1/admin/feeds/{}", feed["id"]),
+                Some(&facilitator),
+                None,
+            )
+            .await;
+        assert_eq!(resp.status(), 204);
+        problem(app.get(&path).await, 404, "not_found").await;
+    }
+);
+
+db_test!(
+    async fn the_public_feed_of_a_place_lists_its_sessions_without_personal_data(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        app.register(
+            f.session_id,
+            "Ana Martin",
+            Some("ana@exemple.fr"),
+            Some("06 12 34 56 78"),
+        )
+        .await;
+        // A second session, cancelled: kept in the feed so subscribers drop it.
+        let start = app.now() + Duration::days(9);
+        let second = json(
+            app.admin_post(
+                &admin,
+                "/api/v1/admin/sessions",
+                json!({
+                    "workshop_id": f.workshop_id, "place_id": f.place_id,
+                    "starts_at": start.to_rfc3339(), "ends_at": (start + Duration::hours(2)).to_rfc3339()
+                }),
+            )
+            .await,
+        )
+        .await;
+        app.admin_post(
+            &admin,
+            &format!("/api/v1/admin/sessions/{}/cancel", second["id"]),
+            json!({"reason": "Travaux"}),
+        )
+        .await;
+
+        let (cal, text) = calendar(&app, &format!("/api/v1/places/{}/sessions.ics", f.place_id)).await;
+        assert_eq!(cal.property_value("X-WR-CALNAME"), Some("Ateliers — Médiathèque"));
+        let events: Vec<_> = cal.events().collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].get_status(), Some(EventStatus::Confirmed));
+        assert_eq!(
+            events[0].get_location(),
+            Some("Médiathèque, Place Félix Rey, 13200 Arles")
+        );
+        assert_eq!(events[1].get_status(), Some(EventStatus::Cancelled));
+        assert!(
+            events[1]
+                .get_description()
+                .unwrap()
+                .contains("Séance annulée : Travaux")
+        );
+        for private in ["Ana", "ana@exemple.fr", "+33612345678", "Inscrits", "ATTENDEE"] {
+            assert!(!text.contains(private), "{private} in the public feed");
+        }
+        problem(app.get("/api/v1/places/999999/sessions.ics").await, 404, "not_found").await;
+    }
+);
