@@ -1,9 +1,10 @@
-pub mod appointments; pub mod demo_appointments;
+pub mod appointments;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_appointments;
 pub mod domain;
 pub mod error;
 pub mod http_log;

@@ -12,15 +12,35 @@ use crate::{
     },
 };
 
-type CoreApis = (PlacesApi, WorkshopsApi, RegistrationsApi, AuthApi, AdminPlacesApi, AdminWorkshopsApi, AdminStaffApi);
+type CoreApis = (
+    PlacesApi,
+    WorkshopsApi,
+    RegistrationsApi,
+    AuthApi,
+    AdminPlacesApi,
+    AdminWorkshopsApi,
+    AdminStaffApi,
+);
 
 fn core_apis() -> CoreApis {
-    (PlacesApi, WorkshopsApi, RegistrationsApi, AuthApi, AdminPlacesApi, AdminWorkshopsApi, AdminStaffApi)
+    (
+        PlacesApi,
+        WorkshopsApi,
+        RegistrationsApi,
+        AuthApi,
+        AdminPlacesApi,
+        AdminWorkshopsApi,
+        AdminStaffApi,
+    )
 }
 
 /// One entry per feature folder (tuples nest, poem-openapi takes at most 16 per level).
 /// Add a feature's group here and in `service()`; `()` is an empty slot.
-pub type Apis = (CoreApis, crate::appointments::AppointmentApis, crate::notifications::Apis);
+pub type Apis = (
+    CoreApis,
+    crate::appointments::AppointmentApis,
+    crate::notifications::Apis,
+);
 
 pub fn service() -> OpenApiService<Apis, ()> {
     let apis = (core_apis(), crate::appointments::apis(), crate::notifications::apis());

@@ -34,10 +34,15 @@ impl Drop for TestApp {
         // Best effort: a database left behind by a panicking test is dropped by .ci/run.
         if let Some((server, name)) = self.pg_database.take() {
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
                 rt.block_on(async move {
                     if let Ok(admin) = Database::connect(format!("{server}/postgres")).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .await;
                         let _ = admin.close().await;
                     }
                 });
@@ -113,9 +118,19 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{port}");
         let client = Client::builder().pool_max_idle_per_host(256).build().unwrap();
         let pg_database = (backend == Backend::Postgres)
-            .then(|| url.rsplit_once('/').map(|(server, name)| (server.to_string(), name.to_string())))
+            .then(|| {
+                url.rsplit_once('/')
+                    .map(|(server, name)| (server.to_string(), name.to_string()))
+            })
             .flatten();
-        Some(TestApp { base, state, client, backend, shutdown: Some(tx), pg_database })
+        Some(TestApp {
+            base,
+            state,
+            client,
+            backend,
+            shutdown: Some(tx),
+            pg_database,
+        })
     }
 
     pub fn now(&self) -> DateTime<Utc> {

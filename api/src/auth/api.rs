@@ -3,21 +3,18 @@ use chrono::{DateTime, Duration, Utc};
 use entities::{staff_member, staff_token};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    sea_query::{Expr, ExprTrait},
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
 
 use super::{
     Role, StaffBearer, password,
-    staff::{StaffIdentity, TOKEN_LIFETIME},
+    sign_in::{SignInError, sign_in},
+    staff::StaffIdentity,
 };
 use crate::{
     domain::contact::{EmailAddress, PersonName},
     error::{ApiError, ApiResult, Problem},
     state::AppState,
     tags::ApiTags,
-    token,
 };
 
 #[derive(Object, Debug)]
@@ -107,62 +104,19 @@ impl AuthApi {
     /// Sign in with e-mail and password; answers a bearer token valid 12 hours.
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(&self, state: Data<&AppState>, body: Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-        let now = state.clock.now();
-        let email = body.email.trim().to_lowercase();
-        let member = staff_member::Entity::find()
-            .filter(staff_member::Column::Email.eq(&email))
-            .one(&state.db)
-            .await?;
-        let Some(member) = member else {
-            // Same work as a real check, so timing does not tell which e-mails exist.
-            password::verify(&body.password, password::decoy_hash());
-            return Err(bad_credentials());
-        };
-        if let Some(last) = member.last_failed_login_at {
-            let wait = last + login_delay(member.failed_logins) - now;
-            if wait > Duration::zero() {
-                return Err(ApiError::TooManyRequests(
-                    Json(Problem::new(
-                        "login_delayed",
-                        "Trop d'essais infructueux : patientez avant de réessayer.",
-                    )),
-                    Ord::max(wait.num_seconds(), 1) as u64,
-                ));
-            }
+        match sign_in(&state, &body.email, &body.password).await {
+            Ok(done) => Ok(Json(LoginResponse {
+                token: done.token,
+                expires_at: done.expires_at,
+                staff: done.member.into(),
+            })),
+            Err(SignInError::BadCredentials) => Err(bad_credentials()),
+            Err(e @ SignInError::Delayed(seconds)) => Err(ApiError::TooManyRequests(
+                Json(Problem::new("login_delayed", e.to_string())),
+                seconds as u64,
+            )),
+            Err(SignInError::Db(e)) => Err(e.into()),
         }
-        if !member.active || !password::verify(&body.password, &member.password_hash) {
-            staff_member::Entity::update_many()
-                .col_expr(
-                    staff_member::Column::FailedLogins,
-                    Expr::col(staff_member::Column::FailedLogins).add(1),
-                )
-                .col_expr(staff_member::Column::LastFailedLoginAt, Expr::value(now))
-                .filter(staff_member::Column::Id.eq(member.id))
-                .exec(&state.db)
-                .await?;
-            return Err(bad_credentials());
-        }
-        let raw = token::generate();
-        let expires_at = now + TOKEN_LIFETIME;
-        staff_token::ActiveModel {
-            staff_member_id: Set(member.id),
-            token_hash: Set(token::hash(&raw)),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-            revoked_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&state.db)
-        .await?;
-        let mut a: staff_member::ActiveModel = member.into();
-        a.failed_logins = Set(0);
-        a.last_failed_login_at = Set(None);
-        let member = a.update(&state.db).await?;
-        Ok(Json(LoginResponse {
-            token: raw,
-            expires_at,
-            staff: member.into(),
-        }))
     }
 
     /// Revoke the token used for this call.

@@ -60,21 +60,7 @@ impl AdminOutboxApi {
             .await?
             .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
         me.same_organisation(row.organisation_id, NOT_FOUND)?;
-        let now = state.clock.now();
-        let done = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(status::PENDING))
-            .col_expr(outbox::Column::Attempts, Expr::value(0))
-            .col_expr(outbox::Column::NotBefore, Expr::value(now))
-            .col_expr(
-                outbox::Column::LockedUntil,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .col_expr(outbox::Column::LockedBy, Expr::value(Option::<String>::None))
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq(status::FAILED))
-            .exec(&state.db)
-            .await?;
-        if done.rows_affected == 0 {
+        if !requeue_failed(&state.db, me.organisation_id, row.id, state.clock.now()).await? {
             return Err(ApiError::conflict(
                 "not_failed",
                 "Seul un message en échec peut être renvoyé.",
@@ -86,4 +72,29 @@ impl AdminOutboxApi {
             .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
         Ok(Json(OutboxEntry::new(row, state.settings.timezone)))
     }
+}
+
+/// Puts a failed message of `organisation_id` back in the queue, due `now`, with a fresh count
+/// of attempts. False when there is no such failed message. Shared by the API and the staff page.
+pub async fn requeue_failed<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    organisation_id: i32,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let done = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status::PENDING))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NotBefore, Expr::value(now))
+        .col_expr(
+            outbox::Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(outbox::Column::LockedBy, Expr::value(Option::<String>::None))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::OrganisationId.eq(organisation_id))
+        .filter(outbox::Column::Status.eq(status::FAILED))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }

@@ -35,13 +35,19 @@ fn bad_link() -> PageError {
 }
 
 async fn registration(ctx: &Ctx, token: &str) -> Result<RegistrationView, PageError> {
+    Ok(registration_with_contact(ctx, token).await?.0)
+}
+
+/// The registration as its holder sees it, and whether it has an e-mail address.
+async fn registration_with_contact(ctx: &Ctx, token: &str) -> Result<(RegistrationView, bool), PageError> {
     let r = service::find_by_token(&ctx.state.db, token)
         .await
         .map_err(|e| match e {
             RegistrationError::NotFound => bad_link(),
             other => PageError::internal(other),
         })?;
-    Ok(view(&ctx.state, r).await?)
+    let has_email = r.email.is_some();
+    Ok((view(&ctx.state, r).await?, has_email))
 }
 
 fn status_str(s: RegistrationStatus) -> &'static str {
@@ -54,11 +60,7 @@ fn status_str(s: RegistrationStatus) -> &'static str {
 
 #[handler]
 async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
-    let r = registration(&ctx, &token).await?;
-    let has_email = service::find_by_token(&ctx.state.db, &token)
-        .await
-        .map(|m| m.email.is_some())
-        .unwrap_or(false);
+    let (r, has_email) = registration_with_contact(&ctx, &token).await?;
     let (session, place) = session_view(&ctx, &r.session).await?;
     ctx.render(
         "manage/registration.html",

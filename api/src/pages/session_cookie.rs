@@ -1,15 +1,10 @@
 //! The staff console's session: a token from `crate::token` in a cookie (HttpOnly,
 //! SameSite=Lax, Path=/staff, Secure over https), stored hashed in `staff_token` like the
 //! API's bearer tokens, so one sign-out or one deactivation revokes both.
-use chrono::{DateTime, Duration, Utc};
-use entities::{staff_member, staff_token};
+use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use poem::{FromRequest, Request, RequestBody, http::StatusCode};
 use poem_openapi::auth::Bearer;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set,
-    sea_query::{Expr, ExprTrait},
-};
 
 use super::{
     Ctx, PageError, PageResult,
@@ -18,73 +13,19 @@ use super::{
     render::html,
 };
 use crate::{
-    auth::{StaffBearer, StaffIdentity, api::login_delay, password, staff::TOKEN_LIFETIME},
+    auth::{StaffBearer, StaffIdentity, staff::TOKEN_LIFETIME},
     state::AppState,
-    token,
 };
 
 pub const COOKIE: &str = "creneau_staff";
 
-/// Why a sign-in failed, in words fit for the page.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum SignInError {
-    #[error("Adresse e-mail ou mot de passe incorrect.")]
-    BadCredentials,
-    #[error("Trop d'essais infructueux : patientez {0} secondes avant de réessayer.")]
-    Delayed(i64),
-    #[error(transparent)]
-    Db(#[from] sea_orm::DbErr),
-}
+pub use crate::auth::sign_in::SignInError;
 
-/// Checks the password (with the API's growing delay after failures) and opens a session;
-/// answers the raw token, to be put in the cookie and nowhere else.
+/// Checks the password and opens a session; answers the raw token, to be put in the cookie
+/// and nowhere else.
 pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<(String, DateTime<Utc>), SignInError> {
-    let now = state.clock.now();
-    let email = email.trim().to_lowercase();
-    let member = staff_member::Entity::find()
-        .filter(staff_member::Column::Email.eq(&email))
-        .one(&state.db)
-        .await?;
-    let Some(member) = member else {
-        // Same work as a real check, so timing does not tell which e-mails exist.
-        password::verify(pass, password::decoy_hash());
-        return Err(SignInError::BadCredentials);
-    };
-    if let Some(last) = member.last_failed_login_at {
-        let wait = last + login_delay(member.failed_logins) - now;
-        if wait > Duration::zero() {
-            return Err(SignInError::Delayed(Ord::max(wait.num_seconds(), 1)));
-        }
-    }
-    if !member.active || !password::verify(pass, &member.password_hash) {
-        staff_member::Entity::update_many()
-            .col_expr(
-                staff_member::Column::FailedLogins,
-                Expr::col(staff_member::Column::FailedLogins).add(1),
-            )
-            .col_expr(staff_member::Column::LastFailedLoginAt, Expr::value(now))
-            .filter(staff_member::Column::Id.eq(member.id))
-            .exec(&state.db)
-            .await?;
-        return Err(SignInError::BadCredentials);
-    }
-    let raw = token::generate();
-    let expires_at = now + TOKEN_LIFETIME;
-    staff_token::ActiveModel {
-        staff_member_id: Set(member.id),
-        token_hash: Set(token::hash(&raw)),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await?;
-    let mut a: staff_member::ActiveModel = member.into();
-    a.failed_logins = Set(0);
-    a.last_failed_login_at = Set(None);
-    a.update(&state.db).await?;
-    Ok((raw, expires_at))
+    let done = crate::auth::sign_in::sign_in(state, email, pass).await?;
+    Ok((done.token, done.expires_at))
 }
 
 fn secure(state: &AppState) -> &'static str {

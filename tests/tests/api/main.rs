@@ -1,6 +1,8 @@
 //! End-to-end tests: the real application over HTTP, on SQLite and on PostgreSQL.
 mod access_matrix;
-mod appointments; mod appointments_race; mod appointments_staff;
+mod appointments;
+mod appointments_race;
+mod appointments_staff;
 mod helpers;
 mod limits;
 mod logs;

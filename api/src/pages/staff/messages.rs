@@ -6,7 +6,7 @@ use poem::{
     handler,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use super::sessions::Done;
@@ -45,6 +45,7 @@ pub fn kind_label(kind: &str) -> &'static str {
 
 #[handler]
 pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
+    ctx.require_manager()?;
     let state = ctx.state();
     let tz = state.settings.timezone;
     let year = state.clock.now().with_timezone(&tz).year();
@@ -71,29 +72,19 @@ pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
     ctx.render("staff/messages.html", context! { nav => "messages", failed, notice })
 }
 
-/// Puts a failed message back in the queue, due now, with a fresh count of attempts.
+/// Puts a failed message back in the queue (the same change as the admin API's `adminRetryOutbox`).
 pub async fn requeue(ctx: &StaffCtx, id: i64) -> Result<bool, PageError> {
-    let now = ctx.state().clock.now();
-    let res = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(status::PENDING))
-        .col_expr(outbox::Column::Attempts, Expr::value(0))
-        .col_expr(outbox::Column::NotBefore, Expr::value(now))
-        .col_expr(
-            outbox::Column::LockedUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .col_expr(outbox::Column::LockedBy, Expr::value(Option::<String>::None))
-        .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .filter(outbox::Column::Status.eq(status::FAILED))
-        .exec(&ctx.state().db)
-        .await?;
-    Ok(res.rows_affected == 1)
+    let state = ctx.state();
+    Ok(
+        crate::notifications::outbox_api::requeue_failed(&state.db, ctx.me.organisation_id, id, state.clock.now())
+            .await?,
+    )
 }
 
 #[handler]
 pub async fn retry(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
+    ctx.require_manager()?;
     let not_found = || PageError::NotFound("Ce message n'est pas (ou plus) en échec.".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
     if !requeue(&ctx, id).await? {

@@ -284,6 +284,7 @@ db_test!(
             v.get(&format!("/staff/seances/{}/annuler", f.session_id)).await.status,
             StatusCode::FORBIDDEN
         );
+        assert_eq!(v.get("/staff/messages").await.status, StatusCode::FORBIDDEN);
     }
 );
 

@@ -1,0 +1,84 @@
+//! Signing a staff member in: the password check, the per-account delay after failures, and
+//! a fresh token. One function for the API and the staff console.
+use chrono::{DateTime, Duration, Utc};
+use entities::{staff_member, staff_token};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{api::login_delay, password, staff::TOKEN_LIFETIME};
+use crate::{state::AppState, token};
+
+pub struct SignedIn {
+    /// The raw token: shown to the caller once, stored only hashed.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub member: staff_member::Model,
+}
+
+/// Why a sign-in failed, in words fit for the page.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignInError {
+    #[error("Adresse e-mail ou mot de passe incorrect.")]
+    BadCredentials,
+    #[error("Trop d'essais infructueux : patientez {0} secondes avant de réessayer.")]
+    Delayed(i64),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Checks the password (with a growing delay after repeated failures on one account) and
+/// issues a token. Shared by the API's login and the staff console's sign-in.
+pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<SignedIn, SignInError> {
+    let now = state.clock.now();
+    let email = email.trim().to_lowercase();
+    let member = staff_member::Entity::find()
+        .filter(staff_member::Column::Email.eq(&email))
+        .one(&state.db)
+        .await?;
+    let Some(member) = member else {
+        // Same work as a real check, so timing does not tell which e-mails exist.
+        password::verify(pass, password::decoy_hash());
+        return Err(SignInError::BadCredentials);
+    };
+    if let Some(last) = member.last_failed_login_at {
+        let wait = last + login_delay(member.failed_logins) - now;
+        if wait > Duration::zero() {
+            return Err(SignInError::Delayed(Ord::max(wait.num_seconds(), 1)));
+        }
+    }
+    if !member.active || !password::verify(pass, &member.password_hash) {
+        staff_member::Entity::update_many()
+            .col_expr(
+                staff_member::Column::FailedLogins,
+                Expr::col(staff_member::Column::FailedLogins).add(1),
+            )
+            .col_expr(staff_member::Column::LastFailedLoginAt, Expr::value(now))
+            .filter(staff_member::Column::Id.eq(member.id))
+            .exec(&state.db)
+            .await?;
+        return Err(SignInError::BadCredentials);
+    }
+    let raw = token::generate();
+    let expires_at = now + TOKEN_LIFETIME;
+    staff_token::ActiveModel {
+        staff_member_id: Set(member.id),
+        token_hash: Set(token::hash(&raw)),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    let mut a: staff_member::ActiveModel = member.into();
+    a.failed_logins = Set(0);
+    a.last_failed_login_at = Set(None);
+    let member = a.update(&state.db).await?;
+    Ok(SignedIn {
+        token: raw,
+        expires_at,
+        member,
+    })
+}
