@@ -90,6 +90,37 @@ async fn public_writes_past_the_burst_get_429_with_retry_after_and_another_clien
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limited_form_of_the_pages_gets_a_french_page_not_json() {
+    let app = spawn_limited(Backend::Sqlite, true).await.unwrap();
+    let (_, admin) = app.organisation("arles").await;
+    let f = app.session_with(&admin, 10, 3).await;
+    for n in 0..3 {
+        assert_eq!(register_from(&app, "192.0.2.7", f.session_id, n).await.status(), 201);
+    }
+    let resp = app
+        .client
+        .post(format!("{}/ateliers/{}", app.base, f.session_id))
+        .header("x-forwarded-for", "192.0.2.7")
+        .form(&[
+            ("name", "Jeanne Martin"),
+            ("phone", "06 12 34 56 78"),
+            ("consent", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("Trop de demandes") && page.contains("réessayez dans"),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_a_trusted_proxy_a_forged_forwarded_for_does_not_buy_a_fresh_allowance() {
     let app = spawn_limited(Backend::Sqlite, false).await.unwrap();
     let (_, admin) = app.organisation("arles").await;
@@ -132,6 +163,28 @@ async fn a_body_over_64_kib_is_refused_with_413_as_a_json_problem() {
         .await;
     problem(resp, 413, "payload_too_large").await;
     assert!(registrations(&app, f.session_id).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_without_a_json_body_is_refused_with_415_as_the_spec_declares() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (_, admin) = app.organisation("arles").await;
+    let f = app.session_with(&admin, 10, 3).await;
+    let path = format!("/api/v1/sessions/{}/registrations", f.session_id);
+    let resp = app.client.post(format!("{}{path}", app.base)).send().await.unwrap();
+    problem(resp, 415, "unsupported_media_type").await;
+    let resp = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("content-type", "text/plain")
+        .body("Jeanne")
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 415, "unsupported_media_type").await;
+    let spec: serde_json::Value = serde_json::from_str(&creneau::openapi::service().spec()).unwrap();
+    assert!(spec["paths"]["/api/v1/sessions/{id}/registrations"]["post"]["responses"]["415"].is_object());
+    assert!(spec["paths"]["/api/v1/sessions/{id}/registrations"]["post"]["responses"]["413"].is_object());
 }
 
 fn metric(text: &str, line_start: &str) -> f64 {
