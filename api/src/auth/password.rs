@@ -24,3 +24,22 @@ pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash("not a real password").expect("argon2 works"))
 }
+
+/// Argon2id takes ~19 MiB and tens of milliseconds of CPU per check, by design. At most this
+/// many run at once, off the async workers: a burst of sign-ins queues instead of stalling
+/// every request or multiplying the memory.
+const CONCURRENT_CHECKS: usize = 2;
+
+fn checks() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| tokio::sync::Semaphore::new(CONCURRENT_CHECKS))
+}
+
+/// [`verify`] for async callers: bounded in number and run on the blocking pool.
+pub async fn verify_bounded(password: &str, stored: &str) -> bool {
+    let Ok(_permit) = checks().acquire().await else {
+        return false;
+    };
+    let (password, stored) = (password.to_string(), stored.to_string());
+    tokio::task::spawn_blocking(move || verify(&password, &stored)).await.unwrap_or(false)
+}

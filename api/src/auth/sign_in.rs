@@ -39,7 +39,7 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<Signed
         .await?;
     let Some(member) = member else {
         // Same work as a real check, so timing does not tell which e-mails exist.
-        password::verify(pass, password::decoy_hash());
+        password::verify_bounded(pass, password::decoy_hash()).await;
         return Err(SignInError::BadCredentials);
     };
     if let Some(last) = member.last_failed_login_at {
@@ -48,7 +48,7 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<Signed
             return Err(SignInError::Delayed(Ord::max(wait.num_seconds(), 1)));
         }
     }
-    if !member.active || !password::verify(pass, &member.password_hash) {
+    if !member.active || !password::verify_bounded(pass, &member.password_hash).await {
         staff_member::Entity::update_many()
             .col_expr(
                 staff_member::Column::FailedLogins,
