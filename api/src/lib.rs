@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod places;
+pub mod read_cache;
 pub mod startup;
 pub mod state;
 pub mod tags;

@@ -16,6 +16,7 @@ use crate::{
     limits::{RateLimit, RateLimits},
     metrics::{Measure, Metrics},
     openapi,
+    read_cache::ReadCache,
     state::AppState,
 };
 
@@ -124,6 +125,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     let yaml = Arc::new(api.spec_yaml());
     let metrics = Arc::new(Metrics::new(&api.spec()));
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
+    let clock = state.clock.clone();
     let docs = api.swagger_ui();
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
@@ -142,6 +144,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             }
         })
         .catch_all_error(|err| async move { problem_response(err) })
+        .with(ReadCache::new(clock))
         .with(RateLimit(limits))
         .with(Measure(metrics))
         .with(AccessLog)

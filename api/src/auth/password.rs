@@ -41,5 +41,7 @@ pub async fn verify_bounded(password: &str, stored: &str) -> bool {
         return false;
     };
     let (password, stored) = (password.to_string(), stored.to_string());
-    tokio::task::spawn_blocking(move || verify(&password, &stored)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
 }

@@ -387,3 +387,27 @@ db_test!(
         assert_eq!(workshops.as_array().unwrap().len(), 2);
     }
 );
+
+db_test!(
+    async fn the_cached_listing_shows_a_booking_as_soon_as_it_is_committed(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let seats = |v: Value| v[0]["seats_left"].as_i64();
+        assert_eq!(seats(json(app.get("/api/v1/sessions").await).await), Some(8));
+        assert_eq!(seats(json(app.get("/api/v1/sessions").await).await), Some(8));
+        app.register(f.session_id, "Ana", Some("a@exemple.fr"), None).await;
+        assert_eq!(seats(json(app.get("/api/v1/sessions").await).await), Some(7));
+        // Another instance's booking: at most one second old, here the clock's next second.
+        creneau::workshops::service::register(
+            &app.state,
+            f.session_id,
+            creneau::domain::contact::Contact::parse("Bob", Some("b@exemple.fr"), None).unwrap(),
+            true,
+            creneau::workshops::service::Booker::Resident,
+        )
+        .await
+        .unwrap();
+        app.state.clock.advance(chrono::Duration::seconds(1));
+        assert_eq!(seats(json(app.get("/api/v1/sessions").await).await), Some(6));
+    }
+);
