@@ -97,16 +97,13 @@ impl WorkshopsApi {
         let done = service::register(&state, id.0, contact, body.consent, Booker::Resident).await;
         crate::metrics::registration(&done, |d| d.registration.status.as_str());
         let done = done?;
-        let session = queries::session(&state.db, id.0, state.clock.now())
-            .await?
-            .ok_or_else(|| ApiError::internal("session vanished after registering"))?;
         Ok(RegisterResponse::Created(Json(RegistrationCreated {
             id: done.registration.id,
             status: RegistrationStatus::parse(&done.registration.status),
             waitlist_position: done.waitlist_position,
             manage_url: manage_url(&state, BookingKind::Registration, &done.manage_token),
             manage_token: done.manage_token,
-            session,
+            session: done.session,
         })))
     }
 }

@@ -110,30 +110,47 @@ pub async fn decorate<C: ConnectionTrait>(
                 .get(&s.organisation_id)
                 .copied()
                 .unwrap_or(chrono_tz::Europe::Paris);
-            let scheduled = s.status == "scheduled";
-            Session {
-                id: s.id,
-                workshop_id: s.workshop_id,
-                workshop_title: workshops.get(&s.workshop_id).cloned().unwrap_or_default(),
-                place_id: s.place_id,
-                place_name: places.get(&s.place_id).cloned().unwrap_or_default(),
-                starts_at: local(tz, s.starts_at),
-                ends_at: local(tz, s.ends_at),
-                capacity: s.capacity,
-                seats_left: if scheduled {
-                    Ord::max(s.capacity - s.seats_taken, 0)
-                } else {
-                    0
-                },
-                waitlist_count: waits.get(&s.id).copied().unwrap_or(0) as i32,
-                status: session_status(&s),
-                registration_closes_at: local(tz, s.registration_closes_at),
-                registration_open: scheduled && now < s.registration_closes_at,
-                facilitator_id: s.facilitator_id,
-                cancel_reason: s.cancel_reason,
-            }
+            let names = (
+                workshops.get(&s.workshop_id).cloned().unwrap_or_default(),
+                places.get(&s.place_id).cloned().unwrap_or_default(),
+            );
+            let waiting = waits.get(&s.id).copied().unwrap_or(0) as i32;
+            view(s, names, tz, waiting, now)
         })
         .collect())
+}
+
+/// A session as residents see it, from its row, its (workshop title, place name), the zone
+/// and the waiting-list length.
+pub fn view(
+    s: session::Model,
+    names: (String, String),
+    tz: chrono_tz::Tz,
+    waitlist_count: i32,
+    now: DateTime<Utc>,
+) -> Session {
+    let scheduled = s.status == "scheduled";
+    Session {
+        id: s.id,
+        workshop_id: s.workshop_id,
+        workshop_title: names.0,
+        place_id: s.place_id,
+        place_name: names.1,
+        starts_at: local(tz, s.starts_at),
+        ends_at: local(tz, s.ends_at),
+        capacity: s.capacity,
+        seats_left: if scheduled {
+            Ord::max(s.capacity - s.seats_taken, 0)
+        } else {
+            0
+        },
+        waitlist_count,
+        status: session_status(&s),
+        registration_closes_at: local(tz, s.registration_closes_at),
+        registration_open: scheduled && now < s.registration_closes_at,
+        facilitator_id: s.facilitator_id,
+        cancel_reason: s.cancel_reason,
+    }
 }
 
 pub async fn session<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<Option<Session>, DbErr> {

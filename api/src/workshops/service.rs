@@ -110,6 +110,9 @@ impl Booker {
 
 pub struct Registered {
     pub registration: registration::Model,
+    /// The session as it stands after this registration, read inside its transaction (the
+    /// answer needs no second connection, which a flash crowd would make wait in line).
+    pub session: super::dto::Session,
     /// Returned this once; only its hash is stored.
     pub manage_token: String,
     pub waitlist_position: Option<i32>,
@@ -278,9 +281,25 @@ pub async fn register(
         enqueue::enqueue(&txn, &ctx, &to, &payload, None).await?;
         Some(position)
     };
+    let waiting = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .count(&txn)
+        .await? as i32;
+    let mut after = sc.session.clone();
+    after.seats_taken += i32::from(seated);
+    let names = (sc.workshop.title.clone(), sc.place.name.clone());
+    let session = super::queries::view(
+        after,
+        names,
+        crate::time::parse_tz(&sc.organisation.timezone),
+        waiting,
+        now,
+    );
     txn.commit().await?;
     Ok(Registered {
         registration,
+        session,
         manage_token,
         waitlist_position,
     })
