@@ -19,6 +19,11 @@ const MONTHS: [&str; 12] = [
     "décembre",
 ];
 
+/// "janvier" for 1 … "décembre" for 12 (out-of-range numbers are clamped).
+pub fn month(month: u32) -> &'static str {
+    MONTHS[(month.clamp(1, 12) - 1) as usize]
+}
+
 pub fn weekday(w: Weekday) -> &'static str {
     DAYS[w.num_days_from_monday() as usize]
 }

@@ -2,35 +2,13 @@
 //! "mardi 12 janvier, 14 h – 16 h", "1 place restante".
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Weekday};
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
+/// The day's French name (the same words as the e-mails).
 pub fn weekday_name(w: Weekday) -> &'static str {
-    match w {
-        Weekday::Mon => "lundi",
-        Weekday::Tue => "mardi",
-        Weekday::Wed => "mercredi",
-        Weekday::Thu => "jeudi",
-        Weekday::Fri => "vendredi",
-        Weekday::Sat => "samedi",
-        Weekday::Sun => "dimanche",
-    }
+    crate::notifications::french::weekday(w)
 }
 
 pub fn month_name(month: u32) -> &'static str {
-    MONTHS[(month.clamp(1, 12) - 1) as usize]
+    crate::notifications::french::month(month)
 }
 
 /// "mardi 12 janvier", "vendredi 1er octobre"; the year is added when it is not `this_year`.
