@@ -1,24 +1,16 @@
+//! Créneau: workshops and appointments for a town's digital-inclusion programme.
+//!
+//! Features live in folders named for them (`workshops/`, `appointments/`, `notifications/`,
+//! `pages/`, `auth/`, `places/`); pure rules in `domain/`; the HTTP edge in `http/`; what every
+//! feature stands on (configuration, database, clock, tokens, logs) in `platform/`.
 pub mod appointments;
 pub mod auth;
-pub mod clock;
-pub mod config;
-pub mod db;
 pub mod demo;
-pub mod demo_appointments;
 pub mod domain;
-pub mod error;
-pub mod http_log;
-pub mod limits;
-pub mod logging;
-pub mod metrics;
+pub mod french;
+pub mod http;
 pub mod notifications;
-pub mod openapi;
 pub mod pages;
 pub mod places;
-pub mod read_cache;
-pub mod startup;
-pub mod state;
-pub mod tags;
-pub mod time;
-pub mod token;
+pub mod platform;
 pub mod workshops;

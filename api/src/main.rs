@@ -5,11 +5,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use creneau::{
     auth::{Role, api::create_staff},
-    clock::Clock,
-    config::Settings,
     demo,
-    startup::Application,
-    state::AppState,
+    http::startup::Application,
+    platform::clock::Clock,
+    platform::config::{ExposeSecret, Settings},
+    platform::state::AppState,
 };
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
@@ -64,18 +64,18 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Openapi => {
-            print!("{}", creneau::openapi::spec_yaml());
+            print!("{}", creneau::http::openapi::spec_yaml());
             Ok(())
         }
         Command::Serve => {
             let settings = Settings::from_env()?;
-            creneau::logging::init(settings.log_json);
+            creneau::platform::logging::init(settings.log_json);
             serve(Application::build(settings, Clock::system()).await?).await
         }
         Command::Worker => {
             let settings = Settings::from_env()?;
-            creneau::logging::init(settings.log_json);
-            let db = creneau::db::connect(&settings.database_url).await?;
+            creneau::platform::logging::init(settings.log_json);
+            let db = creneau::platform::db::connect(&settings.database_url).await?;
             let state = AppState {
                 db,
                 clock: Clock::system(),
@@ -96,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
             if std::env::var_os("CRENEAU_MAIL_DIR").is_none() {
                 settings.mail_dir = "creneau-demo-mail".into();
             }
-            creneau::logging::init(settings.log_json);
+            creneau::platform::logging::init(settings.log_json);
             let app = Application::build(settings, Clock::system()).await?;
             demo::seed(&app.state).await.context("filling the demo database")?;
             let s = &app.state.settings;
@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
                 demo::DEMO_ADMIN_EMAIL,
                 demo::DEMO_PASSWORD
             );
-            match &s.smtp_url {
+            match s.smtp_url.as_ref().map(|u| u.expose_secret()) {
                 Some(url) => println!(
                     "  E-mails :     envoyés par {}",
                     url.split('@').next_back().unwrap_or(url)
@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let db = creneau::db::connect(&settings.database_url).await?;
+            let db = creneau::platform::db::connect(&settings.database_url).await?;
             let state = AppState {
                 db,
                 clock: Clock::system(),

@@ -22,11 +22,11 @@ use std::{
 use anyhow::{Context, bail};
 use chrono::Utc;
 use creneau::{
-    clock::Clock,
-    config::Settings,
     domain::contact::Contact,
     notifications::worker::{self, DeliveryOutcome, Policy},
-    state::AppState,
+    platform::clock::Clock,
+    platform::config::Settings,
+    platform::state::AppState,
     workshops::service::{self, Booker},
 };
 use serde_json::{Value, json};
@@ -157,7 +157,7 @@ async fn seed(base: &str, token: &str, sessions: usize, capacity: i32) -> anyhow
 }
 
 async fn state_for(database_url: &str) -> anyhow::Result<AppState> {
-    let db = creneau::db::connect(database_url).await?;
+    let db = creneau::platform::db::connect(database_url).await?;
     Ok(AppState {
         db,
         clock: Clock::system(),
@@ -298,7 +298,7 @@ async fn outbox(database_url: &str, sessions: &[i32], messages: u64, connections
     let smtp = creneau_tests::smtp_server::TestSmtpServer::start().await;
     let mut state = state_for(database_url).await?;
     let mut settings = (*state.settings).clone();
-    settings.smtp_url = Some(format!("smtp://127.0.0.1:{}?pool={connections}", smtp.port()));
+    settings.smtp_url = Some(format!("smtp://127.0.0.1:{}?pool={connections}", smtp.port()).into());
     state.settings = Arc::new(settings);
 
     // The messages: one confirmation (or waiting-list notice) per registration, due now.

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use creneau::{auth::Role, clock::Clock, config::Settings, startup::Application, state::AppState};
+use creneau::{
+    auth::Role, http::startup::Application, platform::clock::Clock, platform::config::Settings,
+    platform::state::AppState,
+};
 use entities::organisation;
 use reqwest::{Client, Method, Response};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, Set};

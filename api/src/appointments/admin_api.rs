@@ -19,11 +19,11 @@ use super::{
 use crate::{
     auth::{StaffBearer, StaffIdentity},
     domain::contact::Contact,
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
     places::api::owned_place,
-    state::AppState,
-    tags::ApiTags,
-    time::local,
+    platform::state::AppState,
+    platform::time::local,
 };
 
 pub struct AdminAppointmentsApi;

@@ -20,11 +20,11 @@ use super::{
 };
 use crate::{
     auth::{StaffBearer, StaffIdentity},
-    db,
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
     places::api::owned_place,
-    state::AppState,
-    tags::ApiTags,
+    platform::db,
+    platform::state::AppState,
 };
 
 impl From<InputError> for ApiError {

@@ -32,7 +32,7 @@ pub mod status {
     pub const CANCELLED: &str = "cancelled";
 }
 
-/// The API structs of this folder, as one group of [`crate::openapi::Apis`].
+/// The API structs of this folder, as one group of [`crate::http::openapi::Apis`].
 pub type AppointmentApis = (
     public_api::AppointmentsApi,
     admin_api::AdminAppointmentsApi,

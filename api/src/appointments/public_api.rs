@@ -13,10 +13,10 @@ use super::{
 };
 use crate::{
     domain::contact::{Contact, free_text},
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
     notifications::payload::BookingKind,
-    state::AppState,
-    tags::ApiTags,
+    platform::state::AppState,
     workshops::public_api::manage_url,
 };
 
@@ -129,8 +129,8 @@ impl AppointmentsApi {
             place_id: p.id,
             motif_id: m.id,
             duration_minutes: m.duration_minutes,
-            from: crate::time::local(tz, from),
-            to: crate::time::local(tz, to),
+            from: crate::platform::time::local(tz, from),
+            to: crate::platform::time::local(tz, to),
             slots: slots.into_iter().map(|s| queries::free_slot_view(s, tz)).collect(),
         }))
     }
@@ -157,7 +157,7 @@ impl AppointmentsApi {
             accessibility_needs,
         };
         let done = service::book(&state, request, Booker::Resident).await;
-        crate::metrics::appointment(&done, |e| matches!(e, service::AppointmentError::SlotTaken));
+        crate::http::metrics::appointment(&done, |e| matches!(e, service::AppointmentError::SlotTaken));
         let done = done?;
         let view = queries::appointment_view(&state.db, done.appointment, state.clock.now()).await?;
         Ok(BookResponse::Created(Json(AppointmentCreated {

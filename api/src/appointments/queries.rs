@@ -22,7 +22,7 @@ use crate::{
         series::wall_to_utc_shifting_gaps,
         slots::{BookingWindow, Slot, compute_slots},
     },
-    time::{local, parse_tz},
+    platform::time::{local, parse_tz},
 };
 
 /// How far ahead the public opening hours list extras, closures and holidays.

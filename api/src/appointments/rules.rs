@@ -206,7 +206,7 @@ fn hhmm(t: NaiveTime) -> String {
 /// How a resident reads a rule: "Le mardi de 09h00 à 12h00", "Les 1er et 3e mercredis du
 /// mois de 13h30 à 17h00", with its validity when it has one.
 pub fn describe_rule(rule: &OpeningRule) -> String {
-    let day = crate::notifications::french::weekday(rule.weekday);
+    let day = crate::french::weekday(rule.weekday);
     let mut text = match rule.weeks_of_month.as_deref() {
         None => format!("Le {day}"),
         Some(weeks) => {

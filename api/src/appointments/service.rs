@@ -21,20 +21,20 @@ use super::{
     status,
 };
 use crate::{
-    db,
     domain::{
         contact::Contact,
         slots::{BookingWindow, Slot, SlotRejection, check_slot},
     },
-    error::ApiError,
+    http::error::ApiError,
     notifications::{
         enqueue::{self, Context, Recipient},
         ical::CalendarMethod,
         payload::{BookingKind, Event, Payload},
     },
-    state::AppState,
-    time::parse_tz,
-    token,
+    platform::db,
+    platform::state::AppState,
+    platform::time::parse_tz,
+    platform::token,
 };
 
 #[derive(Debug, thiserror::Error)]

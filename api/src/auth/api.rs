@@ -1,5 +1,5 @@
 //! Staff sign-in and staff accounts.
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entities::{staff_member, staff_token};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -12,9 +12,9 @@ use super::{
 };
 use crate::{
     domain::contact::{EmailAddress, PersonName},
-    error::{ApiError, ApiResult, Problem},
-    state::AppState,
-    tags::ApiTags,
+    http::error::{ApiError, ApiResult, Problem},
+    http::tags::ApiTags,
+    platform::state::AppState,
 };
 
 #[derive(Object, Debug)]
@@ -82,19 +82,6 @@ pub enum LoggedOut {
 pub enum StaffCreated {
     #[oai(status = 201)]
     Created(Json<StaffMember>),
-}
-
-/// After this many failures in a row an account waits before the next try, doubling each time.
-const FREE_FAILURES: i32 = 5;
-
-/// The wait imposed after `failures` consecutive failed logins: none for the first five
-/// (typos happen), then 2, 4, 8 … seconds, at most 15 minutes.
-pub fn login_delay(failures: i32) -> Duration {
-    if failures < FREE_FAILURES {
-        return Duration::zero();
-    }
-    let exp = Ord::min(failures - FREE_FAILURES, 10) as u32;
-    Duration::seconds(Ord::min(2i64 << exp, 900))
 }
 
 pub struct AuthApi;
@@ -263,23 +250,10 @@ pub async fn create_staff(
     .await;
     match inserted {
         Ok(m) => Ok(m),
-        Err(e) if crate::db::is_unique_violation(&e) => Err(ApiError::conflict(
+        Err(e) if crate::platform::db::is_unique_violation(&e) => Err(ApiError::conflict(
             "email_taken",
             "Un compte existe déjà avec cette adresse.",
         )),
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_login_delay_grows_after_five_failures_and_is_capped() {
-        assert_eq!(login_delay(4), Duration::zero());
-        assert_eq!(login_delay(5), Duration::seconds(2));
-        assert_eq!(login_delay(6), Duration::seconds(4));
-        assert_eq!(login_delay(40), Duration::seconds(900));
     }
 }

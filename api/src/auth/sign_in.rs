@@ -7,8 +7,8 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::{api::login_delay, password, staff::TOKEN_LIFETIME};
-use crate::{state::AppState, token};
+use super::{password, staff::TOKEN_LIFETIME};
+use crate::{platform::state::AppState, platform::token};
 
 pub struct SignedIn {
     /// The raw token: shown to the caller once, stored only hashed.
@@ -81,4 +81,30 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<Signed
         expires_at,
         member,
     })
+}
+
+/// After this many failures in a row an account waits before the next try, doubling each time.
+const FREE_FAILURES: i32 = 5;
+
+/// The wait imposed after `failures` consecutive failed logins: none for the first five
+/// (typos happen), then 2, 4, 8 … seconds, at most 15 minutes.
+pub fn login_delay(failures: i32) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::zero();
+    }
+    let exp = Ord::min(failures - FREE_FAILURES, 10) as u32;
+    Duration::seconds(Ord::min(2i64 << exp, 900))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_login_delay_grows_after_five_failures_and_is_capped() {
+        assert_eq!(login_delay(4), Duration::zero());
+        assert_eq!(login_delay(5), Duration::seconds(2));
+        assert_eq!(login_delay(6), Duration::seconds(4));
+        assert_eq!(login_delay(40), Duration::seconds(900));
+    }
 }

@@ -4,7 +4,7 @@ use entities::{staff_member, staff_token};
 use poem_openapi::{Enum, SecurityScheme, auth::Bearer};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::{error::ApiError, state::AppState, token};
+use crate::{http::error::ApiError, platform::state::AppState, platform::token};
 
 /// How long a staff token lives: one working day and a margin.
 pub const TOKEN_LIFETIME: Duration = Duration::hours(12);

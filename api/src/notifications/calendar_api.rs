@@ -15,11 +15,11 @@ use super::{
 };
 use crate::{
     auth::{StaffBearer, StaffIdentity},
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
     places::api::owned_place,
-    state::AppState,
-    tags::ApiTags,
-    token,
+    platform::state::AppState,
+    platform::token,
 };
 
 #[derive(ApiResponse)]

@@ -4,7 +4,7 @@ use entities::{feed_token, outbox};
 use poem_openapi::{Enum, Object};
 
 use super::{enqueue::status, payload::Payload, render};
-use crate::time::{local, parse_tz};
+use crate::platform::time::{local, parse_tz};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]

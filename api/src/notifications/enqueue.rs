@@ -9,7 +9,7 @@ use super::{
     ical::CalendarMethod,
     payload::{BookingKind, Event, Payload},
 };
-use crate::token;
+use crate::platform::token;
 
 pub mod status {
     pub const PENDING: &str = "pending";
@@ -196,7 +196,7 @@ pub async fn schedule_reminders<C: ConnectionTrait>(
         event: Event::Reminder,
         ..base.clone()
     };
-    let tz = crate::time::parse_tz(&ctx.organisation.timezone);
+    let tz = crate::platform::time::parse_tz(&ctx.organisation.timezone);
     for offset in reminder_offsets(ctx.organisation) {
         let due = reminder_due(tz, base.starts_at, offset);
         if due > ctx.now {

@@ -18,7 +18,7 @@ use super::{
     message::{InviteVersion, calendar_event},
     payload::{BookingKind, Event},
 };
-use crate::{error::ApiError, state::AppState, token};
+use crate::{http::error::ApiError, platform::state::AppState, platform::token};
 
 /// Feeds cover bookings that ended up to this long ago…
 pub const FEED_PAST: Duration = Duration::days(30);

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use super::enqueue::status;
-use crate::db;
+use crate::platform::db;
 
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET locked_until = $1, locked_by = $2 \
      WHERE id IN (SELECT id FROM outbox \

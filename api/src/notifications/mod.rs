@@ -5,7 +5,6 @@ pub mod compose;
 pub mod dto;
 pub mod enqueue;
 pub mod feeds;
-pub mod french;
 pub mod ical;
 pub mod lease;
 pub mod message;

@@ -10,9 +10,9 @@ use super::{
 };
 use crate::{
     auth::StaffBearer,
-    error::{ApiError, ApiResult},
-    state::AppState,
-    tags::ApiTags,
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
+    platform::state::AppState,
 };
 
 pub struct AdminOutboxApi;

@@ -7,11 +7,11 @@
 use chrono_tz::Tz;
 
 use super::{
-    french,
     ical::CalendarMethod,
     payload::{BookingKind, Event, Payload},
 };
-use crate::time::parse_tz;
+use crate::french;
+use crate::platform::time::parse_tz;
 
 /// What a resident receives: subject line and both bodies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -411,7 +411,10 @@ mod tests {
             "Inscription confirmée : Créer mon compte citoyen, mardi 12 janvier"
         );
         assert!(r.text.starts_with("Bonjour Jeanne Martin,\n\n"), "{}", r.text);
-        assert!(r.text.contains("Quand : mardi 12 janvier 2027 de 14 h 00 à 16 h 00\n"));
+        assert!(
+            r.text
+                .contains("Quand : mardi 12 janvier 2027 de 14\u{a0}h à 16\u{a0}h\n")
+        );
         assert!(r.text.contains("Où : Médiathèque, Place Félix Rey, 13200 Arles\n"));
         assert!(r.text.contains("Accès : Ascenseur à gauche de l'accueil\n"));
         assert!(r.text.contains("Téléphone du lieu : 04 90 49 39 39"));
@@ -419,7 +422,7 @@ mod tests {
         assert!(r.text.contains("https://arles.example/inscription/TOKEN"));
         assert!(r.html.contains("href=\"https://arles.example/inscription/TOKEN\""));
         assert!(r.html.contains("<html lang=\"fr\">"));
-        assert!(r.html.contains("mardi 12 janvier 2027 de 14 h 00 à 16 h 00"));
+        assert!(r.html.contains("mardi 12 janvier 2027 de 14\u{a0}h à 16\u{a0}h"));
     }
 
     #[test]
@@ -461,7 +464,10 @@ mod tests {
         p.manage_url = None;
         let r = render(&p, "Chloé", Some(CalendarMethod::Cancel));
         assert_eq!(r.subject, "Séance annulée : Créer mon compte citoyen, mardi 12 janvier");
-        assert!(r.text.contains("prévue le mardi 12 janvier 2027 à 14 h 00 est annulée"));
+        assert!(
+            r.text
+                .contains("prévue le mardi 12 janvier 2027 à 14\u{a0}h est annulée")
+        );
         assert!(r.text.contains("Motif : Animateur malade"));
         assert!(r.text.contains("retire la séance de votre agenda"));
         assert!(r.text.contains("appelez le 04 90 49 39 39"));
@@ -476,10 +482,10 @@ mod tests {
             r.subject,
             "Séance modifiée : Créer mon compte citoyen, désormais mardi 12 janvier"
         );
-        assert!(r.text.contains("Ancien horaire : lundi 11 janvier 2027 à 14 h 00\n"));
+        assert!(r.text.contains("Ancien horaire : lundi 11 janvier 2027 à 14\u{a0}h\n"));
         assert!(
             r.text
-                .contains("Nouvel horaire : mardi 12 janvier 2027 de 14 h 00 à 16 h 00\n")
+                .contains("Nouvel horaire : mardi 12 janvier 2027 de 14\u{a0}h à 16\u{a0}h\n")
         );
         assert!(r.text.contains("met à jour la séance dans votre agenda"));
     }
@@ -528,7 +534,7 @@ mod tests {
         );
         assert_eq!(
             reminder.subject,
-            "Rappel : Aide à la déclaration de revenus, mardi 12 janvier à 14 h 00"
+            "Rappel : Aide à la déclaration de revenus, mardi 12 janvier à 14\u{a0}h"
         );
         assert!(reminder.text.contains("Nous vous rappelons votre rendez-vous"));
     }

@@ -12,6 +12,7 @@
 //!
 //! Time is `state.clock`: tests move it, nothing here waits for the wall clock except the
 //! idle pause of [`run_until`] between empty polls.
+use crate::platform::config::ExposeSecret;
 use std::time::Instant;
 
 use chrono::Duration;
@@ -24,7 +25,7 @@ use super::{
     message::{outgoing, without_token},
     smtp::{Mailer, SendError},
 };
-use crate::{config::Settings, state::AppState};
+use crate::{platform::config::Settings, platform::state::AppState};
 
 /// How the worker claims, retries and gives up.
 #[derive(Debug, Clone)]
@@ -101,7 +102,10 @@ pub enum DeliveryOutcome {
 
 /// The mailer of these settings: SMTP when `smtp_url` is set, else `.eml` files in `mail_dir`.
 pub fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
-    Mailer::from_url(settings.smtp_url.as_deref(), &settings.mail_dir)
+    Mailer::from_url(
+        settings.smtp_url.as_ref().map(|u| u.expose_secret()),
+        &settings.mail_dir,
+    )
 }
 
 /// One worker step with the default [`Policy`]: claims up to `max` due rows for `worker_id`
@@ -239,7 +243,11 @@ pub fn worker_id() -> String {
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "creneau".into());
-    format!("{host}-{}-{}", std::process::id(), &crate::token::generate()[..8])
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &crate::platform::token::generate()[..8]
+    )
 }
 
 /// Delivers the outbox until `shutdown` resolves. A batch in progress is finished first, so

@@ -19,10 +19,11 @@ use serde::{Deserialize, Serialize};
 use super::{
     Ctx, PageError, PageResult,
     forms::{self, FormData, FormErrors},
-    fr, see_other,
-    staff::agenda::parse_date,
+    params::{parse_date, parse_slot_param, slot_param},
+    see_other,
     workshops::{PlaceView, duration_words},
 };
+use crate::french;
 use crate::{
     appointments::{
         dto::AppointmentStatus,
@@ -54,16 +55,6 @@ pub fn manage_routes() -> Route {
 pub const DAYS_PER_PAGE: i64 = 14;
 
 /// A slot start in a URL: `2027-01-12T13:30:00Z`.
-pub fn slot_param(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-fn parse_slot_param(raw: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
-
 #[derive(Serialize)]
 struct PlaceCard {
     id: i32,
@@ -176,13 +167,13 @@ fn by_day(slots: &[Slot], tz: Tz, year: i32) -> Vec<SlotDay> {
     for s in slots {
         let local = s.starts_at.with_timezone(&tz);
         days.entry(local.date_naive()).or_default().push(SlotLink {
-            time: fr::time(&local),
+            time: french::time(&local),
             start: slot_param(s.starts_at),
         });
     }
     days.into_iter()
         .map(|(d, slots)| SlotDay {
-            day: fr::date(d, year),
+            day: french::date(d, year),
             slots,
         })
         .collect()
@@ -284,7 +275,7 @@ async fn details_page(
             place => PlaceView::new(p),
             place_id => p.id,
             motif => motif_view(m),
-            when => fr::at(&local, ctx.year()),
+            when => french::short_at(&local, ctx.year()),
             start => slot_param(start),
             values,
             errors,
@@ -384,7 +375,7 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
         accessibility_needs,
     };
     let done = service::book(&ctx.state, request, Booker::Resident).await;
-    crate::metrics::appointment(&done, |e| matches!(e, AppointmentError::SlotTaken));
+    crate::http::metrics::appointment(&done, |e| matches!(e, AppointmentError::SlotTaken));
     match done {
         Ok(b) => Ok(see_other(&format!("/rendez-vous/{}", b.manage_token))),
         Err(e) => {
@@ -432,8 +423,8 @@ async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> R
         name => v.name,
         motif => v.motif_label,
         instructions => v.instructions,
-        when => fr::at(&v.starts_at, ctx.year()),
-        until => fr::time(&v.ends_at),
+        when => french::short_at(&v.starts_at, ctx.year()),
+        until => french::time(&v.ends_at),
         place => context! {
             name => v.place_name,
             address => v.place_address,
@@ -536,7 +527,7 @@ async fn confirm_move_page(
     status: StatusCode,
     errors: FormErrors,
 ) -> PageResult {
-    let new_when = fr::at(&start.with_timezone(&tz), ctx.year());
+    let new_when = french::short_at(&start.with_timezone(&tz), ctx.year());
     let appt = appointment_context(ctx, token, a).await?;
     ctx.render_status(
         status,
@@ -573,14 +564,6 @@ async fn do_move(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageRes
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    #[test]
-    fn a_slot_start_survives_the_round_trip_through_a_url() {
-        let at = Utc.with_ymd_and_hms(2027, 1, 12, 13, 30, 0).unwrap();
-        assert_eq!(slot_param(at), "2027-01-12T13:30:00Z");
-        assert_eq!(parse_slot_param(&slot_param(at)), Some(at));
-        assert_eq!(parse_slot_param("demain"), None);
-    }
 
     #[test]
     fn slots_are_grouped_by_local_day_in_order() {

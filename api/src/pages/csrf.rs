@@ -14,12 +14,10 @@
 use poem::Request;
 use sha2::{Digest, Sha256};
 
-use super::forms::FormData;
-use crate::token;
+use super::forms::{CSRF_FIELD, FormData};
+use crate::platform::token;
 
 pub const COOKIE: &str = "creneau_csrf";
-/// The hidden field every POST form carries.
-pub const FIELD: &str = "csrf";
 
 /// The request's public CSRF token: the cookie's, or a fresh one to be set.
 #[derive(Clone, Debug)]
@@ -45,7 +43,7 @@ impl PublicToken {
 
     /// True when the form's hidden field matches the cookie the browser sent.
     pub fn accepts(&self, form: &FormData) -> bool {
-        self.from_cookie && constant_time_eq(form.get(FIELD).as_bytes(), self.value.as_bytes())
+        self.from_cookie && constant_time_eq(form.get(CSRF_FIELD).as_bytes(), self.value.as_bytes())
     }
 }
 
@@ -67,7 +65,7 @@ pub fn staff_token(session_token: &str) -> String {
 }
 
 pub fn staff_accepts(session_token: &str, form: &FormData) -> bool {
-    constant_time_eq(form.get(FIELD).as_bytes(), staff_token(session_token).as_bytes())
+    constant_time_eq(form.get(CSRF_FIELD).as_bytes(), staff_token(session_token).as_bytes())
 }
 
 /// The value of cookie `name`, from any `Cookie` header of the request.

@@ -2,7 +2,7 @@
 use poem::{Response, error::ResponseError, http::StatusCode};
 
 use super::render::{self, Site};
-use crate::{error::ApiError, state::AppState};
+use crate::{http::error::ApiError, platform::state::AppState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {

@@ -8,6 +8,9 @@ use serde::Serialize;
 use super::PageError;
 use crate::domain::contact::{Contact, ContactError, EmailAddress, PersonName, PhoneNumber};
 
+/// The hidden field that carries a form's CSRF token (checked by `pages::csrf`).
+pub const CSRF_FIELD: &str = "csrf";
+
 /// An `application/x-www-form-urlencoded` body, in order, repeated names kept (check-boxes).
 #[derive(Debug, Clone, Default)]
 pub struct FormData(Vec<(String, String)>);
@@ -49,7 +52,7 @@ impl FormData {
     pub fn values(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (k, v) in &self.0 {
-            if k != super::csrf::FIELD {
+            if k != CSRF_FIELD {
                 out.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }

@@ -17,18 +17,22 @@ use poem::{
     endpoint::BoxEndpoint,
     get,
     http::{HeaderValue, StatusCode, header},
+    middleware::CatchPanic,
 };
 
-use crate::state::AppState;
+use crate::{
+    http::error::{Panicked, panic_response},
+    platform::state::AppState,
+};
 
 pub mod accessibility;
 pub mod appointments;
 pub mod csrf;
 pub mod error;
 pub mod forms;
-pub mod fr;
 pub mod home;
 pub mod manage;
+pub mod params;
 pub mod render;
 pub mod session_cookie;
 pub mod staff;
@@ -83,7 +87,9 @@ impl<E: Endpoint> Endpoint for HomeOr<E> {
 
 /// Wraps a page endpoint: CSRF token, French HTML errors, security headers.
 pub fn page(ep: impl Endpoint + 'static) -> BoxEndpoint<'static, Response> {
-    ep.around(page_layer).boxed()
+    ep.with(CatchPanic::new().with_handler(panic_response))
+        .around(page_layer)
+        .boxed()
 }
 
 async fn page_layer<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
@@ -95,8 +101,12 @@ async fn page_layer<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
     let set_cookie = (!token.from_cookie).then(|| csrf::cookie(&token.value, secure));
     req.set_data(token);
     let path = req.original_uri().path().to_string();
-    let mut resp = match ep.call(req).await {
-        Ok(r) => r.into_response(),
+    let mut resp = match ep.call(req).await.map(IntoResponse::into_response) {
+        Ok(r) if r.extensions().get::<Panicked>().is_some() => {
+            let err = poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR);
+            error::error_page(state.as_ref(), &path, err).await
+        }
+        Ok(r) => r,
         Err(err) => error::error_page(state.as_ref(), &path, err).await,
     };
     if let Some(c) = set_cookie
@@ -143,4 +153,24 @@ pub fn see_other(location: &str) -> Response {
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, location)
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[poem::handler]
+    fn boom() -> &'static str {
+        panic!("a bug in a page")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_page_answers_the_french_error_page() {
+        let resp = page(get(boom)).call(Request::default()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(resp.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let body = resp.into_body().into_string().await.unwrap();
+        assert!(body.contains("Erreur du service"), "{body}");
+        assert!(body.contains(r#"lang="fr""#), "{body}");
+    }
 }

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde::Serialize;
 
 use super::{PageError, PageResult, csrf::PublicToken};
-use crate::state::AppState;
+use crate::platform::state::AppState;
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {

@@ -1,4 +1,4 @@
-//! The staff console's session: a token from `crate::token` in a cookie (HttpOnly,
+//! The staff console's session: a token from `crate::platform::token` in a cookie (HttpOnly,
 //! SameSite=Lax, Path=/staff, Secure over https), stored hashed in `staff_token` like the
 //! API's bearer tokens, so one sign-out or one deactivation revokes both.
 use chrono::{DateTime, Utc};
@@ -14,10 +14,13 @@ use super::{
 };
 use crate::{
     auth::{StaffBearer, StaffIdentity, staff::TOKEN_LIFETIME},
-    state::AppState,
+    platform::state::AppState,
 };
 
 pub const COOKIE: &str = "creneau_staff";
+
+/// Shows the console's appointment pages (the mediation points' days, booking on behalf).
+pub const APPOINTMENTS_ENABLED: bool = true;
 
 pub use crate::auth::sign_in::SignInError;
 
@@ -110,7 +113,7 @@ impl StaffCtx {
             site => &self.base.site,
             csrf => self.csrf(),
             staff,
-            appointments_enabled => super::staff::APPOINTMENTS_ENABLED,
+            appointments_enabled => APPOINTMENTS_ENABLED,
         };
         html(status, template, context! { ..page, ..base })
     }

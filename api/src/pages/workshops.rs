@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::{
     Ctx, PageError, PageResult,
     forms::{self, FormData, FormErrors},
-    fr, see_other,
+    see_other,
 };
+use crate::french;
 use crate::{
     domain::capacity::RegistrationClosed,
     workshops::{
@@ -108,9 +109,9 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     for s in &shown {
         let card = SessionCard {
             id: s.id,
-            date: fr::span(&s.starts_at, &s.ends_at, year),
+            date: french::short_span(&s.starts_at, &s.ends_at, year),
             place: s.place_name.clone(),
-            seats: fr::seats_left(s.seats_left),
+            seats: french::seats_left(s.seats_left),
             full: s.seats_left <= 0,
             open: s.registration_open,
         };
@@ -204,8 +205,8 @@ pub async fn session_view(ctx: &Ctx, s: &Session) -> Result<(SessionView, PlaceV
             id: s.id,
             title: s.workshop_title.clone(),
             description,
-            date: fr::span(&s.starts_at, &s.ends_at, ctx.year()),
-            seats: fr::seats_left(s.seats_left),
+            date: french::short_span(&s.starts_at, &s.ends_at, ctx.year()),
+            seats: french::seats_left(s.seats_left),
             full: s.seats_left <= 0,
             open: s.registration_open,
             cancelled: s.status == SessionStatus::Cancelled,

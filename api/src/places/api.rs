@@ -5,9 +5,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use crate::{
     auth::StaffBearer,
-    error::{ApiError, ApiResult},
-    state::AppState,
-    tags::ApiTags,
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
+    platform::state::AppState,
 };
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

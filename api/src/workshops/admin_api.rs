@@ -15,10 +15,10 @@ use super::{
 use crate::{
     auth::StaffBearer,
     domain::{contact::Contact, series::WeeklySeries},
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
     places::api::owned_place,
-    state::AppState,
-    tags::ApiTags,
+    platform::state::AppState,
 };
 
 pub struct AdminWorkshopsApi;

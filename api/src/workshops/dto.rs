@@ -193,7 +193,7 @@ impl StaffRegistration {
             waitlist_position,
             attendance: Attendance::parse(&r.attendance),
             booked_by: r.booked_by,
-            created_at: crate::time::local(tz, r.created_at),
+            created_at: crate::platform::time::local(tz, r.created_at),
         }
     }
 }

@@ -12,10 +12,10 @@ use super::{
 };
 use crate::{
     domain::{capacity, contact::Contact},
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
+    http::tags::ApiTags,
     notifications::payload::BookingKind,
-    state::AppState,
-    tags::ApiTags,
+    platform::state::AppState,
 };
 
 pub struct WorkshopsApi;
@@ -95,7 +95,7 @@ impl WorkshopsApi {
     ) -> ApiResult<RegisterResponse> {
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let done = service::register(&state, id.0, contact, body.consent, Booker::Resident).await;
-        crate::metrics::registration(&done, |d| d.registration.status.as_str());
+        crate::http::metrics::registration(&done, |d| d.registration.status.as_str());
         let done = done?;
         Ok(RegisterResponse::Created(Json(RegistrationCreated {
             id: done.registration.id,

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::dto::{Session, session_status};
-use crate::time::{local, parse_tz};
+use crate::platform::time::{local, parse_tz};
 
 #[derive(Debug, Default, Clone)]
 pub struct SessionFilter {

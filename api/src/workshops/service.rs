@@ -16,21 +16,21 @@ use sea_orm::{
 use super::dto::Attendance;
 use crate::{
     auth::{Role, StaffIdentity},
-    db,
     domain::{
         capacity::{self, CapacityError, RegistrationClosed},
         contact::Contact,
         series::{SeriesError, WeeklySeries},
     },
-    error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult},
     notifications::{
         enqueue::{self, Context, Recipient},
         ical::CalendarMethod,
         payload::{BookingKind, Event},
     },
     places::api::owned_place,
-    state::AppState,
-    token,
+    platform::db,
+    platform::state::AppState,
+    platform::token,
 };
 
 pub mod status {
@@ -292,11 +292,18 @@ pub async fn register(
     let session = super::queries::view(
         after,
         names,
-        crate::time::parse_tz(&sc.organisation.timezone),
+        crate::platform::time::parse_tz(&sc.organisation.timezone),
         waiting,
         now,
     );
     txn.commit().await?;
+    // Ids and status only: never the person's name or contact.
+    tracing::info!(
+        session_id = registration.session_id,
+        registration_id = registration.id,
+        status = %registration.status,
+        "registration recorded"
+    );
     Ok(Registered {
         registration,
         session,

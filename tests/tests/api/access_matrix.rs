@@ -99,7 +99,7 @@ struct Operation {
 
 /// Every operation of the spec that takes staff credentials.
 fn staff_operations() -> Vec<Operation> {
-    let spec: Value = serde_json::from_str(&creneau::openapi::service().spec()).unwrap();
+    let spec: Value = serde_json::from_str(&creneau::http::openapi::service().spec()).unwrap();
     let mut ops = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -166,10 +166,10 @@ async fn org(app: &TestApp, slug: &str) -> Org {
 
 /// A token of `staff_id` written straight to the database, expiring at `expires_at`.
 async fn mint(app: &TestApp, staff_id: i32, expires_at: DateTime<Utc>, revoked: bool) -> String {
-    let raw = creneau::token::generate();
+    let raw = creneau::platform::token::generate();
     staff_token::ActiveModel {
         staff_member_id: Set(staff_id),
-        token_hash: Set(creneau::token::hash(&raw)),
+        token_hash: Set(creneau::platform::token::hash(&raw)),
         created_at: Set(app.now() - Duration::hours(1)),
         expires_at: Set(expires_at),
         revoked_at: Set(revoked.then(|| app.now() - Duration::minutes(1))),
@@ -427,7 +427,7 @@ db_test!(
         // Credentials that must not work, whatever the operation.
         let expired = mint(&app, a.admin, app.now() - Duration::minutes(1), false).await;
         let revoked = mint(&app, a.admin, app.now() + Duration::hours(12), true).await;
-        let made_up = creneau::token::generate();
+        let made_up = creneau::platform::token::generate();
         let deactivated_id = staff_account(&app, a.id, "parti@arles.example", Role::Admin).await;
         let deactivated = valid(&app, deactivated_id).await;
         let resp = app

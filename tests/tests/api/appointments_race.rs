@@ -276,7 +276,7 @@ async fn hidden_claim(app: &TestApp, p: &Point, desk: i32, start: DateTime<Utc>)
         status: Set("cancelled".into()),
         booked_by: Set("resident".into()),
         booked_by_staff_id: Set(None),
-        manage_token_hash: Set(creneau::token::hash(&creneau::token::generate())),
+        manage_token_hash: Set(creneau::platform::token::hash(&creneau::platform::token::generate())),
         ical_sequence: Set(0),
         cancel_reason: Set(None),
         created_at: Set(app.now()),

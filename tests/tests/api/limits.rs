@@ -182,7 +182,7 @@ async fn a_write_without_a_json_body_is_refused_with_415_as_the_spec_declares() 
         .await
         .unwrap();
     problem(resp, 415, "unsupported_media_type").await;
-    let spec: serde_json::Value = serde_json::from_str(&creneau::openapi::service().spec()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&creneau::http::openapi::service().spec()).unwrap();
     assert!(spec["paths"]["/api/v1/sessions/{id}/registrations"]["post"]["responses"]["415"].is_object());
     assert!(spec["paths"]["/api/v1/sessions/{id}/registrations"]["post"]["responses"]["413"].is_object());
 }
@@ -285,7 +285,7 @@ creneau_tests::db_test!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_a_metrics_token_set_metrics_ask_for_it() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
-        s.metrics_token = Some("jeton-de-supervision".into())
+        s.metrics_token = Some("jeton-de-supervision".to_string().into())
     })
     .await
     .unwrap();

@@ -53,7 +53,7 @@ fn logs_text() -> String {
 async fn spawn_with_smtp(backend: Backend) -> Option<(TestApp, TestSmtpServer)> {
     let smtp = TestSmtpServer::start().await;
     let url = smtp.url();
-    let app = TestApp::spawn_with(backend, move |s| s.smtp_url = Some(url)).await?;
+    let app = TestApp::spawn_with(backend, move |s| s.smtp_url = Some(url.into())).await?;
     Some((app, smtp))
 }
 
@@ -175,6 +175,11 @@ async fn booking_and_messages(app: TestApp, smtp: TestSmtpServer) {
     let ours: Vec<&str> = logs.lines().filter(|l| l.contains(&request_id)).collect();
     assert!(!ours.is_empty(), "the registration's request line is captured");
     assert!(ours.iter().any(|l| l.contains("\"status\":201")), "{ours:?}");
+    // A line the handler itself wrote carries the request's id through its span.
+    assert!(
+        ours.iter().any(|l| l.contains("registration recorded")),
+        "the service's own line carries the request id: {ours:?}"
+    );
     assert!(
         logs.contains("/api/v1/registrations/{token}"),
         "token paths are logged blanked"

@@ -58,7 +58,7 @@ mail_test!(
         assert!(text.starts_with("Bonjour Jeanne Martin,"), "{text}");
         assert!(text.contains("Votre inscription à l'atelier « Créer mon compte citoyen » est confirmée."));
         assert!(
-            text.contains("Quand : mardi 12 janvier 2027 de 14 h 00 à 16 h 00"),
+            text.contains("Quand : mardi 12 janvier 2027 de 14\u{a0}h à 16\u{a0}h"),
             "{text}"
         );
         assert!(text.contains("Où : Médiathèque, Place Félix Rey, 13200 Arles"));
@@ -66,7 +66,7 @@ mail_test!(
         assert!(text.contains(&manage_url));
         let html = m.html.as_deref().unwrap();
         assert!(html.contains(&format!("href=\"{manage_url}\"")));
-        assert!(html.contains("mardi 12 janvier 2027 de 14 h 00 à 16 h 00"));
+        assert!(html.contains("mardi 12 janvier 2027 de 14\u{a0}h à 16\u{a0}h"));
 
         let invite = invite_of(m);
         assert_eq!(invite.method.as_deref(), Some("REQUEST"));
@@ -230,10 +230,10 @@ mail_test!(
         );
         let text = moved.text.as_deref().unwrap();
         assert!(
-            text.contains("Ancien horaire : mardi 12 janvier 2027 à 14 h 00"),
+            text.contains("Ancien horaire : mardi 12 janvier 2027 à 14\u{a0}h"),
             "{text}"
         );
-        assert!(text.contains("Nouvel horaire : mercredi 13 janvier 2027 de 10 h 00 à 12 h 00"));
+        assert!(text.contains("Nouvel horaire : mercredi 13 janvier 2027 de 10\u{a0}h à 12\u{a0}h"));
         assert!(text.contains("met à jour la séance dans votre agenda"));
         let (before, after) = (invite_of(&mails[0]), invite_of(moved));
         assert_eq!(after.method.as_deref(), Some("REQUEST"));
@@ -288,7 +288,7 @@ mail_test!(
         );
         let text = cancelled.text.as_deref().unwrap();
         assert!(
-            text.contains("prévue le mardi 12 janvier 2027 à 14 h 00 est annulée"),
+            text.contains("prévue le mardi 12 janvier 2027 à 14\u{a0}h est annulée"),
             "{text}"
         );
         assert!(text.contains("Motif : Animateur malade <script>alert(1)</script>"));
@@ -445,21 +445,21 @@ mail_test!(
         );
         let text = mails[0].text.as_deref().unwrap();
         assert!(text.contains("Votre rendez-vous « Aide CAF » est confirmé."), "{text}");
-        assert!(text.contains("Quand : mardi 12 janvier 2027 de 10 h 00 à 10 h 30"));
+        assert!(text.contains("Quand : mardi 12 janvier 2027 de 10\u{a0}h à 10\u{a0}h\u{a0}30"));
         assert!(text.contains("À apporter : Votre numéro d'allocataire et votre mot de passe CAF."));
         assert!(
             mails[1]
                 .text
                 .as_deref()
                 .unwrap()
-                .contains("Ancien horaire : mardi 12 janvier 2027 à 10 h 00")
+                .contains("Ancien horaire : mardi 12 janvier 2027 à 10\u{a0}h")
         );
         assert!(
             mails[1]
                 .text
                 .as_deref()
                 .unwrap()
-                .contains("Nouvel horaire : mardi 12 janvier 2027 de 11 h 00 à 11 h 30")
+                .contains("Nouvel horaire : mardi 12 janvier 2027 de 11\u{a0}h à 11\u{a0}h\u{a0}30")
         );
 
         let invites: Vec<_> = mails.iter().map(invite_of).collect();

@@ -6,14 +6,14 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use creneau::{
     auth::Role,
-    db,
     notifications::{
         enqueue::{self, Context, Recipient},
         ical::CalendarMethod,
         payload::{BookingKind, Event},
         worker::{self, DeliveryOutcome},
     },
-    state::AppState,
+    platform::db,
+    platform::state::AppState,
 };
 use entities::{organisation, place};
 use reqwest::Method;
@@ -276,12 +276,13 @@ mail_test!(
         assert_eq!(first.len(), 1);
         assert_eq!(
             first[0].subject.as_deref(),
-            Some("Rappel : Créer mon compte citoyen, lundi 29 mars à 10 h 00")
+            Some("Rappel : Créer mon compte citoyen, lundi 29 mars à 10 h"),
+            "the header carries a plain space"
         );
         let text = first[0].text.as_deref().unwrap();
         assert!(text.contains("Nous vous rappelons votre atelier « Créer mon compte citoyen »."));
         assert!(
-            text.contains("Quand : lundi 29 mars 2027 de 10 h 00 à 12 h 00"),
+            text.contains("Quand : lundi 29 mars 2027 de 10\u{a0}h à 12\u{a0}h"),
             "{text}"
         );
         assert!(text.contains(&token), "the reminder carries the manage link");
@@ -391,7 +392,9 @@ mail_test!(
 
         // A second process: its own connection pool on the same database, the same clock.
         let other = AppState {
-            db: creneau::db::connect(&app.state.settings.database_url).await.unwrap(),
+            db: creneau::platform::db::connect(&app.state.settings.database_url)
+                .await
+                .unwrap(),
             clock: app.state.clock.clone(),
             settings: app.state.settings.clone(),
         };

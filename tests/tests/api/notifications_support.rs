@@ -31,7 +31,7 @@ macro_rules! mail_test {
             ) -> Option<(creneau_tests::app::TestApp, creneau_tests::smtp_server::TestSmtpServer)> {
                 let smtp = creneau_tests::smtp_server::TestSmtpServer::start().await;
                 let url = smtp.url();
-                let app = creneau_tests::app::TestApp::spawn_with(backend, move |s| s.smtp_url = Some(url)).await?;
+                let app = creneau_tests::app::TestApp::spawn_with(backend, move |s| s.smtp_url = Some(url.into())).await?;
                 Some((app, smtp))
             }
 

@@ -1,5 +1,5 @@
 //! `/staff`: one day's agenda, place by place.
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveTime};
 use entities::{appointment, place};
 use minijinja::context;
 use poem::{handler, web::Query};
@@ -7,9 +7,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use super::{appointments::AppointmentRow, sessions::SessionRow};
+use crate::pages::params::parse_date;
 use crate::{
     domain::series::wall_to_utc_shifting_gaps,
-    pages::{PageResult, fr, session_cookie::StaffCtx},
+    french,
+    pages::{PageResult, session_cookie::StaffCtx},
     workshops::queries::{self, SessionFilter},
 };
 
@@ -19,13 +21,6 @@ pub struct DayQuery {
 }
 
 /// Reads a date typed by a person: `2027-01-12` (what date fields send) or `12/01/2027`.
-pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let raw = raw.trim();
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
-        .ok()
-}
-
 #[derive(Serialize)]
 struct PlaceDay {
     id: i32,
@@ -91,7 +86,7 @@ pub async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
         "staff/agenda.html",
         context! {
             nav => "agenda",
-            day_text => fr::date(day, year),
+            day_text => french::date(day, year),
             is_today => day == today,
             day => day.to_string(),
             previous => (day - Duration::days(1)).to_string(),
@@ -99,17 +94,4 @@ pub async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
             places => days,
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_read_as_date_fields_send_them_or_as_people_type_them() {
-        let d = NaiveDate::from_ymd_opt(2027, 1, 12).unwrap();
-        assert_eq!(parse_date("2027-01-12"), Some(d));
-        assert_eq!(parse_date(" 12/01/2027 "), Some(d));
-        assert_eq!(parse_date("12 janvier"), None);
-    }
 }

@@ -12,7 +12,8 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
-use super::agenda::parse_date;
+use crate::french;
+use crate::pages::params::{parse_date, slot_param};
 use crate::{
     appointments::{
         dto::{AppointmentStatus, StaffAppointment},
@@ -22,9 +23,8 @@ use crate::{
     domain::{contact::free_text, series::wall_to_utc_shifting_gaps},
     pages::{
         PageError, PageResult,
-        appointments::slot_param,
         forms::{self, FormData, FormErrors},
-        fr, see_other,
+        see_other,
         session_cookie::StaffCtx,
         workshops::duration_words,
     },
@@ -118,9 +118,9 @@ impl AppointmentRow {
     pub fn new(a: &StaffAppointment, now: chrono::DateTime<Utc>) -> AppointmentRow {
         AppointmentRow {
             id: a.id,
-            when: format!("{} – {}", fr::time(&a.starts_at), fr::time(&a.ends_at)),
+            when: format!("{} – {}", french::time(&a.starts_at), french::time(&a.ends_at)),
             name: a.name.clone(),
-            phone: a.phone.as_deref().map(fr::phone),
+            phone: a.phone.as_deref().map(french::phone),
             email: a.email.clone(),
             motif: a.motif_label.clone(),
             note: a.note.clone(),
@@ -144,7 +144,7 @@ pub async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Que
         .map(|d| {
             d.openings
                 .iter()
-                .map(|o| format!("{} – {}", fr::time(&o.starts_at), fr::time(&o.ends_at)))
+                .map(|o| format!("{} – {}", french::time(&o.starts_at), french::time(&o.ends_at)))
                 .collect()
         })
         .unwrap_or_default();
@@ -160,8 +160,8 @@ pub async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Que
                         .unwrap_or_else(|| "tout le lieu".into());
                     format!(
                         "{} – {}, {who} : {}",
-                        fr::time(&c.starts_at),
-                        fr::time(&c.ends_at),
+                        french::time(&c.starts_at),
+                        french::time(&c.ends_at),
                         c.reason
                     )
                 })
@@ -183,7 +183,7 @@ pub async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Que
             nav => "rendez-vous",
             place_id => p.id,
             place_name => &p.name,
-            day_text => fr::date(day, today.year()),
+            day_text => french::date(day, today.year()),
             is_today => day == today,
             day => day.to_string(),
             previous => (day - Duration::days(1)).to_string(),
@@ -305,11 +305,11 @@ pub async fn book_form(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Qu
     let mut days: Vec<Day> = Vec::new();
     for s in slots.iter().filter(|s| s.ends_at > now) {
         let local = s.starts_at.with_timezone(&tz);
-        let label = fr::date(local.date_naive(), today.year());
+        let label = french::date(local.date_naive(), today.year());
         let link = Link {
             time: format!(
                 "{} ({} poste{} libre{})",
-                fr::time(&local),
+                french::time(&local),
                 s.free_desks.len(),
                 plural(s.free_desks.len()),
                 plural(s.free_desks.len())
@@ -369,7 +369,7 @@ fn details_page(
             place_id => p.id,
             place_name => &p.name,
             motif => context! { id => m.id, label => &m.label, instructions => &m.instructions },
-            when => fr::at(&local, year),
+            when => french::short_at(&local, year),
             day => local.date_naive().to_string(),
             start => slot_param(start),
             values,

@@ -9,10 +9,11 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
-use super::sessions::Done;
+use super::notice::Done;
+use crate::french;
 use crate::{
     notifications::enqueue::status,
-    pages::{PageError, PageResult, forms::FormData, fr, see_other, session_cookie::StaffCtx},
+    pages::{PageError, PageResult, forms::FormData, see_other, session_cookie::StaffCtx},
 };
 
 #[derive(Serialize)]
@@ -60,7 +61,7 @@ pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
         .into_iter()
         .map(|r| Failed {
             id: r.id,
-            when: fr::at(&r.created_at.with_timezone(&tz), year),
+            when: french::short_at(&r.created_at.with_timezone(&tz), year),
             recipient: r.recipient_name,
             email: r.recipient_email,
             kind: kind_label(&r.kind),

@@ -6,10 +6,8 @@ pub mod agenda;
 pub mod appointments;
 pub mod login;
 pub mod messages;
+pub mod notice;
 pub mod sessions;
-
-/// Whether the console shows the appointment pages.
-pub const APPOINTMENTS_ENABLED: bool = true;
 
 pub fn routes() -> Route {
     Route::new()

@@ -2,7 +2,7 @@
 //! attendance sheet, registering someone at the counter, creating sessions and weekly
 //! series, cancelling a session. Every change goes through `workshops::service`, the same
 //! code as the admin API.
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
+use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use entities::{place, registration, workshop};
 use minijinja::{Value, context};
 use poem::{
@@ -11,20 +11,22 @@ use poem::{
     web::{Path, Query},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::agenda::parse_date;
+use super::notice::Done;
+use crate::french;
+use crate::pages::params::parse_date;
 use crate::{
     domain::{
         capacity::RegistrationClosed,
         contact::free_text,
         series::{SeriesError, WeeklySeries, wall_to_utc_earliest},
     },
-    error::ApiError,
+    http::error::ApiError,
     pages::{
         PageError, PageResult,
         forms::{self, FormData, FormErrors},
-        fr, see_other,
+        see_other,
         session_cookie::StaffCtx,
     },
     workshops::{
@@ -71,9 +73,9 @@ impl SessionRow {
             title: s.workshop_title.clone(),
             place: s.place_name.clone(),
             when: if hours_only {
-                format!("{} – {}", fr::time(&s.starts_at), fr::time(&s.ends_at))
+                format!("{} – {}", french::time(&s.starts_at), french::time(&s.ends_at))
             } else {
-                fr::span(&s.starts_at, &s.ends_at, year)
+                french::short_span(&s.starts_at, &s.ends_at, year)
             },
             confirmed,
             capacity: s.capacity,
@@ -82,21 +84,6 @@ impl SessionRow {
             summary,
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    pub fait: Option<String>,
-    pub n: Option<u32>,
-    pub feries: Option<u32>,
-}
-
-fn year(ctx: &StaffCtx) -> i32 {
-    ctx.state()
-        .clock
-        .now()
-        .with_timezone(&ctx.state().settings.timezone)
-        .year()
 }
 
 #[handler]
@@ -111,7 +98,7 @@ pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
         limit: 1000,
         ..Default::default()
     };
-    let y = year(&ctx);
+    let y = ctx.base.year();
     let rows: Vec<SessionRow> = queries::sessions(&state.db, &filter, now)
         .await?
         .iter()
@@ -192,7 +179,7 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
     let person = |r: &registration::Model, position: Option<usize>| Registrant {
         id: r.id,
         name: r.name.clone(),
-        phone: r.phone.as_deref().map(fr::phone),
+        phone: r.phone.as_deref().map(french::phone),
         email: r.email.clone(),
         by_staff: r.booked_by == "staff",
         present: r.attendance == Attendance::Present.as_str(),
@@ -225,11 +212,11 @@ fn session_context(ctx: &StaffCtx, l: &Loaded) -> Value {
     context! {
         id => s.id,
         title => &s.workshop_title,
-        when => fr::span(&s.starts_at, &s.ends_at, year(ctx)),
+        when => french::short_span(&s.starts_at, &s.ends_at, ctx.base.year()),
         place => &l.place.name,
         address => format!("{}, {} {}", l.place.address, l.place.postal_code, l.place.city),
         capacity => s.capacity,
-        seats => fr::seats_left(s.seats_left),
+        seats => french::seats_left(s.seats_left),
         cancelled => s.status == SessionStatus::Cancelled,
         cancel_reason => &s.cancel_reason,
         started => s.starts_at <= ctx.state().clock.now(),
@@ -255,7 +242,7 @@ async fn session_page(
             confirmed => &l.confirmed,
             waiting => &l.waiting,
             cancelled_count => l.cancelled,
-            confirmed_text => fr::people(l.confirmed.len()),
+            confirmed_text => french::people(l.confirmed.len()),
             notice,
             values,
             errors,
@@ -540,7 +527,7 @@ async fn series_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: 
         .iter()
         .map(|w| Choice {
             value: w.number_from_monday().to_string(),
-            label: fr::weekday_name(*w).to_string(),
+            label: french::weekday(*w).to_string(),
         })
         .collect();
     ctx.render_status(
@@ -628,7 +615,7 @@ pub async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
             ),
             Ok(plan) if plan.occurrences.is_empty() => errors.add(
                 "first_date",
-                format!("Il n'y a aucun {} entre ces deux dates.", fr::weekday_name(weekday)),
+                format!("Il n'y a aucun {} entre ces deux dates.", french::weekday(weekday)),
             ),
             Ok(_) => {}
         }
@@ -676,7 +663,7 @@ async fn cancel_page(ctx: &StaffCtx, id: &str, status: StatusCode, values: Value
     ctx.render_status(
         status,
         "staff/session_cancel.html",
-        context! { nav => "seances", session, told_text => fr::people(told), values, errors },
+        context! { nav => "seances", session, told_text => french::people(told), values, errors },
     )
 }
 

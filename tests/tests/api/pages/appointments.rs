@@ -209,3 +209,23 @@ db_test!(
         assert!(v.get(&day).await.contains("<strong>Venu</strong>"));
     }
 );
+
+db_test!(
+    async fn a_date_far_outside_the_calendar_in_a_page_url_is_ignored_rather_than_crashing(app: TestApp) {
+        let p = point(&app, 1).await;
+        let v = Visitor::new(&app);
+        // Year 262142: date arithmetic on it used to overflow and close the connection.
+        let page = v
+            .get(&format!(
+                "/prendre-rendez-vous/{}/{}?a_partir=%2B262142-12-31",
+                p.place, p.motif
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.contains("lundi 4 janvier</h2>"),
+            "today's slots instead: {}",
+            page.body
+        );
+    }
+);

@@ -24,7 +24,7 @@ use governor::{
 };
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, http::Method};
 
-use crate::config::Settings;
+use crate::platform::config::Settings;
 
 /// Which limit a request counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

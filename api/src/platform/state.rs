@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{clock::Clock, config::Settings};
+use crate::{platform::clock::Clock, platform::config::Settings};
 
 #[derive(Clone)]
 pub struct AppState {

@@ -4,20 +4,21 @@ use std::{sync::Arc, time::Duration};
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler,
     listener::{Acceptor, Listener, TcpListener},
+    middleware::CatchPanic,
     web::Data,
 };
 
 use crate::{
-    clock::Clock,
-    config::Settings,
-    db,
-    error::problem_response,
-    http_log::AccessLog,
-    limits::{RateLimit, RateLimits},
-    metrics::{Measure, Metrics},
-    openapi,
-    read_cache::ReadCache,
-    state::AppState,
+    http::access_log::AccessLog,
+    http::error::{panic_response, problem_response},
+    http::limits::{RateLimit, RateLimits},
+    http::metrics::{Measure, Metrics},
+    http::openapi,
+    platform::clock::Clock,
+    platform::config::Settings,
+    platform::db,
+    platform::read_cache::ReadCache,
+    platform::state::AppState,
 };
 
 /// Request bodies above this are refused (413): no form or JSON of ours comes near it.
@@ -131,7 +132,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
         .at("/openapi.yaml", get(spec))
         .at("/healthz", get(healthz))
-        .at("/metrics", get(crate::metrics::endpoint))
+        .at("/metrics", get(crate::http::metrics::endpoint))
         .nest("/docs", docs)
         .data(yaml)
         .data(metrics.clone())
@@ -144,6 +145,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             }
         })
         .catch_all_error(|err| async move { problem_response(err) })
+        .with(CatchPanic::new().with_handler(panic_response))
         .with(ReadCache::new(clock))
         .with(RateLimit(limits))
         .with(Measure(metrics))

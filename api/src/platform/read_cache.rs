@@ -15,7 +15,7 @@ use std::{
 
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result, http::Method};
 
-use crate::clock::Clock;
+use crate::platform::clock::Clock;
 
 /// Beyond this many distinct listings in one second the cache simply stops adding.
 const MAX_ENTRIES: usize = 1024;

@@ -1,9 +1,11 @@
 //! Settings read from the environment (and an optional `KEY=value` file), once, at start.
-use std::path::PathBuf;
+use std::{collections::HashMap, path::PathBuf};
 
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
+pub use secrecy::{ExposeSecret, SecretString};
 
+/// `Debug` prints secrets as `[REDACTED]` (the SMTP URL carries a password).
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database_url: String,
@@ -12,7 +14,7 @@ pub struct Settings {
     pub public_url: String,
     pub timezone: Tz,
     /// `None`: messages are written as `.eml` files to `mail_dir` instead of being sent.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub mail_dir: PathBuf,
     pub log_json: bool,
@@ -28,31 +30,23 @@ pub struct Settings {
     /// TCP peer. Only with a proxy that overwrites the header: anyone can send it.
     pub trust_proxy: bool,
     /// When set, `GET /metrics` asks for `Authorization: Bearer <this>`.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Settings {
     /// Reads `CRENEAU_*` variables. `CRENEAU_CONFIG` may name a file of `KEY=value` lines,
     /// whose values apply where the environment does not already set one.
     pub fn from_env() -> anyhow::Result<Settings> {
-        if let Ok(path) = std::env::var("CRENEAU_CONFIG") {
-            let text =
-                std::fs::read_to_string(&path).with_context(|| format!("reading the configuration file {path}"))?;
-            for line in text.lines() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let Some((key, value)) = line.split_once('=') else {
-                    bail!("{path}: a line is not KEY=value: {line}");
-                };
-                if std::env::var_os(key.trim()).is_none() {
-                    // SAFETY: called once at start, before any other thread exists.
-                    unsafe { std::env::set_var(key.trim(), value.trim()) };
-                }
-            }
-        }
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let file = match std::env::var("CRENEAU_CONFIG") {
+            Ok(path) => read_config_file(&path)?,
+            Err(_) => HashMap::new(),
+        };
+        Self::from_sources(|k| std::env::var(k).ok(), &file)
+    }
+
+    /// The environment wins over the file; an empty value counts as unset.
+    fn from_sources(env: impl Fn(&str) -> Option<String>, file: &HashMap<String, String>) -> anyhow::Result<Settings> {
+        let var = |k: &str| env(k).or_else(|| file.get(k).cloned()).filter(|v| !v.is_empty());
         let listen = var("CRENEAU_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
         let timezone: Tz = var("CRENEAU_TIMEZONE")
             .unwrap_or_else(|| "Europe/Paris".into())
@@ -71,7 +65,7 @@ impl Settings {
                 .to_string(),
             listen,
             timezone,
-            smtp_url: var("CRENEAU_SMTP_URL"),
+            smtp_url: var("CRENEAU_SMTP_URL").map(SecretString::from),
             mail_from: var("CRENEAU_MAIL_FROM").unwrap_or_else(|| "ne-pas-repondre@creneau.localhost".into()),
             mail_dir: var("CRENEAU_MAIL_DIR").unwrap_or_else(|| "outbox-mail".into()).into(),
             log_json: var("CRENEAU_LOG_FORMAT").is_some_and(|v| v == "json"),
@@ -81,7 +75,7 @@ impl Settings {
             public_post_burst: number("CRENEAU_RATE_PUBLIC_POST_BURST", 120)?,
             login_burst: number("CRENEAU_RATE_LOGIN_BURST", 30)?,
             trust_proxy: var("CRENEAU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
-            metrics_token: var("CRENEAU_METRICS_TOKEN"),
+            metrics_token: var("CRENEAU_METRICS_TOKEN").map(SecretString::from),
         })
     }
 
@@ -104,5 +98,62 @@ impl Settings {
             trust_proxy: false,
             metrics_token: None,
         }
+    }
+}
+
+/// `KEY=value` lines; blank lines and `#` comments are skipped.
+fn read_config_file(path: &str) -> anyhow::Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the configuration file {path}"))?;
+    let mut values = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            bail!("{path}: a line is not KEY=value: {line}");
+        };
+        values.insert(key.trim().to_string(), value.trim().to_string());
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_wins_over_the_file_and_an_empty_variable_means_the_default() {
+        let file = HashMap::from([
+            ("CRENEAU_LISTEN".to_string(), "127.0.0.1:9000".to_string()),
+            ("CRENEAU_MAIL_FROM".to_string(), "mairie@exemple.fr".to_string()),
+        ]);
+        let env = |k: &str| match k {
+            "CRENEAU_LISTEN" => Some("127.0.0.1:7000".to_string()),
+            "CRENEAU_MAIL_FROM" => Some(String::new()),
+            _ => None,
+        };
+        let s = Settings::from_sources(env, &file).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:7000");
+        assert_eq!(s.mail_from, "ne-pas-repondre@creneau.localhost");
+    }
+
+    #[test]
+    fn secrets_never_show_in_the_settings_debug_output() {
+        let file = HashMap::from([
+            (
+                "CRENEAU_SMTP_URL".to_string(),
+                "smtp://agent:motdepasse@smtp.exemple.fr".to_string(),
+            ),
+            ("CRENEAU_METRICS_TOKEN".to_string(), "jeton-secret".to_string()),
+        ]);
+        let s = Settings::from_sources(|_| None, &file).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("motdepasse"), "{shown}");
+        assert!(!shown.contains("jeton-secret"), "{shown}");
+        assert_eq!(
+            s.smtp_url.unwrap().expose_secret(),
+            "smtp://agent:motdepasse@smtp.exemple.fr"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use tracing::Instrument;
 
 pub struct AccessLog;
 
@@ -45,13 +46,12 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
             .and_then(|v| v.to_str().ok())
             .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
             .map(str::to_string)
-            .unwrap_or_else(|| crate::token::generate()[..16].to_string());
+            .unwrap_or_else(|| crate::platform::token::generate()[..16].to_string());
         let method = req.method().clone();
         let path = redact_path(req.uri().path());
+        // Every line a handler logs carries this span, hence the request id.
         let span = tracing::info_span!("request", request_id = %id);
-        let _enter = span.enter();
-        drop(_enter);
-        let result = self.0.call(req).await;
+        let result = self.0.call(req).instrument(span).await;
         let mut resp = match result {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn tokens_in_paths_are_blanked_before_logging() {
-        let t = crate::token::generate();
+        let t = crate::platform::token::generate();
         assert_eq!(
             redact_path(&format!("/api/v1/registrations/{t}")),
             "/api/v1/registrations/{token}"

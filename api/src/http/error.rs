@@ -138,6 +138,20 @@ impl From<crate::domain::contact::ContactError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Marks the answer to a handler that panicked, so the pages can render their own French
+/// error page in its place.
+#[derive(Clone, Copy, Debug)]
+pub struct Panicked;
+
+/// poem's `CatchPanic` handler: a 500 problem, counted and logged like any other answer
+/// (the panic's message is not logged here: it may quote request data).
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> poem::Response {
+    tracing::error!("a handler panicked; answered 500");
+    let mut resp = problem_response(poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR));
+    resp.extensions_mut().insert(Panicked);
+    resp
+}
+
 /// Turns any error poem raises outside our handlers (unknown route, wrong method, body too
 /// large, missing credentials) into the same JSON problem shape.
 pub fn problem_response(err: poem::Error) -> poem::Response {
@@ -173,4 +187,26 @@ pub fn problem_response(err: poem::Error) -> poem::Response {
         .status(status)
         .content_type("application/json; charset=utf-8")
         .body(body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::{Endpoint, EndpointExt, IntoResponse, Request, middleware::CatchPanic};
+
+    use super::*;
+
+    #[poem::handler]
+    fn boom() -> &'static str {
+        panic!("a bug in a handler")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_french_500_problem_instead_of_closing_the_connection() {
+        let ep = poem::get(boom).with(CatchPanic::new().with_handler(panic_response));
+        let resp = ep.call(Request::default()).await.unwrap().into_response();
+        assert_eq!(resp.status(), 500);
+        let body = resp.into_body().into_string().await.unwrap();
+        assert!(body.contains(r#""code":"internal""#), "{body}");
+        assert!(body.contains("rien n'a été modifié"), "{body}");
+    }
 }

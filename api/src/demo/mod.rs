@@ -1,5 +1,7 @@
 //! `creneau demo`: Arles' places, a workshop catalogue and sessions over the coming weeks,
 //! so that a newcomer sees the product working with one command.
+pub mod appointments;
+
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
 use entities::{organisation, place, session, workshop};
 use sea_orm::{ActiveModelTrait, Set};
@@ -7,7 +9,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use crate::{
     auth::{Role, api::create_staff},
     domain::{contact::Contact, series::WeeklySeries},
-    state::AppState,
+    platform::state::AppState,
     workshops::service::{self, Booker},
 };
 
@@ -313,7 +315,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    crate::demo_appointments::seed(state, &org, &places).await?;
+    crate::demo::appointments::seed(state, &org, &places).await?;
     Ok(Seeded {
         organisation: org,
         places,

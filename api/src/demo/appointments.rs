@@ -12,8 +12,8 @@ use crate::{
     },
     auth::Role,
     domain::contact::Contact,
-    state::AppState,
-    time::parse_tz,
+    platform::state::AppState,
+    platform::time::parse_tz,
 };
 
 struct MotifSeed {
