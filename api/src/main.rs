@@ -11,7 +11,7 @@ use creneau::{
     platform::config::{ExposeSecret, Settings},
     platform::state::AppState,
 };
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveEnum, ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
 #[derive(Parser)]
 #[command(name = "creneau", version, about = "Ateliers et rendez-vous de médiation numérique")]
@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
                 settings: settings.into(),
             };
             let org = first_organisation(&state, &organisation_name, &email).await?;
-            let role = Role::parse(&role).context("role")?;
+            let role = Role::try_from_value(&role).context("role")?;
             let member = create_staff(&state, org.id, &email, &name, role, password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.problem().message))?;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::{AppointmentStatus, BookedBy};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "appointment")]
 pub struct Model {
@@ -20,8 +22,8 @@ pub struct Model {
     pub note: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub accessibility_needs: Option<String>,
-    pub status: String,
-    pub booked_by: String,
+    pub status: AppointmentStatus,
+    pub booked_by: BookedBy,
     pub booked_by_staff_id: Option<i32>,
     #[sea_orm(unique)]
     pub manage_token_hash: String,
@@ -34,6 +36,63 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::OrganisationId",
+        to = "super::organisation::Column::Id"
+    )]
+    Organisation,
+    #[sea_orm(
+        belongs_to = "super::place::Entity",
+        from = "Column::PlaceId",
+        to = "super::place::Column::Id"
+    )]
+    Place,
+    #[sea_orm(
+        belongs_to = "super::motif::Entity",
+        from = "Column::MotifId",
+        to = "super::motif::Column::Id"
+    )]
+    Motif,
+    #[sea_orm(
+        belongs_to = "super::staff_member::Entity",
+        from = "Column::BookedByStaffId",
+        to = "super::staff_member::Column::Id"
+    )]
+    BookedByStaff,
+    #[sea_orm(has_many = "super::appointment_claim::Entity")]
+    Claims,
+}
+
+impl Related<super::organisation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organisation.def()
+    }
+}
+
+impl Related<super::place::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Place.def()
+    }
+}
+
+impl Related<super::motif::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Motif.def()
+    }
+}
+
+impl Related<super::staff_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::BookedByStaff.def()
+    }
+}
+
+impl Related<super::appointment_claim::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Claims.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

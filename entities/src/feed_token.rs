@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::FeedKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "feed_token")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub organisation_id: i32,
-    pub kind: String,
+    pub kind: FeedKind,
     pub place_id: Option<i32>,
     pub staff_member_id: Option<i32>,
     #[sea_orm(unique)]
@@ -16,6 +18,43 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::OrganisationId",
+        to = "super::organisation::Column::Id"
+    )]
+    Organisation,
+    #[sea_orm(
+        belongs_to = "super::place::Entity",
+        from = "Column::PlaceId",
+        to = "super::place::Column::Id"
+    )]
+    Place,
+    #[sea_orm(
+        belongs_to = "super::staff_member::Entity",
+        from = "Column::StaffMemberId",
+        to = "super::staff_member::Column::Id"
+    )]
+    StaffMember,
+}
+
+impl Related<super::organisation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organisation.def()
+    }
+}
+
+impl Related<super::place::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Place.def()
+    }
+}
+
+impl Related<super::staff_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::StaffMember.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

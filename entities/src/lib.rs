@@ -1,11 +1,13 @@
-//! sea-orm entities, one module per table. Request and response types live in the api
-//! crate: these are storage shapes only.
+//! sea-orm entities, one module per table, and the closed sets of values their text columns
+//! hold ([`kinds`]). Request and response types live in the api crate: the models here are
+//! storage shapes only; the kinds are shared, since the API publishes the same strings.
 
 pub mod appointment;
 pub mod appointment_claim;
 pub mod closure;
 pub mod extra_opening;
 pub mod feed_token;
+pub mod kinds;
 pub mod motif;
 pub mod opening_rule;
 pub mod organisation;

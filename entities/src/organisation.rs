@@ -17,6 +17,39 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::place::Entity")]
+    Places,
+    #[sea_orm(has_many = "super::workshop::Entity")]
+    Workshops,
+    #[sea_orm(has_many = "super::staff_member::Entity")]
+    StaffMembers,
+    #[sea_orm(has_many = "super::motif::Entity")]
+    Motifs,
+}
+
+impl Related<super::place::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Places.def()
+    }
+}
+
+impl Related<super::workshop::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Workshops.def()
+    }
+}
+
+impl Related<super::staff_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::StaffMembers.def()
+    }
+}
+
+impl Related<super::motif::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Motifs.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::{BookingKind, CalendarMethod, Event, OutboxStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: i32,
-    pub kind: String,
-    pub booking_kind: Option<String>,
+    pub kind: Event,
+    pub booking_kind: Option<BookingKind>,
     pub booking_id: Option<i32>,
     pub recipient_name: String,
     pub recipient_email: Option<String>,
@@ -15,10 +17,10 @@ pub struct Model {
     pub payload: String,
     pub ical_uid: Option<String>,
     pub ical_sequence: Option<i32>,
-    pub ical_method: Option<String>,
+    pub ical_method: Option<CalendarMethod>,
     pub not_before: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub locked_until: Option<DateTimeUtc>,
     pub locked_by: Option<String>,
@@ -30,6 +32,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::OrganisationId",
+        to = "super::organisation::Column::Id"
+    )]
+    Organisation,
+}
+
+impl Related<super::organisation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organisation.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::place::Entity",
+        from = "Column::PlaceId",
+        to = "super::place::Column::Id"
+    )]
+    Place,
+    #[sea_orm(
+        belongs_to = "super::motif::Entity",
+        from = "Column::MotifId",
+        to = "super::motif::Column::Id"
+    )]
+    Motif,
+}
+
+impl Related<super::place::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Place.def()
+    }
+}
+
+impl Related<super::motif::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Motif.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

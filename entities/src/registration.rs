@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::{Attendance, BookedBy, RegistrationStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registration")]
 pub struct Model {
@@ -11,9 +13,9 @@ pub struct Model {
     pub phone: Option<String>,
     pub email_key: Option<String>,
     pub phone_key: Option<String>,
-    pub status: String,
-    pub attendance: String,
-    pub booked_by: String,
+    pub status: RegistrationStatus,
+    pub attendance: Attendance,
+    pub booked_by: BookedBy,
     pub booked_by_staff_id: Option<i32>,
     #[sea_orm(unique)]
     pub manage_token_hash: String,
@@ -25,6 +27,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::session::Entity",
+        from = "Column::SessionId",
+        to = "super::session::Column::Id"
+    )]
+    Session,
+    #[sea_orm(
+        belongs_to = "super::staff_member::Entity",
+        from = "Column::BookedByStaffId",
+        to = "super::staff_member::Column::Id"
+    )]
+    BookedByStaff,
+}
+
+impl Related<super::session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
+    }
+}
+
+impl Related<super::staff_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::BookedByStaff.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::staff_member::Entity",
+        from = "Column::StaffMemberId",
+        to = "super::staff_member::Column::Id"
+    )]
+    StaffMember,
+}
+
+impl Related<super::staff_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::StaffMember.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

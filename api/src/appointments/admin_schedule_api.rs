@@ -1,6 +1,7 @@
 //! The staff side of opening hours and reasons: weekly rules, extra openings, closures per
 //! place; reasons and the places offering them. Coordinators and admins change them;
 //! facilitators read them. Rows of another organisation answer 404.
+use entities::kinds::AppointmentStatus;
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -16,7 +17,6 @@ use super::{
     },
     queries::{self, closure_view, extra_view, motif_places, organisation_tz, rule_view, staff_motif},
     rules::{self, InputError, weeks_to_column},
-    status,
 };
 use crate::{
     auth::{StaffBearer, StaffIdentity},
@@ -485,7 +485,7 @@ async fn affected_appointments(
 ) -> ApiResult<Vec<super::dto::StaffAppointment>> {
     let mut q = appointment::Entity::find()
         .filter(appointment::Column::PlaceId.eq(c.place_id))
-        .filter(appointment::Column::Status.eq(status::BOOKED))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
         .filter(appointment::Column::StartsAt.lt(c.ends_at))
         .filter(appointment::Column::EndsAt.gt(c.starts_at))
         .order_by_asc(appointment::Column::StartsAt)

@@ -2,6 +2,7 @@
 //! Instants are RFC 3339 with the organisation's UTC offset; opening hours are wall times
 //! `HH:MM` of the place.
 use chrono::{DateTime, FixedOffset, NaiveDate};
+pub use entities::kinds::AppointmentStatus;
 use poem_openapi::{Enum, Object};
 
 pub use crate::workshops::dto::Weekday;
@@ -346,34 +347,6 @@ pub struct StaffAppointmentRequest {
     /// Book even if the person already holds the maximum of upcoming appointments.
     #[oai(default)]
     pub override_fair_use: bool,
-}
-
-/// Where an appointment stands.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum AppointmentStatus {
-    /// Upcoming (or under way), not yet marked.
-    Booked,
-    /// The resident came.
-    Honoured,
-    /// The resident did not come.
-    NoShow,
-    /// The resident did not come but had warned.
-    Excused,
-    /// Cancelled by the resident or by staff; the desk is free again.
-    Cancelled,
-}
-
-impl AppointmentStatus {
-    pub fn parse(s: &str) -> AppointmentStatus {
-        match s {
-            "booked" => AppointmentStatus::Booked,
-            "honoured" => AppointmentStatus::Honoured,
-            "no_show" => AppointmentStatus::NoShow,
-            "excused" => AppointmentStatus::Excused,
-            _ => AppointmentStatus::Cancelled,
-        }
-    }
 }
 
 /// What the holder of a manage token sees of their appointment.

@@ -18,20 +18,6 @@ pub mod rules;
 pub mod schedule;
 pub mod service;
 
-/// Appointment statuses. Every status but `cancelled` keeps its desk busy: an honoured or
-/// missed appointment did occupy the agent.
-pub mod status {
-    /// Upcoming (or under way), not yet marked.
-    pub const BOOKED: &str = "booked";
-    /// The resident came.
-    pub const HONOURED: &str = "honoured";
-    /// The resident did not come and did not warn.
-    pub const NO_SHOW: &str = "no_show";
-    /// The resident did not come but had warned.
-    pub const EXCUSED: &str = "excused";
-    pub const CANCELLED: &str = "cancelled";
-}
-
 /// The API structs of this folder, as one group of [`crate::http::openapi::Apis`].
 pub type AppointmentApis = (
     public_api::AppointmentsApi,

@@ -14,7 +14,7 @@ use super::{
     },
     rules::describe_rule,
     schedule::{load_busy, load_schedule, rules, to_rule},
-    service, status,
+    service,
 };
 use crate::{
     domain::{
@@ -184,8 +184,8 @@ pub async fn staff_appointments<C: ConnectionTrait>(
             phone: a.phone,
             note: a.note,
             accessibility_needs: a.accessibility_needs,
-            status: AppointmentStatus::parse(&a.status),
-            booked_by: a.booked_by,
+            status: a.status,
+            booked_by: a.booked_by.to_string(),
             cancel_reason: a.cancel_reason,
             created_at: local(tz, a.created_at),
         })
@@ -219,7 +219,7 @@ pub async fn appointment_view<C: ConnectionTrait>(
         can_change: service::resident_may_change(&a, now),
         id: a.id,
         name: a.name,
-        status: AppointmentStatus::parse(&a.status),
+        status: a.status,
         motif_id: m.id,
         motif_label: m.label,
         instructions: m.instructions,
@@ -364,7 +364,7 @@ pub async fn agenda<C: ConnectionTrait>(
         .order_by_asc(appointment::Column::Desk)
         .order_by_asc(appointment::Column::Id);
     if !include_cancelled {
-        q = q.filter(appointment::Column::Status.ne(status::CANCELLED));
+        q = q.filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled));
     }
     let appointments = staff_appointments(db, q.all(db).await?, tz).await?;
     let closures = closure::Entity::find()

@@ -2,13 +2,11 @@
 //! [`Schedule`] (rules, extras, closures) and the [`Busy`] desks of its appointments.
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use entities::kinds::AppointmentStatus;
 use entities::{appointment, closure, extra_opening, opening_rule, place};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{
-    rules::{weekday_from_number, weeks_from_column},
-    status,
-};
+use super::rules::{weekday_from_number, weeks_from_column};
 use crate::domain::slots::{Busy, Closure, ExtraOpening, OpeningRule, Schedule};
 
 /// A stored rule as the slot computation reads it; `None` for a row with an impossible
@@ -112,7 +110,7 @@ pub async fn load_busy<C: ConnectionTrait>(
 ) -> Result<Vec<Busy>, DbErr> {
     let mut q = appointment::Entity::find()
         .filter(appointment::Column::PlaceId.eq(place_id))
-        .filter(appointment::Column::Status.ne(status::CANCELLED))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .filter(appointment::Column::StartsAt.lt(to))
         .filter(appointment::Column::EndsAt.gt(from));
     if let Some(id) = except {

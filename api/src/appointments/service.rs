@@ -9,6 +9,7 @@
 //! two appointments can never share a desk.
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use entities::kinds::{AppointmentStatus, BookedBy};
 use entities::{appointment, appointment_claim, motif, organisation, place, place_motif};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait,
@@ -18,7 +19,6 @@ use sea_orm::{
 use super::{
     rules::{cells, person_lock_key},
     schedule::{load_busy, load_schedule},
-    status,
 };
 use crate::{
     domain::{
@@ -117,10 +117,10 @@ pub enum Booker {
 }
 
 impl Booker {
-    fn as_str(self) -> &'static str {
+    fn booked_by(self) -> BookedBy {
         match self {
-            Booker::Resident => "resident",
-            Booker::Staff { .. } => "staff",
+            Booker::Resident => BookedBy::Resident,
+            Booker::Staff { .. } => BookedBy::Staff,
         }
     }
     fn staff_id(self) -> Option<i32> {
@@ -285,7 +285,7 @@ async fn check_fair_use(
     }
     let upcoming = appointment::Entity::find()
         .filter(appointment::Column::OrganisationId.eq(organisation.id))
-        .filter(appointment::Column::Status.eq(status::BOOKED))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
         .filter(appointment::Column::StartsAt.gt(now))
         .filter(same_person)
         .count(txn)
@@ -396,8 +396,8 @@ pub async fn book(state: &AppState, req: NewAppointment, by: Booker) -> Result<B
         phone_key: Set(phone),
         note: Set(req.note),
         accessibility_needs: Set(req.accessibility_needs),
-        status: Set(status::BOOKED.into()),
-        booked_by: Set(by.as_str().into()),
+        status: Set(AppointmentStatus::Booked),
+        booked_by: Set(by.booked_by()),
         booked_by_staff_id: Set(by.staff_id()),
         manage_token_hash: Set(token::hash(&manage_token)),
         ical_sequence: Set(0),
@@ -468,9 +468,9 @@ async fn load_locked(txn: &DatabaseTransaction, id: i32) -> Result<appointment::
 /// Only an upcoming, non-cancelled appointment can change; a resident cannot change one
 /// that has started.
 fn check_changeable(a: &appointment::Model, by: Booker, now: DateTime<Utc>) -> Result<(), AppointmentError> {
-    match a.status.as_str() {
-        status::BOOKED => {}
-        status::CANCELLED => return Err(AppointmentError::AlreadyCancelled),
+    match a.status {
+        AppointmentStatus::Booked => {}
+        AppointmentStatus::Cancelled => return Err(AppointmentError::AlreadyCancelled),
         _ => return Err(AppointmentError::AlreadyHeld),
     }
     if by.is_resident() && now >= a.starts_at {
@@ -595,7 +595,7 @@ pub async fn cancel(
         .await?;
     let sequence = current.ical_sequence + 1;
     let mut a: appointment::ActiveModel = current.into();
-    a.status = Set(status::CANCELLED.into());
+    a.status = Set(AppointmentStatus::Cancelled);
     a.ical_sequence = Set(sequence);
     a.cancel_reason = Set(reason.clone());
     a.cancelled_at = Set(Some(now));
@@ -621,11 +621,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn as_str(self) -> &'static str {
+    pub fn status(self) -> AppointmentStatus {
         match self {
-            Outcome::Honoured => status::HONOURED,
-            Outcome::NoShow => status::NO_SHOW,
-            Outcome::Excused => status::EXCUSED,
+            Outcome::Honoured => AppointmentStatus::Honoured,
+            Outcome::NoShow => AppointmentStatus::NoShow,
+            Outcome::Excused => AppointmentStatus::Excused,
         }
     }
 }
@@ -641,14 +641,14 @@ pub async fn mark(
     let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let current = load_locked(&txn, appointment_id).await?;
-    if current.status == status::CANCELLED {
+    if current.status == AppointmentStatus::Cancelled {
         return Err(AppointmentError::CannotMark);
     }
     if now < current.starts_at {
         return Err(AppointmentError::NotStarted);
     }
     let mut a: appointment::ActiveModel = current.into();
-    a.status = Set(outcome.as_str().into());
+    a.status = Set(outcome.status());
     a.updated_at = Set(now);
     let marked = a.update(&txn).await?;
     txn.commit().await?;

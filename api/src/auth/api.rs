@@ -46,7 +46,7 @@ impl From<staff_member::Model> for StaffMember {
     fn from(m: staff_member::Model) -> StaffMember {
         StaffMember {
             id: m.id,
-            role: Role::parse(&m.role).unwrap_or(Role::Facilitator),
+            role: m.role,
             email: m.email,
             name: m.name,
             active: m.active,
@@ -200,7 +200,7 @@ impl AdminStaffApi {
         me.same_organisation(m.organisation_id, "Ce compte n'existe pas.")?;
         let mut a: staff_member::ActiveModel = m.into();
         if let Some(r) = body.role {
-            a.role = Set(r.as_str().into());
+            a.role = Set(r);
         }
         if let Some(active) = body.active {
             a.active = Set(active);
@@ -238,7 +238,7 @@ pub async fn create_staff(
         organisation_id: Set(organisation_id),
         email: Set(email.as_str().into()),
         name: Set(name.as_str().into()),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         password_hash: Set(password::hash(pass)?),
         active: Set(true),
         failed_logins: Set(0),

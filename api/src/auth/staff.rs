@@ -1,7 +1,8 @@
 //! Who is calling a staff operation, and what their role lets them do.
 use chrono::Duration;
+pub use entities::kinds::Role;
 use entities::{staff_member, staff_token};
-use poem_openapi::{Enum, SecurityScheme, auth::Bearer};
+use poem_openapi::{SecurityScheme, auth::Bearer};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{http::error::ApiError, platform::state::AppState, platform::token};
@@ -13,35 +14,6 @@ pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer")]
 pub struct StaffBearer(pub Bearer);
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, staff accounts included.
-    Admin,
-    /// All of the organisation's places, sessions and appointments.
-    Coordinator,
-    /// Reads everything; changes attendance of their own sessions only.
-    Facilitator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Coordinator => "coordinator",
-            Role::Facilitator => "facilitator",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "coordinator" => Some(Role::Coordinator),
-            "facilitator" => Some(Role::Facilitator),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct StaffIdentity {
@@ -102,7 +74,7 @@ impl AppState {
         if tok.revoked_at.is_some() || tok.expires_at <= now || !member.active {
             return Err(ApiError::unauthorized());
         }
-        let role = Role::parse(&member.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
+        let role = member.role;
         Ok(StaffIdentity {
             id: member.id,
             organisation_id: member.organisation_id,

@@ -1,6 +1,7 @@
 //! Demo data for appointments: opening hours of Arles' active mediation points, the usual
 //! reasons people come for, which point offers which, and a few appointments already booked.
 use chrono::{Duration, NaiveTime, Weekday};
+use entities::kinds::PlaceKind;
 use entities::{closure, extra_opening, motif, opening_rule, organisation, place, place_motif, staff_member};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -133,7 +134,7 @@ pub async fn seed(state: &AppState, organisation: &organisation::Model, places: 
     let tz = parse_tz(&organisation.timezone);
     let points: Vec<&place::Model> = places
         .iter()
-        .filter(|p| p.active && p.kind == "mediation_point")
+        .filter(|p| p.active && p.kind == PlaceKind::MediationPoint)
         .collect();
 
     let mut motifs = Vec::new();
@@ -236,7 +237,7 @@ pub async fn seed(state: &AppState, organisation: &organisation::Model, places: 
     // A few appointments already booked, online and by the coordinator on the phone.
     let coordinator = staff_member::Entity::find()
         .filter(staff_member::Column::OrganisationId.eq(organisation.id))
-        .filter(staff_member::Column::Role.is_in([Role::Coordinator.as_str(), Role::Admin.as_str()]))
+        .filter(staff_member::Column::Role.is_in([Role::Coordinator, Role::Admin]))
         .order_by_asc(staff_member::Column::Id)
         .one(&state.db)
         .await?;

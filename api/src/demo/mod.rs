@@ -3,7 +3,10 @@
 pub mod appointments;
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
-use entities::{organisation, place, session, workshop};
+use entities::{
+    kinds::{PlaceKind, SessionStatus},
+    organisation, place, session, workshop,
+};
 use sea_orm::{ActiveModelTrait, Set};
 
 use crate::{
@@ -27,7 +30,7 @@ pub struct Seeded {
 
 struct PlaceSeed {
     name: &'static str,
-    kind: &'static str,
+    kind: PlaceKind,
     address: &'static str,
     phone: Option<&'static str>,
     equipment: &'static str,
@@ -39,7 +42,7 @@ struct PlaceSeed {
 const PLACES: &[PlaceSeed] = &[
     PlaceSeed {
         name: "Médiathèque d'Arles",
-        kind: "library",
+        kind: PlaceKind::Library,
         address: "Espace Van Gogh, place Félix Rey",
         phone: Some("04 90 49 39 39"),
         equipment: "Salle de formation : 8 ordinateurs, vidéoprojecteur, imprimante, scanner",
@@ -49,7 +52,7 @@ const PLACES: &[PlaceSeed] = &[
     },
     PlaceSeed {
         name: "Mairie annexe du Sambuc",
-        kind: "mediation_point",
+        kind: PlaceKind::MediationPoint,
         address: "Mairie annexe, Le Sambuc",
         phone: Some("04 90 97 20 41"),
         equipment: "Un ordinateur, une imprimante, un scanner",
@@ -59,7 +62,7 @@ const PLACES: &[PlaceSeed] = &[
     },
     PlaceSeed {
         name: "Maison publique de Trinquetaille",
-        kind: "mediation_point",
+        kind: PlaceKind::MediationPoint,
         address: "Maison publique de quartier, avenue de Camargue, Trinquetaille",
         phone: Some("04 90 18 46 73"),
         equipment: "Deux postes d'accompagnement, imprimante, scanner",
@@ -69,7 +72,7 @@ const PLACES: &[PlaceSeed] = &[
     },
     PlaceSeed {
         name: "Maison publique de Barriol",
-        kind: "mediation_point",
+        kind: PlaceKind::MediationPoint,
         address: "Maison publique de quartier, Barriol",
         phone: None,
         equipment: "Un poste d'accompagnement, imprimante, scanner",
@@ -79,7 +82,7 @@ const PLACES: &[PlaceSeed] = &[
     },
     PlaceSeed {
         name: "Maison publique du Trébon",
-        kind: "mediation_point",
+        kind: PlaceKind::MediationPoint,
         address: "Maison publique de quartier, Le Trébon",
         phone: None,
         equipment: "Un poste d'accompagnement, imprimante, scanner",
@@ -89,7 +92,7 @@ const PLACES: &[PlaceSeed] = &[
     },
     PlaceSeed {
         name: "Maison publique de Griffeuille",
-        kind: "mediation_point",
+        kind: PlaceKind::MediationPoint,
         address: "Maison publique de quartier, Griffeuille",
         phone: None,
         equipment: "Un poste d'accompagnement, imprimante, scanner",
@@ -99,7 +102,7 @@ const PLACES: &[PlaceSeed] = &[
     },
     PlaceSeed {
         name: "Maison de la Vie Associative",
-        kind: "association_house",
+        kind: PlaceKind::AssociationHouse,
         address: "2 boulevard des Lices",
         phone: Some("04 90 93 53 75"),
         equipment: "Postes en libre accès pour les associations, imprimante, scanner",
@@ -175,7 +178,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             place::ActiveModel {
                 organisation_id: Set(org.id),
                 name: Set(p.name.into()),
-                kind: Set(p.kind.into()),
+                kind: Set(p.kind),
                 address: Set(p.address.into()),
                 postal_code: Set("13200".into()),
                 city: Set("Arles".into()),
@@ -348,7 +351,7 @@ async fn insert_session(
         capacity: Set(capacity),
         seats_taken: Set(0),
         facilitator_id: Set(facilitator),
-        status: Set("scheduled".into()),
+        status: Set(SessionStatus::Scheduled),
         registration_closes_at: Set(starts_at),
         series_key: Set(None),
         cancel_reason: Set(None),

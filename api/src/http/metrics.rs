@@ -4,6 +4,7 @@
 //! Routes are labelled by their template (`/api/v1/registrations/{token}`), never by the path
 //! as sent: a path may carry a manage token, and raw paths would let any client grow the
 //! label set without end.
+use entities::kinds::OutboxStatus;
 use std::{
     collections::HashMap,
     fmt::Write,
@@ -18,7 +19,7 @@ use entities::outbox;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, handler, http::StatusCode, web::Data};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::{notifications::enqueue::status as outbox_status, platform::state::AppState};
+use crate::platform::state::AppState;
 
 /// Upper bounds of the latency histogram, in seconds.
 pub const BUCKETS: [f64; 14] = [
@@ -46,10 +47,10 @@ pub mod bookings {
 
 /// Counts a workshop registration by what came of it: the new row's status
 /// (`confirmed`/`waitlisted`), or refused when the service said no.
-pub fn registration<T, E>(result: &Result<T, E>, status_of: impl Fn(&T) -> &str) {
+pub fn registration<T, E>(result: &Result<T, E>, waitlisted: impl Fn(&T) -> bool) {
     use bookings::*;
     match result {
-        Ok(done) if status_of(done) == "waitlisted" => add(&WORKSHOP_WAITLISTED),
+        Ok(done) if waitlisted(done) => add(&WORKSHOP_WAITLISTED),
         Ok(_) => add(&WORKSHOP_CONFIRMED),
         Err(_) => add(&WORKSHOP_REFUSED),
     }
@@ -313,7 +314,7 @@ async fn render_outbox(state: &AppState, out: &mut String) -> Result<(), sea_orm
     let now = state.clock.now();
     let due = || {
         outbox::Entity::find()
-            .filter(outbox::Column::Status.eq(outbox_status::PENDING))
+            .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
             .filter(outbox::Column::NotBefore.lte(now))
     };
     let backlog = due().count(&state.db).await?;
@@ -325,7 +326,7 @@ async fn render_outbox(state: &AppState, out: &mut String) -> Result<(), sea_orm
         .one(&state.db)
         .await?;
     let failed = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(outbox_status::FAILED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
         .count(&state.db)
         .await?;
     let lag = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);

@@ -102,15 +102,15 @@ impl CalendarsApi {
             .one(&state.db)
             .await?
             .ok_or(CalendarError::NotFound)?;
-        let ics = match (FeedKind::parse(&found.kind), found.place_id, found.staff_member_id) {
-            (Some(FeedKind::Place), Some(place_id), _) => {
+        let ics = match (found.kind, found.place_id, found.staff_member_id) {
+            (FeedKind::Place, Some(place_id), _) => {
                 let p = place::Entity::find_by_id(place_id)
                     .one(&state.db)
                     .await?
                     .ok_or(CalendarError::NotFound)?;
                 feeds::feed(&state, &org, Scope::Place(&p), Audience::Staff).await?
             }
-            (Some(FeedKind::Staff), _, Some(member_id)) => {
+            (FeedKind::Staff, _, Some(member_id)) => {
                 let m = staff_member::Entity::find_by_id(member_id)
                     .one(&state.db)
                     .await?
@@ -203,7 +203,7 @@ impl AdminFeedsApi {
         let raw = token::generate();
         let row = feed_token::ActiveModel {
             organisation_id: Set(me.organisation_id),
-            kind: Set(body.kind.as_str().to_string()),
+            kind: Set(body.kind),
             place_id: Set(place_id),
             staff_member_id: Set(staff_member_id),
             token_hash: Set(token::hash(&raw)),
@@ -236,7 +236,7 @@ impl AdminFeedsApi {
             .order_by_asc(feed_token::Column::Id);
         if me.require_manager().is_err() {
             q = q
-                .filter(feed_token::Column::Kind.eq(FeedKind::Staff.as_str()))
+                .filter(feed_token::Column::Kind.eq(FeedKind::Staff))
                 .filter(feed_token::Column::StaffMemberId.eq(me.id));
         }
         let tz = state.settings.timezone;
@@ -266,5 +266,5 @@ impl AdminFeedsApi {
 }
 
 fn may_revoke(me: &StaffIdentity, feed: &feed_token::Model) -> bool {
-    me.require_manager().is_ok() || (feed.kind == FeedKind::Staff.as_str() && feed.staff_member_id == Some(me.id))
+    me.require_manager().is_ok() || (feed.kind == FeedKind::Staff && feed.staff_member_id == Some(me.id))
 }

@@ -1,51 +1,11 @@
 //! Request and response shapes of the outbox, calendar and feed operations.
 use chrono::{DateTime, FixedOffset};
+pub use entities::kinds::{FeedKind, OutboxStatus};
 use entities::{feed_token, outbox};
-use poem_openapi::{Enum, Object};
+use poem_openapi::Object;
 
-use super::{enqueue::status, payload::Payload, render};
+use super::{payload::Payload, render};
 use crate::platform::time::{local, parse_tz};
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum OutboxStatus {
-    /// Waiting to be sent (now, at a retry time, or at a reminder's due time).
-    Pending,
-    /// Handed to the mail server.
-    Sent,
-    /// Given up after a permanent error or the last attempt; staff may retry it.
-    Failed,
-    /// Superseded before it was due (a reminder of a booking since cancelled or moved).
-    Cancelled,
-    /// The resident left no e-mail address: nothing to send, staff reach them by phone.
-    NoEmail,
-    /// Came due too late (a reminder of a booking that had started): never sent.
-    Expired,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => status::PENDING,
-            OutboxStatus::Sent => status::SENT,
-            OutboxStatus::Failed => status::FAILED,
-            OutboxStatus::Cancelled => status::CANCELLED,
-            OutboxStatus::NoEmail => status::NO_EMAIL,
-            OutboxStatus::Expired => status::EXPIRED,
-        }
-    }
-
-    pub fn parse(s: &str) -> OutboxStatus {
-        match s {
-            status::SENT => OutboxStatus::Sent,
-            status::FAILED => OutboxStatus::Failed,
-            status::CANCELLED => OutboxStatus::Cancelled,
-            status::NO_EMAIL => OutboxStatus::NoEmail,
-            status::EXPIRED => OutboxStatus::Expired,
-            _ => OutboxStatus::Pending,
-        }
-    }
-}
 
 /// One message of the outbox, as staff see it: who, what, and what became of it. The manage
 /// link a message carries is never shown.
@@ -90,46 +50,20 @@ impl OutboxEntry {
             .unwrap_or_default();
         OutboxEntry {
             id: row.id,
-            kind: row.kind,
-            booking_kind: row.booking_kind,
+            kind: row.kind.to_string(),
+            booking_kind: row.booking_kind.map(|k| k.to_string()),
             booking_id: row.booking_id,
             recipient_name: row.recipient_name,
             recipient_email: row.recipient_email,
             subject,
-            calendar_method: row.ical_method,
-            status: OutboxStatus::parse(&row.status),
+            calendar_method: row.ical_method.map(|m| m.to_string()),
+            status: row.status,
             attempts: row.attempts,
             last_error: row.last_error,
             not_before: local(tz, row.not_before),
             expires_at: row.expires_at.map(|t| local(tz, t)),
             created_at: local(tz, row.created_at),
             sent_at: row.sent_at.map(|t| local(tz, t)),
-        }
-    }
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
-pub enum FeedKind {
-    /// Everything happening at one place: workshop sessions with their registrants and
-    /// appointments with the resident's details.
-    Place,
-    /// One staff member's agenda: the sessions they facilitate and the appointments they booked.
-    Staff,
-}
-
-impl FeedKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeedKind::Place => "place",
-            FeedKind::Staff => "staff",
-        }
-    }
-    pub fn parse(s: &str) -> Option<FeedKind> {
-        match s {
-            "place" => Some(FeedKind::Place),
-            "staff" => Some(FeedKind::Staff),
-            _ => None,
         }
     }
 }
@@ -161,7 +95,7 @@ impl Feed {
     pub fn new(row: &feed_token::Model, tz: chrono_tz::Tz) -> Feed {
         Feed {
             id: row.id,
-            kind: FeedKind::parse(&row.kind).unwrap_or(FeedKind::Place),
+            kind: row.kind,
             place_id: row.place_id,
             staff_member_id: row.staff_member_id,
             created_at: local(tz, row.created_at),

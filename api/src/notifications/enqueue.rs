@@ -2,7 +2,9 @@
 //! the message about it commit together or not at all.
 use chrono::{DateTime, Duration, LocalResult, TimeZone, Utc};
 use chrono_tz::Tz;
+use entities::kinds::OutboxStatus;
 use entities::{organisation, outbox, place};
+use sea_orm::ActiveEnum;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
 use super::{
@@ -10,18 +12,6 @@ use super::{
     payload::{BookingKind, Event, Payload},
 };
 use crate::platform::token;
-
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const SENT: &str = "sent";
-    pub const FAILED: &str = "failed";
-    /// Superseded before it was due (a reminder for a booking since cancelled or moved).
-    pub const CANCELLED: &str = "cancelled";
-    /// The resident left no e-mail: staff reach them by phone; nothing to send.
-    pub const NO_EMAIL: &str = "no_email";
-    /// Came due too late to be of use (a reminder for a booking that has started): never sent.
-    pub const EXPIRED: &str = "expired";
-}
 
 /// The booking a message is about and who receives it.
 #[derive(Debug, Clone)]
@@ -87,7 +77,7 @@ impl Context<'_> {
 /// The iCalendar UID of a booking: the same for its whole life, so every calendar updates
 /// the one event instead of adding another.
 pub fn ical_uid(booking: BookingKind, id: i32, host: &str) -> String {
-    format!("{}-{id}@{host}", booking.as_str())
+    format!("{}-{id}@{host}", booking.to_value())
 }
 
 /// Queues one message, due now.
@@ -111,9 +101,9 @@ async fn insert<C: ConnectionTrait>(
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
     let status = if to.email.is_some() {
-        status::PENDING
+        OutboxStatus::Pending
     } else {
-        status::NO_EMAIL
+        OutboxStatus::NoEmail
     };
     // A row that will never be sent keeps no manage token.
     let json = if to.email.is_some() {
@@ -127,18 +117,18 @@ async fn insert<C: ConnectionTrait>(
     .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     outbox::ActiveModel {
         organisation_id: Set(ctx.organisation.id),
-        kind: Set(payload.event.as_str().to_string()),
-        booking_kind: Set(Some(to.booking.as_str().to_string())),
+        kind: Set(payload.event),
+        booking_kind: Set(Some(to.booking)),
         booking_id: Set(Some(to.booking_id)),
         recipient_name: Set(to.name.clone()),
         recipient_email: Set(to.email.clone()),
         payload: Set(json),
         ical_uid: Set(calendar.map(|_| ical_uid(to.booking, to.booking_id, ctx.public_host))),
         ical_sequence: Set(calendar.map(|_| to.sequence)),
-        ical_method: Set(calendar.map(|m| m.as_str().to_string())),
+        ical_method: Set(calendar),
         not_before: Set(not_before),
         expires_at: Set(expires_at),
-        status: Set(status.to_string()),
+        status: Set(status),
         attempts: Set(0),
         locked_until: Set(None),
         locked_by: Set(None),
@@ -210,19 +200,19 @@ pub async fn schedule_reminders<C: ConnectionTrait>(
 /// Their payloads lose the manage token: a void row keeps no usable link.
 pub async fn drop_reminders<C: ConnectionTrait>(db: &C, booking: BookingKind, booking_id: i32) -> Result<(), DbErr> {
     let pending = outbox::Entity::find()
-        .filter(outbox::Column::BookingKind.eq(booking.as_str()))
+        .filter(outbox::Column::BookingKind.eq(booking))
         .filter(outbox::Column::BookingId.eq(booking_id))
-        .filter(outbox::Column::Kind.eq(Event::Reminder.as_str()))
-        .filter(outbox::Column::Status.eq(status::PENDING))
+        .filter(outbox::Column::Kind.eq(Event::Reminder))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .all(db)
         .await?;
     for row in pending {
         let payload = super::message::without_token(&row.payload).unwrap_or(row.payload);
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(status::CANCELLED))
+            .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Cancelled))
             .col_expr(outbox::Column::Payload, Expr::value(payload))
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq(status::PENDING))
+            .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
             .exec(db)
             .await?;
     }

@@ -6,6 +6,7 @@
 //! invites, its current SEQUENCE, `REQUEST` while it stands and `CANCEL` once cancelled.
 //! Feed events use UIDs of their own (`session-…`, `appointment-…-agenda`) so a staff member
 //! who also received a resident's invite never sees the two merged.
+use entities::kinds::{AppointmentStatus, RegistrationStatus, SessionStatus};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -63,10 +64,10 @@ pub async fn registration_invite(state: &AppState, raw: &str) -> Result<String, 
         .one(db)
         .await?
         .ok_or(CalendarError::NotFound)?;
-    let method = match r.status.as_str() {
-        "cancelled" => CalendarMethod::Cancel,
-        "waitlisted" => return Err(CalendarError::Waitlisted),
-        _ => CalendarMethod::Request,
+    let method = match r.status {
+        RegistrationStatus::Cancelled => CalendarMethod::Cancel,
+        RegistrationStatus::Waitlisted => return Err(CalendarError::Waitlisted),
+        RegistrationStatus::Confirmed => CalendarMethod::Request,
     };
     let s = session::Entity::find_by_id(r.session_id)
         .one(db)
@@ -91,7 +92,7 @@ pub async fn registration_invite(state: &AppState, raw: &str) -> Result<String, 
     };
     let mut payload = ctx.payload(event, BookingKind::Registration, &w.title, s.starts_at, s.ends_at);
     payload.manage_url = Some(ctx.manage_url(BookingKind::Registration, raw));
-    payload.reason = s.cancel_reason.clone().filter(|_| s.status == "cancelled");
+    payload.reason = s.cancel_reason.clone().filter(|_| s.status == SessionStatus::Cancelled);
     let uid = ical_uid(BookingKind::Registration, r.id, &host);
     Ok(ical::invite(&calendar_event(
         &payload,
@@ -118,7 +119,7 @@ pub async fn appointment_invite(state: &AppState, raw: &str) -> Result<String, C
         .one(db)
         .await?
         .ok_or(CalendarError::NotFound)?;
-    let cancelled = a.status == "cancelled";
+    let cancelled = a.status == AppointmentStatus::Cancelled;
     let m = motif::Entity::find_by_id(a.motif_id)
         .one(db)
         .await?
@@ -348,7 +349,7 @@ fn events(
     for s in &data.sessions {
         let w = data.workshops.get(&s.workshop_id);
         let title = w.map(|w| w.title.as_str()).unwrap_or("Atelier");
-        let cancelled = s.status == "cancelled";
+        let cancelled = s.status == SessionStatus::Cancelled;
         let mut lines = Vec::new();
         if cancelled {
             lines.push(match s.cancel_reason.as_deref().filter(|r| !r.trim().is_empty()) {
@@ -371,12 +372,12 @@ fn events(
             let regs = data.registrations.get(&s.id).map(Vec::as_slice).unwrap_or_default();
             let confirmed: Vec<&str> = regs
                 .iter()
-                .filter(|r| r.status == "confirmed")
+                .filter(|r| r.status == RegistrationStatus::Confirmed)
                 .map(|r| r.name.as_str())
                 .collect();
             let waiting: Vec<&str> = regs
                 .iter()
-                .filter(|r| r.status == "waitlisted")
+                .filter(|r| r.status == RegistrationStatus::Waitlisted)
                 .map(|r| r.name.as_str())
                 .collect();
             lines.push(format!(
@@ -410,7 +411,7 @@ fn events(
             .get(&a.motif_id)
             .map(|m| m.label.as_str())
             .unwrap_or("Rendez-vous");
-        let cancelled = a.status == "cancelled";
+        let cancelled = a.status == AppointmentStatus::Cancelled;
         let mut lines = Vec::new();
         if cancelled {
             lines.push(match a.cancel_reason.as_deref().filter(|r| !r.trim().is_empty()) {

@@ -21,30 +21,8 @@
 use chrono::{DateTime, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, EventStatus, Property};
 
-/// The iTIP method of an invite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CalendarMethod {
-    /// Create or update the event in the attendee's calendar.
-    Request,
-    /// Remove the event from the attendee's calendar.
-    Cancel,
-}
-
-impl CalendarMethod {
-    /// The value of the `METHOD` property and of the `method=` MIME parameter.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            CalendarMethod::Request => "REQUEST",
-            CalendarMethod::Cancel => "CANCEL",
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The iTIP method of an invite, as stored in the outbox.
+pub use entities::kinds::CalendarMethod;
 
 /// One booked slot (workshop seat or appointment) as seen by one attendee.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,13 +13,13 @@
 //! A lease that runs out (a worker that died mid-batch) makes its rows claimable again. The
 //! one window for a duplicate is a crash between a successful send and its `mark_sent`.
 use chrono::{DateTime, Duration, Utc};
+use entities::kinds::OutboxStatus;
 use entities::outbox;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
     sea_query::{Expr, ExprTrait},
 };
 
-use super::enqueue::status;
 use crate::platform::db;
 
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET locked_until = $1, locked_by = $2 \
@@ -52,7 +52,7 @@ pub async fn claim(
                 [
                     Value::from(until),
                     Value::from(worker),
-                    Value::from(status::PENDING),
+                    Value::from(OutboxStatus::Pending),
                     Value::from(now),
                     Value::from(limit),
                 ],
@@ -66,7 +66,7 @@ pub async fn claim(
                 [
                     Value::from(until),
                     Value::from(worker),
-                    Value::from(status::PENDING),
+                    Value::from(OutboxStatus::Pending),
                     Value::from(now),
                     Value::from(now),
                     Value::from(limit),
@@ -118,7 +118,7 @@ pub async fn mark_sent<C: ConnectionTrait>(
     payload_without_token: Option<String>,
 ) -> Result<bool, DbErr> {
     let mut sets = vec![
-        (outbox::Column::Status, Expr::value(status::SENT)),
+        (outbox::Column::Status, Expr::value(OutboxStatus::Sent)),
         (outbox::Column::SentAt, Expr::value(Some(now))),
         (outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1)),
         (outbox::Column::LastError, Expr::value(Option::<String>::None)),
@@ -154,7 +154,7 @@ pub async fn mark_failed<C: ConnectionTrait>(
     error: &str,
 ) -> Result<bool, DbErr> {
     let mut sets = vec![
-        (outbox::Column::Status, Expr::value(status::FAILED)),
+        (outbox::Column::Status, Expr::value(OutboxStatus::Failed)),
         (outbox::Column::LastError, Expr::value(Some(error.to_string()))),
     ];
     if attempted {
@@ -170,7 +170,7 @@ pub async fn mark_expired<C: ConnectionTrait>(
     worker: &str,
     payload_without_token: Option<String>,
 ) -> Result<bool, DbErr> {
-    let mut sets = vec![(outbox::Column::Status, Expr::value(status::EXPIRED))];
+    let mut sets = vec![(outbox::Column::Status, Expr::value(OutboxStatus::Expired))];
     if let Some(p) = payload_without_token {
         sets.push((outbox::Column::Payload, Expr::value(p)));
     }

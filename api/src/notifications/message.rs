@@ -17,18 +17,8 @@ pub enum MessageError {
     Payload(#[from] serde_json::Error),
     #[error("the row has no recipient e-mail")]
     NoRecipient,
-    #[error("unknown iCalendar method {0:?}")]
-    Method(String),
     #[error("an invite row without UID")]
     NoUid,
-}
-
-pub fn parse_method(s: &str) -> Option<CalendarMethod> {
-    match s {
-        "REQUEST" => Some(CalendarMethod::Request),
-        "CANCEL" => Some(CalendarMethod::Cancel),
-        _ => None,
-    }
 }
 
 /// Who an invite is from and for, and which version of the event it is.
@@ -107,10 +97,7 @@ pub fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEvent {
 pub fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingEmail, MessageError> {
     let payload: Payload = serde_json::from_str(&row.payload)?;
     let to_email = row.recipient_email.clone().ok_or(MessageError::NoRecipient)?;
-    let method = match row.ical_method.as_deref() {
-        None => None,
-        Some(m) => Some(parse_method(m).ok_or_else(|| MessageError::Method(m.to_string()))?),
-    };
+    let method = row.ical_method;
     let rendered = render(&payload, &row.recipient_name, method);
     let calendar = match method {
         None => None,

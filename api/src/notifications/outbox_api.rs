@@ -1,13 +1,11 @@
 //! Staff: what was sent to residents, what waits, what failed, and sending a failed one again.
+use entities::kinds::OutboxStatus;
 use entities::outbox;
 use poem::web::Data;
 use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
 
-use super::{
-    dto::{OutboxEntry, OutboxStatus},
-    enqueue::status,
-};
+use super::dto::OutboxEntry;
 use crate::{
     auth::StaffBearer,
     http::error::{ApiError, ApiResult},
@@ -42,7 +40,7 @@ impl AdminOutboxApi {
             .order_by_desc(outbox::Column::Id)
             .limit(limit.0.unwrap_or(100));
         if let Some(s) = status.0 {
-            q = q.filter(outbox::Column::Status.eq(s.as_str()));
+            q = q.filter(outbox::Column::Status.eq(s));
         }
         let tz = state.settings.timezone;
         let rows = q.all(&state.db).await?;
@@ -83,7 +81,7 @@ pub async fn requeue_failed<C: sea_orm::ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     let done = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(status::PENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NotBefore, Expr::value(now))
         .col_expr(
@@ -93,7 +91,7 @@ pub async fn requeue_failed<C: sea_orm::ConnectionTrait>(
         .col_expr(outbox::Column::LockedBy, Expr::value(Option::<String>::None))
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::OrganisationId.eq(organisation_id))
-        .filter(outbox::Column::Status.eq(status::FAILED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)

@@ -2,56 +2,8 @@
 //! transaction that made the change. The worker renders it later without reading the booking
 //! again, so a message says what was true when it was decided.
 use chrono::{DateTime, Utc};
+pub use entities::kinds::{BookingKind, Event};
 use serde::{Deserialize, Serialize};
-
-/// Why a resident hears from us.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
-    RegistrationConfirmed,
-    RegistrationWaitlisted,
-    RegistrationPromoted,
-    RegistrationCancelled,
-    SessionCancelled,
-    SessionMoved,
-    AppointmentConfirmed,
-    AppointmentRescheduled,
-    AppointmentCancelled,
-    Reminder,
-}
-
-impl Event {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::RegistrationConfirmed => "registration_confirmed",
-            Event::RegistrationWaitlisted => "registration_waitlisted",
-            Event::RegistrationPromoted => "registration_promoted",
-            Event::RegistrationCancelled => "registration_cancelled",
-            Event::SessionCancelled => "session_cancelled",
-            Event::SessionMoved => "session_moved",
-            Event::AppointmentConfirmed => "appointment_confirmed",
-            Event::AppointmentRescheduled => "appointment_rescheduled",
-            Event::AppointmentCancelled => "appointment_cancelled",
-            Event::Reminder => "reminder",
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum BookingKind {
-    Registration,
-    Appointment,
-}
-
-impl BookingKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BookingKind::Registration => "registration",
-            BookingKind::Appointment => "appointment",
-        }
-    }
-}
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Payload {

@@ -106,7 +106,7 @@ impl StaffCtx {
     pub fn render_status(&self, status: StatusCode, template: &str, page: Value) -> PageResult {
         let staff = context! {
             name => &self.me.name,
-            role => self.me.role.as_str(),
+            role => self.me.role.to_string(),
             manager => self.me.require_manager().is_ok(),
         };
         let base = context! {

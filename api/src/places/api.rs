@@ -1,6 +1,7 @@
+pub use entities::kinds::PlaceKind;
 use entities::place;
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
@@ -9,34 +10,6 @@ use crate::{
     http::tags::ApiTags,
     platform::state::AppState,
 };
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum PlaceKind {
-    /// A media library running workshops.
-    Library,
-    /// A digital-mediation point taking appointments.
-    MediationPoint,
-    /// The association house.
-    AssociationHouse,
-}
-
-impl PlaceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlaceKind::Library => "library",
-            PlaceKind::MediationPoint => "mediation_point",
-            PlaceKind::AssociationHouse => "association_house",
-        }
-    }
-    pub fn parse(s: &str) -> PlaceKind {
-        match s {
-            "library" => PlaceKind::Library,
-            "mediation_point" => PlaceKind::MediationPoint,
-            _ => PlaceKind::AssociationHouse,
-        }
-    }
-}
 
 #[derive(Object, Debug, Clone)]
 pub struct Place {
@@ -65,7 +38,7 @@ impl From<place::Model> for Place {
         Place {
             id: p.id,
             name: p.name,
-            kind: PlaceKind::parse(&p.kind),
+            kind: p.kind,
             address: p.address,
             postal_code: p.postal_code,
             city: p.city,
@@ -206,7 +179,7 @@ pub async fn owned_place(state: &AppState, organisation_id: i32, id: i32) -> Api
 fn fill(mut a: place::ActiveModel, p: PlaceInput) -> place::ActiveModel {
     let blank = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     a.name = Set(p.name.trim().to_string());
-    a.kind = Set(p.kind.as_str().to_string());
+    a.kind = Set(p.kind);
     a.address = Set(p.address.trim().to_string());
     a.postal_code = Set(p.postal_code.trim().to_string());
     a.city = Set(p.city.trim().to_string());

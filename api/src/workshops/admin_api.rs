@@ -1,5 +1,6 @@
 //! The staff side of workshops: catalogue, sessions and series, registrants, attendance.
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+use entities::kinds::{RegistrationStatus, SessionStatus};
 use entities::{registration, session, workshop};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
@@ -8,9 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use super::{
     dto::*,
     queries::{self, SessionFilter},
-    service::{
-        self, Booker, check_facilitator, check_times, owned_registration, owned_session, owned_workshop, status,
-    },
+    service::{self, Booker, check_facilitator, check_times, owned_registration, owned_session, owned_workshop},
 };
 use crate::{
     auth::StaffBearer,
@@ -227,7 +226,7 @@ impl AdminWorkshopsApi {
         let me = state.staff(&auth).await?;
         me.require_manager()?;
         let s = owned_session(&state, &me, id.0).await?;
-        if s.status == status::CANCELLED {
+        if s.status == SessionStatus::Cancelled {
             return Err(ApiError::rule(
                 "session_cancelled",
                 "Cette séance est annulée : elle ne peut plus être modifiée.",
@@ -314,14 +313,14 @@ impl AdminWorkshopsApi {
         let tz = state.settings.timezone;
         let mut out = Vec::with_capacity(rows.len());
         let mut position = 0;
-        for r in rows.iter().filter(|r| r.status == status::CONFIRMED) {
+        for r in rows.iter().filter(|r| r.status == RegistrationStatus::Confirmed) {
             out.push(StaffRegistration::new(r.clone(), None, tz));
         }
-        for r in rows.iter().filter(|r| r.status == status::WAITLISTED) {
+        for r in rows.iter().filter(|r| r.status == RegistrationStatus::Waitlisted) {
             position += 1;
             out.push(StaffRegistration::new(r.clone(), Some(position), tz));
         }
-        for r in rows.iter().filter(|r| r.status == status::CANCELLED) {
+        for r in rows.iter().filter(|r| r.status == RegistrationStatus::Cancelled) {
             out.push(StaffRegistration::new(r.clone(), None, tz));
         }
         Ok(Json(out))

@@ -1,6 +1,7 @@
 //! Request and response shapes of the workshop API (kept apart from the entities).
 use chrono::{DateTime, FixedOffset};
-use entities::{registration, session, workshop};
+pub use entities::kinds::{Attendance, RegistrationStatus, SessionStatus};
+use entities::{registration, workshop};
 use poem_openapi::{Enum, Object};
 
 /// A catalogue entry: what a workshop teaches.
@@ -33,13 +34,6 @@ impl From<workshop::Model> for Workshop {
             active: w.active,
         }
     }
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
-pub enum SessionStatus {
-    Scheduled,
-    Cancelled,
 }
 
 /// One dated session of a workshop.
@@ -89,49 +83,6 @@ pub struct StaffRegistrationRequest {
     pub email: Option<String>,
     #[oai(validator(max_length = 40))]
     pub phone: Option<String>,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
-pub enum RegistrationStatus {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
-}
-
-impl RegistrationStatus {
-    pub fn parse(s: &str) -> RegistrationStatus {
-        match s {
-            "confirmed" => RegistrationStatus::Confirmed,
-            "waitlisted" => RegistrationStatus::Waitlisted,
-            _ => RegistrationStatus::Cancelled,
-        }
-    }
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
-pub enum Attendance {
-    Present,
-    Absent,
-    Unknown,
-}
-
-impl Attendance {
-    pub fn parse(s: &str) -> Attendance {
-        match s {
-            "present" => Attendance::Present,
-            "absent" => Attendance::Absent,
-            _ => Attendance::Unknown,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Attendance::Present => "present",
-            Attendance::Absent => "absent",
-            Attendance::Unknown => "unknown",
-        }
-    }
 }
 
 /// Answer to a new registration. `manage_token` is given this once.
@@ -189,10 +140,10 @@ impl StaffRegistration {
             name: r.name,
             email: r.email,
             phone: r.phone,
-            status: RegistrationStatus::parse(&r.status),
+            status: r.status,
             waitlist_position,
-            attendance: Attendance::parse(&r.attendance),
-            booked_by: r.booked_by,
+            attendance: r.attendance,
+            booked_by: r.booked_by.to_string(),
             created_at: crate::platform::time::local(tz, r.created_at),
         }
     }
@@ -323,12 +274,4 @@ pub struct CancelSession {
     /// Told to every registered resident, e.g. "Animateur malade".
     #[oai(validator(max_length = 500))]
     pub reason: Option<String>,
-}
-
-pub fn session_status(s: &session::Model) -> SessionStatus {
-    if s.status == "cancelled" {
-        SessionStatus::Cancelled
-    } else {
-        SessionStatus::Scheduled
-    }
 }

@@ -95,11 +95,11 @@ impl WorkshopsApi {
     ) -> ApiResult<RegisterResponse> {
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let done = service::register(&state, id.0, contact, body.consent, Booker::Resident).await;
-        crate::http::metrics::registration(&done, |d| d.registration.status.as_str());
+        crate::http::metrics::registration(&done, |d| d.registration.status == RegistrationStatus::Waitlisted);
         let done = done?;
         Ok(RegisterResponse::Created(Json(RegistrationCreated {
             id: done.registration.id,
-            status: RegistrationStatus::parse(&done.registration.status),
+            status: done.registration.status,
             waitlist_position: done.waitlist_position,
             manage_url: manage_url(&state, BookingKind::Registration, &done.manage_token),
             manage_token: done.manage_token,
@@ -152,7 +152,7 @@ pub async fn view(state: &AppState, r: entities::registration::Model) -> ApiResu
     let session = queries::session(&state.db, r.session_id, now)
         .await?
         .ok_or_else(|| ApiError::internal("registration without session"))?;
-    let status = RegistrationStatus::parse(&r.status);
+    let status = r.status;
     let waitlist_position = match status {
         RegistrationStatus::Waitlisted => Some(service::waitlist_position(&state.db, &r).await?),
         _ => None,

@@ -8,7 +8,9 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::dto::{Session, session_status};
+use entities::kinds::SessionStatus;
+
+use super::dto::Session;
 use crate::platform::time::{local, parse_tz};
 
 #[derive(Debug, Default, Clone)]
@@ -129,7 +131,7 @@ pub fn view(
     waitlist_count: i32,
     now: DateTime<Utc>,
 ) -> Session {
-    let scheduled = s.status == "scheduled";
+    let scheduled = s.status == SessionStatus::Scheduled;
     Session {
         id: s.id,
         workshop_id: s.workshop_id,
@@ -145,7 +147,7 @@ pub fn view(
             0
         },
         waitlist_count,
-        status: session_status(&s),
+        status: s.status,
         registration_closes_at: local(tz, s.registration_closes_at),
         registration_open: scheduled && now < s.registration_closes_at,
         facilitator_id: s.facilitator_id,

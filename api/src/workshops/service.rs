@@ -6,14 +6,16 @@
 //! databases (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so the waiting list
 //! and the seat count can never disagree.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entities::{organisation, place, registration, session, staff_member, workshop};
+use entities::{
+    kinds::{Attendance, BookedBy, RegistrationStatus, SessionStatus},
+    organisation, place, registration, session, staff_member, workshop,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 
-use super::dto::Attendance;
 use crate::{
     auth::{Role, StaffIdentity},
     domain::{
@@ -32,13 +34,6 @@ use crate::{
     platform::state::AppState,
     platform::token,
 };
-
-pub mod status {
-    pub const SCHEDULED: &str = "scheduled";
-    pub const CANCELLED: &str = "cancelled";
-    pub const CONFIRMED: &str = "confirmed";
-    pub const WAITLISTED: &str = "waitlisted";
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
@@ -94,10 +89,10 @@ pub enum Booker {
 }
 
 impl Booker {
-    fn as_str(self) -> &'static str {
+    fn booked_by(self) -> BookedBy {
         match self {
-            Booker::Resident => "resident",
-            Booker::Staff(_) => "staff",
+            Booker::Resident => BookedBy::Resident,
+            Booker::Staff(_) => BookedBy::Staff,
         }
     }
     fn staff_id(self) -> Option<i32> {
@@ -201,7 +196,7 @@ pub async fn register(
         .ok_or(RegistrationError::SessionNotFound)?;
     let s = &sc.session;
     capacity::registration_open(
-        s.status == status::CANCELLED,
+        s.status == SessionStatus::Cancelled,
         s.registration_closes_at,
         s.ends_at,
         by != Booker::Resident,
@@ -219,7 +214,7 @@ pub async fn register(
     }
     let duplicate = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.ne(status::CANCELLED))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .filter(same_person)
         .count(&txn)
         .await?;
@@ -236,9 +231,13 @@ pub async fn register(
         phone: Set(phone_key.clone()),
         email_key: Set(email_key),
         phone_key: Set(phone_key),
-        status: Set(if seated { status::CONFIRMED } else { status::WAITLISTED }.to_string()),
-        attendance: Set("unknown".into()),
-        booked_by: Set(by.as_str().into()),
+        status: Set(if seated {
+            RegistrationStatus::Confirmed
+        } else {
+            RegistrationStatus::Waitlisted
+        }),
+        attendance: Set(Attendance::Unknown),
+        booked_by: Set(by.booked_by()),
         booked_by_staff_id: Set(by.staff_id()),
         manage_token_hash: Set(token::hash(&manage_token)),
         ical_sequence: Set(0),
@@ -283,7 +282,7 @@ pub async fn register(
     };
     let waiting = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .count(&txn)
         .await? as i32;
     let mut after = sc.session.clone();
@@ -321,7 +320,7 @@ async fn take_seat<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<bool, 
             Expr::col(session::Column::SeatsTaken).add(1),
         )
         .filter(session::Column::Id.eq(session_id))
-        .filter(session::Column::Status.eq(status::SCHEDULED))
+        .filter(session::Column::Status.eq(SessionStatus::Scheduled))
         .filter(Expr::col(session::Column::SeatsTaken).lt(Expr::col(session::Column::Capacity)))
         .exec(db)
         .await?;
@@ -345,7 +344,7 @@ async fn give_back_seat<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<(
 pub async fn waitlist_position<C: ConnectionTrait>(db: &C, r: &registration::Model) -> Result<i32, DbErr> {
     let ahead = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(r.session_id))
-        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .filter(registration::Column::Id.lt(r.id))
         .count(db)
         .await?;
@@ -362,7 +361,7 @@ async fn promote(
 ) -> Result<(), DbErr> {
     let waiting = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(sc.session.id))
-        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .order_by_asc(registration::Column::Id)
         .all(txn)
         .await?;
@@ -373,7 +372,7 @@ async fn promote(
         }
         let sequence = w.ical_sequence + 1;
         let mut active: registration::ActiveModel = w.into();
-        active.status = Set(status::CONFIRMED.into());
+        active.status = Set(RegistrationStatus::Confirmed);
         active.ical_sequence = Set(sequence);
         active.updated_at = Set(now);
         let promoted = active.update(txn).await?;
@@ -430,16 +429,16 @@ pub async fn cancel(
         .one(&txn)
         .await?
         .ok_or(RegistrationError::NotFound)?;
-    if current.status == status::CANCELLED {
+    if current.status == RegistrationStatus::Cancelled {
         return Err(RegistrationError::AlreadyCancelled);
     }
     if !by_staff && !capacity::resident_may_cancel(sc.session.starts_at, now) {
         return Err(RegistrationError::TooLateToCancel);
     }
-    let was_confirmed = current.status == status::CONFIRMED;
+    let was_confirmed = current.status == RegistrationStatus::Confirmed;
     let sequence = current.ical_sequence + 1;
     let mut active: registration::ActiveModel = current.into();
-    active.status = Set(status::CANCELLED.into());
+    active.status = Set(RegistrationStatus::Cancelled);
     active.ical_sequence = Set(sequence);
     active.updated_at = Set(now);
     active.cancelled_at = Set(Some(now));
@@ -485,21 +484,21 @@ pub async fn cancel_session(
     let sc = SessionContext::load_locked(&txn, session_id)
         .await?
         .ok_or(RegistrationError::SessionNotFound)?;
-    if sc.session.status == status::CANCELLED {
+    if sc.session.status == SessionStatus::Cancelled {
         return Err(RegistrationError::Closed(RegistrationClosed::SessionCancelled));
     }
     let live = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.ne(status::CANCELLED))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .order_by_asc(registration::Column::Id)
         .all(&txn)
         .await?;
     let ctx = sc.ctx(state, &host, now);
     for r in live {
-        let was_confirmed = r.status == status::CONFIRMED;
+        let was_confirmed = r.status == RegistrationStatus::Confirmed;
         let sequence = r.ical_sequence + 1;
         let mut active: registration::ActiveModel = r.into();
-        active.status = Set(status::CANCELLED.into());
+        active.status = Set(RegistrationStatus::Cancelled);
         active.ical_sequence = Set(sequence);
         active.updated_at = Set(now);
         active.cancelled_at = Set(Some(now));
@@ -523,7 +522,7 @@ pub async fn cancel_session(
         .await?;
     }
     let mut active: session::ActiveModel = sc.session.clone().into();
-    active.status = Set(status::CANCELLED.into());
+    active.status = Set(SessionStatus::Cancelled);
     active.seats_taken = Set(0);
     active.cancel_reason = Set(reason);
     active.updated_at = Set(now);
@@ -547,7 +546,7 @@ pub async fn change_capacity(
         .ok_or(RegistrationError::SessionNotFound)?;
     let waitlisted = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq(status::WAITLISTED))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .count(&txn)
         .await? as i32;
     let (seats, _) = capacity::capacity_change(sc.session.seats_taken, waitlisted, requested)?;
@@ -589,7 +588,7 @@ pub async fn move_session(
     active.registration_closes_at = Set(registration_closes_at);
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    if moved && sc.session.status == status::SCHEDULED {
+    if moved && sc.session.status == SessionStatus::Scheduled {
         let place = place::Entity::find_by_id(place_id)
             .one(&txn)
             .await?
@@ -602,11 +601,11 @@ pub async fn move_session(
         let ctx = sc.ctx(state, &host, now);
         let live = registration::Entity::find()
             .filter(registration::Column::SessionId.eq(session_id))
-            .filter(registration::Column::Status.ne(status::CANCELLED))
+            .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
             .all(&txn)
             .await?;
         for r in live {
-            let confirmed = r.status == status::CONFIRMED;
+            let confirmed = r.status == RegistrationStatus::Confirmed;
             let sequence = r.ical_sequence + 1;
             let mut active: registration::ActiveModel = r.into();
             active.ical_sequence = Set(sequence);
@@ -751,14 +750,14 @@ pub async fn mark_attendance(
     if me.role == Role::Facilitator && s.facilitator_id != Some(me.id) {
         return Err(ApiError::forbidden());
     }
-    if r.status != status::CONFIRMED {
+    if r.status != RegistrationStatus::Confirmed {
         return Err(ApiError::rule(
             "not_confirmed",
             "Seules les inscriptions confirmées ont une présence à noter.",
         ));
     }
     let mut a: registration::ActiveModel = r.into();
-    a.attendance = Set(attendance.as_str().into());
+    a.attendance = Set(attendance);
     a.updated_at = Set(state.clock.now());
     Ok(a.update(&state.db).await?)
 }
@@ -785,7 +784,7 @@ fn session_row(
         capacity: Set(capacity.unwrap_or(w.default_capacity)),
         seats_taken: Set(0),
         facilitator_id: Set(facilitator_id),
-        status: Set(status::SCHEDULED.into()),
+        status: Set(SessionStatus::Scheduled),
         registration_closes_at: Set(Ord::min(closes, starts_at)),
         series_key: Set(series_key),
         cancel_reason: Set(None),

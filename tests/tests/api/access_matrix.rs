@@ -6,6 +6,7 @@
 //!
 //! The list of staff operations is read from the spec: an operation added without a line
 //! in `expectations()` fails this test until someone decides who may call it.
+use entities::kinds::{OutboxStatus, RegistrationStatus};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
@@ -259,7 +260,7 @@ async fn rows(app: &TestApp, o: &Org, n: u32) -> Rows {
         .unwrap()
         .expect("the confirmation is in the outbox");
     let mut failed: outbox::ActiveModel = message.into();
-    failed.status = Set("failed".into());
+    failed.status = Set(OutboxStatus::Failed);
     failed.last_error = Set(Some("550 boîte inconnue".into()));
     let outbox_id = failed.update(&app.state.db).await.unwrap().id;
     Rows {
@@ -633,7 +634,12 @@ db_test!(
             .await;
         assert_eq!(resp.status(), 200);
         let rows = registrations(&app, f.session_id).await;
-        assert_eq!(rows.iter().filter(|r| r.status == "cancelled").count(), 1);
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r.status == RegistrationStatus::Cancelled)
+                .count(),
+            1
+        );
         assert_eq!(
             json(app.get(&format!("/api/v1/registrations/{other}")).await).await["status"],
             "confirmed"

@@ -2,6 +2,7 @@
 //! token, and the rules a booking must follow. Helpers for the other appointments_* files.
 use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use creneau_tests::{app::TestApp, db_test};
+use entities::kinds::{AppointmentStatus, BookedBy, CalendarMethod, Event, OutboxStatus};
 use entities::{appointment, appointment_claim};
 use reqwest::Method;
 use sea_orm::{EntityTrait, QueryOrder};
@@ -168,7 +169,7 @@ pub async fn assert_claims_match(app: &TestApp) {
     let all = claims(app).await;
     for a in appointments(app).await {
         let mine: Vec<_> = all.iter().filter(|c| c.appointment_id == a.id).collect();
-        if a.status == "cancelled" {
+        if a.status == AppointmentStatus::Cancelled {
             assert!(mine.is_empty(), "cancelled appointment {} holds claims", a.id);
             continue;
         }
@@ -294,9 +295,9 @@ db_test!(
         );
         assert!(confirmed["manage_url"].as_str().unwrap().ends_with(&token));
         // The 48 h reminder would be due before now; only the 3 h one was queued, then voided.
-        let reminders: Vec<_> = rows.iter().filter(|r| r.kind == "reminder").collect();
+        let reminders: Vec<_> = rows.iter().filter(|r| r.kind == Event::Reminder).collect();
         assert_eq!(reminders.len(), 1);
-        assert_eq!(reminders[0].status, "cancelled");
+        assert_eq!(reminders[0].status, OutboxStatus::Cancelled);
         assert_eq!(reminders[0].not_before, tuesday_ten() - Duration::hours(3));
     }
 );
@@ -329,11 +330,11 @@ db_test!(
         assert!(slot_at(&list, new_start).is_none());
 
         let out = outbox_rows(&app).await;
-        let rescheduled: Vec<_> = out.iter().filter(|r| r.kind == "appointment_rescheduled").collect();
+        let rescheduled: Vec<_> = out.iter().filter(|r| r.kind == Event::AppointmentRescheduled).collect();
         assert_eq!(rescheduled.len(), 1);
         assert_eq!(
-            (rescheduled[0].ical_method.as_deref(), rescheduled[0].ical_sequence),
-            (Some("REQUEST"), Some(1))
+            (rescheduled[0].ical_method, rescheduled[0].ical_sequence),
+            (Some(CalendarMethod::Request), Some(1))
         );
         assert_eq!(rescheduled[0].ical_uid, out[0].ical_uid, "same calendar event");
         let p1 = payload(rescheduled[0]);
@@ -346,10 +347,10 @@ db_test!(
             start
         );
         assert!(p1["manage_url"].as_str().unwrap().ends_with(&token));
-        let reminders: Vec<_> = out.iter().filter(|r| r.kind == "reminder").collect();
+        let reminders: Vec<_> = out.iter().filter(|r| r.kind == Event::Reminder).collect();
         assert_eq!(reminders.len(), 4, "two for the old time, two for the new");
-        assert!(reminders[..2].iter().all(|r| r.status == "cancelled"));
-        assert!(reminders[2..].iter().all(|r| r.status == "pending"));
+        assert!(reminders[..2].iter().all(|r| r.status == OutboxStatus::Cancelled));
+        assert!(reminders[2..].iter().all(|r| r.status == OutboxStatus::Pending));
         assert_eq!(reminders[3].expires_at, Some(new_start));
     }
 );
@@ -763,7 +764,7 @@ db_test!(
         let id = appointments(&app)
             .await
             .into_iter()
-            .find(|a| a.booked_by == "staff")
+            .find(|a| a.booked_by == BookedBy::Staff)
             .unwrap()
             .id;
         let resp = app
@@ -856,8 +857,14 @@ db_test!(
             .await;
         assert_eq!(json(resp).await["name"], "Ana");
         let rows = appointments(&app).await;
-        let status: Vec<_> = rows.iter().map(|a| (a.name.as_str(), a.status.as_str())).collect();
-        assert_eq!(status, vec![("Ana", "cancelled"), ("Bob", "booked")]);
+        let status: Vec<_> = rows.iter().map(|a| (a.name.as_str(), a.status)).collect();
+        assert_eq!(
+            status,
+            vec![
+                ("Ana", AppointmentStatus::Cancelled),
+                ("Bob", AppointmentStatus::Booked)
+            ]
+        );
         assert_claims_match(&app).await;
     }
 );

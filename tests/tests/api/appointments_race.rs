@@ -1,5 +1,6 @@
 //! No double booking, whatever the timing: many requests at once for the same desks, on
 //! SQLite and PostgreSQL. The unique index on (place, desk, 15-minute cell) decides.
+use entities::kinds::{AppointmentStatus, BookedBy, Event};
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Duration, Utc};
@@ -65,13 +66,16 @@ db_test!(
         let mut desks: Vec<i32> = rows.iter().map(|a| a.desk).collect();
         desks.sort();
         assert_eq!(desks, vec![1, 2]);
-        assert!(rows.iter().all(|a| a.starts_at == start && a.status == "booked"));
+        assert!(
+            rows.iter()
+                .all(|a| a.starts_at == start && a.status == AppointmentStatus::Booked)
+        );
         assert_eq!(claims(&app).await.len(), 4);
         assert_claims_match(&app).await;
         let confirmations = outbox_rows(&app)
             .await
             .into_iter()
-            .filter(|r| r.kind == "appointment_confirmed")
+            .filter(|r| r.kind == Event::AppointmentConfirmed)
             .count();
         assert_eq!(confirmations, 2, "one confirmation per booking made");
         let list = slots(&app, p.place, p.motif, start, start + Duration::hours(1)).await;
@@ -273,8 +277,8 @@ async fn hidden_claim(app: &TestApp, p: &Point, desk: i32, start: DateTime<Utc>)
         phone_key: Set(None),
         note: Set(None),
         accessibility_needs: Set(None),
-        status: Set("cancelled".into()),
-        booked_by: Set("resident".into()),
+        status: Set(AppointmentStatus::Cancelled),
+        booked_by: Set(BookedBy::Resident),
         booked_by_staff_id: Set(None),
         manage_token_hash: Set(creneau::platform::token::hash(&creneau::platform::token::generate())),
         ical_sequence: Set(0),

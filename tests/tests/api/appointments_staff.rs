@@ -3,6 +3,7 @@
 use chrono::Duration;
 use creneau::auth::Role;
 use creneau_tests::{app::TestApp, db_test};
+use entities::kinds::{BookedBy, BookingKind, CalendarMethod, Event, OutboxStatus};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -386,18 +387,18 @@ db_test!(
         assert_eq!(json(resp).await["cancel_reason"], "Agent absent, nous vous rappelons");
 
         let rows = outbox_rows(&app).await;
-        let messages: Vec<_> = rows.iter().filter(|r| r.kind != "reminder").collect();
-        let summary: Vec<(&str, Option<&str>, Option<i32>)> = messages
+        let messages: Vec<_> = rows.iter().filter(|r| r.kind != Event::Reminder).collect();
+        let summary: Vec<(Event, Option<CalendarMethod>, Option<i32>)> = messages
             .iter()
-            .map(|r| (r.kind.as_str(), r.ical_method.as_deref(), r.ical_sequence))
+            .map(|r| (r.kind, r.ical_method, r.ical_sequence))
             .collect();
         assert_eq!(
             summary,
             vec![
-                ("appointment_confirmed", Some("REQUEST"), Some(0)),
-                ("appointment_rescheduled", Some("REQUEST"), Some(1)),
-                ("appointment_rescheduled", Some("REQUEST"), Some(2)),
-                ("appointment_cancelled", Some("CANCEL"), Some(3)),
+                (Event::AppointmentConfirmed, Some(CalendarMethod::Request), Some(0)),
+                (Event::AppointmentRescheduled, Some(CalendarMethod::Request), Some(1)),
+                (Event::AppointmentRescheduled, Some(CalendarMethod::Request), Some(2)),
+                (Event::AppointmentCancelled, Some(CalendarMethod::Cancel), Some(3)),
             ]
         );
         assert!(
@@ -408,7 +409,7 @@ db_test!(
         assert!(
             messages
                 .iter()
-                .all(|r| r.booking_kind.as_deref() == Some("appointment"))
+                .all(|r| r.booking_kind == Some(BookingKind::Appointment))
         );
         let payloads: Vec<Value> = messages
             .iter()
@@ -426,9 +427,9 @@ db_test!(
         assert_eq!(payloads[3]["reason"], "Agent absent, nous vous rappelons");
         assert_eq!(payloads[3]["event"], "appointment_cancelled");
         // Reminders: each move voided the previous ones; the cancellation voided the last.
-        let reminders: Vec<_> = rows.iter().filter(|r| r.kind == "reminder").collect();
+        let reminders: Vec<_> = rows.iter().filter(|r| r.kind == Event::Reminder).collect();
         assert_eq!(reminders.len(), 6);
-        assert!(reminders.iter().all(|r| r.status == "cancelled"));
+        assert!(reminders.iter().all(|r| r.status == OutboxStatus::Cancelled));
         assert_eq!(reminders[4].expires_at, Some(third));
         assert!(claims(&app).await.is_empty());
     }
@@ -906,7 +907,7 @@ db_test!(
         );
         let rows = appointments(&app).await;
         assert_eq!(rows.len(), 6);
-        assert!(rows.iter().any(|a| a.booked_by == "staff"));
+        assert!(rows.iter().any(|a| a.booked_by == BookedBy::Staff));
         assert_claims_match(&app).await;
         // The first CAF slot at Trinquetaille is full: its two desks are taken.
         let caf = motifs.as_array().unwrap()[1]["id"].as_i64().unwrap() as i32;

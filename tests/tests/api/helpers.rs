@@ -17,7 +17,15 @@ pub async fn outbox_summary(app: &TestApp) -> Vec<(String, Option<String>, Optio
     outbox_rows(app)
         .await
         .into_iter()
-        .map(|r| (r.kind, r.recipient_email, r.ical_method, r.ical_sequence, r.status))
+        .map(|r| {
+            (
+                r.kind.to_string(),
+                r.recipient_email,
+                r.ical_method.map(|m| m.to_string()),
+                r.ical_sequence,
+                r.status.to_string(),
+            )
+        })
         .collect()
 }
 

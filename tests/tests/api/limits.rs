@@ -1,5 +1,6 @@
 //! Rate limits, body and header limits, and `/metrics`, over real HTTP.
 use creneau_tests::app::{Backend, TestApp};
+use entities::kinds::OutboxStatus;
 use reqwest::Method;
 use serde_json::json;
 
@@ -273,7 +274,7 @@ creneau_tests::db_test!(
         let due = outbox_rows(&app)
             .await
             .into_iter()
-            .filter(|r| r.status == "pending" && r.not_before <= app.now())
+            .filter(|r| r.status == OutboxStatus::Pending && r.not_before <= app.now())
             .count();
         assert!(due >= 1);
         assert_eq!(metric(&text, "creneau_outbox_due "), due as f64);

@@ -3,6 +3,7 @@
 //! Mails go through a real SMTP server on loopback and are parsed back, calendar included.
 use chrono::{Duration, TimeZone, Utc};
 use creneau::notifications::payload::Payload;
+use entities::kinds::{Event, OutboxStatus};
 use reqwest::Method;
 use serde_json::json;
 
@@ -11,7 +12,7 @@ use crate::{helpers::*, notifications_support::*};
 const FROM: &str = "ne-pas-repondre@creneau.localhost";
 
 /// The registration's outbox rows of one kind.
-async fn rows_of(app: &creneau_tests::app::TestApp, kind: &str) -> Vec<entities::outbox::Model> {
+async fn rows_of(app: &creneau_tests::app::TestApp, kind: Event) -> Vec<entities::outbox::Model> {
     outbox_rows(app).await.into_iter().filter(|r| r.kind == kind).collect()
 }
 
@@ -49,7 +50,7 @@ mail_test!(
             vec![(Some("Jeanne Martin".to_string()), "jeanne@exemple.fr".to_string())]
         );
         assert_eq!(m.header("Auto-Submitted"), vec!["auto-generated"]);
-        let row = &rows_of(&app, "registration_confirmed").await[0];
+        let row = &rows_of(&app, Event::RegistrationConfirmed).await[0];
         assert_eq!(m.message_id.as_deref(), Some(row.message_id.as_str()));
         assert_eq!(smtp.messages()[0].from, FROM);
         assert_eq!(smtp.messages()[0].to, vec!["jeanne@exemple.fr".to_string()]);
@@ -87,8 +88,8 @@ mail_test!(
         assert!(organizer.ends_with(&format!(":mailto:{FROM}")), "{organizer}");
 
         // Sent once: recorded, and the stored copy keeps no working link.
-        let row = &rows_of(&app, "registration_confirmed").await[0];
-        assert_eq!(row.status, "sent");
+        let row = &rows_of(&app, Event::RegistrationConfirmed).await[0];
+        assert_eq!(row.status, OutboxStatus::Sent);
         assert_eq!(row.attempts, 1);
         assert_eq!(row.sent_at, Some(app.now()));
         assert_eq!(row.locked_by, None);
@@ -97,7 +98,7 @@ mail_test!(
         assert_eq!(payload.manage_url, None);
         // The pending reminders still carry it: they will need it.
         assert!(
-            rows_of(&app, "reminder")
+            rows_of(&app, Event::Reminder)
                 .await
                 .iter()
                 .all(|r| r.payload.contains(&token))
@@ -322,7 +323,7 @@ mail_test!(
         let token = body["manage_token"].as_str().unwrap();
         let rows = outbox_rows(&app).await;
         assert!(!rows.is_empty());
-        assert!(rows.iter().all(|r| r.status == "no_email"));
+        assert!(rows.iter().all(|r| r.status == OutboxStatus::NoEmail));
         assert!(rows.iter().all(|r| !r.payload.contains(token)));
 
         let mailer = mailer(&app);
@@ -331,7 +332,12 @@ mail_test!(
         app.state.clock.advance(Duration::days(8));
         assert_eq!(drain(&app, &mailer).await, Default::default());
         assert!(smtp.messages().is_empty());
-        assert!(outbox_rows(&app).await.iter().all(|r| r.status == "no_email"));
+        assert!(
+            outbox_rows(&app)
+                .await
+                .iter()
+                .all(|r| r.status == OutboxStatus::NoEmail)
+        );
     }
 );
 

@@ -1,6 +1,7 @@
 //! Delivery: each message once, whatever happens to the mail server; retries with backoff on
 //! the test clock; failures listed and retried by staff; reminders at the right wall time,
 //! never late; two workers on one database never sending the same message.
+use entities::kinds::OutboxStatus;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -43,8 +44,8 @@ mail_test!(
 
         let report = drain(&app, &mailer).await;
         assert_eq!((report.sent, report.retrying), (0, 3));
-        let due: Vec<_> = rows_of_kind(&app, "registration_confirmed").await;
-        assert!(due.iter().all(|r| r.status == "pending" && r.attempts == 1));
+        let due: Vec<_> = rows_of_kind(&app, Event::RegistrationConfirmed).await;
+        assert!(due.iter().all(|r| r.status == OutboxStatus::Pending && r.attempts == 1));
         assert!(due.iter().all(|r| r.not_before == t0 + Duration::seconds(30)));
         assert!(due.iter().all(|r| r.locked_by.is_none()));
         assert!(
@@ -57,7 +58,7 @@ mail_test!(
         assert_eq!(drain(&app, &mailer).await, Default::default());
         app.state.clock.advance(Duration::seconds(1));
         assert_eq!(drain(&app, &mailer).await.retrying, 3);
-        let due = rows_of_kind(&app, "registration_confirmed").await;
+        let due = rows_of_kind(&app, Event::RegistrationConfirmed).await;
         assert!(
             due.iter()
                 .all(|r| r.attempts == 2 && r.not_before == app.now() + Duration::seconds(60))
@@ -77,17 +78,17 @@ mail_test!(
         let mails = received(&smtp);
         assert_eq!(mails.len(), 3);
         let ids: BTreeSet<_> = mails.iter().map(|m| m.message_id.clone().unwrap()).collect();
-        let rows = rows_of_kind(&app, "registration_confirmed").await;
+        let rows = rows_of_kind(&app, Event::RegistrationConfirmed).await;
         let expected: BTreeSet<_> = rows.iter().map(|r| r.message_id.clone()).collect();
         assert_eq!(ids, expected);
         assert!(
             rows.iter()
-                .all(|r| r.status == "sent" && r.attempts == 4 && r.last_error.is_none())
+                .all(|r| r.status == OutboxStatus::Sent && r.attempts == 4 && r.last_error.is_none())
         );
     }
 );
 
-async fn rows_of_kind(app: &creneau_tests::app::TestApp, kind: &str) -> Vec<entities::outbox::Model> {
+async fn rows_of_kind(app: &creneau_tests::app::TestApp, kind: Event) -> Vec<entities::outbox::Model> {
     outbox_rows(app).await.into_iter().filter(|r| r.kind == kind).collect()
 }
 
@@ -103,8 +104,8 @@ mail_test!(
         let report = drain(&app, &mailer).await;
         assert_eq!((report.sent, report.failed), (1, 1));
 
-        let failed = rows_of_kind(&app, "registration_confirmed").await;
-        let failed = failed.iter().find(|r| r.status == "failed").unwrap();
+        let failed = rows_of_kind(&app, Event::RegistrationConfirmed).await;
+        let failed = failed.iter().find(|r| r.status == OutboxStatus::Failed).unwrap();
         assert_eq!(failed.attempts, 1);
         assert!(failed.last_error.as_deref().unwrap().contains("550"));
 
@@ -152,8 +153,8 @@ mail_test!(
         problem(app.admin_post(&facilitator, &retry, json!({})).await, 403, "forbidden").await;
 
         // Only a failed message can be retried.
-        let sent = rows_of_kind(&app, "registration_confirmed").await;
-        let sent = sent.iter().find(|r| r.status == "sent").unwrap();
+        let sent = rows_of_kind(&app, Event::RegistrationConfirmed).await;
+        let sent = sent.iter().find(|r| r.status == OutboxStatus::Sent).unwrap();
         let resp = app
             .admin_post(&admin, &format!("/api/v1/admin/outbox/{}/retry", sent.id), json!({}))
             .await;
@@ -180,7 +181,7 @@ mail_test!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((row.status.as_str(), row.attempts), ("sent", 1));
+        assert_eq!((row.status, row.attempts), (OutboxStatus::Sent, 1));
         assert!(!row.payload.contains(&token));
         let failed_now = json(
             app.request(Method::GET, "/api/v1/admin/outbox?status=failed", Some(&admin), None)
@@ -202,15 +203,15 @@ mail_test!(
         for _ in 0..7 {
             let before = app.now();
             assert_eq!(drain(&app, &mailer).await.retrying, 1);
-            let row = &rows_of_kind(&app, "registration_confirmed").await[0];
+            let row = &rows_of_kind(&app, Event::RegistrationConfirmed).await[0];
             waits.push((row.not_before - before).num_seconds());
             app.state.clock.set(row.not_before);
         }
         assert_eq!(waits, vec![30, 60, 120, 240, 480, 960, 1920]);
         let report = drain(&app, &mailer).await;
         assert_eq!((report.failed, report.retrying), (1, 0));
-        let row = &rows_of_kind(&app, "registration_confirmed").await[0];
-        assert_eq!((row.status.as_str(), row.attempts), ("failed", 8));
+        let row = &rows_of_kind(&app, Event::RegistrationConfirmed).await[0];
+        assert_eq!((row.status, row.attempts), (OutboxStatus::Failed, 8));
         assert!(row.last_error.is_some());
 
         // Failed stays failed: the server coming back changes nothing until staff retry.
@@ -254,7 +255,7 @@ mail_test!(
         let mailer = mailer(&app);
         assert_eq!(drain(&app, &mailer).await.sent, 1, "the confirmation");
 
-        let reminders = rows_of_kind(&app, "reminder").await;
+        let reminders = rows_of_kind(&app, Event::Reminder).await;
         let due: Vec<_> = reminders.iter().map(|r| r.not_before).collect();
         // Saturday 27 March 10:00 (UTC+1) and Monday 29 March 07:00 (UTC+2).
         assert_eq!(due, vec![utc("2027-03-27T09:00:00Z"), utc("2027-03-29T05:00:00Z")]);
@@ -295,7 +296,12 @@ mail_test!(
         app.state.clock.set(utc("2027-03-29T09:00:00Z"));
         assert_eq!(drain(&app, &mailer).await, Default::default());
         assert_eq!(reminder_mails().len(), 2, "each reminder once");
-        assert!(rows_of_kind(&app, "reminder").await.iter().all(|r| r.status == "sent"));
+        assert!(
+            rows_of_kind(&app, Event::Reminder)
+                .await
+                .iter()
+                .all(|r| r.status == OutboxStatus::Sent)
+        );
     }
 );
 
@@ -314,8 +320,12 @@ mail_test!(
         let report = drain(&app, &mailer).await;
         assert_eq!((report.sent, report.expired), (0, 2));
         assert_eq!(smtp.messages().len(), 1, "only the confirmation");
-        let reminders = rows_of_kind(&app, "reminder").await;
-        assert!(reminders.iter().all(|r| r.status == "expired" && r.sent_at.is_none()));
+        let reminders = rows_of_kind(&app, Event::Reminder).await;
+        assert!(
+            reminders
+                .iter()
+                .all(|r| r.status == OutboxStatus::Expired && r.sent_at.is_none())
+        );
         assert!(reminders.iter().all(|r| !r.payload.contains(&token)));
         assert_eq!(drain(&app, &mailer).await, Default::default());
     }
@@ -420,7 +430,7 @@ mail_test!(
         assert!(per_id.values().all(|n| *n == 1));
         let rows = outbox_rows(&app).await;
         assert_eq!(rows.len(), 500);
-        assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1));
+        assert!(rows.iter().all(|r| r.status == OutboxStatus::Sent && r.attempts == 1));
         let stored: BTreeSet<_> = rows.iter().map(|r| r.message_id.clone()).collect();
         let got: BTreeSet<_> = per_id.into_keys().collect();
         assert_eq!(stored, got);
@@ -468,7 +478,7 @@ mail_test!(
         assert_eq!(mails.len(), 1);
         stop.send(()).unwrap();
         handle.await.unwrap().unwrap();
-        assert!(rows_of_kind(&app, "registration_confirmed").await[0].status == "sent");
+        assert!(rows_of_kind(&app, Event::RegistrationConfirmed).await[0].status == OutboxStatus::Sent);
     }
 );
 
@@ -511,7 +521,7 @@ mail_test!(
                 .await
                 .unwrap();
         assert!(!late, "worker A no longer holds the row");
-        let row = &rows_of_kind(&app, "registration_confirmed").await[0];
-        assert_eq!((row.status.as_str(), row.attempts), ("sent", 1));
+        let row = &rows_of_kind(&app, Event::RegistrationConfirmed).await[0];
+        assert_eq!((row.status, row.attempts), (OutboxStatus::Sent, 1));
     }
 );

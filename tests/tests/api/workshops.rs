@@ -1,4 +1,5 @@
 //! The resident side of workshops.
+use entities::kinds::{Event, OutboxStatus, RegistrationStatus};
 use std::sync::Arc;
 
 use creneau_tests::db_test;
@@ -82,10 +83,10 @@ db_test!(
         let reminders: Vec<_> = outbox_rows(&app)
             .await
             .into_iter()
-            .filter(|r| r.kind == "reminder")
+            .filter(|r| r.kind == Event::Reminder)
             .collect();
         assert_eq!(reminders.len(), 2);
-        assert!(reminders.iter().all(|r| r.status == "cancelled"));
+        assert!(reminders.iter().all(|r| r.status == OutboxStatus::Cancelled));
     }
 );
 
@@ -155,7 +156,9 @@ db_test!(
         let reminders = outbox_rows(&app)
             .await
             .into_iter()
-            .filter(|r| r.kind == "reminder" && r.booking_id == Some(chloe_id) && r.status == "pending")
+            .filter(|r| {
+                r.kind == Event::Reminder && r.booking_id == Some(chloe_id) && r.status == OutboxStatus::Pending
+            })
             .count();
         assert_eq!(reminders, 2);
     }
@@ -195,7 +198,12 @@ db_test!(
         assert_eq!(session_row(&app, f.session_id).await.seats_taken, 12);
         let rows = registrations(&app, f.session_id).await;
         assert_eq!(rows.len(), 220, "nothing lost");
-        assert_eq!(rows.iter().filter(|r| r.status == "confirmed").count(), 12);
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r.status == RegistrationStatus::Confirmed)
+                .count(),
+            12
+        );
         let s = json(app.get(&format!("/api/v1/sessions/{}", f.session_id)).await).await;
         assert_eq!(
             (s["seats_left"].as_i64(), s["waitlist_count"].as_i64()),
@@ -348,7 +356,7 @@ db_test!(
             registrations(&app, f.session_id)
                 .await
                 .iter()
-                .filter(|r| r.status == "confirmed")
+                .filter(|r| r.status == RegistrationStatus::Confirmed)
                 .count(),
             2
         );

@@ -1,6 +1,7 @@
 //! The staff side of workshops, and who may do what.
 use creneau::auth::Role;
 use creneau_tests::db_test;
+use entities::kinds::{CalendarMethod, Event, OutboxStatus, RegistrationStatus};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -106,7 +107,7 @@ db_test!(
             registrations(&app, f.session_id)
                 .await
                 .iter()
-                .all(|r| r.status == "cancelled")
+                .all(|r| r.status == RegistrationStatus::Cancelled)
         );
         let rows: Vec<_> = outbox_summary(&app)
             .await
@@ -127,8 +128,8 @@ db_test!(
             outbox_rows(&app)
                 .await
                 .iter()
-                .filter(|r| r.kind == "reminder")
-                .all(|r| r.status == "cancelled")
+                .filter(|r| r.kind == Event::Reminder)
+                .all(|r| r.status == OutboxStatus::Cancelled)
         );
         let refused = app.register(f.session_id, "Chloé", Some("c@exemple.fr"), None).await;
         problem(refused, 422, "session_cancelled").await;
@@ -185,11 +186,11 @@ db_test!(
         let moved = outbox_rows(&app)
             .await
             .into_iter()
-            .find(|r| r.kind == "session_moved")
+            .find(|r| r.kind == Event::SessionMoved)
             .expect("a message about the move");
         assert_eq!(
-            (moved.ical_method.as_deref(), moved.ical_sequence),
-            (Some("REQUEST"), Some(1))
+            (moved.ical_method, moved.ical_sequence),
+            (Some(CalendarMethod::Request), Some(1))
         );
         let payload: Value = serde_json::from_str(&moved.payload).unwrap();
         assert_eq!(
@@ -199,10 +200,13 @@ db_test!(
         let reminders: Vec<_> = outbox_rows(&app)
             .await
             .into_iter()
-            .filter(|r| r.kind == "reminder")
+            .filter(|r| r.kind == Event::Reminder)
             .collect();
-        assert_eq!(reminders.iter().filter(|r| r.status == "cancelled").count(), 2);
-        let pending: Vec<_> = reminders.iter().filter(|r| r.status == "pending").collect();
+        assert_eq!(
+            reminders.iter().filter(|r| r.status == OutboxStatus::Cancelled).count(),
+            2
+        );
+        let pending: Vec<_> = reminders.iter().filter(|r| r.status == OutboxStatus::Pending).collect();
         assert_eq!(pending.len(), 2);
         assert!(pending.iter().all(|r| r.expires_at == Some(new_start)));
     }

@@ -1,5 +1,6 @@
 //! `/staff`: one day's agenda, place by place.
 use chrono::{Datelike, Duration, NaiveTime};
+use entities::kinds::AppointmentStatus;
 use entities::{appointment, place};
 use minijinja::context;
 use poem::{handler, web::Query};
@@ -58,7 +59,7 @@ pub async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
         .filter(appointment::Column::OrganisationId.eq(ctx.me.organisation_id))
         .filter(appointment::Column::StartsAt.gte(start))
         .filter(appointment::Column::StartsAt.lt(end))
-        .filter(appointment::Column::Status.ne(crate::appointments::status::CANCELLED))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
         .order_by_asc(appointment::Column::StartsAt)
         .all(&state.db)
         .await?;
@@ -68,7 +69,7 @@ pub async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
         .into_iter()
         .map(|p| PlaceDay {
             id: p.id,
-            kind: p.kind.clone(),
+            kind: p.kind.to_string(),
             sessions: sessions
                 .iter()
                 .filter(|s| s.place_id == p.id)

@@ -1,5 +1,6 @@
 //! `/staff/messages`: messages the worker gave up on, to send again once the cause is fixed.
 use chrono::Datelike;
+use entities::kinds::{Event, OutboxStatus};
 use entities::outbox;
 use minijinja::context;
 use poem::{
@@ -11,10 +12,7 @@ use serde::Serialize;
 
 use super::notice::Done;
 use crate::french;
-use crate::{
-    notifications::enqueue::status,
-    pages::{PageError, PageResult, forms::FormData, see_other, session_cookie::StaffCtx},
-};
+use crate::pages::{PageError, PageResult, forms::FormData, see_other, session_cookie::StaffCtx};
 
 #[derive(Serialize)]
 struct Failed {
@@ -28,19 +26,18 @@ struct Failed {
 }
 
 /// What a message was about, in words.
-pub fn kind_label(kind: &str) -> &'static str {
+pub fn kind_label(kind: Event) -> &'static str {
     match kind {
-        "registration_confirmed" => "Confirmation d'inscription",
-        "registration_waitlisted" => "Inscription en liste d'attente",
-        "registration_promoted" => "Place libérée (liste d'attente)",
-        "registration_cancelled" => "Annulation d'inscription",
-        "session_cancelled" => "Séance annulée",
-        "session_moved" => "Séance déplacée",
-        "appointment_confirmed" => "Confirmation de rendez-vous",
-        "appointment_rescheduled" => "Rendez-vous déplacé",
-        "appointment_cancelled" => "Rendez-vous annulé",
-        "reminder" => "Rappel",
-        _ => "Message",
+        Event::RegistrationConfirmed => "Confirmation d'inscription",
+        Event::RegistrationWaitlisted => "Inscription en liste d'attente",
+        Event::RegistrationPromoted => "Place libérée (liste d'attente)",
+        Event::RegistrationCancelled => "Annulation d'inscription",
+        Event::SessionCancelled => "Séance annulée",
+        Event::SessionMoved => "Séance déplacée",
+        Event::AppointmentConfirmed => "Confirmation de rendez-vous",
+        Event::AppointmentRescheduled => "Rendez-vous déplacé",
+        Event::AppointmentCancelled => "Rendez-vous annulé",
+        Event::Reminder => "Rappel",
     }
 }
 
@@ -52,7 +49,7 @@ pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
     let year = state.clock.now().with_timezone(&tz).year();
     let rows = outbox::Entity::find()
         .filter(outbox::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .filter(outbox::Column::Status.eq(status::FAILED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
         .order_by_desc(outbox::Column::Id)
         .limit(500)
         .all(&state.db)
@@ -64,7 +61,7 @@ pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
             when: french::short_at(&r.created_at.with_timezone(&tz), year),
             recipient: r.recipient_name,
             email: r.recipient_email,
-            kind: kind_label(&r.kind),
+            kind: kind_label(r.kind),
             attempts: r.attempts,
             error: r.last_error,
         })

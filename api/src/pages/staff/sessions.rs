@@ -3,6 +3,7 @@
 //! series, cancelling a session. Every change goes through `workshops::service`, the same
 //! code as the admin API.
 use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
+use entities::kinds::{BookedBy, RegistrationStatus, SessionStatus};
 use entities::{place, registration, workshop};
 use minijinja::{Value, context};
 use poem::{
@@ -30,9 +31,9 @@ use crate::{
         session_cookie::StaffCtx,
     },
     workshops::{
-        dto::{Attendance, Session, SessionStatus},
+        dto::{Attendance, Session},
         queries::{self, SessionFilter},
-        service::{self, Booker, NewSeries, NewSession, RegistrationError, status},
+        service::{self, Booker, NewSeries, NewSession, RegistrationError},
     },
 };
 
@@ -142,8 +143,8 @@ struct Registrant {
     position: Option<usize>,
 }
 
-fn attendance_label(a: &str) -> &'static str {
-    match Attendance::parse(a) {
+fn attendance_label(a: Attendance) -> &'static str {
+    match a {
         Attendance::Present => "Présent",
         Attendance::Absent => "Absent",
         Attendance::Unknown => "Non noté",
@@ -181,23 +182,26 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
         name: r.name.clone(),
         phone: r.phone.as_deref().map(french::phone),
         email: r.email.clone(),
-        by_staff: r.booked_by == "staff",
-        present: r.attendance == Attendance::Present.as_str(),
-        attendance: attendance_label(&r.attendance),
+        by_staff: r.booked_by == BookedBy::Staff,
+        present: r.attendance == Attendance::Present,
+        attendance: attendance_label(r.attendance),
         position,
     };
     let confirmed = rows
         .iter()
-        .filter(|r| r.status == status::CONFIRMED)
+        .filter(|r| r.status == RegistrationStatus::Confirmed)
         .map(|r| person(r, None))
         .collect();
     let waiting = rows
         .iter()
-        .filter(|r| r.status == status::WAITLISTED)
+        .filter(|r| r.status == RegistrationStatus::Waitlisted)
         .enumerate()
         .map(|(i, r)| person(r, Some(i + 1)))
         .collect();
-    let cancelled = rows.iter().filter(|r| r.status == status::CANCELLED).count();
+    let cancelled = rows
+        .iter()
+        .filter(|r| r.status == RegistrationStatus::Cancelled)
+        .count();
     Ok(Loaded {
         session,
         place,

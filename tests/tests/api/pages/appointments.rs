@@ -2,6 +2,7 @@
 //! resident's behalf and record whether they came.
 use chrono::Duration;
 use creneau_tests::db_test;
+use entities::kinds::{AppointmentStatus, BookedBy};
 use reqwest::StatusCode;
 
 use super::Visitor;
@@ -76,7 +77,7 @@ db_test!(
         let stored = appointments(&app).await;
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].accessibility_needs.as_deref(), Some("Malentendant"));
-        assert_eq!(stored[0].booked_by, "resident");
+        assert_eq!(stored[0].booked_by, BookedBy::Resident);
 
         // Move: the current slot is not offered; the new one is confirmed on its own page.
         let choose = v.get(&format!("{manage}/deplacer")).await;
@@ -101,7 +102,7 @@ db_test!(
         let cancelled = v.post(&format!("{manage}/annuler"), &[("csrf", &ask.csrf())]).await;
         assert_eq!(cancelled.location(), manage);
         assert!(v.get(&manage).await.contains("Votre rendez-vous est annulé"));
-        assert_eq!(appointments(&app).await[0].status, "cancelled");
+        assert_eq!(appointments(&app).await[0].status, AppointmentStatus::Cancelled);
     }
 );
 
@@ -175,8 +176,8 @@ db_test!(
         assert_eq!(day, format!("/staff/lieux/{}?jour=2027-01-05&fait=reserve", p.place));
         let a = appointments(&app).await.pop().unwrap();
         assert_eq!(
-            (a.booked_by.as_str(), a.phone.as_deref()),
-            ("staff", Some("+33490112233"))
+            (a.booked_by, a.phone.as_deref()),
+            (BookedBy::Staff, Some("+33490112233"))
         );
 
         let page = v.get(&day).await;
@@ -205,7 +206,10 @@ db_test!(
             marked.location(),
             format!("/staff/lieux/{}?jour=2027-01-05&fait=note#rdv-{}", p.place, a.id)
         );
-        assert_eq!(appointments(&app).await.pop().unwrap().status, "honoured");
+        assert_eq!(
+            appointments(&app).await.pop().unwrap().status,
+            AppointmentStatus::Honoured
+        );
         assert!(v.get(&day).await.contains("<strong>Venu</strong>"));
     }
 );

@@ -1,6 +1,7 @@
 //! The staff console: session cookie, registering by phone, attendance, the sheet, planning.
 use creneau::auth::Role;
 use creneau_tests::db_test;
+use entities::kinds::{Attendance, BookedBy, Event, OutboxStatus, SessionStatus};
 use entities::outbox;
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -85,8 +86,8 @@ db_test!(
         let rows = registrations(&app, f.session_id).await;
         let ahmed = rows.iter().find(|r| r.name == "Ahmed Haddad").unwrap();
         assert_eq!(
-            (ahmed.booked_by.as_str(), ahmed.phone.as_deref()),
-            ("staff", Some("+33612345678"))
+            (ahmed.booked_by, ahmed.phone.as_deref()),
+            (BookedBy::Staff, Some("+33612345678"))
         );
         assert_eq!(ahmed.email, None);
 
@@ -101,9 +102,9 @@ db_test!(
             .await;
         assert_eq!(marked.location(), format!("{path}?fait=presences"));
         let rows = registrations(&app, f.session_id).await;
-        let by_name = |n: &str| rows.iter().find(|r| r.name == n).unwrap().attendance.clone();
-        assert_eq!(by_name("Ahmed Haddad"), "present");
-        assert_eq!(by_name("Ana"), "absent", "unticked means absent");
+        let by_name = |n: &str| rows.iter().find(|r| r.name == n).unwrap().attendance;
+        assert_eq!(by_name("Ahmed Haddad"), Attendance::Present);
+        assert_eq!(by_name("Ana"), Attendance::Absent, "unticked means absent");
         assert!(v.get(&path).await.contains(&format!(
             r#"id="present-{}" name="present" value="{}" checked"#,
             ahmed.id, ahmed.id
@@ -251,7 +252,7 @@ db_test!(
             unconfirmed.contains("Animatrice malade</textarea>"),
             "the reason is kept"
         );
-        assert_eq!(session_row(&app, f.session_id).await.status, "scheduled");
+        assert_eq!(session_row(&app, f.session_id).await.status, SessionStatus::Scheduled);
 
         let done = v
             .submit(&path, &path, &[("reason", "Animatrice malade"), ("confirm", "oui")])
@@ -259,8 +260,8 @@ db_test!(
         assert_eq!(done.location(), format!("/staff/seances/{}?fait=annulee", f.session_id));
         let s = session_row(&app, f.session_id).await;
         assert_eq!(
-            (s.status.as_str(), s.cancel_reason.as_deref()),
-            ("cancelled", Some("Animatrice malade"))
+            (s.status, s.cancel_reason.as_deref()),
+            (SessionStatus::Cancelled, Some("Animatrice malade"))
         );
         assert!(outbox_summary(&app).await.iter().any(|r| r.0 == "session_cancelled"));
     }
@@ -296,10 +297,10 @@ db_test!(
         let row = outbox_rows(&app)
             .await
             .into_iter()
-            .find(|r| r.kind == "registration_confirmed")
+            .find(|r| r.kind == Event::RegistrationConfirmed)
             .unwrap();
         let mut failed: outbox::ActiveModel = row.clone().into();
-        failed.status = Set("failed".into());
+        failed.status = Set(OutboxStatus::Failed);
         failed.attempts = Set(5);
         failed.last_error = Set(Some("550 boîte inconnue".into()));
         failed.update(&app.state.db).await.unwrap();
@@ -317,7 +318,7 @@ db_test!(
             .await;
         assert_eq!(again.location(), "/staff/messages?fait=relance");
         let row = outbox_rows(&app).await.into_iter().find(|r| r.id == row.id).unwrap();
-        assert_eq!(row.status, "pending");
+        assert_eq!(row.status, OutboxStatus::Pending);
         assert!(v.get("/staff/messages").await.contains("Aucun message en échec."));
     }
 );

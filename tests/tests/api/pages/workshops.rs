@@ -1,5 +1,6 @@
 //! A resident registers for a workshop and cancels, with the forms.
 use creneau_tests::db_test;
+use entities::kinds::RegistrationStatus;
 use reqwest::StatusCode;
 
 use super::Visitor;
@@ -44,7 +45,7 @@ db_test!(
         let token = manage.trim_start_matches("/inscription/").to_string();
         let rows = registrations(&app, f.session_id).await;
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].status, "confirmed");
+        assert_eq!(rows[0].status, RegistrationStatus::Confirmed);
         assert_eq!(rows[0].email.as_deref(), Some("jeanne.martin@exemple.fr"));
         assert_ne!(rows[0].manage_token_hash, token, "only the hash is stored");
 
@@ -71,7 +72,10 @@ db_test!(
         assert_eq!(cancelled.location(), manage);
         assert!(v.get(&manage).await.contains("Votre inscription est annulée"));
         assert_eq!(session_row(&app, f.session_id).await.seats_taken, 0);
-        assert_eq!(registrations(&app, f.session_id).await[0].status, "cancelled");
+        assert_eq!(
+            registrations(&app, f.session_id).await[0].status,
+            RegistrationStatus::Cancelled
+        );
     }
 );
 
