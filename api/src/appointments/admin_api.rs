@@ -17,7 +17,7 @@ use super::{
     service::{self, Booker, NewAppointment},
 };
 use crate::{
-    auth::{StaffBearer, StaffIdentity},
+    auth::{Manager, Staff, StaffIdentity},
     domain::contact::Contact,
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
@@ -46,7 +46,7 @@ impl AdminAppointmentsApi {
     async fn agenda(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
         /// First day, `YYYY-MM-DD` (default today).
         date: Query<Option<NaiveDate>>,
@@ -55,7 +55,6 @@ impl AdminAppointmentsApi {
         /// Also list cancelled appointments (default false).
         include_cancelled: Query<Option<bool>>,
     ) -> ApiResult<Json<Agenda>> {
-        let me = state.staff(&auth).await?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let days = days.0.unwrap_or(1);
         if !(1..=MAX_AGENDA_DAYS).contains(&days) {
@@ -76,7 +75,7 @@ impl AdminAppointmentsApi {
     async fn slots(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
         /// The reason (its duration sets the slots).
         motif: Query<i32>,
@@ -85,7 +84,6 @@ impl AdminAppointmentsApi {
         /// Slots ending at or before this instant (RFC 3339).
         to: Query<Option<DateTime<FixedOffset>>>,
     ) -> ApiResult<Json<SlotList>> {
-        let me = state.staff(&auth).await?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let now = state.clock.now();
         let (from, to) = slot_range(from.0, to.0, now)?;
@@ -114,12 +112,10 @@ impl AdminAppointmentsApi {
     async fn book(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<StaffAppointmentRequest>,
     ) -> ApiResult<StaffBooked> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let (note, accessibility_needs) = free_texts(body.note.as_deref(), body.accessibility_needs.as_deref())?;
@@ -139,8 +135,7 @@ impl AdminAppointmentsApi {
 
     /// One appointment.
     #[oai(path = "/appointments/:id", method = "get", operation_id = "adminGetAppointment")]
-    async fn get(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<Json<StaffAppointment>> {
-        let me = state.staff(&auth).await?;
+    async fn get(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<Json<StaffAppointment>> {
         let a = owned_appointment(&state, &me, id.0).await?;
         Ok(Json(queries::staff_appointment(&state.db, a).await?))
     }
@@ -156,12 +151,10 @@ impl AdminAppointmentsApi {
     async fn reschedule(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<StaffRescheduleRequest>,
     ) -> ApiResult<Json<StaffAppointment>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let a = owned_appointment(&state, &me, id.0).await?;
         let moved = service::reschedule(
             &state,
@@ -184,12 +177,10 @@ impl AdminAppointmentsApi {
     async fn cancel(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<StaffCancel>,
     ) -> ApiResult<Json<StaffAppointment>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let a = owned_appointment(&state, &me, id.0).await?;
         let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let cancelled = service::cancel(&state, a.id, staff_booker(&me, false), reason, None).await?;
@@ -206,12 +197,10 @@ impl AdminAppointmentsApi {
     async fn mark(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<OutcomeInput>,
     ) -> ApiResult<Json<StaffAppointment>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let a = owned_appointment(&state, &me, id.0).await?;
         let outcome = match body.outcome {
             Outcome::Honoured => service::Outcome::Honoured,

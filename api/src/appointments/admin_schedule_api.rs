@@ -19,7 +19,7 @@ use super::{
     rules::{self, InputError, weeks_to_column},
 };
 use crate::{
-    auth::{StaffBearer, StaffIdentity},
+    auth::{Manager, Staff, StaffIdentity},
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
     places::api::owned_place,
@@ -71,8 +71,7 @@ pub enum Deleted {
 impl AdminScheduleApi {
     /// Every reason of the organisation, inactive ones included, in display order.
     #[oai(path = "/motifs", method = "get", operation_id = "adminListMotifs")]
-    async fn list_motifs(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let me = state.staff(&auth).await?;
+    async fn list_motifs(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<StaffMotif>>> {
         let rows = motif::Entity::find()
             .filter(motif::Column::OrganisationId.eq(me.organisation_id))
             .order_by_asc(motif::Column::Position)
@@ -89,11 +88,9 @@ impl AdminScheduleApi {
     async fn create_motif(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         body: Json<MotifInput>,
     ) -> ApiResult<MotifCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let input = body.0;
         let active = fill_motif(<motif::ActiveModel as Default>::default(), &input)?;
         let places = owned_places(&state, &me, input.place_ids.as_deref()).await?;
@@ -114,12 +111,10 @@ impl AdminScheduleApi {
     async fn update_motif(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<MotifInput>,
     ) -> ApiResult<Json<StaffMotif>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let existing = owned_motif(&state, &me, id.0).await?;
         let input = body.0;
         let active = fill_motif(existing.into(), &input)?;
@@ -138,10 +133,9 @@ impl AdminScheduleApi {
     async fn list_place_motifs(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let me = state.staff(&auth).await?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         Ok(Json(place_motifs(&state, p.id).await?))
     }
@@ -151,12 +145,10 @@ impl AdminScheduleApi {
     async fn set_place_motifs(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<PlaceMotifsInput>,
     ) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let mut ids = body.0.motif_ids;
         ids.sort_unstable();
@@ -193,10 +185,9 @@ impl AdminScheduleApi {
     async fn list_rules(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<OpeningRule>>> {
-        let me = state.staff(&auth).await?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let rows = super::schedule::rules(&state.db, p.id).await?;
         Ok(Json(rows.iter().filter_map(rule_view).collect()))
@@ -212,12 +203,10 @@ impl AdminScheduleApi {
     async fn create_rule(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<OpeningRuleInput>,
     ) -> ApiResult<RuleCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let mut active = fill_rule(<opening_rule::ActiveModel as Default>::default(), &body)?;
         active.place_id = Set(p.id);
@@ -230,12 +219,10 @@ impl AdminScheduleApi {
     async fn update_rule(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<OpeningRuleInput>,
     ) -> ApiResult<Json<OpeningRule>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let existing = owned_rule(&state, &me, id.0).await?;
         let updated = fill_rule(existing.into(), &body)?.update(&state.db).await?;
         Ok(Json(rule_out(&updated)?))
@@ -247,9 +234,7 @@ impl AdminScheduleApi {
         method = "delete",
         operation_id = "adminDeleteOpeningRule"
     )]
-    async fn delete_rule(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<Deleted> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
+    async fn delete_rule(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
         owned_rule(&state, &me, id.0).await?.delete(&state.db).await?;
         Ok(Deleted::Done)
     }
@@ -263,12 +248,11 @@ impl AdminScheduleApi {
     async fn list_extras(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
         /// First date listed (default today).
         from: Query<Option<NaiveDate>>,
     ) -> ApiResult<Json<Vec<ExtraOpening>>> {
-        let me = state.staff(&auth).await?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let from = from
@@ -293,12 +277,10 @@ impl AdminScheduleApi {
     async fn create_extra(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<ExtraOpeningInput>,
     ) -> ApiResult<ExtraCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let mut active = fill_extra(<extra_opening::ActiveModel as Default>::default(), &body)?;
         active.place_id = Set(p.id);
@@ -314,12 +296,10 @@ impl AdminScheduleApi {
     async fn update_extra(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<ExtraOpeningInput>,
     ) -> ApiResult<Json<ExtraOpening>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let existing = owned_extra(&state, &me, id.0).await?;
         Ok(Json(extra_view(
             fill_extra(existing.into(), &body)?.update(&state.db).await?,
@@ -332,9 +312,7 @@ impl AdminScheduleApi {
         method = "delete",
         operation_id = "adminDeleteExtraOpening"
     )]
-    async fn delete_extra(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<Deleted> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
+    async fn delete_extra(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
         owned_extra(&state, &me, id.0).await?.delete(&state.db).await?;
         Ok(Deleted::Done)
     }
@@ -345,12 +323,11 @@ impl AdminScheduleApi {
     async fn list_closures(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
         /// Closures ending after this instant (RFC 3339; default now).
         from: Query<Option<DateTime<FixedOffset>>>,
     ) -> ApiResult<Json<Vec<super::dto::Closure>>> {
-        let me = state.staff(&auth).await?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let from = from.0.map_or_else(|| state.clock.now(), |d| d.with_timezone(&Utc));
@@ -369,12 +346,10 @@ impl AdminScheduleApi {
     async fn create_closure(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<ClosureInput>,
     ) -> ApiResult<ClosureResponse> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let p = owned_place(&state, me.organisation_id, id.0).await?;
         let mut active = fill_closure(<closure::ActiveModel as Default>::default(), &body, &p)?;
         active.place_id = Set(p.id);
@@ -393,12 +368,10 @@ impl AdminScheduleApi {
     async fn update_closure(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<ClosureInput>,
     ) -> ApiResult<Json<ClosureCreated>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let (existing, p) = owned_closure(&state, &me, id.0).await?;
         let updated = fill_closure(existing.into(), &body, &p)?.update(&state.db).await?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
@@ -411,9 +384,7 @@ impl AdminScheduleApi {
 
     /// Delete a closure: its slots become bookable again.
     #[oai(path = "/closures/:id", method = "delete", operation_id = "adminDeleteClosure")]
-    async fn delete_closure(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<Deleted> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
+    async fn delete_closure(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
         owned_closure(&state, &me, id.0).await?.0.delete(&state.db).await?;
         Ok(Deleted::Done)
     }

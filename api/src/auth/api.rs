@@ -6,7 +6,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
 
 use super::{
-    Role, StaffBearer, password,
+    Admin, Role, Staff, password,
     sign_in::{SignInError, sign_in},
     staff::StaffIdentity,
 };
@@ -108,16 +108,14 @@ impl AuthApi {
 
     /// Revoke the token used for this call.
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
-    async fn logout(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<LoggedOut> {
-        let me = state.staff(&auth).await?;
+    async fn logout(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<LoggedOut> {
         revoke(&state, &me).await?;
         Ok(LoggedOut::Done)
     }
 
     /// Who the token belongs to.
     #[oai(path = "/me", method = "get", operation_id = "whoAmI")]
-    async fn me(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<StaffMember>> {
-        let me = state.staff(&auth).await?;
+    async fn me(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<StaffMember>> {
         let m = staff_member::Entity::find_by_id(me.id)
             .one(&state.db)
             .await?
@@ -148,9 +146,7 @@ pub struct AdminStaffApi;
 impl AdminStaffApi {
     /// The organisation's staff accounts (admin).
     #[oai(path = "/staff", method = "get", operation_id = "adminListStaff")]
-    async fn list(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<StaffMember>>> {
-        let me = state.staff(&auth).await?;
-        me.require_admin()?;
+    async fn list(&self, state: Data<&AppState>, Admin(me): Admin) -> ApiResult<Json<Vec<StaffMember>>> {
         let rows = staff_member::Entity::find()
             .filter(staff_member::Column::OrganisationId.eq(me.organisation_id))
             .order_by_asc(staff_member::Column::Name)
@@ -164,11 +160,9 @@ impl AdminStaffApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Admin(me): Admin,
         body: Json<StaffInput>,
     ) -> ApiResult<StaffCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_admin()?;
         let created = create_staff(
             &state,
             me.organisation_id,
@@ -187,12 +181,10 @@ impl AdminStaffApi {
     async fn update(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Admin(me): Admin,
         id: Path<i32>,
         body: Json<StaffUpdate>,
     ) -> ApiResult<Json<StaffMember>> {
-        let me = state.staff(&auth).await?;
-        me.require_admin()?;
         let m = staff_member::Entity::find_by_id(id.0)
             .one(&state.db)
             .await?

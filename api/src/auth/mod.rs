@@ -4,4 +4,4 @@ pub mod password;
 pub mod sign_in;
 pub mod staff;
 
-pub use staff::{Role, StaffBearer, StaffIdentity};
+pub use staff::{Admin, Manager, Role, Staff, StaffIdentity, resolve_staff};

@@ -2,6 +2,7 @@
 use chrono::Duration;
 pub use entities::kinds::Role;
 use entities::{staff_member, staff_token};
+use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -10,10 +11,45 @@ use crate::{http::error::ApiError, platform::state::AppState, platform::token};
 /// How long a staff token lives: one working day and a margin.
 pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
 
+// The three schemes below publish one security scheme, `StaffBearer`, with the same text;
+// as handler parameters they yield the signed-in staff member, or answer before the handler
+// runs: 401 without valid credentials, 403 when the role is not enough.
+
 /// Staff credentials: `Authorization: Bearer <token>` from `POST /api/v1/auth/login`.
 #[derive(SecurityScheme)]
-#[oai(ty = "bearer")]
-pub struct StaffBearer(pub Bearer);
+#[oai(ty = "bearer", rename = "StaffBearer", checker = "check_staff")]
+pub struct Staff(pub StaffIdentity);
+
+// For operations only coordinators and admins may call.
+/// Staff credentials: `Authorization: Bearer <token>` from `POST /api/v1/auth/login`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", rename = "StaffBearer", checker = "check_manager")]
+pub struct Manager(pub StaffIdentity);
+
+// For the operations on staff accounts: admins only.
+/// Staff credentials: `Authorization: Bearer <token>` from `POST /api/v1/auth/login`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", rename = "StaffBearer", checker = "check_admin")]
+pub struct Admin(pub StaffIdentity);
+
+async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<StaffIdentity> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| ApiError::internal("the application state is not attached"))?;
+    Ok(resolve_staff(state, &bearer.token).await?)
+}
+
+async fn check_manager(req: &Request, bearer: Bearer) -> poem::Result<StaffIdentity> {
+    let me = check_staff(req, bearer).await?;
+    me.require_manager()?;
+    Ok(me)
+}
+
+async fn check_admin(req: &Request, bearer: Bearer) -> poem::Result<StaffIdentity> {
+    let me = check_staff(req, bearer).await?;
+    me.require_admin()?;
+    Ok(me)
+}
 
 #[derive(Debug, Clone)]
 pub struct StaffIdentity {
@@ -50,23 +86,22 @@ impl StaffIdentity {
     }
 }
 
-impl AppState {
-    /// Resolves a bearer token to an active staff member, or 401.
-    pub async fn staff(&self, bearer: &StaffBearer) -> Result<StaffIdentity, ApiError> {
-        let raw = bearer.0.token.as_str();
+/// Resolves a bearer token (the API's header or the console's cookie) to an active staff
+/// member, or 401.
+pub async fn resolve_staff(state: &AppState, raw: &str) -> Result<StaffIdentity, ApiError> {
         if !token::looks_valid(raw) {
             return Err(ApiError::unauthorized());
         }
-        let now = self.clock.now();
+        let now = state.clock.now();
         let Some(tok) = staff_token::Entity::find()
             .filter(staff_token::Column::TokenHash.eq(token::hash(raw)))
-            .one(&self.db)
+            .one(&state.db)
             .await?
         else {
             return Err(ApiError::unauthorized());
         };
         let Some(member) = staff_member::Entity::find_by_id(tok.staff_member_id)
-            .one(&self.db)
+            .one(&state.db)
             .await?
         else {
             return Err(ApiError::unauthorized());
@@ -83,5 +118,4 @@ impl AppState {
             role,
             token_id: tok.id,
         })
-    }
 }

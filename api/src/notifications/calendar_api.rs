@@ -14,7 +14,7 @@ use super::{
     feeds::{self, Audience, CalendarError, Scope},
 };
 use crate::{
-    auth::{StaffBearer, StaffIdentity},
+    auth::{Staff, StaffIdentity},
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
     places::api::owned_place,
@@ -172,10 +172,9 @@ impl AdminFeedsApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         body: Json<FeedInput>,
     ) -> ApiResult<FeedCreatedResponse> {
-        let me = state.staff(&auth).await?;
         let (place_id, staff_member_id) = match body.kind {
             FeedKind::Place => {
                 me.require_manager()?;
@@ -228,8 +227,7 @@ impl AdminFeedsApi {
     /// The feeds in use (never their URLs): all of the organisation's for coordinators and
     /// admins, one's own agenda feeds for facilitators.
     #[oai(path = "/feeds", method = "get", operation_id = "adminListFeeds")]
-    async fn list(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<Feed>>> {
-        let me = state.staff(&auth).await?;
+    async fn list(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Feed>>> {
         let mut q = feed_token::Entity::find()
             .filter(feed_token::Column::OrganisationId.eq(me.organisation_id))
             .filter(feed_token::Column::RevokedAt.is_null())
@@ -246,8 +244,7 @@ impl AdminFeedsApi {
     /// Revoke a feed: its URL stops working at once. Coordinators and admins revoke any;
     /// a facilitator their own agenda feeds.
     #[oai(path = "/feeds/:id", method = "delete", operation_id = "adminRevokeFeed")]
-    async fn revoke(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<FeedRevoked> {
-        let me = state.staff(&auth).await?;
+    async fn revoke(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<FeedRevoked> {
         let found = feed_token::Entity::find_by_id(id.0)
             .one(&state.db)
             .await?

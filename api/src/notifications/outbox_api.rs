@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, se
 
 use super::dto::OutboxEntry;
 use crate::{
-    auth::StaffBearer,
+    auth::Manager,
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
     platform::state::AppState,
@@ -26,15 +26,13 @@ impl AdminOutboxApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         /// Only messages with this status, e.g. `failed`.
         status: Query<Option<OutboxStatus>>,
         /// At most this many messages (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u64>>,
     ) -> ApiResult<Json<Vec<OutboxEntry>>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let mut q = outbox::Entity::find()
             .filter(outbox::Column::OrganisationId.eq(me.organisation_id))
             .order_by_desc(outbox::Column::Id)
@@ -50,9 +48,7 @@ impl AdminOutboxApi {
     /// Send a failed message again: it goes back to `pending`, its attempts start from zero
     /// and it is due at once. Only `failed` messages can be retried. Coordinators and admins.
     #[oai(path = "/outbox/:id/retry", method = "post", operation_id = "adminRetryOutbox")]
-    async fn retry(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i64>) -> ApiResult<Json<OutboxEntry>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
+    async fn retry(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i64>) -> ApiResult<Json<OutboxEntry>> {
         let row = outbox::Entity::find_by_id(id.0)
             .one(&state.db)
             .await?

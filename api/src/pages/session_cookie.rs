@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use poem::{FromRequest, Request, RequestBody, http::StatusCode};
-use poem_openapi::auth::Bearer;
 
 use super::{
     Ctx, PageError, PageResult,
@@ -13,7 +12,7 @@ use super::{
     render::html,
 };
 use crate::{
-    auth::{StaffBearer, StaffIdentity, staff::TOKEN_LIFETIME},
+    auth::{StaffIdentity, resolve_staff, staff::TOKEN_LIFETIME},
     platform::state::AppState,
 };
 
@@ -67,8 +66,7 @@ impl<'a> FromRequest<'a> for StaffCtx {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         let base = Ctx::from_request(req, body).await?;
         let raw = read_cookie(req, COOKIE).ok_or(PageError::LoginRequired)?;
-        let bearer = StaffBearer(Bearer { token: raw.clone() });
-        let me = base.state.staff(&bearer).await.map_err(PageError::from)?;
+        let me = resolve_staff(&base.state, &raw).await.map_err(PageError::from)?;
         Ok(StaffCtx { base, me, token: raw })
     }
 }

@@ -5,7 +5,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
-    auth::StaffBearer,
+    auth::{Manager, Staff},
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
     platform::state::AppState,
@@ -123,8 +123,7 @@ pub enum PlaceCreated {
 impl AdminPlacesApi {
     /// The organisation's places, closed ones included.
     #[oai(path = "/places", method = "get", operation_id = "adminListPlaces")]
-    async fn list(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<Place>>> {
-        let me = state.staff(&auth).await?;
+    async fn list(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Place>>> {
         let rows = place::Entity::find()
             .filter(place::Column::OrganisationId.eq(me.organisation_id))
             .order_by_asc(place::Column::Name)
@@ -138,11 +137,9 @@ impl AdminPlacesApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         body: Json<PlaceInput>,
     ) -> ApiResult<PlaceCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let mut active = fill(<place::ActiveModel as Default>::default(), body.0);
         active.organisation_id = Set(me.organisation_id);
         active.created_at = Set(state.clock.now());
@@ -155,12 +152,10 @@ impl AdminPlacesApi {
     async fn update(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<PlaceInput>,
     ) -> ApiResult<Json<Place>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let existing = owned_place(&state, me.organisation_id, id.0).await?;
         let updated = fill(existing.into(), body.0).update(&state.db).await?;
         Ok(Json(updated.into()))

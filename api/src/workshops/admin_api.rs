@@ -12,7 +12,7 @@ use super::{
     service::{self, Booker, check_facilitator, check_times, owned_registration, owned_session, owned_workshop},
 };
 use crate::{
-    auth::StaffBearer,
+    auth::{Manager, Staff},
     domain::{contact::Contact, series::WeeklySeries},
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
@@ -51,8 +51,7 @@ pub enum StaffRegistered {
 impl AdminWorkshopsApi {
     /// The whole catalogue, inactive entries included.
     #[oai(path = "/workshops", method = "get", operation_id = "adminListWorkshops")]
-    async fn list_workshops(&self, state: Data<&AppState>, auth: StaffBearer) -> ApiResult<Json<Vec<Workshop>>> {
-        let me = state.staff(&auth).await?;
+    async fn list_workshops(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Workshop>>> {
         let rows = workshop::Entity::find()
             .filter(workshop::Column::OrganisationId.eq(me.organisation_id))
             .order_by_asc(workshop::Column::Title)
@@ -66,11 +65,9 @@ impl AdminWorkshopsApi {
     async fn create_workshop(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         body: Json<WorkshopInput>,
     ) -> ApiResult<WorkshopCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let mut a = fill_workshop(<workshop::ActiveModel as Default>::default(), body.0);
         a.organisation_id = Set(me.organisation_id);
         a.created_at = Set(state.clock.now());
@@ -82,12 +79,10 @@ impl AdminWorkshopsApi {
     async fn update_workshop(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<WorkshopInput>,
     ) -> ApiResult<Json<Workshop>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let existing = owned_workshop(&state, &me, id.0).await?;
         Ok(Json(
             fill_workshop(existing.into(), body.0).update(&state.db).await?.into(),
@@ -100,13 +95,12 @@ impl AdminWorkshopsApi {
     async fn list_sessions(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         from: Query<Option<DateTime<FixedOffset>>>,
         to: Query<Option<DateTime<FixedOffset>>>,
         place: Query<Option<i32>>,
         workshop: Query<Option<i32>>,
     ) -> ApiResult<Json<Vec<Session>>> {
-        let me = state.staff(&auth).await?;
         let now = state.clock.now();
         let from = from.0.map(|d| d.with_timezone(&Utc)).unwrap_or(now - Duration::days(7));
         let to = to.0.map(|d| d.with_timezone(&Utc)).unwrap_or(from + Duration::days(90));
@@ -127,11 +121,9 @@ impl AdminWorkshopsApi {
     async fn create_session(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         body: Json<SessionInput>,
     ) -> ApiResult<SessionCreated> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let created = service::create_session(
             &state,
             &me,
@@ -159,11 +151,9 @@ impl AdminWorkshopsApi {
     async fn create_series(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         body: Json<SeriesInput>,
     ) -> ApiResult<SeriesResponse> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let time = |field: &str, v: &str| {
             NaiveTime::parse_from_str(v, "%H:%M")
                 .map_err(|_| ApiError::invalid(field, "Heure attendue au format HH:MM."))
@@ -202,8 +192,7 @@ impl AdminWorkshopsApi {
 
     /// One session, cancelled or not.
     #[oai(path = "/sessions/:id", method = "get", operation_id = "adminGetSession")]
-    async fn get_session(&self, state: Data<&AppState>, auth: StaffBearer, id: Path<i32>) -> ApiResult<Json<Session>> {
-        let me = state.staff(&auth).await?;
+    async fn get_session(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<Json<Session>> {
         let s = owned_session(&state, &me, id.0).await?;
         let view = queries::decorate(&state.db, vec![s], state.clock.now())
             .await?
@@ -219,12 +208,10 @@ impl AdminWorkshopsApi {
     async fn update_session(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<SessionUpdate>,
     ) -> ApiResult<Json<Session>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let s = owned_session(&state, &me, id.0).await?;
         if s.status == SessionStatus::Cancelled {
             return Err(ApiError::rule(
@@ -274,12 +261,10 @@ impl AdminWorkshopsApi {
     async fn cancel_session(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<CancelSession>,
     ) -> ApiResult<Json<Session>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let s = owned_session(&state, &me, id.0).await?;
         let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let cancelled = service::cancel_session(&state, s.id, reason).await?;
@@ -300,10 +285,9 @@ impl AdminWorkshopsApi {
     async fn list_registrations(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<StaffRegistration>>> {
-        let me = state.staff(&auth).await?;
         let s = owned_session(&state, &me, id.0).await?;
         let rows = registration::Entity::find()
             .filter(registration::Column::SessionId.eq(s.id))
@@ -336,12 +320,10 @@ impl AdminWorkshopsApi {
     async fn register(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
         body: Json<StaffRegistrationRequest>,
     ) -> ApiResult<StaffRegistered> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let s = owned_session(&state, &me, id.0).await?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let done = service::register(&state, s.id, contact, true, Booker::Staff(me.id)).await?;
@@ -361,11 +343,10 @@ impl AdminWorkshopsApi {
     async fn mark_attendance(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Staff(me): Staff,
         id: Path<i32>,
         body: Json<AttendanceUpdate>,
     ) -> ApiResult<Json<StaffRegistration>> {
-        let me = state.staff(&auth).await?;
         let r = service::mark_attendance(&state, &me, id.0, body.attendance).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
     }
@@ -379,11 +360,9 @@ impl AdminWorkshopsApi {
     async fn cancel_registration(
         &self,
         state: Data<&AppState>,
-        auth: StaffBearer,
+        Manager(me): Manager,
         id: Path<i32>,
     ) -> ApiResult<Json<StaffRegistration>> {
-        let me = state.staff(&auth).await?;
-        me.require_manager()?;
         let r = owned_registration(&state, &me, id.0).await?;
         let r = service::cancel(&state, r.id, None, true).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
