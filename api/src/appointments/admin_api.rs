@@ -2,10 +2,9 @@
 //! booking on a resident's behalf, moving, cancelling and recording whether they came.
 //! Coordinators and admins change; facilitators read. Rows of another organisation are 404.
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use entities::appointment;
+use entities::{appointment, place};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::EntityTrait;
 
 use super::{
     dto::{
@@ -19,9 +18,10 @@ use super::{
 use crate::{
     auth::{Manager, Staff, StaffIdentity},
     domain::contact::Contact,
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
-    places::api::owned_place,
+    places::api::PLACE_NOT_FOUND,
+    platform::org_scope::find_in_org,
     platform::state::AppState,
     platform::time::local,
 };
@@ -55,7 +55,9 @@ impl AdminAppointmentsApi {
         /// Also list cancelled appointments (default false).
         include_cancelled: Query<Option<bool>>,
     ) -> ApiResult<Json<Agenda>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let days = days.0.unwrap_or(1);
         if !(1..=MAX_AGENDA_DAYS).contains(&days) {
             return Err(ApiError::invalid("days", "Un agenda couvre de 1 à 7 jours."));
@@ -84,7 +86,9 @@ impl AdminAppointmentsApi {
         /// Slots ending at or before this instant (RFC 3339).
         to: Query<Option<DateTime<FixedOffset>>>,
     ) -> ApiResult<Json<SlotList>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let now = state.clock.now();
         let (from, to) = slot_range(from.0, to.0, now)?;
         let by = staff_booker(&me, false);
@@ -116,7 +120,9 @@ impl AdminAppointmentsApi {
         id: Path<i32>,
         body: Json<StaffAppointmentRequest>,
     ) -> ApiResult<StaffBooked> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let (note, accessibility_needs) = free_texts(body.note.as_deref(), body.accessibility_needs.as_deref())?;
         let request = NewAppointment {
@@ -136,7 +142,9 @@ impl AdminAppointmentsApi {
     /// One appointment.
     #[oai(path = "/appointments/:id", method = "get", operation_id = "adminGetAppointment")]
     async fn get(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<Json<StaffAppointment>> {
-        let a = owned_appointment(&state, &me, id.0).await?;
+        let a = find_in_org::<appointment::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Ce rendez-vous n\'existe pas.")?;
         Ok(Json(queries::staff_appointment(&state.db, a).await?))
     }
 
@@ -155,7 +163,9 @@ impl AdminAppointmentsApi {
         id: Path<i32>,
         body: Json<StaffRescheduleRequest>,
     ) -> ApiResult<Json<StaffAppointment>> {
-        let a = owned_appointment(&state, &me, id.0).await?;
+        let a = find_in_org::<appointment::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Ce rendez-vous n\'existe pas.")?;
         let moved = service::reschedule(
             &state,
             a.id,
@@ -181,7 +191,9 @@ impl AdminAppointmentsApi {
         id: Path<i32>,
         body: Json<StaffCancel>,
     ) -> ApiResult<Json<StaffAppointment>> {
-        let a = owned_appointment(&state, &me, id.0).await?;
+        let a = find_in_org::<appointment::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Ce rendez-vous n\'existe pas.")?;
         let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let cancelled = service::cancel(&state, a.id, staff_booker(&me, false), reason, None).await?;
         Ok(Json(queries::staff_appointment(&state.db, cancelled).await?))
@@ -201,7 +213,9 @@ impl AdminAppointmentsApi {
         id: Path<i32>,
         body: Json<OutcomeInput>,
     ) -> ApiResult<Json<StaffAppointment>> {
-        let a = owned_appointment(&state, &me, id.0).await?;
+        let a = find_in_org::<appointment::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Ce rendez-vous n\'existe pas.")?;
         let outcome = match body.outcome {
             Outcome::Honoured => service::Outcome::Honoured,
             Outcome::NoShow => service::Outcome::NoShow,
@@ -217,14 +231,4 @@ fn staff_booker(me: &StaffIdentity, override_fair_use: bool) -> Booker {
         staff_id: me.id,
         override_fair_use,
     }
-}
-
-async fn owned_appointment(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<appointment::Model> {
-    let what = "Ce rendez-vous n'existe pas.";
-    let a = appointment::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(what))?;
-    me.same_organisation(a.organisation_id, what)?;
-    Ok(a)
 }

@@ -20,10 +20,11 @@ use super::{
 };
 use crate::{
     auth::{Manager, Staff, StaffIdentity},
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
-    places::api::owned_place,
+    places::api::PLACE_NOT_FOUND,
     platform::db,
+    platform::org_scope::find_in_org,
     platform::state::AppState,
 };
 
@@ -32,6 +33,8 @@ impl From<InputError> for ApiError {
         ApiError::invalid(err.field(), &err.to_string())
     }
 }
+
+const CLOSURE_NOT_FOUND: &str = "Cette fermeture n'existe pas.";
 
 pub struct AdminScheduleApi;
 
@@ -93,7 +96,7 @@ impl AdminScheduleApi {
     ) -> ApiResult<MotifCreated> {
         let input = body.0;
         let active = fill_motif(<motif::ActiveModel as Default>::default(), &input)?;
-        let places = owned_places(&state, &me, input.place_ids.as_deref()).await?;
+        let places = places_in_org(&state, &me, input.place_ids.as_deref()).await?;
         let txn = db::begin_write(&state.db).await?;
         let mut active = active;
         active.organisation_id = Set(me.organisation_id);
@@ -115,10 +118,12 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<MotifInput>,
     ) -> ApiResult<Json<StaffMotif>> {
-        let existing = owned_motif(&state, &me, id.0).await?;
+        let existing = find_in_org::<motif::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Ce motif n'existe pas.")?;
         let input = body.0;
         let active = fill_motif(existing.into(), &input)?;
-        let places = owned_places(&state, &me, input.place_ids.as_deref()).await?;
+        let places = places_in_org(&state, &me, input.place_ids.as_deref()).await?;
         let txn = db::begin_write(&state.db).await?;
         let updated = active.update(&txn).await?;
         if let Some(places) = places {
@@ -136,7 +141,9 @@ impl AdminScheduleApi {
         Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         Ok(Json(place_motifs(&state, p.id).await?))
     }
 
@@ -149,7 +156,9 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<PlaceMotifsInput>,
     ) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let mut ids = body.0.motif_ids;
         ids.sort_unstable();
         ids.dedup();
@@ -188,7 +197,9 @@ impl AdminScheduleApi {
         Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<OpeningRule>>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let rows = super::schedule::rules(&state.db, p.id).await?;
         Ok(Json(rows.iter().filter_map(rule_view).collect()))
     }
@@ -207,7 +218,9 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<OpeningRuleInput>,
     ) -> ApiResult<RuleCreated> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let mut active = fill_rule(<opening_rule::ActiveModel as Default>::default(), &body)?;
         active.place_id = Set(p.id);
         let created = active.insert(&state.db).await?;
@@ -223,7 +236,9 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<OpeningRuleInput>,
     ) -> ApiResult<Json<OpeningRule>> {
-        let existing = owned_rule(&state, &me, id.0).await?;
+        let existing = find_in_org::<opening_rule::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Cette règle d'ouverture n'existe pas.")?;
         let updated = fill_rule(existing.into(), &body)?.update(&state.db).await?;
         Ok(Json(rule_out(&updated)?))
     }
@@ -235,7 +250,11 @@ impl AdminScheduleApi {
         operation_id = "adminDeleteOpeningRule"
     )]
     async fn delete_rule(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
-        owned_rule(&state, &me, id.0).await?.delete(&state.db).await?;
+        find_in_org::<opening_rule::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Cette règle d'ouverture n'existe pas.")?
+            .delete(&state.db)
+            .await?;
         Ok(Deleted::Done)
     }
 
@@ -253,7 +272,9 @@ impl AdminScheduleApi {
         /// First date listed (default today).
         from: Query<Option<NaiveDate>>,
     ) -> ApiResult<Json<Vec<ExtraOpening>>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let from = from
             .0
@@ -281,7 +302,9 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ExtraOpeningInput>,
     ) -> ApiResult<ExtraCreated> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let mut active = fill_extra(<extra_opening::ActiveModel as Default>::default(), &body)?;
         active.place_id = Set(p.id);
         Ok(ExtraCreated::Created(Json(extra_view(active.insert(&state.db).await?))))
@@ -300,7 +323,9 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ExtraOpeningInput>,
     ) -> ApiResult<Json<ExtraOpening>> {
-        let existing = owned_extra(&state, &me, id.0).await?;
+        let existing = find_in_org::<extra_opening::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Cette ouverture exceptionnelle n'existe pas.")?;
         Ok(Json(extra_view(
             fill_extra(existing.into(), &body)?.update(&state.db).await?,
         )))
@@ -313,7 +338,11 @@ impl AdminScheduleApi {
         operation_id = "adminDeleteExtraOpening"
     )]
     async fn delete_extra(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
-        owned_extra(&state, &me, id.0).await?.delete(&state.db).await?;
+        find_in_org::<extra_opening::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found("Cette ouverture exceptionnelle n'existe pas.")?
+            .delete(&state.db)
+            .await?;
         Ok(Deleted::Done)
     }
 
@@ -328,7 +357,9 @@ impl AdminScheduleApi {
         /// Closures ending after this instant (RFC 3339; default now).
         from: Query<Option<DateTime<FixedOffset>>>,
     ) -> ApiResult<Json<Vec<super::dto::Closure>>> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let from = from.0.map_or_else(|| state.clock.now(), |d| d.with_timezone(&Utc));
         let rows = closure::Entity::find()
@@ -350,7 +381,9 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ClosureInput>,
     ) -> ApiResult<ClosureResponse> {
-        let p = owned_place(&state, me.organisation_id, id.0).await?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let mut active = fill_closure(<closure::ActiveModel as Default>::default(), &body, &p)?;
         active.place_id = Set(p.id);
         active.created_at = Set(state.clock.now());
@@ -372,7 +405,12 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ClosureInput>,
     ) -> ApiResult<Json<ClosureCreated>> {
-        let (existing, p) = owned_closure(&state, &me, id.0).await?;
+        let existing = find_in_org::<closure::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(CLOSURE_NOT_FOUND)?;
+        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, existing.place_id)
+            .await?
+            .or_not_found(CLOSURE_NOT_FOUND)?;
         let updated = fill_closure(existing.into(), &body, &p)?.update(&state.db).await?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let affected = affected_appointments(&state, &updated, tz).await?;
@@ -385,7 +423,11 @@ impl AdminScheduleApi {
     /// Delete a closure: its slots become bookable again.
     #[oai(path = "/closures/:id", method = "delete", operation_id = "adminDeleteClosure")]
     async fn delete_closure(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
-        owned_closure(&state, &me, id.0).await?.0.delete(&state.db).await?;
+        find_in_org::<closure::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(CLOSURE_NOT_FOUND)?
+            .delete(&state.db)
+            .await?;
         Ok(Deleted::Done)
     }
 }
@@ -494,14 +536,17 @@ async fn place_motifs(state: &AppState, place_id: i32) -> ApiResult<Vec<StaffMot
 }
 
 /// The given places, all of the caller's organisation (422 otherwise); `None` stays `None`.
-async fn owned_places(state: &AppState, me: &StaffIdentity, ids: Option<&[i32]>) -> ApiResult<Option<Vec<i32>>> {
+async fn places_in_org(state: &AppState, me: &StaffIdentity, ids: Option<&[i32]>) -> ApiResult<Option<Vec<i32>>> {
     let Some(ids) = ids else { return Ok(None) };
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     for id in &ids {
-        if owned_place(state, me.organisation_id, *id).await.is_err() {
-            return Err(ApiError::invalid("place_ids", "Ce lieu n'existe pas."));
+        if find_in_org::<place::Entity, _>(&state.db, me.organisation_id, *id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::invalid("place_ids", PLACE_NOT_FOUND));
         }
     }
     Ok(Some(ids))
@@ -521,49 +566,4 @@ async fn set_motif_places<C: ConnectionTrait>(db: &C, motif_id: i32, places: &[i
         .await?;
     }
     Ok(())
-}
-
-pub async fn owned_motif(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<motif::Model> {
-    let m = motif::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Ce motif n'existe pas."))?;
-    me.same_organisation(m.organisation_id, "Ce motif n'existe pas.")?;
-    Ok(m)
-}
-
-async fn owned_rule(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<opening_rule::Model> {
-    let what = "Cette règle d'ouverture n'existe pas.";
-    let r = opening_rule::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(what))?;
-    owned_place(state, me.organisation_id, r.place_id)
-        .await
-        .map_err(|_| ApiError::not_found(what))?;
-    Ok(r)
-}
-
-async fn owned_extra(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<extra_opening::Model> {
-    let what = "Cette ouverture exceptionnelle n'existe pas.";
-    let e = extra_opening::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(what))?;
-    owned_place(state, me.organisation_id, e.place_id)
-        .await
-        .map_err(|_| ApiError::not_found(what))?;
-    Ok(e)
-}
-
-async fn owned_closure(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<(closure::Model, place::Model)> {
-    let what = "Cette fermeture n'existe pas.";
-    let c = closure::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(what))?;
-    let p = owned_place(state, me.organisation_id, c.place_id)
-        .await
-        .map_err(|_| ApiError::not_found(what))?;
-    Ok((c, p))
 }

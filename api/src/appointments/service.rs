@@ -7,6 +7,7 @@
 //! undoes that attempt, (3) writes the appointment and (4) queues the messages. The
 //! database's unique index on (place, desk, cell) is the final word: whatever the timing,
 //! two appointments can never share a desk.
+use crate::domain::refusal::{DomainError, Refusal};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entities::kinds::{AppointmentStatus, BookedBy};
@@ -25,7 +26,6 @@ use crate::{
         contact::Contact,
         slots::{BookingWindow, Slot, SlotRejection, check_slot},
     },
-    http::error::ApiError,
     notifications::{
         enqueue::{self, Context, Recipient},
         ical::CalendarMethod,
@@ -84,23 +84,34 @@ impl From<SlotRejection> for AppointmentError {
     }
 }
 
-impl From<AppointmentError> for ApiError {
-    fn from(err: AppointmentError) -> ApiError {
-        let msg = err.to_string();
-        match err {
-            AppointmentError::PlaceNotFound | AppointmentError::NotFound => ApiError::not_found(&msg),
-            AppointmentError::MotifNotOffered => ApiError::rule("motif_not_offered", &msg),
-            AppointmentError::OffGrid => ApiError::rule("off_grid", &msg),
-            AppointmentError::OutsideWindow | AppointmentError::InPast => ApiError::rule("outside_window", &msg),
-            AppointmentError::Closed => ApiError::rule("closed", &msg),
-            AppointmentError::SlotTaken => ApiError::conflict("slot_taken", &msg),
-            AppointmentError::TooManyAppointments(_) => ApiError::conflict("too_many_appointments", &msg),
-            AppointmentError::AlreadyCancelled => ApiError::conflict("already_cancelled", &msg),
-            AppointmentError::AlreadyHeld => ApiError::rule("already_held", &msg),
-            AppointmentError::TooLate => ApiError::rule("too_late", &msg),
-            AppointmentError::NotStarted => ApiError::rule("not_started", &msg),
-            AppointmentError::CannotMark => ApiError::rule("cannot_mark", &msg),
-            AppointmentError::Db(e) => ApiError::internal(e),
+impl DomainError for AppointmentError {
+    fn refusal(&self) -> Refusal {
+        use AppointmentError::*;
+        match self {
+            PlaceNotFound | NotFound => Refusal::NotFound,
+            SlotTaken | TooManyAppointments(_) | AlreadyCancelled => Refusal::Conflict,
+            MotifNotOffered | OffGrid | OutsideWindow | InPast | Closed | AlreadyHeld | TooLate | NotStarted
+            | CannotMark => Refusal::Rule,
+            Db(_) => Refusal::Unexpected,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        use AppointmentError::*;
+        match self {
+            PlaceNotFound | NotFound => "not_found",
+            MotifNotOffered => "motif_not_offered",
+            OffGrid => "off_grid",
+            OutsideWindow | InPast => "outside_window",
+            Closed => "closed",
+            SlotTaken => "slot_taken",
+            TooManyAppointments(_) => "too_many_appointments",
+            AlreadyCancelled => "already_cancelled",
+            AlreadyHeld => "already_held",
+            TooLate => "too_late",
+            NotStarted => "not_started",
+            CannotMark => "cannot_mark",
+            Db(_) => "internal",
         }
     }
 }

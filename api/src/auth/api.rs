@@ -10,9 +10,10 @@ use super::{
     sign_in::{SignInError, sign_in},
     staff::StaffIdentity,
 };
+use crate::platform::org_scope::find_in_org;
 use crate::{
     domain::contact::{EmailAddress, PersonName},
-    http::error::{ApiError, ApiResult, Problem},
+    http::error::{ApiError, ApiResult, OrNotFound, Problem},
     http::tags::ApiTags,
     platform::state::AppState,
 };
@@ -124,7 +125,7 @@ impl AuthApi {
     }
 }
 
-pub async fn revoke(state: &AppState, me: &StaffIdentity) -> ApiResult<()> {
+pub async fn revoke(state: &AppState, me: &StaffIdentity) -> Result<(), sea_orm::DbErr> {
     staff_token::Entity::update_many()
         .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
         .filter(staff_token::Column::Id.eq(me.token_id))
@@ -185,11 +186,9 @@ impl AdminStaffApi {
         id: Path<i32>,
         body: Json<StaffUpdate>,
     ) -> ApiResult<Json<StaffMember>> {
-        let m = staff_member::Entity::find_by_id(id.0)
-            .one(&state.db)
+        let m = find_in_org::<staff_member::Entity, _>(&state.db, me.organisation_id, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found("Ce compte n'existe pas."))?;
-        me.same_organisation(m.organisation_id, "Ce compte n'existe pas.")?;
+            .or_not_found("Ce compte n'existe pas.")?;
         let mut a: staff_member::ActiveModel = m.into();
         if let Some(r) = body.role {
             a.role = Set(r);

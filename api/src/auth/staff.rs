@@ -6,7 +6,12 @@ use poem::Request;
 use poem_openapi::{SecurityScheme, auth::Bearer};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::{http::error::ApiError, platform::state::AppState, platform::token};
+use crate::{
+    domain::refusal::{DomainError, Refusal},
+    http::error::ApiError,
+    platform::state::AppState,
+    platform::token,
+};
 
 /// How long a staff token lives: one working day and a margin.
 pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
@@ -36,7 +41,9 @@ async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<StaffIdentit
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::internal("the application state is not attached"))?;
-    Ok(resolve_staff(state, &bearer.token).await?)
+    resolve_staff(state, &bearer.token)
+        .await
+        .map_err(|e| ApiError::from_domain(&e).into())
 }
 
 async fn check_manager(req: &Request, bearer: Bearer) -> poem::Result<StaffIdentity> {
@@ -75,47 +82,63 @@ impl StaffIdentity {
             _ => Err(ApiError::forbidden()),
         }
     }
-    /// A row of another organisation is answered as absent, never as forbidden: its
-    /// existence is not ours to reveal.
-    pub fn same_organisation(&self, organisation_id: i32, what: &str) -> Result<(), ApiError> {
-        if organisation_id == self.organisation_id {
-            Ok(())
-        } else {
-            Err(ApiError::not_found(what))
+}
+
+/// Why a staff token was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Connexion requise : identifiants absents, expirés ou révoqués.")]
+    Unauthenticated,
+    #[error("database")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+impl DomainError for AuthError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            AuthError::Unauthenticated => Refusal::Unauthenticated,
+            AuthError::Db(_) => Refusal::Unexpected,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AuthError::Unauthenticated => "unauthorized",
+            AuthError::Db(_) => "internal",
         }
     }
 }
 
 /// Resolves a bearer token (the API's header or the console's cookie) to an active staff
-/// member, or 401.
-pub async fn resolve_staff(state: &AppState, raw: &str) -> Result<StaffIdentity, ApiError> {
-        if !token::looks_valid(raw) {
-            return Err(ApiError::unauthorized());
-        }
-        let now = state.clock.now();
-        let Some(tok) = staff_token::Entity::find()
-            .filter(staff_token::Column::TokenHash.eq(token::hash(raw)))
-            .one(&state.db)
-            .await?
-        else {
-            return Err(ApiError::unauthorized());
-        };
-        let Some(member) = staff_member::Entity::find_by_id(tok.staff_member_id)
-            .one(&state.db)
-            .await?
-        else {
-            return Err(ApiError::unauthorized());
-        };
-        if tok.revoked_at.is_some() || tok.expires_at <= now || !member.active {
-            return Err(ApiError::unauthorized());
-        }
-        let role = member.role;
-        Ok(StaffIdentity {
-            id: member.id,
-            organisation_id: member.organisation_id,
-            name: member.name,
-            email: member.email,
-            role,
-            token_id: tok.id,
-        })
+/// member.
+pub async fn resolve_staff(state: &AppState, raw: &str) -> Result<StaffIdentity, AuthError> {
+    if !token::looks_valid(raw) {
+        return Err(AuthError::Unauthenticated);
+    }
+    let now = state.clock.now();
+    let Some(tok) = staff_token::Entity::find()
+        .filter(staff_token::Column::TokenHash.eq(token::hash(raw)))
+        .one(&state.db)
+        .await?
+    else {
+        return Err(AuthError::Unauthenticated);
+    };
+    let Some(member) = staff_member::Entity::find_by_id(tok.staff_member_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Err(AuthError::Unauthenticated);
+    };
+    if tok.revoked_at.is_some() || tok.expires_at <= now || !member.active {
+        return Err(AuthError::Unauthenticated);
+    }
+    let role = member.role;
+    Ok(StaffIdentity {
+        id: member.id,
+        organisation_id: member.organisation_id,
+        name: member.name,
+        email: member.email,
+        role,
+        token_id: tok.id,
+    })
 }

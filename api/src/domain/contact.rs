@@ -18,6 +18,16 @@ pub enum ContactError {
     TooLong(usize),
 }
 
+impl super::refusal::DomainError for ContactError {
+    fn refusal(&self) -> super::refusal::Refusal {
+        super::refusal::Refusal::Invalid { field: self.field() }
+    }
+
+    fn code(&self) -> &'static str {
+        "validation"
+    }
+}
+
 impl ContactError {
     /// The request field the error is about.
     pub fn field(&self) -> &'static str {

@@ -5,6 +5,8 @@
 //! message in French since it may be shown to a resident as it is.
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
+use crate::domain::refusal::{DomainError, Refusal, chain};
+
 /// A JSON problem body.
 #[derive(Object, Debug, Clone)]
 pub struct Problem {
@@ -118,9 +120,45 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The one mapping of a service's refusal to an answer.
+    pub fn from_domain(err: &dyn DomainError) -> ApiError {
+        let message = err.to_string();
+        let problem = |code: &str| Json(Problem::new(code, message.clone()));
+        match err.refusal() {
+            Refusal::Unauthenticated => ApiError::unauthorized(),
+            Refusal::NotFound => ApiError::NotFound(problem(err.code())),
+            Refusal::Forbidden => ApiError::Forbidden(problem(err.code())),
+            Refusal::Conflict => ApiError::Conflict(problem(err.code())),
+            Refusal::Rule => ApiError::Unprocessable(problem(err.code())),
+            Refusal::Invalid { field } => ApiError::invalid(field, &message),
+            Refusal::Unexpected => ApiError::internal(chain(err)),
+        }
+    }
+}
+
+/// `?` on a service's result inside a handler.
+macro_rules! from_domain_errors {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for ApiError {
+            fn from(err: $error) -> ApiError {
+                ApiError::from_domain(&err)
+            }
+        }
+    )*};
+}
+
+from_domain_errors!(
+    crate::domain::contact::ContactError,
+    crate::workshops::service::RegistrationError,
+    crate::appointments::service::AppointmentError,
+    crate::auth::staff::AuthError,
+    crate::workshops::planning::PlanningError,
+);
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> ApiError {
-        ApiError::internal(err)
+        ApiError::internal(chain(&err))
     }
 }
 
@@ -130,13 +168,18 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-impl From<crate::domain::contact::ContactError> for ApiError {
-    fn from(err: crate::domain::contact::ContactError) -> ApiError {
-        ApiError::invalid(err.field(), &err.to_string())
-    }
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `find_in_org(…).await?.or_not_found("Ce lieu n'existe pas.")?` in a handler.
+pub trait OrNotFound<T> {
+    fn or_not_found(self, message: &str) -> ApiResult<T>;
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+impl<T> OrNotFound<T> for Option<T> {
+    fn or_not_found(self, message: &str) -> ApiResult<T> {
+        self.ok_or_else(|| ApiError::not_found(message))
+    }
+}
 
 /// Marks the answer to a handler that panicked, so the pages can render their own French
 /// error page in its place.

@@ -15,9 +15,10 @@ use super::{
 };
 use crate::{
     auth::{Staff, StaffIdentity},
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
-    places::api::owned_place,
+    places::api::PLACE_NOT_FOUND,
+    platform::org_scope::find_in_org,
     platform::state::AppState,
     platform::token,
 };
@@ -181,7 +182,9 @@ impl AdminFeedsApi {
                 let place_id = body
                     .place_id
                     .ok_or_else(|| ApiError::invalid("place_id", "Indiquez le lieu de ce flux."))?;
-                owned_place(&state, me.organisation_id, place_id).await?;
+                find_in_org::<place::Entity, _>(&state.db, me.organisation_id, place_id)
+                    .await?
+                    .or_not_found(PLACE_NOT_FOUND)?;
                 (Some(place_id), None)
             }
             FeedKind::Staff => {
@@ -245,11 +248,9 @@ impl AdminFeedsApi {
     /// a facilitator their own agenda feeds.
     #[oai(path = "/feeds/:id", method = "delete", operation_id = "adminRevokeFeed")]
     async fn revoke(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<FeedRevoked> {
-        let found = feed_token::Entity::find_by_id(id.0)
-            .one(&state.db)
+        let found = find_in_org::<feed_token::Entity, _>(&state.db, me.organisation_id, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found(FEED_NOT_FOUND))?;
-        me.same_organisation(found.organisation_id, FEED_NOT_FOUND)?;
+            .or_not_found(FEED_NOT_FOUND)?;
         if !may_revoke(&me, &found) {
             return Err(ApiError::forbidden());
         }

@@ -6,9 +6,10 @@ use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
 
 use super::dto::OutboxEntry;
+use crate::platform::org_scope::find_in_org;
 use crate::{
     auth::Manager,
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
     platform::state::AppState,
 };
@@ -49,11 +50,9 @@ impl AdminOutboxApi {
     /// and it is due at once. Only `failed` messages can be retried. Coordinators and admins.
     #[oai(path = "/outbox/:id/retry", method = "post", operation_id = "adminRetryOutbox")]
     async fn retry(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i64>) -> ApiResult<Json<OutboxEntry>> {
-        let row = outbox::Entity::find_by_id(id.0)
-            .one(&state.db)
+        let row = find_in_org::<outbox::Entity, _>(&state.db, me.organisation_id, id.0)
             .await?
-            .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-        me.same_organisation(row.organisation_id, NOT_FOUND)?;
+            .or_not_found(NOT_FOUND)?;
         if !requeue_failed(&state.db, me.organisation_id, row.id, state.clock.now()).await? {
             return Err(ApiError::conflict(
                 "not_failed",

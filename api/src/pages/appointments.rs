@@ -17,7 +17,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Ctx, PageError, PageResult,
+    Ctx, PageError, PageResult, error,
     forms::{self, FormData, FormErrors},
     params::{parse_date, parse_slot_param, slot_param},
     see_other,
@@ -322,25 +322,6 @@ fn free_texts(form: &FormData, errors: &mut FormErrors) -> (Option<String>, Opti
     (note, needs)
 }
 
-/// A refusal of the booking service, for the top of the form (not about one field).
-fn slot_problem(e: AppointmentError) -> Result<(StatusCode, String), PageError> {
-    let message = e.to_string();
-    match e {
-        AppointmentError::SlotTaken | AppointmentError::TooManyAppointments(_) | AppointmentError::AlreadyCancelled => {
-            Ok((StatusCode::CONFLICT, message))
-        }
-        AppointmentError::OffGrid
-        | AppointmentError::OutsideWindow
-        | AppointmentError::InPast
-        | AppointmentError::Closed
-        | AppointmentError::TooLate
-        | AppointmentError::AlreadyHeld
-        | AppointmentError::MotifNotOffered => Ok((StatusCode::UNPROCESSABLE_ENTITY, message)),
-        AppointmentError::PlaceNotFound | AppointmentError::NotFound => Err(PageError::NotFound(message)),
-        other => Err(PageError::internal(other)),
-    }
-}
-
 #[handler]
 async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form: FormData) -> PageResult {
     if !ctx.csrf.accepts(&form) {
@@ -379,7 +360,7 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
     match done {
         Ok(b) => Ok(see_other(&format!("/rendez-vous/{}", b.manage_token))),
         Err(e) => {
-            let (status, message) = slot_problem(e)?;
+            let (status, message) = error::on_form(&e)?;
             details_page(&ctx, &p, tz, &m, start, status, values, FormErrors::form(message)).await
         }
     }
@@ -474,7 +455,7 @@ async fn cancel(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageResu
     match service::cancel(&ctx.state, a.id, Booker::Resident, None, Some(&token)).await {
         Ok(_) => Ok(see_other(&format!("/rendez-vous/{token}"))),
         Err(e) => {
-            let (status, message) = slot_problem(e)?;
+            let (status, message) = error::on_form(&e)?;
             let a = by_token(&ctx, &token).await?;
             cancel_page(&ctx, &token, a, status, FormErrors::form(message)).await
         }
@@ -553,7 +534,7 @@ async fn do_move(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageRes
     match service::reschedule(&ctx.state, a.id, start, None, Booker::Resident, Some(&token)).await {
         Ok(_) => Ok(see_other(&format!("/rendez-vous/{token}"))),
         Err(e) => {
-            let (status, message) = slot_problem(e)?;
+            let (status, message) = error::on_form(&e)?;
             let a = by_token(&ctx, &token).await?;
             confirm_move_page(&ctx, &token, a, tz, start, status, FormErrors::form(message)).await
         }

@@ -2,7 +2,10 @@
 use poem::{Response, error::ResponseError, http::StatusCode};
 
 use super::render::{self, Site};
-use crate::{http::error::ApiError, platform::state::AppState};
+use crate::{
+    domain::refusal::{DomainError, Refusal, chain},
+    platform::state::AppState,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -49,28 +52,52 @@ impl PageError {
     }
 }
 
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> PageError {
-        let message = e.problem().message.clone();
-        match e {
-            ApiError::NotFound(_) => PageError::NotFound(message),
-            ApiError::Forbidden(_) => PageError::Forbidden(message),
-            ApiError::Unauthorized(_) => PageError::LoginRequired,
-            ApiError::Conflict(_) => PageError::Rule(StatusCode::CONFLICT, message),
-            ApiError::Unprocessable(_) => PageError::Rule(StatusCode::UNPROCESSABLE_ENTITY, message),
-            ApiError::BadRequest(_)
-            | ApiError::TooManyRequests(..)
-            | ApiError::PayloadTooLarge(_)
-            | ApiError::UnsupportedMediaType(_) => PageError::BadRequest(message),
-            // Already logged by ApiError::internal.
-            ApiError::Internal(_) => PageError::Internal,
+impl PageError {
+    /// The one mapping of a service's refusal to a page: a rule broken is shown on the page
+    /// the agent or resident was on (409/422), the rest as an error page.
+    pub fn from_domain(err: &dyn DomainError) -> PageError {
+        let message = err.to_string();
+        match err.refusal() {
+            Refusal::Unauthenticated => PageError::LoginRequired,
+            Refusal::NotFound => PageError::NotFound(message),
+            Refusal::Forbidden => PageError::Forbidden(message),
+            Refusal::Conflict => PageError::Rule(StatusCode::CONFLICT, message),
+            Refusal::Rule | Refusal::Invalid { .. } => PageError::Rule(StatusCode::UNPROCESSABLE_ENTITY, message),
+            Refusal::Unexpected => PageError::internal(chain(err)),
         }
     }
 }
 
+/// A refusal to show at the top of the form the person is on (409 or 422, with its message),
+/// or, when the form cannot help (not found, our failure), the error page.
+pub fn on_form(err: &dyn DomainError) -> Result<(StatusCode, String), PageError> {
+    match PageError::from_domain(err) {
+        PageError::Rule(status, message) => Ok((status, message)),
+        other => Err(other),
+    }
+}
+
+/// `?` on a service's result inside a page handler.
+macro_rules! from_domain_errors {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for PageError {
+            fn from(err: $error) -> PageError {
+                PageError::from_domain(&err)
+            }
+        }
+    )*};
+}
+
+from_domain_errors!(
+    crate::auth::staff::AuthError,
+    crate::workshops::service::RegistrationError,
+    crate::workshops::planning::PlanningError,
+    crate::appointments::service::AppointmentError,
+);
+
 impl From<sea_orm::DbErr> for PageError {
     fn from(e: sea_orm::DbErr) -> PageError {
-        PageError::internal(e)
+        PageError::internal(chain(&e))
     }
 }
 

@@ -4,9 +4,10 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use crate::platform::org_scope::find_in_org;
 use crate::{
     auth::{Manager, Staff},
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
     platform::state::AppState,
 };
@@ -156,20 +157,16 @@ impl AdminPlacesApi {
         id: Path<i32>,
         body: Json<PlaceInput>,
     ) -> ApiResult<Json<Place>> {
-        let existing = owned_place(&state, me.organisation_id, id.0).await?;
+        let existing = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
+            .await?
+            .or_not_found(PLACE_NOT_FOUND)?;
         let updated = fill(existing.into(), body.0).update(&state.db).await?;
         Ok(Json(updated.into()))
     }
 }
 
-/// A place of the caller's organisation, or 404.
-pub async fn owned_place(state: &AppState, organisation_id: i32, id: i32) -> ApiResult<place::Model> {
-    place::Entity::find_by_id(id)
-        .filter(place::Column::OrganisationId.eq(organisation_id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))
-}
+/// What every lookup of a place answers when it is not the caller's.
+pub const PLACE_NOT_FOUND: &str = "Ce lieu n'existe pas.";
 
 fn fill(mut a: place::ActiveModel, p: PlaceInput) -> place::ActiveModel {
     let blank = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());

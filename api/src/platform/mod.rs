@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod logging;
+pub mod org_scope;
 pub mod read_cache;
 pub mod state;
 pub mod time;

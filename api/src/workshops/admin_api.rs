@@ -8,15 +8,17 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::{
     dto::*,
+    planning::{
+        self, check_facilitator, check_times, place_in_org, registration_in_org, session_in_org, workshop_in_org,
+    },
     queries::{self, SessionFilter},
-    service::{self, Booker, check_facilitator, check_times, owned_registration, owned_session, owned_workshop},
+    service::{self, Booker},
 };
 use crate::{
     auth::{Manager, Staff},
     domain::{contact::Contact, series::WeeklySeries},
     http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
-    places::api::owned_place,
     platform::state::AppState,
 };
 
@@ -83,7 +85,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<WorkshopInput>,
     ) -> ApiResult<Json<Workshop>> {
-        let existing = owned_workshop(&state, &me, id.0).await?;
+        let existing = workshop_in_org(&state, &me, id.0).await?;
         Ok(Json(
             fill_workshop(existing.into(), body.0).update(&state.db).await?.into(),
         ))
@@ -124,10 +126,10 @@ impl AdminWorkshopsApi {
         Manager(me): Manager,
         body: Json<SessionInput>,
     ) -> ApiResult<SessionCreated> {
-        let created = service::create_session(
+        let created = planning::create_session(
             &state,
             &me,
-            service::NewSession {
+            planning::NewSession {
                 workshop_id: body.workshop_id,
                 place_id: body.place_id,
                 starts_at: body.starts_at.with_timezone(&Utc),
@@ -166,10 +168,10 @@ impl AdminWorkshopsApi {
             last_date: body.last_date,
             skip_public_holidays: body.skip_public_holidays,
         };
-        let created = service::create_series(
+        let created = planning::create_series(
             &state,
             &me,
-            service::NewSeries {
+            planning::NewSeries {
                 workshop_id: body.workshop_id,
                 place_id: body.place_id,
                 series,
@@ -193,7 +195,7 @@ impl AdminWorkshopsApi {
     /// One session, cancelled or not.
     #[oai(path = "/sessions/:id", method = "get", operation_id = "adminGetSession")]
     async fn get_session(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<Json<Session>> {
-        let s = owned_session(&state, &me, id.0).await?;
+        let s = session_in_org(&state, &me, id.0).await?;
         let view = queries::decorate(&state.db, vec![s], state.clock.now())
             .await?
             .pop()
@@ -212,7 +214,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<SessionUpdate>,
     ) -> ApiResult<Json<Session>> {
-        let s = owned_session(&state, &me, id.0).await?;
+        let s = session_in_org(&state, &me, id.0).await?;
         if s.status == SessionStatus::Cancelled {
             return Err(ApiError::rule(
                 "session_cancelled",
@@ -220,7 +222,7 @@ impl AdminWorkshopsApi {
             ));
         }
         if let Some(p) = body.place_id {
-            owned_place(&state, me.organisation_id, p).await?;
+            place_in_org(&state, &me, p).await?;
         }
         check_facilitator(&state, &me, body.facilitator_id).await?;
         let starts_at = body.starts_at.map(|d| d.with_timezone(&Utc)).unwrap_or(s.starts_at);
@@ -265,7 +267,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<CancelSession>,
     ) -> ApiResult<Json<Session>> {
-        let s = owned_session(&state, &me, id.0).await?;
+        let s = session_in_org(&state, &me, id.0).await?;
         let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let cancelled = service::cancel_session(&state, s.id, reason).await?;
         let view = queries::decorate(&state.db, vec![cancelled], state.clock.now())
@@ -288,7 +290,7 @@ impl AdminWorkshopsApi {
         Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<StaffRegistration>>> {
-        let s = owned_session(&state, &me, id.0).await?;
+        let s = session_in_org(&state, &me, id.0).await?;
         let rows = registration::Entity::find()
             .filter(registration::Column::SessionId.eq(s.id))
             .order_by_asc(registration::Column::Id)
@@ -324,7 +326,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<StaffRegistrationRequest>,
     ) -> ApiResult<StaffRegistered> {
-        let s = owned_session(&state, &me, id.0).await?;
+        let s = session_in_org(&state, &me, id.0).await?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let done = service::register(&state, s.id, contact, true, Booker::Staff(me.id)).await?;
         Ok(StaffRegistered::Created(Json(StaffRegistration::new(
@@ -347,7 +349,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<AttendanceUpdate>,
     ) -> ApiResult<Json<StaffRegistration>> {
-        let r = service::mark_attendance(&state, &me, id.0, body.attendance).await?;
+        let r = planning::mark_attendance(&state, &me, id.0, body.attendance).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
     }
 
@@ -363,7 +365,7 @@ impl AdminWorkshopsApi {
         Manager(me): Manager,
         id: Path<i32>,
     ) -> ApiResult<Json<StaffRegistration>> {
-        let r = owned_registration(&state, &me, id.0).await?;
+        let r = registration_in_org(&state, &me, id.0).await?;
         let r = service::cancel(&state, r.id, None, true).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
     }

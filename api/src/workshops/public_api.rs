@@ -3,12 +3,12 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use entities::workshop;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     dto::{RegistrationCreated, RegistrationRequest, RegistrationStatus, RegistrationView, Session, Workshop},
     queries::{self, SessionFilter},
-    service::{self, Booker},
+    service::{self, Booker, RegistrationError},
 };
 use crate::{
     domain::{capacity, contact::Contact},
@@ -147,11 +147,11 @@ impl RegistrationsApi {
     }
 }
 
-pub async fn view(state: &AppState, r: entities::registration::Model) -> ApiResult<RegistrationView> {
+pub async fn view(state: &AppState, r: entities::registration::Model) -> Result<RegistrationView, RegistrationError> {
     let now = state.clock.now();
     let session = queries::session(&state.db, r.session_id, now)
         .await?
-        .ok_or_else(|| ApiError::internal("registration without session"))?;
+        .ok_or_else(|| DbErr::RecordNotFound("the session of a registration".into()))?;
     let status = r.status;
     let waitlist_position = match status {
         RegistrationStatus::Waitlisted => Some(service::waitlist_position(&state.db, &r).await?),

@@ -5,10 +5,10 @@
 //! the messages. Locking the session first serialises every writer of one session on both
 //! databases (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so the waiting list
 //! and the seat count can never disagree.
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entities::{
     kinds::{Attendance, BookedBy, RegistrationStatus, SessionStatus},
-    organisation, place, registration, session, staff_member, workshop,
+    organisation, place, registration, session, workshop,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
@@ -17,19 +17,16 @@ use sea_orm::{
 };
 
 use crate::{
-    auth::{Role, StaffIdentity},
     domain::{
         capacity::{self, CapacityError, RegistrationClosed},
         contact::Contact,
-        series::{SeriesError, WeeklySeries},
+        refusal::{DomainError, Refusal},
     },
-    http::error::{ApiError, ApiResult},
     notifications::{
         enqueue::{self, Context, Recipient},
         ical::CalendarMethod,
         payload::{BookingKind, Event},
     },
-    places::api::owned_place,
     platform::db,
     platform::state::AppState,
     platform::token,
@@ -59,24 +56,31 @@ pub enum RegistrationError {
     Db(#[from] DbErr),
 }
 
-impl From<RegistrationError> for ApiError {
-    fn from(err: RegistrationError) -> ApiError {
-        let msg = err.to_string();
-        match err {
-            RegistrationError::SessionNotFound | RegistrationError::NotFound => ApiError::not_found(&msg),
-            RegistrationError::Closed(RegistrationClosed::SessionCancelled) => {
-                ApiError::rule("session_cancelled", &msg)
-            }
-            RegistrationError::Closed(RegistrationClosed::Closed) => ApiError::rule("registration_closed", &msg),
-            RegistrationError::AlreadyRegistered => ApiError::conflict("already_registered", &msg),
-            RegistrationError::AlreadyCancelled => ApiError::conflict("already_cancelled", &msg),
-            RegistrationError::TooLateToCancel => ApiError::rule("too_late", &msg),
-            RegistrationError::ConsentMissing => ApiError::invalid("consent", &msg),
-            RegistrationError::Capacity(CapacityError::OutOfRange) => ApiError::invalid("capacity", &msg),
-            RegistrationError::Capacity(CapacityError::BelowConfirmed { .. }) => {
-                ApiError::conflict("capacity_below_confirmed", &msg)
-            }
-            RegistrationError::Db(e) => ApiError::internal(e),
+impl DomainError for RegistrationError {
+    fn refusal(&self) -> Refusal {
+        use RegistrationError::*;
+        match self {
+            SessionNotFound | NotFound => Refusal::NotFound,
+            Closed(_) | TooLateToCancel => Refusal::Rule,
+            AlreadyRegistered | AlreadyCancelled | Capacity(CapacityError::BelowConfirmed { .. }) => Refusal::Conflict,
+            ConsentMissing => Refusal::Invalid { field: "consent" },
+            Capacity(CapacityError::OutOfRange) => Refusal::Invalid { field: "capacity" },
+            Db(_) => Refusal::Unexpected,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        use RegistrationError::*;
+        match self {
+            SessionNotFound | NotFound => "not_found",
+            Closed(RegistrationClosed::SessionCancelled) => "session_cancelled",
+            Closed(RegistrationClosed::Closed) => "registration_closed",
+            AlreadyRegistered => "already_registered",
+            AlreadyCancelled => "already_cancelled",
+            TooLateToCancel => "too_late",
+            Capacity(CapacityError::BelowConfirmed { .. }) => "capacity_below_confirmed",
+            ConsentMissing | Capacity(CapacityError::OutOfRange) => "validation",
+            Db(_) => "internal",
         }
     }
 }
@@ -632,217 +636,4 @@ pub async fn move_session(
     }
     txn.commit().await?;
     Ok(updated)
-}
-
-// --- Planning sessions (staff): shared by the admin API and the staff pages. ---
-
-/// One session to create, times in UTC.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub workshop_id: i32,
-    pub place_id: i32,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    /// Defaults to the workshop's capacity.
-    pub capacity: Option<i32>,
-    pub facilitator_id: Option<i32>,
-    /// Defaults to the start.
-    pub registration_closes_at: Option<DateTime<Utc>>,
-}
-
-/// A weekly series to create, in the organisation's wall time.
-#[derive(Debug, Clone)]
-pub struct NewSeries {
-    pub workshop_id: i32,
-    pub place_id: i32,
-    pub series: WeeklySeries,
-    pub capacity: Option<i32>,
-    pub facilitator_id: Option<i32>,
-}
-
-pub struct CreatedSeries {
-    pub sessions: Vec<session::Model>,
-    /// Public holidays left out, with their names.
-    pub skipped: Vec<(NaiveDate, &'static str)>,
-}
-
-/// Creates one session of a workshop of `me`'s organisation.
-pub async fn create_session(state: &AppState, me: &StaffIdentity, new: NewSession) -> ApiResult<session::Model> {
-    let w = owned_workshop(state, me, new.workshop_id).await?;
-    owned_place(state, me.organisation_id, new.place_id).await?;
-    check_facilitator(state, me, new.facilitator_id).await?;
-    check_capacity(new.capacity)?;
-    check_times(new.starts_at, new.ends_at)?;
-    let closes = new.registration_closes_at.unwrap_or(new.starts_at);
-    let now = state.clock.now();
-    Ok(session_row(
-        me,
-        &w,
-        new.place_id,
-        new.starts_at,
-        new.ends_at,
-        new.capacity,
-        new.facilitator_id,
-        closes,
-        None,
-        now,
-    )
-    .insert(&state.db)
-    .await?)
-}
-
-/// Creates every session of a weekly series in one transaction, skipping French public
-/// holidays unless told otherwise; the sessions share a series key.
-pub async fn create_series(state: &AppState, me: &StaffIdentity, new: NewSeries) -> ApiResult<CreatedSeries> {
-    let w = owned_workshop(state, me, new.workshop_id).await?;
-    owned_place(state, me.organisation_id, new.place_id).await?;
-    check_facilitator(state, me, new.facilitator_id).await?;
-    check_capacity(new.capacity)?;
-    let tz = state.settings.timezone;
-    let plan = new.series.plan(tz).map_err(|e| match e {
-        SeriesError::TooManyOccurrences { .. } => ApiError::invalid("last_date", &e.to_string()),
-        _ => ApiError::invalid("end_time", &e.to_string()),
-    })?;
-    if plan.occurrences.is_empty() {
-        return Err(ApiError::invalid(
-            "first_date",
-            "Aucune date ne correspond à cette série.",
-        ));
-    }
-    let now = state.clock.now();
-    let key = token::generate()[..12].to_string();
-    let txn = db::begin_write(&state.db).await?;
-    let mut created = Vec::with_capacity(plan.occurrences.len());
-    for o in &plan.occurrences {
-        let s = session_row(
-            me,
-            &w,
-            new.place_id,
-            o.starts_at,
-            o.ends_at,
-            new.capacity,
-            new.facilitator_id,
-            o.starts_at,
-            Some(key.clone()),
-            now,
-        )
-        .insert(&txn)
-        .await?;
-        created.push(s);
-    }
-    txn.commit().await?;
-    Ok(CreatedSeries {
-        sessions: created,
-        skipped: plan.skipped,
-    })
-}
-
-/// Marks attendance of a confirmed registration. Facilitators may do it for their own
-/// sessions only.
-pub async fn mark_attendance(
-    state: &AppState,
-    me: &StaffIdentity,
-    registration_id: i32,
-    attendance: Attendance,
-) -> ApiResult<registration::Model> {
-    let r = owned_registration(state, me, registration_id).await?;
-    let s = owned_session(state, me, r.session_id).await?;
-    if me.role == Role::Facilitator && s.facilitator_id != Some(me.id) {
-        return Err(ApiError::forbidden());
-    }
-    if r.status != RegistrationStatus::Confirmed {
-        return Err(ApiError::rule(
-            "not_confirmed",
-            "Seules les inscriptions confirmées ont une présence à noter.",
-        ));
-    }
-    let mut a: registration::ActiveModel = r.into();
-    a.attendance = Set(attendance);
-    a.updated_at = Set(state.clock.now());
-    Ok(a.update(&state.db).await?)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn session_row(
-    me: &StaffIdentity,
-    w: &workshop::Model,
-    place_id: i32,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    capacity: Option<i32>,
-    facilitator_id: Option<i32>,
-    closes: DateTime<Utc>,
-    series_key: Option<String>,
-    now: DateTime<Utc>,
-) -> session::ActiveModel {
-    session::ActiveModel {
-        organisation_id: Set(me.organisation_id),
-        workshop_id: Set(w.id),
-        place_id: Set(place_id),
-        starts_at: Set(starts_at),
-        ends_at: Set(ends_at),
-        capacity: Set(capacity.unwrap_or(w.default_capacity)),
-        seats_taken: Set(0),
-        facilitator_id: Set(facilitator_id),
-        status: Set(SessionStatus::Scheduled),
-        registration_closes_at: Set(Ord::min(closes, starts_at)),
-        series_key: Set(series_key),
-        cancel_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-}
-
-fn check_capacity(capacity: Option<i32>) -> ApiResult<()> {
-    match capacity {
-        Some(c) if !(1..=500).contains(&c) => Err(ApiError::invalid("capacity", "Le nombre de places va de 1 à 500.")),
-        _ => Ok(()),
-    }
-}
-
-pub fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> ApiResult<()> {
-    if ends_at <= starts_at {
-        return Err(ApiError::invalid("ends_at", "La fin doit suivre le début."));
-    }
-    if ends_at - starts_at > Duration::hours(12) {
-        return Err(ApiError::invalid("ends_at", "Une séance dure 12 heures au plus."));
-    }
-    Ok(())
-}
-
-pub async fn owned_workshop(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<workshop::Model> {
-    let w = workshop::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Cet atelier n'existe pas."))?;
-    me.same_organisation(w.organisation_id, "Cet atelier n'existe pas.")?;
-    Ok(w)
-}
-
-pub async fn owned_session(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<session::Model> {
-    let s = session::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Cette séance n'existe pas."))?;
-    me.same_organisation(s.organisation_id, "Cette séance n'existe pas.")?;
-    Ok(s)
-}
-
-pub async fn owned_registration(state: &AppState, me: &StaffIdentity, id: i32) -> ApiResult<registration::Model> {
-    let r = registration::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Cette inscription n'existe pas."))?;
-    owned_session(state, me, r.session_id).await?;
-    Ok(r)
-}
-
-pub async fn check_facilitator(state: &AppState, me: &StaffIdentity, id: Option<i32>) -> ApiResult<()> {
-    let Some(id) = id else { return Ok(()) };
-    let found = staff_member::Entity::find_by_id(id).one(&state.db).await?;
-    match found {
-        Some(m) if m.organisation_id == me.organisation_id => Ok(()),
-        _ => Err(ApiError::invalid("facilitator_id", "Cet animateur n'existe pas.")),
-    }
 }

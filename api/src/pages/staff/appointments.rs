@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::french;
 use crate::pages::params::{parse_date, slot_param};
+use crate::platform::org_scope::find_in_org;
 use crate::{
     appointments::{
         dto::{AppointmentStatus, StaffAppointment},
@@ -22,7 +23,7 @@ use crate::{
     },
     domain::{contact::free_text, series::wall_to_utc_shifting_gaps},
     pages::{
-        PageError, PageResult,
+        PageError, PageResult, error,
         forms::{self, FormData, FormErrors},
         see_other,
         session_cookie::StaffCtx,
@@ -68,10 +69,12 @@ pub async fn places(ctx: StaffCtx) -> PageResult {
     )
 }
 
-async fn owned_place(ctx: &StaffCtx, id: &str) -> Result<(place::Model, Tz), PageError> {
+async fn place_in_org(ctx: &StaffCtx, id: &str) -> Result<(place::Model, Tz), PageError> {
     let not_found = || PageError::NotFound("Ce lieu n'existe pas.".into());
     let id: i32 = id.parse().map_err(|_| not_found())?;
-    let p = crate::places::api::owned_place(ctx.state(), ctx.me.organisation_id, id).await?;
+    let p = find_in_org::<place::Entity, _>(&ctx.state().db, ctx.me.organisation_id, id)
+        .await?
+        .ok_or_else(|| PageError::NotFound("Ce lieu n'existe pas.".into()))?;
     let tz = organisation_tz(&ctx.state().db, p.organisation_id).await?;
     Ok((p, tz))
 }
@@ -134,7 +137,7 @@ impl AppointmentRow {
 
 #[handler]
 pub async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Query<DayQuery>) -> PageResult {
-    let (p, tz) = owned_place(&ctx, &place_id).await?;
+    let (p, tz) = place_in_org(&ctx, &place_id).await?;
     let (day, today) = day_of(&ctx, tz, q.jour.as_deref());
     let agenda = queries::agenda(&ctx.state().db, &p, tz, day, 1, false).await?;
     let now = ctx.state().clock.now();
@@ -241,7 +244,7 @@ const STAFF_SLOT_DAYS: i64 = 7;
 #[handler]
 pub async fn book_form(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Query<DayQuery>) -> PageResult {
     ctx.require_manager()?;
-    let (p, tz) = owned_place(&ctx, &place_id).await?;
+    let (p, tz) = place_in_org(&ctx, &place_id).await?;
     let (day, today) = day_of(&ctx, tz, q.jour.as_deref());
     let Some(motif_raw) = q.motif.as_deref() else {
         #[derive(Serialize)]
@@ -382,7 +385,7 @@ fn details_page(
 pub async fn book(ctx: StaffCtx, Path(place_id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
-    let (p, tz) = owned_place(&ctx, &place_id).await?;
+    let (p, tz) = place_in_org(&ctx, &place_id).await?;
     let m = staff_motif(&ctx, &p, form.get("motif")).await?;
     let start =
         parse_slot(form.get("start")).ok_or_else(|| PageError::BadRequest("Aucun horaire n'a été choisi.".into()))?;
@@ -422,35 +425,26 @@ pub async fn book(ctx: StaffCtx, Path(place_id): Path<String>, form: FormData) -
             let day = b.appointment.starts_at.with_timezone(&tz).date_naive();
             Ok(see_other(&format!("/staff/lieux/{}?jour={day}&fait=reserve", p.id)))
         }
-        Err(AppointmentError::Db(e)) => Err(e.into()),
         Err(e) => {
-            let status = match e {
-                AppointmentError::SlotTaken | AppointmentError::TooManyAppointments(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            details_page(&ctx, &p, tz, &m, start, status, values, FormErrors::form(e.to_string()))
+            let (status, message) = error::on_form(&e)?;
+            details_page(&ctx, &p, tz, &m, start, status, values, FormErrors::form(message))
         }
     }
 }
 
-async fn owned_appointment(ctx: &StaffCtx, id: &str) -> Result<appointment::Model, PageError> {
+async fn appointment_in_org(ctx: &StaffCtx, id: &str) -> Result<appointment::Model, PageError> {
     let not_found = || PageError::NotFound("Ce rendez-vous n'existe pas.".into());
     let id: i32 = id.parse().map_err(|_| not_found())?;
-    let a = appointment::Entity::find_by_id(id)
-        .one(&ctx.state().db)
+    find_in_org::<appointment::Entity, _>(&ctx.state().db, ctx.me.organisation_id, id)
         .await?
-        .ok_or_else(not_found)?;
-    if a.organisation_id != ctx.me.organisation_id {
-        return Err(not_found());
-    }
-    Ok(a)
+        .ok_or_else(not_found)
 }
 
 #[handler]
 pub async fn mark(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
-    let a = owned_appointment(&ctx, &id).await?;
+    let a = appointment_in_org(&ctx, &id).await?;
     let outcome = match form.get("outcome") {
         "honoured" => Outcome::Honoured,
         "no_show" => Outcome::NoShow,
@@ -464,7 +458,6 @@ pub async fn mark(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> Page
             "/staff/lieux/{}?jour={day}&fait=note#rdv-{}",
             a.place_id, a.id
         ))),
-        Err(AppointmentError::Db(e)) => Err(e.into()),
-        Err(e) => Err(PageError::Rule(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -18,12 +18,12 @@ use super::notice::Done;
 use crate::french;
 use crate::pages::params::parse_date;
 use crate::{
+    domain::refusal::{DomainError, Refusal},
     domain::{
         capacity::RegistrationClosed,
         contact::free_text,
         series::{SeriesError, WeeklySeries, wall_to_utc_earliest},
     },
-    http::error::ApiError,
     pages::{
         PageError, PageResult,
         forms::{self, FormData, FormErrors},
@@ -32,8 +32,9 @@ use crate::{
     },
     workshops::{
         dto::{Attendance, Session},
+        planning::{self, NewSeries, NewSession, PlanningError},
         queries::{self, SessionFilter},
-        service::{self, Booker, NewSeries, NewSession, RegistrationError},
+        service::{self, Booker, RegistrationError},
     },
 };
 
@@ -163,7 +164,7 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
     let not_found = || PageError::NotFound("Cette séance n'existe pas.".into());
     let id: i32 = id.parse().map_err(|_| not_found())?;
     let state = ctx.state();
-    let s = service::owned_session(state, &ctx.me, id).await?;
+    let s = planning::session_in_org(state, &ctx.me, id).await?;
     let place = place::Entity::find_by_id(s.place_id)
         .one(&state.db)
         .await?
@@ -278,7 +279,7 @@ pub async fn attendance(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
         } else {
             Attendance::Absent
         };
-        service::mark_attendance(ctx.state(), &ctx.me, r.id, mark).await?;
+        planning::mark_attendance(ctx.state(), &ctx.me, r.id, mark).await?;
     }
     Ok(see_other(&format!("/staff/seances/{}?fait=presences", l.session.id)))
 }
@@ -423,20 +424,23 @@ fn capacity_field(form: &FormData, errors: &mut FormErrors) -> Option<Option<i32
     }
 }
 
-/// A service refusal shown next to the matching field of the page's form.
-fn api_error_on(errors: &mut FormErrors, e: ApiError, fields: &[(&str, &str)]) -> Result<(), PageError> {
-    let p = e.problem().clone();
-    match e {
-        ApiError::Unprocessable(_) | ApiError::Conflict(_) | ApiError::NotFound(_) => {
-            let field = p
-                .field
-                .as_deref()
-                .and_then(|f| fields.iter().find(|(api, _)| *api == f).map(|(_, page)| *page))
-                .unwrap_or("");
-            errors.add(field, p.message);
+/// A planning refusal shown next to the matching field of the page's form (the API's field
+/// names on the left, the page's on the right); anything else is an error page.
+fn refusal_on(errors: &mut FormErrors, e: PlanningError, fields: &[(&str, &str)]) -> Result<(), PageError> {
+    match e.refusal() {
+        Refusal::Invalid { field } => {
+            let page_field = fields
+                .iter()
+                .find(|(api, _)| *api == field)
+                .map_or("", |(_, page)| *page);
+            errors.add(page_field, e.to_string());
             Ok(())
         }
-        other => Err(other.into()),
+        Refusal::Rule | Refusal::Conflict | Refusal::NotFound => {
+            errors.add("", e.to_string());
+            Ok(())
+        }
+        _ => Err(PageError::from(e)),
     }
 }
 
@@ -507,9 +511,9 @@ pub async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
             facilitator_id: None,
             registration_closes_at: None,
         };
-        match service::create_session(ctx.state(), &ctx.me, new).await {
+        match planning::create_session(ctx.state(), &ctx.me, new).await {
             Ok(s) => return Ok(see_other(&format!("/staff/seances/{}?fait=creee", s.id))),
-            Err(e) => api_error_on(&mut errors, e, &[("ends_at", "end"), ("capacity", "capacity")])?,
+            Err(e) => refusal_on(&mut errors, e, &[("ends_at", "end"), ("capacity", "capacity")])?,
         }
     }
     new_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await
@@ -633,7 +637,7 @@ pub async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
                 capacity,
                 facilitator_id: None,
             };
-            match service::create_series(ctx.state(), &ctx.me, new).await {
+            match planning::create_series(ctx.state(), &ctx.me, new).await {
                 Ok(created) => {
                     return Ok(see_other(&format!(
                         "/staff/seances?fait=serie&n={}&feries={}",
@@ -641,7 +645,7 @@ pub async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
                         created.skipped.len()
                     )));
                 }
-                Err(e) => api_error_on(
+                Err(e) => refusal_on(
                     &mut errors,
                     e,
                     &[
