@@ -7,6 +7,7 @@ pub mod enqueue;
 pub mod feeds;
 pub mod ical;
 pub mod lease;
+mod mail_html;
 pub mod message;
 pub mod outbox_api;
 pub mod payload;

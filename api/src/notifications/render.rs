@@ -1,13 +1,16 @@
 //! The French text of every message, as plain text and HTML from one description.
 //!
-//! A message is a short list of [`Block`]s (paragraphs, label/value facts, a link) built per
-//! [`Event`] from the row's payload; both bodies are rendered from the same blocks, so they
-//! always say the same thing. Every value (names, titles, addresses, notes, reasons) is data:
-//! the HTML renderer escapes all of them, and only `http(s)` URLs become links.
+//! A message is a short list of [`Block`]s (paragraphs, label/value facts, a link, a closing
+//! note) built per [`Event`] from the row's payload; both bodies are rendered from the same
+//! blocks, so they always say the same thing: the text here, the HTML by the templates of
+//! `templates/mail/` (see `mail_html`). Every value (names, titles, addresses, notes, reasons) is
+//! data: the templates escape all of them, and only `http(s)` URLs become links.
 use chrono_tz::Tz;
+use minijinja::context;
 
 use super::{
     ical::CalendarMethod,
+    mail_html,
     payload::{BookingKind, Event, Payload},
 };
 use crate::french;
@@ -33,6 +36,8 @@ enum Block {
         label: String,
         url: String,
     },
+    /// The signature: who sent it and how to reach them, set apart from the message in HTML.
+    Note(String),
 }
 
 /// Longest title shown in a subject line; longer ones end with "…".
@@ -270,7 +275,7 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
     if let Some(tel) = p.organisation_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         contact = format!("{contact}, {tel}");
     }
-    b.push(Block::Para(format!(
+    b.push(Block::Note(format!(
         "{}\nContact : {contact}\nCe message est envoyé automatiquement : merci de ne pas y répondre.",
         p.organisation_name.trim()
     )));
@@ -281,7 +286,7 @@ fn text(blocks: &[Block]) -> String {
     let mut out = Vec::with_capacity(blocks.len());
     for block in blocks {
         out.push(match block {
-            Block::Para(s) => s.clone(),
+            Block::Para(s) | Block::Note(s) => s.clone(),
             Block::Facts(facts) => facts
                 .iter()
                 .map(|(label, value)| format!("{label} : {}", value.replace('\n', "\n    ")))
@@ -295,86 +300,50 @@ fn text(blocks: &[Block]) -> String {
     s
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escaped, with line breaks kept.
-fn escape_lines(s: &str) -> String {
-    s.split('\n').map(escape).collect::<Vec<_>>().join("<br>\n")
-}
-
 fn is_web_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://"))
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The HTML body, from the templates in `templates/mail/`. A link gets an `href` only when
+/// [`is_web_url`] says so; otherwise its address is shown as text.
 fn html(subject: &str, blocks: &[Block]) -> String {
-    let mut body = String::new();
-    for block in blocks {
-        match block {
-            Block::Para(s) => {
-                body.push_str("<p style=\"margin:0 0 16px 0\">");
-                body.push_str(&escape_lines(s));
-                body.push_str("</p>\n");
-            }
-            Block::Facts(facts) => {
-                body.push_str("<table role=\"presentation\" style=\"border-collapse:collapse;margin:0 0 16px 0\">\n");
-                for (label, value) in facts {
-                    body.push_str(&format!(
-                        "<tr><th scope=\"row\" style=\"text-align:left;vertical-align:top;padding:4px 16px 4px 0;\
-                         white-space:nowrap\">{}</th><td style=\"padding:4px 0\">{}</td></tr>\n",
-                        escape(label),
-                        escape_lines(value)
-                    ));
-                }
-                body.push_str("</table>\n");
-            }
-            Block::Link { intro, label, url } if is_web_url(url) => {
-                let href = escape(url);
-                body.push_str(&format!(
-                    "<p style=\"margin:0 0 16px 0\">{} :<br>\n<a href=\"{href}\" style=\"display:inline-block;\
-                     margin:8px 0;padding:10px 16px;background:#1d4f91;color:#ffffff;text-decoration:none;\
-                     border-radius:4px\">{}</a><br>\n<span style=\"font-size:14px;word-break:break-all\">{href}</span></p>\n",
-                    escape(intro),
-                    escape(label),
-                ));
-            }
-            Block::Link { intro, url, .. } => {
-                body.push_str(&format!(
-                    "<p style=\"margin:0 0 16px 0\">{} :<br>\n{}</p>\n",
-                    escape(intro),
-                    escape(url)
-                ));
-            }
-        }
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n</head>\n\
-         <body style=\"margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:16px;\
-         line-height:1.5;color:#1a1a1a\">\n<div style=\"max-width:600px;margin:0 auto\">\n{body}</div>\n</body>\n</html>\n",
-        escape(subject)
-    )
+    let blocks = blocks
+        .iter()
+        .map(|block| match block {
+            Block::Para(text) => context! { kind => "para", text },
+            Block::Facts(facts) => context! { kind => "facts", facts },
+            Block::Link { intro, label, url } => context! {
+                kind => "link",
+                intro,
+                label,
+                url,
+                href => is_web_url(url).then_some(url),
+            },
+            Block::Note(text) => context! { kind => "note", text },
+        })
+        .collect();
+    mail_html::message(subject, blocks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
+
+    const EVENTS: [Event; 10] = [
+        Event::RegistrationConfirmed,
+        Event::RegistrationWaitlisted,
+        Event::RegistrationPromoted,
+        Event::RegistrationCancelled,
+        Event::SessionCancelled,
+        Event::SessionMoved,
+        Event::AppointmentConfirmed,
+        Event::AppointmentRescheduled,
+        Event::AppointmentCancelled,
+        Event::Reminder,
+    ];
 
     fn payload(event: Event) -> Payload {
         Payload {
@@ -563,6 +532,80 @@ mod tests {
     }
 
     #[test]
+    fn a_resident_s_name_with_markup_is_escaped_and_a_javascript_url_is_never_a_link() {
+        let mut p = payload(Event::RegistrationConfirmed);
+        for url in ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)"] {
+            p.manage_url = Some(url.into());
+            let r = render(&p, "<b>Zoé</b> & \"Cie\"", Some(CalendarMethod::Request));
+            assert!(
+                r.html.contains("Bonjour &lt;b&gt;Zoé&lt;/b&gt; &amp; &quot;Cie&quot;,"),
+                "{}",
+                r.html
+            );
+            assert!(!r.html.contains("<b>"));
+            assert!(!r.html.contains("<a ") && !r.html.contains("href"), "{}", r.html);
+            // Still shown, as text, in both bodies.
+            assert!(r.html.to_lowercase().contains("javascript:alert(1)"), "{}", r.html);
+            assert!(r.text.contains("Bonjour <b>Zoé</b> & \"Cie\","));
+        }
+    }
+
+    /// What a reader sees of the HTML body: its text without markup, the button (which repeats
+    /// the address written under it) left out, spaces collapsed.
+    fn visible_text(html: &str) -> String {
+        let body = &html[html.find("<body").unwrap()..];
+        let mut out = String::new();
+        let (mut in_tag, mut in_button) = (false, false);
+        let mut tag = String::new();
+        for c in body.chars() {
+            match c {
+                '<' => {
+                    in_tag = true;
+                    tag.clear();
+                }
+                '>' if in_tag => {
+                    in_tag = false;
+                    if tag.starts_with("a ") {
+                        in_button = true;
+                    } else if tag == "/a" {
+                        in_button = false;
+                    }
+                    out.push(' ');
+                }
+                _ if in_tag => tag.push(c),
+                _ if !in_button => out.push(c),
+                _ => {}
+            }
+        }
+        let out = out
+            .replace("&nbsp;", " ")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+        collapse(&out)
+    }
+
+    fn collapse(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn the_html_body_says_what_the_text_body_says_for_every_event() {
+        for event in EVENTS {
+            for calendar in [None, Some(CalendarMethod::Request), Some(CalendarMethod::Cancel)] {
+                let mut p = payload(event);
+                p.reason = Some("Salle <fermée> & \"inondée\"".into());
+                p.previous_starts_at = Some(Utc.with_ymd_and_hms(2027, 1, 11, 13, 0, 0).unwrap());
+                p.place_access = Some("Porte B\nPuis l'ascenseur".into());
+                let r = render(&p, "Zoé", calendar);
+                assert_eq!(visible_text(&r.html), collapse(&r.text), "{event:?} {calendar:?}");
+            }
+        }
+    }
+
+    #[test]
     fn long_titles_are_shortened_in_the_subject_only() {
         let mut p = payload(Event::RegistrationConfirmed);
         p.title = "Atelier ".repeat(20);
@@ -574,18 +617,7 @@ mod tests {
 
     #[test]
     fn every_event_renders_a_subject_and_a_signature() {
-        for event in [
-            Event::RegistrationConfirmed,
-            Event::RegistrationWaitlisted,
-            Event::RegistrationPromoted,
-            Event::RegistrationCancelled,
-            Event::SessionCancelled,
-            Event::SessionMoved,
-            Event::AppointmentConfirmed,
-            Event::AppointmentRescheduled,
-            Event::AppointmentCancelled,
-            Event::Reminder,
-        ] {
+        for event in EVENTS {
             let r = render(&payload(event), "Eve", None);
             assert!(!r.subject.is_empty());
             assert!(
