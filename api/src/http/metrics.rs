@@ -1,291 +1,218 @@
-//! `GET /metrics` in the Prometheus text format: requests by route and status, latency,
-//! bookings by outcome, and the outbox read from the database at scrape time.
+//! `GET /metrics` in the Prometheus text format: requests by operation and status, latency,
+//! requests in flight and bookings by outcome, all kept by the `metrics` crate's Prometheus
+//! recorder; and the outbox, read from the database at scrape time.
 //!
-//! Routes are labelled by their template (`/api/v1/registrations/{token}`), never by the path
-//! as sent: a path may carry a manage token, and raw paths would let any client grow the
+//! An answer of the API is labelled by the operation id the OpenAPI document gives it
+//! (`register`, `getRegistration`), which poem-openapi attaches to the response. Every
+//! other answer gets one of a few fixed words (`pages`, `healthz`, `unmatched`…). Never the
+//! path as sent: it may carry a manage token, and raw paths would let any client grow the
 //! label set without end.
 use entities::kinds::OutboxStatus;
 use std::{
-    collections::HashMap,
     fmt::Write,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Instant,
+    sync::OnceLock,
+    time::{Duration, Instant},
 };
 
 use entities::outbox;
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, handler, http::StatusCode, web::Data};
+use metrics::{Gauge, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use poem::{
+    Endpoint, IntoResponse, Middleware, Request, Response, handler,
+    http::{Method, StatusCode},
+    web::Data,
+};
+use poem_openapi::OperationId;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::platform::state::AppState;
+
+pub const REQUESTS: &str = "creneau_http_requests_total";
+pub const REQUEST_DURATION: &str = "creneau_http_request_duration_seconds";
+pub const IN_FLIGHT: &str = "creneau_http_requests_in_flight";
+pub const BOOKINGS: &str = "creneau_bookings_total";
+pub const UPTIME: &str = "creneau_uptime_seconds";
 
 /// Upper bounds of the latency histogram, in seconds.
 pub const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Beyond this many distinct route labels, further ones are counted as `other`.
-const MAX_ROUTES: usize = 256;
+/// Latency samples wait in the recorder until folded into their buckets; a scrape does it,
+/// and so does this timer, so that an unscraped process does not grow.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
-/// Bookings by outcome, counted process-wide (a process serves one application).
-pub mod bookings {
-    use std::sync::atomic::{AtomicU64, Ordering};
+struct Installed {
+    handle: PrometheusHandle,
+    started: Instant,
+}
 
-    pub static WORKSHOP_CONFIRMED: AtomicU64 = AtomicU64::new(0);
-    pub static WORKSHOP_WAITLISTED: AtomicU64 = AtomicU64::new(0);
-    pub static WORKSHOP_REFUSED: AtomicU64 = AtomicU64::new(0);
-    pub static APPOINTMENT_BOOKED: AtomicU64 = AtomicU64::new(0);
-    pub static APPOINTMENT_SLOT_TAKEN: AtomicU64 = AtomicU64::new(0);
-    pub static APPOINTMENT_REFUSED: AtomicU64 = AtomicU64::new(0);
+static INSTALLED: OnceLock<Installed> = OnceLock::new();
 
-    pub fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+/// The process's recorder, installed on first use. The `metrics` macros write to a single
+/// global recorder, which fits: a process serves one application. Tests that start several
+/// applications in one process therefore share the request and booking counters.
+fn installed() -> &'static Installed {
+    INSTALLED.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.into()), &BUCKETS)
+            .expect("the bucket list is not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("another metrics recorder was installed first: /metrics will lack the request counters");
+        }
+        describe();
+        let upkeep = handle.clone();
+        let spawned = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_EVERY);
+                    upkeep.run_upkeep();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "metrics: no upkeep thread; latency samples are folded at scrape time only");
+        }
+        Installed {
+            handle,
+            started: Instant::now(),
+        }
+    })
+}
+
+fn describe() {
+    describe_counter!(REQUESTS, "HTTP requests answered, by method, operation and status.");
+    describe_histogram!(REQUEST_DURATION, "Time to answer, by method and operation.");
+    describe_gauge!(IN_FLIGHT, "Requests being answered now.");
+    describe_counter!(BOOKINGS, "Bookings asked for, by kind and outcome.");
+    describe_gauge!(UPTIME, "Time since the application started.");
+    // Every outcome is shown from the start, at zero, so a rate over it is never undefined.
+    for (kind, outcome) in [
+        ("workshop", "confirmed"),
+        ("workshop", "waitlisted"),
+        ("workshop", "refused"),
+        ("appointment", "booked"),
+        ("appointment", "slot_taken"),
+        ("appointment", "refused"),
+    ] {
+        counter!(BOOKINGS, "kind" => kind, "outcome" => outcome).increment(0);
     }
+    gauge!(IN_FLIGHT).set(0.0);
 }
 
 /// Counts a workshop registration by what came of it: the new row's status
 /// (`confirmed`/`waitlisted`), or refused when the service said no.
 pub fn registration<T, E>(result: &Result<T, E>, waitlisted: impl Fn(&T) -> bool) {
-    use bookings::*;
-    match result {
-        Ok(done) if waitlisted(done) => add(&WORKSHOP_WAITLISTED),
-        Ok(_) => add(&WORKSHOP_CONFIRMED),
-        Err(_) => add(&WORKSHOP_REFUSED),
-    }
+    let outcome = match result {
+        Ok(done) if waitlisted(done) => "waitlisted",
+        Ok(_) => "confirmed",
+        Err(_) => "refused",
+    };
+    counter!(BOOKINGS, "kind" => "workshop", "outcome" => outcome).increment(1);
 }
 
 /// Counts an appointment booking: booked, the slot just taken by someone else, or refused.
 pub fn appointment<T, E>(result: &Result<T, E>, slot_taken: impl Fn(&E) -> bool) {
-    use bookings::*;
-    match result {
-        Ok(_) => add(&APPOINTMENT_BOOKED),
-        Err(e) if slot_taken(e) => add(&APPOINTMENT_SLOT_TAKEN),
-        Err(_) => add(&APPOINTMENT_REFUSED),
+    let outcome = match result {
+        Ok(_) => "booked",
+        Err(e) if slot_taken(e) => "slot_taken",
+        Err(_) => "refused",
+    };
+    counter!(BOOKINGS, "kind" => "appointment", "outcome" => outcome).increment(1);
+}
+
+/// The label of a request that reached no API operation, from the few routes outside the
+/// API; taken before the request is handed on, so the path need not be kept.
+fn place_of(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        "/openapi.yaml" => "spec",
+        _ if path == "/docs" || path.starts_with("/docs/") => "docs",
+        _ if path.starts_with("/static/") => "static",
+        // Answered before routing: rate limited, body too large, timed out.
+        _ if path.starts_with("/api/") => "api",
+        _ => "pages",
     }
 }
 
-#[derive(Default)]
-struct RouteStats {
-    by_status: HashMap<u16, u64>,
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum_seconds: f64,
-}
-
-/// One segment of a route template.
-#[derive(Debug, Clone, PartialEq)]
-enum Segment {
-    Literal(String),
-    Param,
-}
-
-#[derive(Debug, Clone)]
-struct Template {
-    method: String,
-    label: Arc<str>,
-    segments: Vec<Segment>,
-}
-
-/// The request counters of one running application.
-pub struct Metrics {
-    templates: Vec<Template>,
-    routes: Mutex<HashMap<(String, Arc<str>), RouteStats>>,
-    in_flight: AtomicU64,
-    started: Instant,
-}
-
-impl Metrics {
-    /// Route templates come from the OpenAPI document (`paths` and their methods) plus the
-    /// few plain routes of `startup`.
-    pub fn new(spec_json: &str) -> Metrics {
-        let mut templates = Vec::new();
-        if let Ok(spec) = serde_json::from_str::<serde_json::Value>(spec_json)
-            && let Some(paths) = spec["paths"].as_object()
-        {
-            for (path, ops) in paths {
-                let Some(ops) = ops.as_object() else { continue };
-                for method in ops.keys() {
-                    templates.push(Template::parse(&method.to_uppercase(), path));
-                }
-            }
-        }
-        for path in ["/healthz", "/metrics", "/openapi.yaml"] {
-            templates.push(Template::parse("GET", path));
-        }
-        Metrics {
-            templates,
-            routes: Mutex::new(HashMap::new()),
-            in_flight: AtomicU64::new(0),
-            started: Instant::now(),
-        }
-    }
-
-    /// The label of a request: its template, `/docs` for the documentation pages, a redacted
-    /// path for other routes that answered (pages), `unmatched` for the rest.
-    pub fn route_label(&self, method: &str, path: &str, status: u16) -> Arc<str> {
-        let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-        for t in &self.templates {
-            if t.method == method && t.matches(&segs) {
-                return t.label.clone();
-            }
-        }
-        if path == "/docs" || path.starts_with("/docs/") {
-            return "/docs".into();
-        }
-        if status == 404 || status == 405 {
-            return "unmatched".into();
-        }
-        generalise(path).into()
-    }
-
-    fn record(&self, method: &str, route: Arc<str>, status: u16, seconds: f64) {
-        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (method.to_string(), route);
-        let key = if routes.len() >= MAX_ROUTES && !routes.contains_key(&key) {
-            (key.0, Arc::from("other"))
-        } else {
-            key
-        };
-        let stats = routes.entry(key).or_default();
-        *stats.by_status.entry(status).or_default() += 1;
-        stats.count += 1;
-        stats.sum_seconds += seconds;
-        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
-            stats.buckets[i] += 1;
-        }
-    }
-
-    /// The request metrics in the Prometheus text format.
-    pub fn render_requests(&self, out: &mut String) {
-        let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        let mut keys: Vec<_> = routes.keys().cloned().collect();
-        keys.sort();
-        out.push_str(
-            "# HELP creneau_http_requests_total HTTP requests answered, by method, route template and status.\n",
-        );
-        out.push_str("# TYPE creneau_http_requests_total counter\n");
-        for key in &keys {
-            let stats = &routes[key];
-            let mut statuses: Vec<_> = stats.by_status.iter().collect();
-            statuses.sort();
-            for (status, n) in statuses {
-                let _ = writeln!(
-                    out,
-                    "creneau_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    key.0,
-                    escape(&key.1)
-                );
-            }
-        }
-        out.push_str("# HELP creneau_http_request_duration_seconds Time to answer, by method and route template.\n");
-        out.push_str("# TYPE creneau_http_request_duration_seconds histogram\n");
-        for key in &keys {
-            let stats = &routes[key];
-            let labels = format!("method=\"{}\",route=\"{}\"", key.0, escape(&key.1));
-            let mut cumulative = 0;
-            for (bound, n) in BUCKETS.iter().zip(stats.buckets) {
-                cumulative += n;
-                let _ = writeln!(
-                    out,
-                    "creneau_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "creneau_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                stats.count
-            );
-            let _ = writeln!(
-                out,
-                "creneau_http_request_duration_seconds_sum{{{labels}}} {}",
-                stats.sum_seconds
-            );
-            let _ = writeln!(
-                out,
-                "creneau_http_request_duration_seconds_count{{{labels}}} {}",
-                stats.count
-            );
-        }
-        out.push_str("# HELP creneau_http_requests_in_flight Requests being answered now.\n");
-        out.push_str("# TYPE creneau_http_requests_in_flight gauge\n");
-        let _ = writeln!(
-            out,
-            "creneau_http_requests_in_flight {}",
-            self.in_flight.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP creneau_uptime_seconds Time since the application started.\n");
-        out.push_str("# TYPE creneau_uptime_seconds gauge\n");
-        let _ = writeln!(out, "creneau_uptime_seconds {}", self.started.elapsed().as_secs_f64());
+/// The operation label of an answer: the operation id when an API operation answered,
+/// `unmatched` when no route did, else where the request went.
+fn operation_label(operation: Option<&OperationId>, place: &'static str, status: StatusCode) -> &'static str {
+    match operation {
+        Some(op) => op.0,
+        None if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED => "unmatched",
+        None => place,
     }
 }
 
-impl Template {
-    fn parse(method: &str, path: &str) -> Template {
-        let segments = path
-            .trim_end_matches('/')
-            .split('/')
-            .skip(1)
-            .map(|s| {
-                if s.starts_with('{') && s.ends_with('}') {
-                    Segment::Param
-                } else {
-                    Segment::Literal(s.to_string())
-                }
-            })
-            .collect();
-        Template {
-            method: method.to_string(),
-            label: path.into(),
-            segments,
+/// A bounded method label: any method poem accepts could otherwise become one.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The middleware counting every answered request. It sits outside `CatchPanic`, so a
+/// panicking handler is seen as the 500 it became.
+pub struct Measure {
+    in_flight: Gauge,
+}
+
+impl Measure {
+    pub fn new() -> Measure {
+        installed();
+        Measure {
+            in_flight: gauge!(IN_FLIGHT),
         }
     }
+}
 
-    fn matches(&self, segs: &[&str]) -> bool {
-        self.segments.len() == segs.len()
-            && self.segments.iter().zip(segs).all(|(t, s)| match t {
-                Segment::Param => !s.is_empty(),
-                Segment::Literal(l) => l == s,
-            })
+impl Default for Measure {
+    fn default() -> Measure {
+        Measure::new()
     }
 }
-
-/// A path with its tokens and numbers blanked: `/rendez-vous/{token}`, `/lieux/{id}`.
-pub fn generalise(path: &str) -> String {
-    crate::http::access_log::redact_path(path)
-        .split('/')
-        .map(|seg| {
-            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
-                "{id}"
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-/// The middleware counting every answered request.
-pub struct Measure(pub Arc<Metrics>);
 
 impl<E: Endpoint> Middleware<E> for Measure {
     type Output = MeasureEndpoint<E>;
     fn transform(&self, ep: E) -> Self::Output {
         MeasureEndpoint {
             inner: ep,
-            metrics: self.0.clone(),
+            in_flight: self.in_flight.clone(),
         }
     }
 }
 
 pub struct MeasureEndpoint<E> {
     inner: E,
-    metrics: Arc<Metrics>,
+    in_flight: Gauge,
+}
+
+/// Leaves the in-flight gauge as it found it even when the request is dropped half-way
+/// (the client went away, the server shut down).
+struct InFlight<'a>(&'a Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a Gauge) -> InFlight<'a> {
+        gauge.increment(1.0);
+        InFlight(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
 }
 
 impl<E: Endpoint> Endpoint for MeasureEndpoint<E> {
@@ -293,23 +220,27 @@ impl<E: Endpoint> Endpoint for MeasureEndpoint<E> {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let started = Instant::now();
-        let method = req.method().as_str().to_string();
-        let path = req.uri().path().to_string();
-        self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        let method = method_label(req.method());
+        let place = place_of(req.uri().path());
+        let in_flight = InFlight::enter(&self.in_flight);
         let resp = match self.inner.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
-        self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-        let status = resp.status().as_u16();
-        let route = self.metrics.route_label(&method, &path, status);
-        self.metrics
-            .record(&method, route, status, started.elapsed().as_secs_f64());
+        drop(in_flight);
+        let status = resp.status();
+        let operation = operation_label(resp.data::<OperationId>(), place, status);
+        counter!(REQUESTS, "method" => method, "operation" => operation, "status" => status.as_str().to_owned())
+            .increment(1);
+        histogram!(REQUEST_DURATION, "method" => method, "operation" => operation)
+            .record(started.elapsed().as_secs_f64());
         Ok(resp)
     }
 }
 
 /// What the outbox holds now: due rows not yet sent, failures, and how late the oldest is.
+/// Read from this application's database at each scrape rather than kept in the recorder,
+/// which is shared by the whole process.
 async fn render_outbox(state: &AppState, out: &mut String) -> Result<(), sea_orm::DbErr> {
     let now = state.clock.now();
     let due = || {
@@ -330,41 +261,34 @@ async fn render_outbox(state: &AppState, out: &mut String) -> Result<(), sea_orm
         .count(&state.db)
         .await?;
     let lag = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
-    out.push_str("# HELP creneau_outbox_due Messages due and not yet sent.\n");
-    out.push_str("# TYPE creneau_outbox_due gauge\n");
-    let _ = writeln!(out, "creneau_outbox_due {backlog}");
-    out.push_str("# HELP creneau_outbox_oldest_due_seconds How long the oldest due message has waited.\n");
-    out.push_str("# TYPE creneau_outbox_oldest_due_seconds gauge\n");
-    let _ = writeln!(out, "creneau_outbox_oldest_due_seconds {lag}");
-    out.push_str("# HELP creneau_outbox_failed Messages given up on (status failed).\n");
-    out.push_str("# TYPE creneau_outbox_failed gauge\n");
-    let _ = writeln!(out, "creneau_outbox_failed {failed}");
+    gauge_lines(
+        out,
+        "creneau_outbox_due",
+        "Messages due and not yet sent.",
+        backlog as f64,
+    );
+    gauge_lines(
+        out,
+        "creneau_outbox_oldest_due_seconds",
+        "How long the oldest due message has waited.",
+        lag,
+    );
+    gauge_lines(
+        out,
+        "creneau_outbox_failed",
+        "Messages given up on (status failed).",
+        failed as f64,
+    );
     Ok(())
 }
 
-fn render_bookings(out: &mut String) {
-    use bookings::*;
-    out.push_str("# HELP creneau_bookings_total Bookings asked for, by kind and outcome.\n");
-    out.push_str("# TYPE creneau_bookings_total counter\n");
-    for (kind, outcome, counter) in [
-        ("workshop", "confirmed", &WORKSHOP_CONFIRMED),
-        ("workshop", "waitlisted", &WORKSHOP_WAITLISTED),
-        ("workshop", "refused", &WORKSHOP_REFUSED),
-        ("appointment", "booked", &APPOINTMENT_BOOKED),
-        ("appointment", "slot_taken", &APPOINTMENT_SLOT_TAKEN),
-        ("appointment", "refused", &APPOINTMENT_REFUSED),
-    ] {
-        let _ = writeln!(
-            out,
-            "creneau_bookings_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {}",
-            counter.load(Ordering::Relaxed)
-        );
-    }
+fn gauge_lines(out: &mut String, name: &str, help: &str, value: f64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
 }
 
 /// `GET /metrics`. With `CRENEAU_METRICS_TOKEN` set, only for `Authorization: Bearer <it>`.
 #[handler]
-pub async fn endpoint(req: &Request, Data(state): Data<&AppState>, Data(metrics): Data<&Arc<Metrics>>) -> Response {
+pub async fn endpoint(req: &Request, Data(state): Data<&AppState>) -> Response {
     if let Some(expected) = &state.settings.metrics_token {
         let given = req
             .headers()
@@ -380,17 +304,20 @@ pub async fn endpoint(req: &Request, Data(state): Data<&AppState>, Data(metrics)
             return crate::http::error::problem_response(poem::Error::from_status(StatusCode::UNAUTHORIZED));
         }
     }
-    let mut out = String::with_capacity(16 * 1024);
-    metrics.render_requests(&mut out);
-    render_bookings(&mut out);
-    let mut db_up = 1;
+    let installed = installed();
+    gauge!(UPTIME).set(installed.started.elapsed().as_secs_f64());
+    let mut out = installed.handle.render();
+    let mut db_up = 1.0;
     if let Err(e) = render_outbox(state, &mut out).await {
         tracing::warn!(error = %e, "metrics: reading the outbox failed");
-        db_up = 0;
+        db_up = 0.0;
     }
-    out.push_str("# HELP creneau_database_up Whether the database answered this scrape.\n");
-    out.push_str("# TYPE creneau_database_up gauge\n");
-    let _ = writeln!(out, "creneau_database_up {db_up}");
+    gauge_lines(
+        &mut out,
+        "creneau_database_up",
+        "Whether the database answered this scrape.",
+        db_up,
+    );
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out)
@@ -398,54 +325,79 @@ pub async fn endpoint(req: &Request, Data(state): Data<&AppState>, Data(metrics)
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, atomic::AtomicU64};
+
+    use poem::{EndpointExt, get, middleware::CatchPanic};
+
     use super::*;
 
-    fn metrics() -> Metrics {
-        Metrics::new(&crate::http::openapi::service().spec())
+    #[test]
+    fn an_api_answer_is_labelled_by_its_operation_id_whatever_its_status() {
+        let op = OperationId("getRegistration");
+        assert_eq!(operation_label(Some(&op), "api", StatusCode::OK), "getRegistration");
+        assert_eq!(
+            operation_label(Some(&op), "api", StatusCode::NOT_FOUND),
+            "getRegistration"
+        );
     }
 
     #[test]
-    fn a_manage_token_in_a_path_is_labelled_by_the_template() {
-        let m = metrics();
+    fn other_answers_get_one_of_a_few_fixed_labels_never_the_path() {
         let token = crate::platform::token::generate();
+        let label = |path: &str, status| operation_label(None, place_of(path), status);
+        assert_eq!(label("/healthz", StatusCode::OK), "healthz");
+        assert_eq!(label("/metrics", StatusCode::UNAUTHORIZED), "metrics");
+        assert_eq!(label("/docs/index.css", StatusCode::OK), "docs");
+        assert_eq!(label("/static/site.css", StatusCode::OK), "static");
+        assert_eq!(label(&format!("/rendez-vous/{token}"), StatusCode::OK), "pages");
         assert_eq!(
-            &*m.route_label("GET", &format!("/api/v1/registrations/{token}"), 200),
-            "/api/v1/registrations/{token}"
+            label("/api/v1/sessions/3/registrations", StatusCode::TOO_MANY_REQUESTS),
+            "api"
         );
-        assert_eq!(
-            &*m.route_label("POST", "/api/v1/sessions/12/registrations", 201),
-            "/api/v1/sessions/{id}/registrations"
-        );
-        assert_eq!(&*m.route_label("GET", "/healthz", 200), "/healthz");
+        assert_eq!(label("/wp-login.php", StatusCode::NOT_FOUND), "unmatched");
+        assert_eq!(label("/api/v1/nothing", StatusCode::METHOD_NOT_ALLOWED), "unmatched");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
     }
 
     #[test]
-    fn unknown_paths_do_not_grow_the_label_set() {
-        let m = metrics();
-        assert_eq!(&*m.route_label("GET", "/wp-login.php", 404), "unmatched");
-        assert_eq!(&*m.route_label("GET", "/inscription/12", 200), "/inscription/{id}");
-        let token = crate::platform::token::generate();
-        assert_eq!(
-            &*m.route_label("GET", &format!("/rendez-vous/{token}"), 200),
-            "/rendez-vous/{token}"
-        );
+    fn every_api_operation_has_an_operation_id_to_be_counted_under() {
+        let spec: serde_json::Value = serde_json::from_str(&crate::http::openapi::service().spec()).unwrap();
+        let paths = spec["paths"].as_object().unwrap();
+        assert!(!paths.is_empty());
+        for (path, ops) in paths {
+            for (method, op) in ops.as_object().unwrap() {
+                assert!(
+                    op["operationId"].as_str().is_some_and(|id| !id.is_empty()),
+                    "{method} {path} has no operation id: its requests would be counted as `api`"
+                );
+            }
+        }
     }
 
-    #[test]
-    fn requests_render_as_counters_and_a_cumulative_histogram() {
-        let m = metrics();
-        m.record("GET", "/api/v1/sessions".into(), 200, 0.003);
-        m.record("GET", "/api/v1/sessions".into(), 200, 0.2);
-        m.record("GET", "/api/v1/sessions".into(), 500, 0.0001);
-        let mut out = String::new();
-        m.render_requests(&mut out);
-        assert!(out.contains(r#"creneau_http_requests_total{method="GET",route="/api/v1/sessions",status="200"} 2"#));
-        assert!(out.contains(r#"creneau_http_requests_total{method="GET",route="/api/v1/sessions",status="500"} 1"#));
-        assert!(out.contains(
-            r#"creneau_http_request_duration_seconds_bucket{method="GET",route="/api/v1/sessions",le="0.005"} 2"#
-        ));
-        assert!(out.contains(
-            r#"creneau_http_request_duration_seconds_bucket{method="GET",route="/api/v1/sessions",le="+Inf"} 3"#
-        ));
+    #[poem::handler]
+    fn boom() -> &'static str {
+        panic!("a bug in a handler")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_counted_as_a_500_and_leaves_nothing_in_flight() {
+        installed();
+        // A gauge of its own, so that other tests answering requests do not move it.
+        let cell = Arc::new(AtomicU64::new(0));
+        let measure = Measure {
+            in_flight: Gauge::from_arc(cell.clone()),
+        };
+        let ep = get(boom)
+            .with(CatchPanic::new().with_handler(crate::http::error::panic_response))
+            .with(measure);
+        let resp = ep.call(Request::builder().uri_str("/boom").finish()).await.unwrap();
+        assert_eq!(resp.status(), 500);
+        assert_eq!(f64::from_bits(cell.load(std::sync::atomic::Ordering::Relaxed)), 0.0);
+        let text = installed().handle.render();
+        assert!(
+            text.contains(r#"creneau_http_requests_total{method="GET",operation="pages",status="500"}"#),
+            "{text}"
+        );
+        assert!(!text.contains("boom"), "{text}");
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     http::access_log::AccessLog,
     http::error::{panic_response, problem_response},
     http::limits::{RateLimit, RateLimits},
-    http::metrics::{Measure, Metrics},
+    http::metrics::Measure,
     http::openapi,
     platform::clock::Clock,
     platform::config::Settings,
@@ -124,7 +124,6 @@ async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) 
 pub fn routes(state: AppState) -> impl poem::Endpoint {
     let api = openapi::service();
     let yaml = Arc::new(api.spec_yaml());
-    let metrics = Arc::new(Metrics::new(&api.spec()));
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
     let docs = api.swagger_ui();
@@ -135,7 +134,6 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/metrics", get(crate::http::metrics::endpoint))
         .nest("/docs", docs)
         .data(yaml)
-        .data(metrics.clone())
         .data(state)
         .around(limit_body)
         .around(|ep, req| async move {
@@ -144,11 +142,19 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
                 Err(_) => Err(poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)),
             }
         })
-        .catch_all_error(|err| async move { problem_response(err) })
+        .catch_all_error(|err| async move {
+            // Carried over to the rewritten answer, so that it is counted under its operation.
+            let operation = err.data::<poem_openapi::OperationId>().copied();
+            let mut resp = problem_response(err);
+            if let Some(op) = operation {
+                resp.set_data(op);
+            }
+            resp
+        })
         .with(CatchPanic::new().with_handler(panic_response))
         .with(ReadCache::new(clock))
         .with(RateLimit(limits))
-        .with(Measure(metrics))
+        .with(Measure::new())
         .with(AccessLog)
         .into_endpoint()
 }

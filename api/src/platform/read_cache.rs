@@ -37,6 +37,8 @@ struct Entry {
     generation: u64,
     second: i64,
     content_type: Option<poem::http::HeaderValue>,
+    /// Kept so that a served copy is still counted under the operation that made it.
+    operation: Option<poem_openapi::OperationId>,
     body: bytes::Bytes,
 }
 
@@ -100,11 +102,13 @@ impl<E: Endpoint> Endpoint for ReadCacheEndpoint<E> {
             return Ok(resp);
         }
         let content_type = resp.headers().get(poem::http::header::CONTENT_TYPE).cloned();
+        let operation = resp.data::<poem_openapi::OperationId>().copied();
         let body = resp.into_body().into_bytes().await.map_err(poem::Error::from)?;
         let entry = Entry {
             generation,
             second,
             content_type,
+            operation,
             body,
         };
         {
@@ -122,6 +126,9 @@ fn rebuild(e: &Entry) -> Response {
     let mut resp = Response::builder().body(Body::from_bytes(e.body.clone()));
     if let Some(ct) = &e.content_type {
         resp.headers_mut().insert(poem::http::header::CONTENT_TYPE, ct.clone());
+    }
+    if let Some(op) = e.operation {
+        resp.set_data(op);
     }
     resp
 }

@@ -196,14 +196,39 @@ fn metric(text: &str, line_start: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The operation labels `/metrics` may show besides the spec's operation ids.
+const FIXED_OPERATION_LABELS: [&str; 8] = [
+    "pages",
+    "static",
+    "docs",
+    "spec",
+    "healthz",
+    "metrics",
+    "api",
+    "unmatched",
+];
+
 creneau_tests::db_test!(
-    async fn metrics_count_requests_by_route_template_bookings_by_outcome_and_the_outbox(app: TestApp) {
+    async fn metrics_count_requests_by_operation_id_bookings_by_outcome_and_the_outbox(app: TestApp) {
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 1, 3).await;
         let before: String = app.get("/metrics").await.text().await.unwrap();
-        let confirmed = r#"creneau_bookings_total{kind="workshop",outcome="confirmed"}"#;
-        let waitlisted = r#"creneau_bookings_total{kind="workshop",outcome="waitlisted"}"#;
-        let refused = r#"creneau_bookings_total{kind="workshop",outcome="refused"}"#;
+        // The counters are the process's, and other tests run alongside: compare with what
+        // they said before, and expect at least what this test did.
+        let series = [
+            r#"creneau_http_requests_total{method="POST",operation="register",status="201"}"#,
+            r#"creneau_http_requests_total{method="POST",operation="register",status="409"}"#,
+            r#"creneau_http_requests_total{method="POST",operation="register",status="415"}"#,
+            r#"creneau_http_requests_total{method="GET",operation="getRegistration",status="200"}"#,
+            r#"creneau_http_requests_total{method="GET",operation="listSessions",status="200"}"#,
+            r#"creneau_http_requests_total{method="GET",operation="unmatched",status="404"}"#,
+            r#"creneau_http_requests_total{method="GET",operation="healthz",status="200"}"#,
+            r#"creneau_http_request_duration_seconds_count{method="POST",operation="register"}"#,
+            r#"creneau_bookings_total{kind="workshop",outcome="confirmed"}"#,
+            r#"creneau_bookings_total{kind="workshop",outcome="waitlisted"}"#,
+            r#"creneau_bookings_total{kind="workshop",outcome="refused"}"#,
+        ];
+        let expected = [2.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 4.0, 1.0, 1.0, 1.0];
 
         let first = json(
             app.register(f.session_id, "Jeanne Martin", Some("jeanne@exemple.fr"), None)
@@ -220,8 +245,21 @@ creneau_tests::db_test!(
             .register(f.session_id, "Jeanne Martin", Some("jeanne@exemple.fr"), None)
             .await;
         assert_eq!(again.status(), 409);
+        let not_json = app
+            .client
+            .post(format!("{}/api/v1/sessions/{}/registrations", app.base, f.session_id))
+            .header("content-type", "text/plain")
+            .body("Jeanne")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(not_json.status(), 415);
         assert_eq!(app.get(&format!("/api/v1/registrations/{token}")).await.status(), 200);
+        // The second listing is likely served from the read cache: still the same operation.
+        assert_eq!(app.get("/api/v1/sessions").await.status(), 200);
+        assert_eq!(app.get("/api/v1/sessions").await.status(), 200);
         assert_eq!(app.get("/wp-login.php").await.status(), 404);
+        assert_eq!(app.get("/healthz").await.status(), 200);
 
         let resp = app.get("/metrics").await;
         assert_eq!(resp.status(), 200);
@@ -230,47 +268,44 @@ creneau_tests::db_test!(
         let text = resp.text().await.unwrap();
         assert!(!text.contains(&token), "a manage token reached /metrics");
         assert!(!text.contains("wp-login"), "raw paths must not become labels");
-        assert_eq!(
-            metric(
-                &text,
-                r#"creneau_http_requests_total{method="GET",route="/api/v1/registrations/{token}",status="200"}"#
-            ),
-            1.0
+        assert!(!text.contains("/api/"), "raw paths must not become labels");
+        for (line, at_least) in series.iter().zip(expected) {
+            let (now, then) = (metric(&text, line), metric(&before, line));
+            assert!(now >= then + at_least, "{line}: {then} before, {now} after\n{text}");
+        }
+        assert!(
+            text.contains("# TYPE creneau_http_request_duration_seconds histogram"),
+            "{text}"
         );
-        assert_eq!(
-            metric(
-                &text,
-                r#"creneau_http_requests_total{method="POST",route="/api/v1/sessions/{id}/registrations",status="201"}"#
+        assert!(
+            text.contains(
+                r#"creneau_http_request_duration_seconds_bucket{method="POST",operation="register",le="+Inf"}"#
             ),
-            2.0
+            "{text}"
         );
-        assert_eq!(
-            metric(
-                &text,
-                r#"creneau_http_requests_total{method="POST",route="/api/v1/sessions/{id}/registrations",status="409"}"#
-            ),
-            1.0
-        );
-        assert_eq!(
-            metric(
-                &text,
-                r#"creneau_http_requests_total{method="GET",route="unmatched",status="404"}"#
-            ),
-            1.0
-        );
-        assert_eq!(
-            metric(
-                &text,
-                r#"creneau_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/{id}/registrations"}"#
-            ),
-            3.0
-        );
-        // Booking counters are process-wide and other tests run alongside: at least ours.
-        assert!(metric(&text, confirmed) >= metric(&before, confirmed) + 1.0);
-        assert!(metric(&text, waitlisted) >= metric(&before, waitlisted) + 1.0);
-        assert!(metric(&text, refused) >= metric(&before, refused) + 1.0);
+        // This very scrape is being answered.
+        assert!(metric(&text, "creneau_http_requests_in_flight ") >= 1.0, "{text}");
+        assert!(metric(&text, "creneau_uptime_seconds ") > 0.0, "{text}");
 
-        // The outbox as it stands: the confirmation is due now, reminders later.
+        // Every operation label is an operation id of the spec or one of a few fixed words.
+        let spec: serde_json::Value = serde_json::from_str(&creneau::http::openapi::service().spec()).unwrap();
+        let operation_ids: Vec<&str> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|ops| ops.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        for label in text.split(r#"operation=""#).skip(1) {
+            let label = &label[..label.find('"').unwrap()];
+            assert!(
+                operation_ids.contains(&label) || FIXED_OPERATION_LABELS.contains(&label),
+                "unexpected operation label {label}"
+            );
+        }
+
+        // The outbox as it stands in this test's database: the confirmation is due now,
+        // reminders later.
         let due = outbox_rows(&app)
             .await
             .into_iter()
@@ -297,4 +332,7 @@ async fn with_a_metrics_token_set_metrics_ask_for_it() {
         .request(Method::GET, "/metrics", Some("jeton-de-supervision"), None)
         .await;
     assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("# TYPE creneau_http_requests_total counter"), "{text}");
+    assert!(!text.contains("jeton-de-supervision"), "{text}");
 }
