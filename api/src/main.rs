@@ -11,7 +11,7 @@ use creneau::{
     platform::config::{ExposeSecret, Settings},
     platform::state::AppState,
 };
-use sea_orm::{ActiveEnum, ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::ActiveEnum;
 
 #[derive(Parser)]
 #[command(name = "creneau", version, about = "Ateliers et rendez-vous de médiation numérique")]
@@ -29,7 +29,8 @@ enum Command {
         /// The SQLite file, recreated at each start.
         #[arg(long, default_value = "creneau-demo.db")]
         database: String,
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// Where to serve; the flag wins over CRENEAU_LISTEN.
+        #[arg(long, env = "CRENEAU_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
     },
     /// Deliver the outbox only (for deployments that run it apart from `serve`).
@@ -53,7 +54,7 @@ enum StaffCommand {
         name: String,
         #[arg(long, value_parser = ["admin", "coordinator", "facilitator"])]
         role: String,
-        /// The organisation's name, used only when the database has none yet.
+        /// The organisation the account joins: the one of this name, created if none has it.
         #[arg(long, default_value = "Ma commune")]
         organisation_name: String,
     },
@@ -96,6 +97,8 @@ async fn main() -> anyhow::Result<()> {
             if std::env::var_os("CRENEAU_MAIL_DIR").is_none() {
                 settings.mail_dir = "creneau-demo-mail".into();
             }
+            // Last run's messages carry links into a database that no longer exists.
+            let _ = std::fs::remove_dir_all(&settings.mail_dir);
             creneau::platform::logging::init(settings.log_json);
             let app = Application::build(settings, Clock::system()).await?;
             demo::seed(&app.state).await.context("filling the demo database")?;
@@ -138,7 +141,14 @@ async fn main() -> anyhow::Result<()> {
                 clock: Clock::system(),
                 settings: settings.into(),
             };
-            let org = first_organisation(&state, &organisation_name, &email).await?;
+            let org = creneau::auth::provisioning::organisation_named(
+                &state.db,
+                &state.clock,
+                &organisation_name,
+                &email,
+                state.settings.timezone.name(),
+            )
+            .await?;
             let role = Role::try_from_value(&role).context("role")?;
             let member = create_staff(&state, org.id, &email, &name, role, password)
                 .await
@@ -147,42 +157,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// The organisation new staff join: the only one there is, or a new one on an empty database.
-async fn first_organisation(
-    state: &AppState,
-    name: &str,
-    contact: &str,
-) -> anyhow::Result<entities::organisation::Model> {
-    use entities::organisation;
-    let count = organisation::Entity::find().count(&state.db).await?;
-    if count > 1 {
-        anyhow::bail!("several organisations exist: create staff through the API as an admin of the right one");
-    }
-    if let Some(org) = organisation::Entity::find().one(&state.db).await? {
-        return Ok(org);
-    }
-    let slug: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_string();
-    Ok(organisation::ActiveModel {
-        slug: Set(if slug.is_empty() { "commune".into() } else { slug }),
-        name: Set(name.into()),
-        timezone: Set(state.settings.timezone.name().into()),
-        contact_email: Set(contact.into()),
-        contact_phone: Set(None),
-        reminder_offsets: Set("2880,180".into()),
-        max_future_appointments: Set(2),
-        created_at: Set(state.clock.now()),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await?)
 }
 
 async fn serve(app: Application) -> anyhow::Result<()> {
