@@ -11,7 +11,10 @@
 //!   session is revoked.
 //!
 //! Comparisons run in constant time.
-use poem::Request;
+use poem::{
+    Request,
+    web::cookie::{Cookie, SameSite},
+};
 use sha2::{Digest, Sha256};
 
 use super::forms::{CSRF_FIELD, FormData};
@@ -29,7 +32,8 @@ pub struct PublicToken {
 
 impl PublicToken {
     pub fn from_request(req: &Request) -> PublicToken {
-        match read_cookie(req, COOKIE).filter(|v| token::looks_valid(v)) {
+        let sent = req.cookie().get(COOKIE).map(|c| c.value_str().to_string());
+        match sent.filter(|v| token::looks_valid(v)) {
             Some(value) => PublicToken {
                 value,
                 from_cookie: true,
@@ -47,12 +51,13 @@ impl PublicToken {
     }
 }
 
-/// The `Set-Cookie` value for a fresh token.
-pub fn cookie(value: &str, secure: bool) -> String {
-    let mut c = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if secure {
-        c.push_str("; Secure");
-    }
+/// The cookie carrying a fresh token: HttpOnly, SameSite=Lax, for the whole site.
+pub fn cookie(value: &str, secure: bool) -> Cookie {
+    let mut c = Cookie::new_with_str(COOKIE, value);
+    c.set_path("/");
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(secure);
     c
 }
 
@@ -66,18 +71,6 @@ pub fn staff_token(session_token: &str) -> String {
 
 pub fn staff_accepts(session_token: &str, form: &FormData) -> bool {
     constant_time_eq(form.get(CSRF_FIELD).as_bytes(), staff_token(session_token).as_bytes())
-}
-
-/// The value of cookie `name`, from any `Cookie` header of the request.
-pub fn read_cookie(req: &Request, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(poem::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().to_string())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -17,7 +17,7 @@ use poem::{
     endpoint::BoxEndpoint,
     get,
     http::{HeaderValue, StatusCode, header},
-    middleware::CatchPanic,
+    middleware::{CatchPanic, CookieJarManager},
 };
 
 use crate::{
@@ -89,6 +89,7 @@ impl<E: Endpoint> Endpoint for HomeOr<E> {
 pub fn page(ep: impl Endpoint + 'static) -> BoxEndpoint<'static, Response> {
     ep.with(CatchPanic::new().with_handler(panic_response))
         .around(page_layer)
+        .with(CookieJarManager::new())
         .boxed()
 }
 
@@ -98,7 +99,9 @@ async fn page_layer<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
         .as_ref()
         .is_some_and(|s| s.settings.public_url.starts_with("https://"));
     let token = csrf::PublicToken::from_request(&req);
-    let set_cookie = (!token.from_cookie).then(|| csrf::cookie(&token.value, secure));
+    if !token.from_cookie {
+        req.cookie().add(csrf::cookie(&token.value, secure));
+    }
     req.set_data(token);
     let path = req.original_uri().path().to_string();
     let mut resp = match ep.call(req).await.map(IntoResponse::into_response) {
@@ -109,11 +112,6 @@ async fn page_layer<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
         Ok(r) => r,
         Err(err) => error::error_page(state.as_ref(), &path, err).await,
     };
-    if let Some(c) = set_cookie
-        && let Ok(v) = HeaderValue::from_str(&c)
-    {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
     security_headers(&mut resp);
     Ok(resp)
 }

@@ -3,14 +3,13 @@
 //! API's bearer tokens, so one sign-out or one deactivation revokes both.
 use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
-use poem::{FromRequest, Request, RequestBody, http::StatusCode};
-
-use super::{
-    Ctx, PageError, PageResult,
-    csrf::{self, read_cookie},
-    forms::FormData,
-    render::html,
+use poem::{
+    FromRequest, Request, RequestBody,
+    http::StatusCode,
+    web::cookie::{Cookie, SameSite},
 };
+
+use super::{Ctx, PageError, PageResult, csrf, forms::FormData, render::html};
 use crate::{
     auth::{StaffIdentity, resolve_staff, staff::TOKEN_LIFETIME},
     platform::state::AppState,
@@ -30,29 +29,26 @@ pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<(Strin
     Ok((done.token, done.expires_at))
 }
 
-fn secure(state: &AppState) -> &'static str {
-    if state.settings.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    }
+/// The session cookie: only for `/staff`, HttpOnly, SameSite=Lax, Secure over https.
+fn session_cookie(state: &AppState, value: &str, max_age: std::time::Duration) -> Cookie {
+    let mut c = Cookie::new_with_str(COOKIE, value);
+    c.set_path("/staff");
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(state.settings.public_url.starts_with("https://"));
+    c.set_max_age(max_age);
+    c
 }
 
-/// `Set-Cookie` for a new session.
-pub fn set_cookie(state: &AppState, raw: &str) -> String {
-    format!(
-        "{COOKIE}={raw}; Path=/staff; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        TOKEN_LIFETIME.num_seconds(),
-        secure(state)
-    )
+/// The cookie of a new session, living as long as its token.
+pub fn opened(state: &AppState, raw: &str) -> Cookie {
+    let lifetime = TOKEN_LIFETIME.to_std().unwrap_or_default();
+    session_cookie(state, raw, lifetime)
 }
 
-/// `Set-Cookie` that removes the session cookie.
-pub fn clear_cookie(state: &AppState) -> String {
-    format!(
-        "{COOKIE}=; Path=/staff; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        secure(state)
-    )
+/// The cookie that makes the browser forget the session.
+pub fn closed(state: &AppState) -> Cookie {
+    session_cookie(state, "", std::time::Duration::ZERO)
 }
 
 /// A signed-in staff member's request: the page context, who they are, their session token.
@@ -65,7 +61,11 @@ pub struct StaffCtx {
 impl<'a> FromRequest<'a> for StaffCtx {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         let base = Ctx::from_request(req, body).await?;
-        let raw = read_cookie(req, COOKIE).ok_or(PageError::LoginRequired)?;
+        let raw = req
+            .cookie()
+            .get(COOKIE)
+            .map(|c| c.value_str().to_string())
+            .ok_or(PageError::LoginRequired)?;
         let me = resolve_staff(&base.state, &raw).await.map_err(PageError::from)?;
         Ok(StaffCtx { base, me, token: raw })
     }

@@ -1,15 +1,13 @@
 //! Signing in and out of the console.
 use minijinja::context;
-use poem::{
-    Response, handler,
-    http::{StatusCode, header},
-};
+use poem::{handler, http::StatusCode, web::cookie::CookieJar};
 
 use crate::{
     auth::api::revoke,
     pages::{
         Ctx, PageError, PageResult,
         forms::{FormData, FormErrors},
+        see_other,
         session_cookie::{self, SignInError, StaffCtx},
     },
 };
@@ -28,7 +26,7 @@ pub async fn show_form(ctx: Ctx) -> PageResult {
 }
 
 #[handler]
-pub async fn submit(ctx: Ctx, form: FormData) -> PageResult {
+pub async fn submit(ctx: Ctx, jar: &CookieJar, form: FormData) -> PageResult {
     if !ctx.csrf.accepts(&form) {
         return Err(PageError::Csrf);
     }
@@ -45,11 +43,10 @@ pub async fn submit(ctx: Ctx, form: FormData) -> PageResult {
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &email, errors);
     }
     match session_cookie::sign_in(&ctx.state, &email, password).await {
-        Ok((raw, _)) => Ok(Response::builder()
-            .status(StatusCode::SEE_OTHER)
-            .header(header::LOCATION, "/staff")
-            .header(header::SET_COOKIE, session_cookie::set_cookie(&ctx.state, &raw))
-            .finish()),
+        Ok((raw, _)) => {
+            jar.add(session_cookie::opened(&ctx.state, &raw));
+            Ok(see_other("/staff"))
+        }
         Err(SignInError::Db(e)) => Err(e.into()),
         Err(e) => {
             let status = match e {
@@ -65,12 +62,9 @@ pub async fn submit(ctx: Ctx, form: FormData) -> PageResult {
 }
 
 #[handler]
-pub async fn logout(ctx: StaffCtx, form: FormData) -> PageResult {
+pub async fn logout(ctx: StaffCtx, jar: &CookieJar, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     revoke(ctx.state(), &ctx.me).await?;
-    Ok(Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, "/staff/connexion?fait=deconnexion")
-        .header(header::SET_COOKIE, session_cookie::clear_cookie(ctx.state()))
-        .finish())
+    jar.add(session_cookie::closed(ctx.state()));
+    Ok(see_other("/staff/connexion?fait=deconnexion"))
 }
