@@ -22,11 +22,11 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// "janvier" for 1 … "décembre" for 12 (out-of-range numbers are clamped).
-pub fn month(month: u32) -> &'static str {
+pub(crate) fn month(month: u32) -> &'static str {
     MONTHS[(month.clamp(1, 12) - 1) as usize]
 }
 
-pub fn weekday(w: Weekday) -> &'static str {
+pub(crate) fn weekday(w: Weekday) -> &'static str {
     DAYS[w.num_days_from_monday() as usize]
 }
 
@@ -40,17 +40,17 @@ fn day_number(d: NaiveDate) -> String {
 }
 
 /// "mardi 12 janvier"
-pub fn short_date(d: NaiveDate) -> String {
+pub(crate) fn short_date(d: NaiveDate) -> String {
     format!("{} {} {}", weekday(d.weekday()), day_number(d), month(d.month()))
 }
 
 /// "mardi 12 janvier 2027"
-pub fn long_date(d: NaiveDate) -> String {
+pub(crate) fn long_date(d: NaiveDate) -> String {
     format!("{} {}", short_date(d), d.year())
 }
 
 /// "mardi 12 janvier", with the year when it is not `this_year` (the pages' way).
-pub fn date(d: NaiveDate, this_year: i32) -> String {
+pub(crate) fn date(d: NaiveDate, this_year: i32) -> String {
     if d.year() == this_year {
         short_date(d)
     } else {
@@ -59,7 +59,7 @@ pub fn date(d: NaiveDate, this_year: i32) -> String {
 }
 
 /// "14 h", "9 h 30".
-pub fn time_of_day(t: NaiveTime) -> String {
+pub(crate) fn time_of_day(t: NaiveTime) -> String {
     if t.minute() == 0 {
         format!("{}\u{a0}h", t.hour())
     } else {
@@ -68,24 +68,24 @@ pub fn time_of_day(t: NaiveTime) -> String {
 }
 
 /// The wall time of an instant already in its zone: "14 h", "9 h 30".
-pub fn time<Z: TimeZone>(t: &DateTime<Z>) -> String {
+pub(crate) fn time<Z: TimeZone>(t: &DateTime<Z>) -> String {
     time_of_day(t.time())
 }
 
 /// "mardi 12 janvier" in `tz`.
-pub fn short_day(tz: Tz, at: DateTime<Utc>) -> String {
+pub(crate) fn short_day(tz: Tz, at: DateTime<Utc>) -> String {
     short_date(at.with_timezone(&tz).date_naive())
 }
 
 /// "mardi 12 janvier 2027 à 14 h" (messages, which may be read months later).
-pub fn at(tz: Tz, at: DateTime<Utc>) -> String {
+pub(crate) fn at(tz: Tz, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&tz);
     format!("{} à {}", long_date(local.date_naive()), time(&local))
 }
 
 /// "mardi 12 janvier 2027 de 14 h à 16 h", or across midnight
 /// "du mardi 12 janvier 2027 à 22 h au mercredi 13 janvier 2027 à 1 h 30".
-pub fn span(tz: Tz, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
+pub(crate) fn span(tz: Tz, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
     let (s, e) = (starts_at.with_timezone(&tz), ends_at.with_timezone(&tz));
     if s.date_naive() == e.date_naive() {
         format!("{} de {} à {}", long_date(s.date_naive()), time(&s), time(&e))
@@ -96,7 +96,7 @@ pub fn span(tz: Tz, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String 
 
 /// "mardi 12 janvier, 14 h – 16 h" (the pages' list style; both ends on the start's date,
 /// as workshops are).
-pub fn short_span<Z: TimeZone>(start: &DateTime<Z>, end: &DateTime<Z>, this_year: i32) -> String {
+pub(crate) fn short_span<Z: TimeZone>(start: &DateTime<Z>, end: &DateTime<Z>, this_year: i32) -> String {
     format!(
         "{}, {} – {}",
         date(start.date_naive(), this_year),
@@ -106,12 +106,12 @@ pub fn short_span<Z: TimeZone>(start: &DateTime<Z>, end: &DateTime<Z>, this_year
 }
 
 /// "mardi 12 janvier à 14 h" (the pages' style).
-pub fn short_at<Z: TimeZone>(t: &DateTime<Z>, this_year: i32) -> String {
+pub(crate) fn short_at<Z: TimeZone>(t: &DateTime<Z>, this_year: i32) -> String {
     format!("{} à {}", date(t.date_naive(), this_year), time(t))
 }
 
 /// Seats left, in words: "3 places restantes", "1 place restante", "Complet — liste d'attente".
-pub fn seats_left(n: i32) -> String {
+pub(crate) fn seats_left(n: i32) -> String {
     match n {
         n if n <= 0 => "Complet — liste d'attente".into(),
         1 => "1 place restante".into(),
@@ -120,7 +120,7 @@ pub fn seats_left(n: i32) -> String {
 }
 
 /// "1 personne", "3 personnes", "aucune personne".
-pub fn people(n: usize) -> String {
+pub(crate) fn people(n: usize) -> String {
     match n {
         0 => "aucune personne".into(),
         1 => "1 personne".into(),
@@ -129,7 +129,7 @@ pub fn people(n: usize) -> String {
 }
 
 /// A phone number as French people read it: "+33612345678" → "06 12 34 56 78".
-pub fn phone(e164: &str) -> String {
+pub(crate) fn phone(e164: &str) -> String {
     match e164.strip_prefix("+33") {
         Some(rest) if rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()) => {
             let national = format!("0{rest}");

@@ -29,14 +29,14 @@ use crate::{
 pub struct AdminAppointmentsApi;
 
 #[derive(ApiResponse)]
-pub enum StaffBooked {
+pub(crate) enum StaffBooked {
     /// Booked; the resident is told by e-mail when they gave one.
     #[oai(status = 201)]
     Created(Json<StaffAppointment>),
 }
 
 /// The longest agenda in one call.
-pub const MAX_AGENDA_DAYS: u32 = 7;
+pub(crate) const MAX_AGENDA_DAYS: u32 = 7;
 
 #[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminAppointments")]
 impl AdminAppointmentsApi {

@@ -39,32 +39,32 @@ const CLOSURE_NOT_FOUND: &str = "Cette fermeture n'existe pas.";
 pub struct AdminScheduleApi;
 
 #[derive(ApiResponse)]
-pub enum MotifCreated {
+pub(crate) enum MotifCreated {
     #[oai(status = 201)]
     Created(Json<StaffMotif>),
 }
 
 #[derive(ApiResponse)]
-pub enum RuleCreated {
+pub(crate) enum RuleCreated {
     #[oai(status = 201)]
     Created(Json<OpeningRule>),
 }
 
 #[derive(ApiResponse)]
-pub enum ExtraCreated {
+pub(crate) enum ExtraCreated {
     #[oai(status = 201)]
     Created(Json<ExtraOpening>),
 }
 
 #[derive(ApiResponse)]
-pub enum ClosureResponse {
+pub(crate) enum ClosureResponse {
     /// The closure, with the booked appointments it overlaps (kept: move or cancel them).
     #[oai(status = 201)]
     Created(Json<ClosureCreated>),
 }
 
 #[derive(ApiResponse)]
-pub enum Deleted {
+pub(crate) enum Deleted {
     /// Deleted.
     #[oai(status = 204)]
     Done,

@@ -2,12 +2,12 @@
 //! Instants are RFC 3339 with the organisation's UTC offset; opening hours are wall times
 //! `HH:MM` of the place.
 use chrono::{DateTime, FixedOffset, NaiveDate};
-pub use entities::kinds::AppointmentStatus;
+pub(crate) use entities::kinds::AppointmentStatus;
 use poem_openapi::{Enum, Object};
 
-pub use crate::workshops::dto::Weekday;
+pub(crate) use crate::workshops::dto::Weekday;
 
-pub fn weekday_out(w: chrono::Weekday) -> Weekday {
+pub(crate) fn weekday_out(w: chrono::Weekday) -> Weekday {
     match w {
         chrono::Weekday::Mon => Weekday::Monday,
         chrono::Weekday::Tue => Weekday::Tuesday,
@@ -31,7 +31,7 @@ fn default_horizon() -> i32 {
 
 /// A reason for an appointment, as residents see it.
 #[derive(Object, Debug, Clone)]
-pub struct Motif {
+pub(crate) struct Motif {
     /// Identifier, for `motif` in slot listings and bookings.
     pub id: i32,
     /// e.g. "CAF", "ANTS : carte grise, permis, titres".
@@ -50,7 +50,7 @@ pub struct Motif {
 
 /// A reason as staff manage it.
 #[derive(Object, Debug, Clone)]
-pub struct StaffMotif {
+pub(crate) struct StaffMotif {
     /// Identifier.
     pub id: i32,
     /// Shown to residents and staff, e.g. "Impôts".
@@ -75,7 +75,7 @@ pub struct StaffMotif {
 
 /// A reason to create or replace.
 #[derive(Object, Debug, Clone)]
-pub struct MotifInput {
+pub(crate) struct MotifInput {
     /// Shown to residents, e.g. "Impôts".
     #[oai(validator(min_length = 1, max_length = 200))]
     pub label: String,
@@ -103,14 +103,14 @@ pub struct MotifInput {
 
 /// The reasons a place offers.
 #[derive(Object, Debug, Clone)]
-pub struct PlaceMotifsInput {
+pub(crate) struct PlaceMotifsInput {
     /// Every reason the place offers from now on (reasons of the organisation).
     pub motif_ids: Vec<i32>,
 }
 
 /// A weekly opening of a place.
 #[derive(Object, Debug, Clone)]
-pub struct OpeningRule {
+pub(crate) struct OpeningRule {
     /// Identifier.
     pub id: i32,
     /// The place it opens.
@@ -136,7 +136,7 @@ pub struct OpeningRule {
 
 /// A weekly opening rule to create or replace.
 #[derive(Object, Debug, Clone)]
-pub struct OpeningRuleInput {
+pub(crate) struct OpeningRuleInput {
     /// Day of the week it applies to.
     pub weekday: Weekday,
     /// Wall time `HH:MM`, on a quarter-hour.
@@ -156,7 +156,7 @@ pub struct OpeningRuleInput {
 /// A one-off opening (a Saturday morning before a tax deadline…); it opens even on a
 /// public holiday.
 #[derive(Object, Debug, Clone)]
-pub struct ExtraOpening {
+pub(crate) struct ExtraOpening {
     /// Identifier.
     pub id: i32,
     /// The place it opens.
@@ -173,7 +173,7 @@ pub struct ExtraOpening {
 
 /// A one-off opening to create or replace.
 #[derive(Object, Debug, Clone)]
-pub struct ExtraOpeningInput {
+pub(crate) struct ExtraOpeningInput {
     /// The date it opens.
     pub date: NaiveDate,
     /// Wall time `HH:MM`, on a quarter-hour.
@@ -188,7 +188,7 @@ pub struct ExtraOpeningInput {
 
 /// A period without appointments, for the whole place or one desk.
 #[derive(Object, Debug, Clone)]
-pub struct Closure {
+pub(crate) struct Closure {
     /// Identifier.
     pub id: i32,
     /// The closed place.
@@ -208,7 +208,7 @@ pub struct Closure {
 
 /// A closure to create or replace.
 #[derive(Object, Debug, Clone)]
-pub struct ClosureInput {
+pub(crate) struct ClosureInput {
     /// One desk (1 to the place's desks), e.g. an agent on leave; absent for the whole place.
     pub desk: Option<i32>,
     /// Start of the closure.
@@ -223,7 +223,7 @@ pub struct ClosureInput {
 
 /// A new closure and the appointments it overlaps, which are kept: staff move or cancel them.
 #[derive(Object, Debug, Clone)]
-pub struct ClosureCreated {
+pub(crate) struct ClosureCreated {
     /// The closure as recorded.
     pub closure: Closure,
     /// Booked appointments during the closure (on the closed desk, or anywhere for the place).
@@ -232,7 +232,7 @@ pub struct ClosureCreated {
 
 /// A whole-place closure as residents see it.
 #[derive(Object, Debug, Clone)]
-pub struct PublicClosure {
+pub(crate) struct PublicClosure {
     /// Start of the closure.
     pub starts_at: DateTime<FixedOffset>,
     /// End of the closure (exclusive).
@@ -243,7 +243,7 @@ pub struct PublicClosure {
 
 /// A public holiday on which the place would open but stays closed.
 #[derive(Object, Debug, Clone)]
-pub struct HolidayClosure {
+pub(crate) struct HolidayClosure {
     /// The holiday's date.
     pub date: NaiveDate,
     /// e.g. "Ascension".
@@ -252,7 +252,7 @@ pub struct HolidayClosure {
 
 /// When a place receives residents: weekly rules, and what changes them in the next 90 days.
 #[derive(Object, Debug, Clone)]
-pub struct OpeningHours {
+pub(crate) struct OpeningHours {
     /// The place.
     pub place_id: i32,
     /// Its name.
@@ -275,7 +275,7 @@ pub struct OpeningHours {
 
 /// A bookable slot.
 #[derive(Object, Debug, Clone)]
-pub struct FreeSlot {
+pub(crate) struct FreeSlot {
     /// Start of the slot; pass it as `start` to book.
     pub start: DateTime<FixedOffset>,
     /// End of the slot.
@@ -286,7 +286,7 @@ pub struct FreeSlot {
 
 /// Free slots of a reason at a place over a range.
 #[derive(Object, Debug, Clone)]
-pub struct SlotList {
+pub(crate) struct SlotList {
     /// The place.
     pub place_id: i32,
     /// The reason listed.
@@ -303,7 +303,7 @@ pub struct SlotList {
 
 /// A resident's booking.
 #[derive(Object, Debug, Clone)]
-pub struct AppointmentRequest {
+pub(crate) struct AppointmentRequest {
     /// The reason (see `GET /api/v1/motifs`).
     pub motif: i32,
     /// The start of a slot from `GET /api/v1/places/{id}/slots`, as given there.
@@ -327,7 +327,7 @@ pub struct AppointmentRequest {
 
 /// A booking made by staff on a resident's behalf.
 #[derive(Object, Debug, Clone)]
-pub struct StaffAppointmentRequest {
+pub(crate) struct StaffAppointmentRequest {
     /// Any reason the place offers, staff-only ones included.
     pub motif: i32,
     /// The start of a slot; minimum notice and horizon do not apply, but the slot must not
@@ -351,7 +351,7 @@ pub struct StaffAppointmentRequest {
 
 /// What the holder of a manage token sees of their appointment.
 #[derive(Object, Debug, Clone)]
-pub struct AppointmentView {
+pub(crate) struct AppointmentView {
     /// Identifier.
     pub id: i32,
     /// The resident's name.
@@ -386,7 +386,7 @@ pub struct AppointmentView {
 
 /// Answer to a new booking. `manage_token` is given this once.
 #[derive(Object, Debug, Clone)]
-pub struct AppointmentCreated {
+pub(crate) struct AppointmentCreated {
     /// Identifier.
     pub id: i32,
     /// Secret for `/api/v1/appointments/{token}`; keep it, it is not shown again.
@@ -399,14 +399,14 @@ pub struct AppointmentCreated {
 
 /// A resident's move to another slot.
 #[derive(Object, Debug, Clone)]
-pub struct RescheduleRequest {
+pub(crate) struct RescheduleRequest {
     /// The start of another free slot for the same reason and place.
     pub start: DateTime<FixedOffset>,
 }
 
 /// A staff move to another slot, possibly for another reason.
 #[derive(Object, Debug, Clone)]
-pub struct StaffRescheduleRequest {
+pub(crate) struct StaffRescheduleRequest {
     /// The new start (no notice or horizon for staff).
     pub start: DateTime<FixedOffset>,
     /// Another reason offered by the place, if it changes.
@@ -415,7 +415,7 @@ pub struct StaffRescheduleRequest {
 
 /// An appointment as staff see it.
 #[derive(Object, Debug, Clone)]
-pub struct StaffAppointment {
+pub(crate) struct StaffAppointment {
     /// Identifier.
     pub id: i32,
     /// The place.
@@ -453,7 +453,7 @@ pub struct StaffAppointment {
 /// What staff record once an appointment has started.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The resident came.
     Honoured,
     /// The resident did not come.
@@ -464,14 +464,14 @@ pub enum Outcome {
 
 /// Whether the resident came.
 #[derive(Object, Debug, Clone)]
-pub struct OutcomeInput {
+pub(crate) struct OutcomeInput {
     /// Whether the resident came.
     pub outcome: Outcome,
 }
 
 /// A cancellation by staff.
 #[derive(Object, Debug, Clone)]
-pub struct StaffCancel {
+pub(crate) struct StaffCancel {
     /// Told to the resident, e.g. "Agent absent, nous vous rappelons".
     #[oai(validator(max_length = 500))]
     pub reason: Option<String>,
@@ -479,7 +479,7 @@ pub struct StaffCancel {
 
 /// One opening period of a day, as instants.
 #[derive(Object, Debug, Clone)]
-pub struct Opening {
+pub(crate) struct Opening {
     /// Opening time.
     pub starts_at: DateTime<FixedOffset>,
     /// Closing time.
@@ -488,7 +488,7 @@ pub struct Opening {
 
 /// One day of a place's agenda.
 #[derive(Object, Debug, Clone)]
-pub struct AgendaDay {
+pub(crate) struct AgendaDay {
     /// The day, in the place's calendar.
     pub date: NaiveDate,
     /// The public holiday's name, when the day is one.
@@ -504,7 +504,7 @@ pub struct AgendaDay {
 
 /// A place's agenda over one to seven days.
 #[derive(Object, Debug, Clone)]
-pub struct Agenda {
+pub(crate) struct Agenda {
     /// The place.
     pub place_id: i32,
     /// Its name.

@@ -9,23 +9,23 @@
 //! `appointment_claim` row per 15-minute cell it covers on its desk, and a unique index on
 //! (place, desk, cell) lets only one of two overlapping bookings commit, on SQLite and on
 //! PostgreSQL alike.
-pub mod admin_api;
-pub mod admin_schedule_api;
-pub mod dto;
-pub mod public_api;
-pub mod queries;
-pub mod rules;
-pub mod schedule;
-pub mod service;
+pub(crate) mod admin_api;
+pub(crate) mod admin_schedule_api;
+pub(crate) mod dto;
+pub(crate) mod public_api;
+pub(crate) mod queries;
+pub(crate) mod rules;
+pub(crate) mod schedule;
+pub(crate) mod service;
 
 /// The API structs of this folder, as one group of [`crate::http::openapi::Apis`].
-pub type AppointmentApis = (
+pub(crate) type AppointmentApis = (
     public_api::AppointmentsApi,
     admin_api::AdminAppointmentsApi,
     admin_schedule_api::AdminScheduleApi,
 );
 
-pub fn apis() -> AppointmentApis {
+pub(crate) fn apis() -> AppointmentApis {
     (
         public_api::AppointmentsApi,
         admin_api::AdminAppointmentsApi,

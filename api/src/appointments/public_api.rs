@@ -21,14 +21,14 @@ use crate::{
 };
 
 /// Slots listed by default: four weeks from `from`.
-pub const DEFAULT_SLOT_RANGE_DAYS: i64 = 28;
+pub(crate) const DEFAULT_SLOT_RANGE_DAYS: i64 = 28;
 /// The longest range one slot listing may cover.
-pub const MAX_SLOT_RANGE_DAYS: i64 = 62;
+pub(crate) const MAX_SLOT_RANGE_DAYS: i64 = 62;
 
 pub struct AppointmentsApi;
 
 #[derive(ApiResponse)]
-pub enum BookResponse {
+pub(crate) enum BookResponse {
     /// Booked: the desk is held, the confirmation is on its way (by e-mail when one was given).
     #[oai(status = 201)]
     Created(Json<AppointmentCreated>),
@@ -45,7 +45,7 @@ async fn public_place(state: &AppState, id: i32) -> ApiResult<place::Model> {
 
 /// `[from, to)` of a slot listing: `from` defaults to now, `to` to 28 days after `from`;
 /// at most 62 days.
-pub fn slot_range(
+pub(crate) fn slot_range(
     from: Option<DateTime<FixedOffset>>,
     to: Option<DateTime<FixedOffset>>,
     now: DateTime<Utc>,
@@ -65,7 +65,7 @@ pub fn slot_range(
 }
 
 /// A note and accessibility needs, trimmed and bounded.
-pub fn free_texts(note: Option<&str>, needs: Option<&str>) -> ApiResult<(Option<String>, Option<String>)> {
+pub(crate) fn free_texts(note: Option<&str>, needs: Option<&str>) -> ApiResult<(Option<String>, Option<String>)> {
     let note = free_text(note, 1000).map_err(|e| ApiError::invalid("note", &e.to_string()))?;
     let needs = free_text(needs, 500).map_err(|e| ApiError::invalid("accessibility_needs", &e.to_string()))?;
     Ok((note, needs))

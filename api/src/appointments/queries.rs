@@ -26,21 +26,21 @@ use crate::{
 };
 
 /// How far ahead the public opening hours list extras, closures and holidays.
-pub const OPENING_HOURS_DAYS: i64 = 90;
+pub(crate) const OPENING_HOURS_DAYS: i64 = 90;
 
-pub fn hhmm(t: NaiveTime) -> String {
+pub(crate) fn hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
 
 /// The zone of an organisation (Europe/Paris when unknown).
-pub async fn organisation_tz<C: ConnectionTrait>(db: &C, organisation_id: i32) -> Result<Tz, DbErr> {
+pub(crate) async fn organisation_tz<C: ConnectionTrait>(db: &C, organisation_id: i32) -> Result<Tz, DbErr> {
     Ok(organisation::Entity::find_by_id(organisation_id)
         .one(db)
         .await?
         .map_or(chrono_tz::Europe::Paris, |o| parse_tz(&o.timezone)))
 }
 
-pub fn rule_view(row: &opening_rule::Model) -> Option<dto::OpeningRule> {
+pub(crate) fn rule_view(row: &opening_rule::Model) -> Option<dto::OpeningRule> {
     let rule = to_rule(row)?;
     Some(dto::OpeningRule {
         id: row.id,
@@ -55,7 +55,7 @@ pub fn rule_view(row: &opening_rule::Model) -> Option<dto::OpeningRule> {
     })
 }
 
-pub fn extra_view(row: extra_opening::Model) -> dto::ExtraOpening {
+pub(crate) fn extra_view(row: extra_opening::Model) -> dto::ExtraOpening {
     dto::ExtraOpening {
         id: row.id,
         place_id: row.place_id,
@@ -66,7 +66,7 @@ pub fn extra_view(row: extra_opening::Model) -> dto::ExtraOpening {
     }
 }
 
-pub fn closure_view(row: closure::Model, tz: Tz) -> dto::Closure {
+pub(crate) fn closure_view(row: closure::Model, tz: Tz) -> dto::Closure {
     dto::Closure {
         id: row.id,
         place_id: row.place_id,
@@ -79,7 +79,10 @@ pub fn closure_view(row: closure::Model, tz: Tz) -> dto::Closure {
 }
 
 /// For each reason, the places offering it (by place id).
-pub async fn motif_places<C: ConnectionTrait>(db: &C, motif_ids: &[i32]) -> Result<HashMap<i32, Vec<i32>>, DbErr> {
+pub(crate) async fn motif_places<C: ConnectionTrait>(
+    db: &C,
+    motif_ids: &[i32],
+) -> Result<HashMap<i32, Vec<i32>>, DbErr> {
     let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
     if motif_ids.is_empty() {
         return Ok(out);
@@ -95,7 +98,7 @@ pub async fn motif_places<C: ConnectionTrait>(db: &C, motif_ids: &[i32]) -> Resu
     Ok(out)
 }
 
-pub fn public_motif(m: motif::Model, places: &HashMap<i32, Vec<i32>>) -> dto::Motif {
+pub(crate) fn public_motif(m: motif::Model, places: &HashMap<i32, Vec<i32>>) -> dto::Motif {
     dto::Motif {
         place_ids: places.get(&m.id).cloned().unwrap_or_default(),
         id: m.id,
@@ -107,7 +110,7 @@ pub fn public_motif(m: motif::Model, places: &HashMap<i32, Vec<i32>>) -> dto::Mo
     }
 }
 
-pub fn staff_motif(m: motif::Model, places: &HashMap<i32, Vec<i32>>) -> StaffMotif {
+pub(crate) fn staff_motif(m: motif::Model, places: &HashMap<i32, Vec<i32>>) -> StaffMotif {
     StaffMotif {
         place_ids: places.get(&m.id).cloned().unwrap_or_default(),
         id: m.id,
@@ -124,7 +127,7 @@ pub fn staff_motif(m: motif::Model, places: &HashMap<i32, Vec<i32>>) -> StaffMot
 
 /// Reasons residents can book online, in display order; only those offered at `place_id`
 /// (an active place) when given, else those offered at any active place.
-pub async fn online_motifs<C: ConnectionTrait>(db: &C, place_id: Option<i32>) -> Result<Vec<dto::Motif>, DbErr> {
+pub(crate) async fn online_motifs<C: ConnectionTrait>(db: &C, place_id: Option<i32>) -> Result<Vec<dto::Motif>, DbErr> {
     let active_places: Vec<i32> = place::Entity::find()
         .filter(place::Column::Active.eq(true))
         .all(db)
@@ -153,7 +156,7 @@ pub async fn online_motifs<C: ConnectionTrait>(db: &C, place_id: Option<i32>) ->
 }
 
 /// Appointments as staff see them, with their reason's label.
-pub async fn staff_appointments<C: ConnectionTrait>(
+pub(crate) async fn staff_appointments<C: ConnectionTrait>(
     db: &C,
     rows: Vec<appointment::Model>,
     tz: Tz,
@@ -192,7 +195,10 @@ pub async fn staff_appointments<C: ConnectionTrait>(
         .collect())
 }
 
-pub async fn staff_appointment<C: ConnectionTrait>(db: &C, a: appointment::Model) -> Result<StaffAppointment, DbErr> {
+pub(crate) async fn staff_appointment<C: ConnectionTrait>(
+    db: &C,
+    a: appointment::Model,
+) -> Result<StaffAppointment, DbErr> {
     let tz = organisation_tz(db, a.organisation_id).await?;
     staff_appointments(db, vec![a], tz)
         .await?
@@ -201,7 +207,7 @@ pub async fn staff_appointment<C: ConnectionTrait>(db: &C, a: appointment::Model
 }
 
 /// What the holder of the manage token sees.
-pub async fn appointment_view<C: ConnectionTrait>(
+pub(crate) async fn appointment_view<C: ConnectionTrait>(
     db: &C,
     a: appointment::Model,
     now: DateTime<Utc>,
@@ -235,7 +241,7 @@ pub async fn appointment_view<C: ConnectionTrait>(
 }
 
 /// A place's weekly rules and what changes them over the next [`OPENING_HOURS_DAYS`] days.
-pub async fn opening_hours<C: ConnectionTrait>(
+pub(crate) async fn opening_hours<C: ConnectionTrait>(
     db: &C,
     p: &place::Model,
     tz: Tz,
@@ -302,7 +308,7 @@ pub async fn opening_hours<C: ConnectionTrait>(
 
 /// Free slots of `m` at `p` within `[from, to)`, for residents (`window`) or staff (`None`).
 #[allow(clippy::too_many_arguments)]
-pub async fn free_slots<C: ConnectionTrait>(
+pub(crate) async fn free_slots<C: ConnectionTrait>(
     db: &C,
     p: &place::Model,
     tz: Tz,
@@ -325,7 +331,7 @@ pub async fn free_slots<C: ConnectionTrait>(
     ))
 }
 
-pub fn free_slot_view(s: Slot, tz: Tz) -> FreeSlot {
+pub(crate) fn free_slot_view(s: Slot, tz: Tz) -> FreeSlot {
     FreeSlot {
         start: local(tz, s.starts_at),
         end: local(tz, s.ends_at),
@@ -334,7 +340,7 @@ pub fn free_slot_view(s: Slot, tz: Tz) -> FreeSlot {
 }
 
 /// The place's days from `first` (1 to 7 of them): openings, closures and appointments.
-pub async fn agenda<C: ConnectionTrait>(
+pub(crate) async fn agenda<C: ConnectionTrait>(
     db: &C,
     p: &place::Model,
     tz: Tz,

@@ -7,20 +7,20 @@ use sha2::{Digest, Sha256};
 use crate::domain::slots::OpeningRule;
 
 /// The claim grid: an appointment holds one row per desk and cell of this length.
-pub const CELL_MINUTES: i64 = 15;
+pub(crate) const CELL_MINUTES: i64 = 15;
 
 /// Shortest and longest reason duration, in minutes.
-pub const MIN_DURATION_MINUTES: i32 = 15;
-pub const MAX_DURATION_MINUTES: i32 = 240;
+pub(crate) const MIN_DURATION_MINUTES: i32 = 15;
+pub(crate) const MAX_DURATION_MINUTES: i32 = 240;
 
 /// The longest minimum notice a reason may ask (30 days).
-pub const MAX_NOTICE_MINUTES: i32 = 30 * 24 * 60;
+pub(crate) const MAX_NOTICE_MINUTES: i32 = 30 * 24 * 60;
 /// The farthest horizon a reason may offer.
-pub const MAX_HORIZON_DAYS: i32 = 366;
+pub(crate) const MAX_HORIZON_DAYS: i32 = 366;
 
 /// What staff typed that cannot be a reason, an opening or a closure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InputError {
+pub(crate) enum InputError {
     #[error("Heure attendue au format HH:MM, sur un quart d'heure (09:00, 09:15, 09:30, 09:45).")]
     TimeNotOnQuarter { field: &'static str },
     #[error("L'heure de fin doit suivre l'heure de début (une ouverture ne passe pas minuit).")]
@@ -45,7 +45,7 @@ pub enum InputError {
 
 impl InputError {
     /// The request field the error is about.
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         match self {
             InputError::TimeNotOnQuarter { field } | InputError::Text { field } => field,
             InputError::EndBeforeStart => "end_time",
@@ -61,7 +61,7 @@ impl InputError {
 }
 
 /// The start of the 15-minute cell (aligned on :00, :15, :30, :45 UTC) holding `at`.
-pub fn cell_floor(at: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn cell_floor(at: DateTime<Utc>) -> DateTime<Utc> {
     let step = CELL_MINUTES * 60;
     let secs = at.timestamp();
     let floored = secs - secs.rem_euclid(step);
@@ -72,7 +72,7 @@ pub fn cell_floor(at: DateTime<Utc>) -> DateTime<Utc> {
 /// desk overlap in time exactly when they share a cell, provided both start and end on the
 /// quarter-hour grid — which every slot does, since openings start on a quarter-hour, the
 /// zone offsets in use are whole quarter-hours and durations are multiples of 15 minutes.
-pub fn cells(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+pub(crate) fn cells(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let mut out = Vec::new();
     let mut cell = cell_floor(start);
     while cell < end {
@@ -83,7 +83,7 @@ pub fn cells(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
 }
 
 /// A wall time `HH:MM` on the quarter-hour.
-pub fn quarter_hour(raw: &str, field: &'static str) -> Result<NaiveTime, InputError> {
+pub(crate) fn quarter_hour(raw: &str, field: &'static str) -> Result<NaiveTime, InputError> {
     let time = NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| InputError::TimeNotOnQuarter { field })?;
     if time.minute() % 15 != 0 {
         return Err(InputError::TimeNotOnQuarter { field });
@@ -92,7 +92,7 @@ pub fn quarter_hour(raw: &str, field: &'static str) -> Result<NaiveTime, InputEr
 }
 
 /// Opening and closing wall times of one opening, on the quarter-hour, closing after opening.
-pub fn opening_times(start: &str, end: &str) -> Result<(NaiveTime, NaiveTime), InputError> {
+pub(crate) fn opening_times(start: &str, end: &str) -> Result<(NaiveTime, NaiveTime), InputError> {
     let start = quarter_hour(start, "start_time")?;
     let end = quarter_hour(end, "end_time")?;
     if end <= start {
@@ -103,7 +103,7 @@ pub fn opening_times(start: &str, end: &str) -> Result<(NaiveTime, NaiveTime), I
 
 /// Sorted, deduplicated weeks of the month (1..=5); an empty list is refused (it would never
 /// open), `None` means every week.
-pub fn weeks_of_month(weeks: Option<&[u8]>) -> Result<Option<Vec<u8>>, InputError> {
+pub(crate) fn weeks_of_month(weeks: Option<&[u8]>) -> Result<Option<Vec<u8>>, InputError> {
     let Some(weeks) = weeks else { return Ok(None) };
     if weeks.is_empty() || weeks.iter().any(|w| !(1..=5).contains(w)) {
         return Err(InputError::WeeksOfMonth);
@@ -115,7 +115,7 @@ pub fn weeks_of_month(weeks: Option<&[u8]>) -> Result<Option<Vec<u8>>, InputErro
 }
 
 /// `valid_from` must not come after `valid_to`.
-pub fn validity(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), InputError> {
+pub(crate) fn validity(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), InputError> {
     match (from, to) {
         (Some(from), Some(to)) if to < from => Err(InputError::ValidityReversed),
         _ => Ok(()),
@@ -123,13 +123,13 @@ pub fn validity(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), In
 }
 
 /// Stored form of the weeks of the month: `"1,3"`.
-pub fn weeks_to_column(weeks: Option<&[u8]>) -> Option<String> {
+pub(crate) fn weeks_to_column(weeks: Option<&[u8]>) -> Option<String> {
     weeks.map(|w| w.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
 }
 
 /// Reads `"1,3"` back; junk entries are ignored, and a column with nothing valid in it
 /// means every week (never "no week at all", which would silently close the place).
-pub fn weeks_from_column(raw: Option<&str>) -> Option<Vec<u8>> {
+pub(crate) fn weeks_from_column(raw: Option<&str>) -> Option<Vec<u8>> {
     let weeks: Vec<u8> = raw?
         .split(',')
         .filter_map(|w| w.trim().parse::<u8>().ok())
@@ -139,7 +139,11 @@ pub fn weeks_from_column(raw: Option<&str>) -> Option<Vec<u8>> {
 }
 
 /// A reason's duration, notice and horizon.
-pub fn motif_limits(duration_minutes: i32, min_notice_minutes: i32, horizon_days: i32) -> Result<(), InputError> {
+pub(crate) fn motif_limits(
+    duration_minutes: i32,
+    min_notice_minutes: i32,
+    horizon_days: i32,
+) -> Result<(), InputError> {
     if !(MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(&duration_minutes) || duration_minutes % 15 != 0 {
         return Err(InputError::Duration);
     }
@@ -153,7 +157,7 @@ pub fn motif_limits(duration_minutes: i32, min_notice_minutes: i32, horizon_days
 }
 
 /// A closure must end after it starts and name a desk of the place, if any.
-pub fn closure(
+pub(crate) fn closure(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     desk: Option<i32>,
@@ -169,7 +173,7 @@ pub fn closure(
 }
 
 /// Trimmed text of 1 to `max` characters without control characters other than line breaks.
-pub fn required_text(raw: &str, max: usize, field: &'static str) -> Result<String, InputError> {
+pub(crate) fn required_text(raw: &str, max: usize, field: &'static str) -> Result<String, InputError> {
     let text = raw.trim();
     if text.is_empty() || text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(InputError::Text { field });
@@ -178,11 +182,11 @@ pub fn required_text(raw: &str, max: usize, field: &'static str) -> Result<Strin
 }
 
 /// ISO weekday number (1 = Monday … 7 = Sunday), as stored.
-pub fn weekday_number(w: Weekday) -> i32 {
+pub(crate) fn weekday_number(w: Weekday) -> i32 {
     w.number_from_monday() as i32
 }
 
-pub fn weekday_from_number(n: i32) -> Option<Weekday> {
+pub(crate) fn weekday_from_number(n: i32) -> Option<Weekday> {
     match n {
         1 => Some(Weekday::Mon),
         2 => Some(Weekday::Tue),
@@ -205,7 +209,7 @@ fn hhmm(t: NaiveTime) -> String {
 
 /// How a resident reads a rule: "Le mardi de 09h00 à 12h00", "Les 1er et 3e mercredis du
 /// mois de 13h30 à 17h00", with its validity when it has one.
-pub fn describe_rule(rule: &OpeningRule) -> String {
+pub(crate) fn describe_rule(rule: &OpeningRule) -> String {
     let day = crate::french::weekday(rule.weekday);
     let mut text = match rule.weeks_of_month.as_deref() {
         None => format!("Le {day}"),
@@ -239,7 +243,7 @@ pub fn describe_rule(rule: &OpeningRule) -> String {
 
 /// A 64-bit key for a PostgreSQL advisory lock on one person of one organisation, so two
 /// simultaneous bookings by the same person are counted one after the other.
-pub fn person_lock_key(organisation_id: i32, contact_key: &str) -> i64 {
+pub(crate) fn person_lock_key(organisation_id: i32, contact_key: &str) -> i64 {
     let digest = Sha256::digest(format!("appointment-person:{organisation_id}:{contact_key}").as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);

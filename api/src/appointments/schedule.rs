@@ -11,7 +11,7 @@ use crate::domain::slots::{Busy, Closure, ExtraOpening, OpeningRule, Schedule};
 
 /// A stored rule as the slot computation reads it; `None` for a row with an impossible
 /// weekday (never written by the API).
-pub fn to_rule(row: &opening_rule::Model) -> Option<OpeningRule> {
+pub(crate) fn to_rule(row: &opening_rule::Model) -> Option<OpeningRule> {
     Some(OpeningRule {
         weekday: weekday_from_number(row.weekday)?,
         start: row.start_time,
@@ -22,7 +22,7 @@ pub fn to_rule(row: &opening_rule::Model) -> Option<OpeningRule> {
     })
 }
 
-pub fn to_extra(row: &extra_opening::Model) -> ExtraOpening {
+pub(crate) fn to_extra(row: &extra_opening::Model) -> ExtraOpening {
     ExtraOpening {
         date: row.date,
         start: row.start_time,
@@ -30,7 +30,7 @@ pub fn to_extra(row: &extra_opening::Model) -> ExtraOpening {
     }
 }
 
-pub fn to_closure(row: &closure::Model) -> Closure {
+pub(crate) fn to_closure(row: &closure::Model) -> Closure {
     Closure {
         starts_at: row.starts_at,
         ends_at: row.ends_at,
@@ -39,7 +39,7 @@ pub fn to_closure(row: &closure::Model) -> Closure {
     }
 }
 
-pub fn to_busy(row: &appointment::Model) -> Busy {
+pub(crate) fn to_busy(row: &appointment::Model) -> Busy {
     Busy {
         desk: u32::try_from(row.desk).unwrap_or(u32::MAX),
         starts_at: row.starts_at,
@@ -48,7 +48,7 @@ pub fn to_busy(row: &appointment::Model) -> Busy {
 }
 
 /// Every weekly rule of a place, ordered by weekday then opening time.
-pub async fn rules<C: ConnectionTrait>(db: &C, place_id: i32) -> Result<Vec<opening_rule::Model>, DbErr> {
+pub(crate) async fn rules<C: ConnectionTrait>(db: &C, place_id: i32) -> Result<Vec<opening_rule::Model>, DbErr> {
     opening_rule::Entity::find()
         .filter(opening_rule::Column::PlaceId.eq(place_id))
         .order_by_asc(opening_rule::Column::Weekday)
@@ -60,7 +60,7 @@ pub async fn rules<C: ConnectionTrait>(db: &C, place_id: i32) -> Result<Vec<open
 
 /// The schedule of `place` for any question about instants within `[from, to)`: all its
 /// rules, the extras of the local dates around that range and the closures overlapping it.
-pub async fn load_schedule<C: ConnectionTrait>(
+pub(crate) async fn load_schedule<C: ConnectionTrait>(
     db: &C,
     place: &place::Model,
     tz: Tz,
@@ -101,7 +101,7 @@ pub async fn load_schedule<C: ConnectionTrait>(
 
 /// The place's appointments that still occupy a desk within `[from, to)`, leaving out
 /// `except` (the appointment being moved, which must not block its own new time).
-pub async fn load_busy<C: ConnectionTrait>(
+pub(crate) async fn load_busy<C: ConnectionTrait>(
     db: &C,
     place_id: i32,
     from: DateTime<Utc>,

@@ -38,7 +38,7 @@ use crate::{
 };
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppointmentError {
+pub(crate) enum AppointmentError {
     #[error("Ce lieu n'existe pas.")]
     PlaceNotFound,
     #[error("Ce rendez-vous n'existe pas ou le lien n'est plus valable.")]
@@ -118,7 +118,7 @@ impl DomainError for AppointmentError {
 
 /// Who makes a change, which decides the rules that apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Booker {
+pub(crate) enum Booker {
     /// Online: reasons bookable online only, within the reason's notice and horizon, at
     /// most `max_future_appointments` upcoming appointments per person, no change once started.
     Resident,
@@ -147,7 +147,7 @@ impl Booker {
 
 /// A booking request, already parsed at the edge.
 #[derive(Debug, Clone)]
-pub struct NewAppointment {
+pub(crate) struct NewAppointment {
     pub place_id: i32,
     pub motif_id: i32,
     pub starts_at: DateTime<Utc>,
@@ -156,7 +156,7 @@ pub struct NewAppointment {
     pub accessibility_needs: Option<String>,
 }
 
-pub struct Booked {
+pub(crate) struct Booked {
     pub appointment: appointment::Model,
     /// Returned this once; only its hash is stored.
     pub manage_token: String,
@@ -199,7 +199,7 @@ impl PlaceContext {
 
 /// The reason `motif_id` if `place` offers it to `by`: active, of the place's organisation,
 /// listed for the place, and bookable online when a resident asks.
-pub async fn offered_motif<C: ConnectionTrait>(
+pub(crate) async fn offered_motif<C: ConnectionTrait>(
     db: &C,
     place: &place::Model,
     motif_id: i32,
@@ -223,14 +223,14 @@ pub async fn offered_motif<C: ConnectionTrait>(
 }
 
 /// The booking window of a reason for residents; staff have none.
-pub fn window(m: &motif::Model, by: Booker) -> Option<BookingWindow> {
+pub(crate) fn window(m: &motif::Model, by: Booker) -> Option<BookingWindow> {
     by.is_resident().then(|| BookingWindow {
         min_notice: Duration::minutes(i64::from(m.min_notice_minutes)),
         horizon: Duration::days(i64::from(m.horizon_days)),
     })
 }
 
-pub fn duration(m: &motif::Model) -> Duration {
+pub(crate) fn duration(m: &motif::Model) -> Duration {
     Duration::minutes(i64::from(m.duration_minutes))
 }
 
@@ -366,7 +366,7 @@ fn payload(ctx: &Context<'_>, event: Event, a: &appointment::Model, m: &motif::M
 /// Books an appointment: checks the slot, claims a free desk, writes the appointment and
 /// queues the confirmation (with a calendar invite) and its reminders, all in one
 /// transaction.
-pub async fn book(state: &AppState, req: NewAppointment, by: Booker) -> Result<Booked, AppointmentError> {
+pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> Result<Booked, AppointmentError> {
     let now = state.clock.now();
     let host = state.public_host();
     let txn = db::begin_write(&state.db).await?;
@@ -454,7 +454,10 @@ pub async fn book(state: &AppState, req: NewAppointment, by: Booker) -> Result<B
 }
 
 /// The appointment a manage token opens.
-pub async fn find_by_token<C: ConnectionTrait>(db: &C, raw: &str) -> Result<appointment::Model, AppointmentError> {
+pub(crate) async fn find_by_token<C: ConnectionTrait>(
+    db: &C,
+    raw: &str,
+) -> Result<appointment::Model, AppointmentError> {
     if !token::looks_valid(raw) {
         return Err(AppointmentError::NotFound);
     }
@@ -491,7 +494,7 @@ fn check_changeable(a: &appointment::Model, by: Booker, now: DateTime<Utc>) -> R
 }
 
 /// Whether a resident may still cancel or move `a` online.
-pub fn resident_may_change(a: &appointment::Model, now: DateTime<Utc>) -> bool {
+pub(crate) fn resident_may_change(a: &appointment::Model, now: DateTime<Utc>) -> bool {
     check_changeable(a, Booker::Resident, now).is_ok()
 }
 
@@ -499,7 +502,7 @@ pub fn resident_may_change(a: &appointment::Model, now: DateTime<Utc>) -> bool {
 /// place). The new cells are claimed before the old ones are released, in one
 /// transaction: a move that fails leaves the appointment exactly as it was. The resident
 /// gets an updated invite (same UID, next SEQUENCE) and new reminders.
-pub async fn reschedule(
+pub(crate) async fn reschedule(
     state: &AppState,
     appointment_id: i32,
     starts_at: DateTime<Utc>,
@@ -581,7 +584,7 @@ pub async fn reschedule(
 
 /// Cancels an appointment: its desk is free again at once (claims deleted), its reminders
 /// are voided and the resident gets a calendar CANCEL, with the reason staff gave.
-pub async fn cancel(
+pub(crate) async fn cancel(
     state: &AppState,
     appointment_id: i32,
     by: Booker,
@@ -625,14 +628,14 @@ pub async fn cancel(
 
 /// What staff record once an appointment has started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Honoured,
     NoShow,
     Excused,
 }
 
 impl Outcome {
-    pub fn status(self) -> AppointmentStatus {
+    pub(crate) fn status(self) -> AppointmentStatus {
         match self {
             Outcome::Honoured => AppointmentStatus::Honoured,
             Outcome::NoShow => AppointmentStatus::NoShow,
@@ -644,7 +647,7 @@ impl Outcome {
 /// Records whether the resident came. Allowed from the start of the appointment, and may be
 /// corrected later; a cancelled appointment has nothing to record. The desk stays claimed:
 /// the time was spent either way.
-pub async fn mark(
+pub(crate) async fn mark(
     state: &AppState,
     appointment_id: i32,
     outcome: Outcome,

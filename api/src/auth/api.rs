@@ -19,7 +19,7 @@ use crate::{
 };
 
 #[derive(Object, Debug)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     #[oai(validator(max_length = 254))]
     pub email: String,
     #[oai(validator(max_length = 200))]
@@ -27,7 +27,7 @@ pub struct LoginRequest {
 }
 
 #[derive(Object, Debug)]
-pub struct LoginResponse {
+pub(crate) struct LoginResponse {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -35,7 +35,7 @@ pub struct LoginResponse {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct StaffMember {
+pub(crate) struct StaffMember {
     pub id: i32,
     pub email: String,
     pub name: String,
@@ -56,7 +56,7 @@ impl From<staff_member::Model> for StaffMember {
 }
 
 #[derive(Object, Debug)]
-pub struct StaffInput {
+pub(crate) struct StaffInput {
     #[oai(validator(max_length = 254))]
     pub email: String,
     #[oai(validator(max_length = 200))]
@@ -67,20 +67,20 @@ pub struct StaffInput {
 }
 
 #[derive(Object, Debug)]
-pub struct StaffUpdate {
+pub(crate) struct StaffUpdate {
     pub role: Option<Role>,
     pub active: Option<bool>,
 }
 
 #[derive(ApiResponse)]
-pub enum LoggedOut {
+pub(crate) enum LoggedOut {
     /// The token no longer works.
     #[oai(status = 204)]
     Done,
 }
 
 #[derive(ApiResponse)]
-pub enum StaffCreated {
+pub(crate) enum StaffCreated {
     #[oai(status = 201)]
     Created(Json<StaffMember>),
 }
@@ -125,7 +125,7 @@ impl AuthApi {
     }
 }
 
-pub async fn revoke(state: &AppState, me: &StaffIdentity) -> Result<(), sea_orm::DbErr> {
+pub(crate) async fn revoke(state: &AppState, me: &StaffIdentity) -> Result<(), sea_orm::DbErr> {
     staff_token::Entity::update_many()
         .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
         .filter(staff_token::Column::Id.eq(me.token_id))

@@ -2,7 +2,7 @@
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use rand::RngCore;
 
-pub fn hash(password: &str) -> anyhow::Result<String> {
+pub(crate) fn hash(password: &str) -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
@@ -12,7 +12,7 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
-pub fn verify(password: &str, stored: &str) -> bool {
+pub(crate) fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
@@ -20,7 +20,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 /// A hash to verify against when the account does not exist, so that a wrong e-mail and a
 /// wrong password take the same time.
-pub fn decoy_hash() -> &'static str {
+pub(crate) fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash("not a real password").expect("argon2 works"))
 }
@@ -36,7 +36,7 @@ fn checks() -> &'static tokio::sync::Semaphore {
 }
 
 /// [`verify`] for async callers: bounded in number and run on the blocking pool.
-pub async fn verify_bounded(password: &str, stored: &str) -> bool {
+pub(crate) async fn verify_bounded(password: &str, stored: &str) -> bool {
     let Ok(_permit) = checks().acquire().await else {
         return false;
     };

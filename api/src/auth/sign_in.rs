@@ -10,7 +10,7 @@ use sea_orm::{
 use super::{password, staff::TOKEN_LIFETIME};
 use crate::{platform::state::AppState, platform::token};
 
-pub struct SignedIn {
+pub(crate) struct SignedIn {
     /// The raw token: shown to the caller once, stored only hashed.
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -19,7 +19,7 @@ pub struct SignedIn {
 
 /// Why a sign-in failed, in words fit for the page.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum SignInError {
+pub(crate) enum SignInError {
     #[error("Adresse e-mail ou mot de passe incorrect.")]
     BadCredentials,
     #[error("Trop d'essais infructueux : patientez {0} secondes avant de réessayer.")]
@@ -30,7 +30,7 @@ pub enum SignInError {
 
 /// Checks the password (with a growing delay after repeated failures on one account) and
 /// issues a token. Shared by the API's login and the staff console's sign-in.
-pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<SignedIn, SignInError> {
+pub(crate) async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<SignedIn, SignInError> {
     let now = state.clock.now();
     let email = email.trim().to_lowercase();
     let member = staff_member::Entity::find()
@@ -88,7 +88,7 @@ const FREE_FAILURES: i32 = 5;
 
 /// The wait imposed after `failures` consecutive failed logins: none for the first five
 /// (typos happen), then 2, 4, 8 … seconds, at most 15 minutes.
-pub fn login_delay(failures: i32) -> Duration {
+pub(crate) fn login_delay(failures: i32) -> Duration {
     if failures < FREE_FAILURES {
         return Duration::zero();
     }

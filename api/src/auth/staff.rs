@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// How long a staff token lives: one working day and a margin.
-pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::hours(12);
 
 // The three schemes below publish one security scheme, `StaffBearer`, with the same text;
 // as handler parameters they yield the signed-in staff member, or answer before the handler
@@ -70,13 +70,13 @@ pub struct StaffIdentity {
 
 impl StaffIdentity {
     /// Coordinators and admins manage places, sessions, appointments.
-    pub fn require_manager(&self) -> Result<(), ApiError> {
+    pub(crate) fn require_manager(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin | Role::Coordinator => Ok(()),
             Role::Facilitator => Err(ApiError::forbidden()),
         }
     }
-    pub fn require_admin(&self) -> Result<(), ApiError> {
+    pub(crate) fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),
             _ => Err(ApiError::forbidden()),

@@ -129,7 +129,11 @@ fn hm((h, m): (u32, u32)) -> anyhow::Result<NaiveTime> {
 /// Adds opening hours, reasons and a few appointments to the demo organisation. `places`
 /// are the ones `demo::seed` created; the active mediation points among them get hours
 /// (Le Sambuc and Trinquetaille by name, any other with Trinquetaille's mornings).
-pub async fn seed(state: &AppState, organisation: &organisation::Model, places: &[place::Model]) -> anyhow::Result<()> {
+pub(crate) async fn seed(
+    state: &AppState,
+    organisation: &organisation::Model,
+    places: &[place::Model],
+) -> anyhow::Result<()> {
     let now = state.clock.now();
     let tz = parse_tz(&organisation.timezone);
     let points: Vec<&place::Model> = places

@@ -1,6 +1,6 @@
 //! `creneau demo`: Arles' places, a workshop catalogue and sessions over the coming weeks,
 //! so that a newcomer sees the product working with one command.
-pub mod appointments;
+pub(crate) mod appointments;
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
 use entities::{
@@ -18,7 +18,7 @@ use crate::{
 
 pub const DEMO_ADMIN_EMAIL: &str = "coordination@arles.example";
 pub const DEMO_PASSWORD: &str = "demo-arles-2027";
-pub const DEMO_FACILITATOR_EMAIL: &str = "animation@arles.example";
+pub(crate) const DEMO_FACILITATOR_EMAIL: &str = "animation@arles.example";
 
 /// A workshop's weekly rhythm: (workshop index, place, weekday, start h:m, end h:m).
 type WeeklySlot<'a> = (usize, &'a place::Model, Weekday, (u32, u32), (u32, u32));

@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 
 /// A session's capacity: at least one seat, at most 500 (a larger number is a typo).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Seats(u16);
+pub(crate) struct Seats(u16);
 
 impl Seats {
-    pub const MAX: u16 = 500;
-    pub fn new(n: i64) -> Option<Seats> {
+    pub(crate) const MAX: u16 = 500;
+    pub(crate) fn new(n: i64) -> Option<Seats> {
         (1..=i64::from(Self::MAX)).contains(&n).then_some(Seats(n as u16))
     }
-    pub fn get(self) -> i32 {
+    pub(crate) fn get(self) -> i32 {
         i32::from(self.0)
     }
 }
@@ -30,7 +30,7 @@ pub enum CapacityError {
 
 /// What a change of capacity does: how many people leave the waiting list for a seat.
 /// A cut below the confirmed count is refused rather than silently un-registering anyone.
-pub fn capacity_change(confirmed: i32, waitlisted: i32, requested: i64) -> Result<(Seats, i32), CapacityError> {
+pub(crate) fn capacity_change(confirmed: i32, waitlisted: i32, requested: i64) -> Result<(Seats, i32), CapacityError> {
     let seats = Seats::new(requested).ok_or(CapacityError::OutOfRange)?;
     if seats.get() < confirmed {
         return Err(CapacityError::BelowConfirmed {
@@ -52,7 +52,7 @@ pub enum RegistrationClosed {
 
 /// Whether a session takes registrations now. Staff may register someone until the end of
 /// the session (a resident who turns up at the door); residents until the closing time.
-pub fn registration_open(
+pub(crate) fn registration_open(
     session_cancelled: bool,
     closes_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -70,7 +70,7 @@ pub fn registration_open(
 }
 
 /// A resident may cancel until the start; afterwards it is attendance, not a cancellation.
-pub fn resident_may_cancel(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+pub(crate) fn resident_may_cancel(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < starts_at
 }
 

@@ -30,7 +30,7 @@ impl super::refusal::DomainError for ContactError {
 
 impl ContactError {
     /// The request field the error is about.
-    pub fn field(&self) -> &'static str {
+    pub(crate) fn field(&self) -> &'static str {
         match self {
             ContactError::NameMissing | ContactError::NameControl => "name",
             ContactError::EmailInvalid => "email",
@@ -47,7 +47,7 @@ impl ContactError {
 pub struct PersonName(String);
 
 impl PersonName {
-    pub fn parse(raw: &str) -> Result<PersonName, ContactError> {
+    pub(crate) fn parse(raw: &str) -> Result<PersonName, ContactError> {
         let name = raw.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ContactError::NameMissing);
@@ -57,7 +57,7 @@ impl PersonName {
         }
         Ok(PersonName(name.to_string()))
     }
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -67,7 +67,7 @@ impl PersonName {
 pub struct EmailAddress(String);
 
 impl EmailAddress {
-    pub fn parse(raw: &str) -> Result<EmailAddress, ContactError> {
+    pub(crate) fn parse(raw: &str) -> Result<EmailAddress, ContactError> {
         let email = raw.trim().to_lowercase();
         let valid = email.len() <= 254
             && !email
@@ -91,7 +91,7 @@ impl EmailAddress {
             Err(ContactError::EmailInvalid)
         }
     }
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -108,7 +108,7 @@ impl fmt::Display for EmailAddress {
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
-    pub fn parse(raw: &str) -> Result<PhoneNumber, ContactError> {
+    pub(crate) fn parse(raw: &str) -> Result<PhoneNumber, ContactError> {
         let compact: String = raw
             .chars()
             .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
@@ -139,7 +139,7 @@ impl PhoneNumber {
         };
         Ok(PhoneNumber(e164))
     }
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -168,7 +168,7 @@ impl Contact {
 
 /// A free-text field (note, accessibility needs): trimmed, bounded, kept as data. It is
 /// escaped wherever it is shown, never interpreted.
-pub fn free_text(raw: Option<&str>, max: usize) -> Result<Option<String>, ContactError> {
+pub(crate) fn free_text(raw: Option<&str>, max: usize) -> Result<Option<String>, ContactError> {
     match raw.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) if v.chars().count() > max => Err(ContactError::TooLong(max)),

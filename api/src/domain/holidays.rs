@@ -25,7 +25,7 @@ use chrono::{Datelike, Days, NaiveDate};
 ///
 /// Only for years outside chrono's supported range (about ±262 000), which
 /// cannot occur for a booking service.
-pub fn easter_sunday(year: i32) -> NaiveDate {
+pub(crate) fn easter_sunday(year: i32) -> NaiveDate {
     let a = year.rem_euclid(19);
     let b = year.div_euclid(100);
     let c = year.rem_euclid(100);
@@ -52,7 +52,7 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
 /// Armistice 1918 and Noël. Lundi de Pentecôte is listed although it is the
 /// "journée de solidarité" in many organisations: town services are usually
 /// closed that day, and a place that stays open can add an explicit opening.
-pub fn french_public_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
+pub(crate) fn french_public_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
     let fixed =
         |month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day).expect("fixed holidays are valid dates");
     let easter = easter_sunday(year);
@@ -82,7 +82,7 @@ pub fn french_public_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
 /// When two holidays coincide (Ascension on 1 May, as in 2008), the one that
 /// comes first in [`french_public_holidays`] is returned; the answer "closed"
 /// is the same either way.
-pub fn is_french_public_holiday(date: NaiveDate) -> Option<&'static str> {
+pub(crate) fn is_french_public_holiday(date: NaiveDate) -> Option<&'static str> {
     // Cheap pre-filter: no holiday ever falls in February, September or
     // October (June can hold Ascension or Whit Monday), and this function is
     // called for every day of a slot search.

@@ -1,6 +1,6 @@
-pub mod capacity;
+pub(crate) mod capacity;
 pub mod contact;
-pub mod holidays;
-pub mod refusal;
-pub mod series;
+pub(crate) mod holidays;
+pub(crate) mod refusal;
+pub(crate) mod series;
 pub mod slots;

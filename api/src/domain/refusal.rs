@@ -5,7 +5,7 @@
 
 /// What kind of refusal an error is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// No valid staff credentials (absent, expired, revoked).
     Unauthenticated,
     /// Nothing here, or not the caller's to see (another organisation's row).
@@ -24,14 +24,14 @@ pub enum Refusal {
 
 /// An error a service returns: a French message fit for a resident or an agent
 /// (`Display`), a class, and a stable machine-readable code.
-pub trait DomainError: std::error::Error {
+pub(crate) trait DomainError: std::error::Error {
     fn refusal(&self) -> Refusal;
     /// e.g. `slot_taken`, `registration_closed`; `validation` for [`Refusal::Invalid`].
     fn code(&self) -> &'static str;
 }
 
 /// "error: cause: cause…": every source of an unexpected error, for the log.
-pub fn chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

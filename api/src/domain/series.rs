@@ -19,7 +19,7 @@ use super::holidays::is_french_public_holiday;
 /// A weekly series over four years is already ~200 sessions; anything beyond
 /// is almost certainly a typo in a date (2207 for 2027) and would flood the
 /// calendar, so it is refused rather than silently generated.
-pub const MAX_SERIES_OCCURRENCES: usize = 200;
+pub(crate) const MAX_SERIES_OCCURRENCES: usize = 200;
 
 /// The instant at which `wall` is read on a clock in `tz`, taking the
 /// earliest one when the wall time happens twice, or `None` when it never
@@ -31,7 +31,7 @@ pub const MAX_SERIES_OCCURRENCES: usize = 200;
 /// * In the spring "spring forward" gap (02:00–03:00 does not exist in Paris)
 ///   there is no such instant; callers decide what to do (slots are dropped,
 ///   workshop sessions are moved with [`wall_to_utc_shifting_gaps`]).
-pub fn wall_to_utc_earliest(tz: Tz, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+pub(crate) fn wall_to_utc_earliest(tz: Tz, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&wall)
         .earliest()
         .map(|local| local.with_timezone(&Utc))
@@ -48,7 +48,7 @@ pub fn wall_to_utc_earliest(tz: Tz, wall: NaiveDateTime) -> Option<DateTime<Utc>
 /// database transitions are on whole seconds), so it works for gaps of any
 /// length, including Samoa's skipped day of 30 December 2011, provided two
 /// gaps are not less than a day apart (true of every real zone).
-pub fn wall_to_utc_shifting_gaps(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn wall_to_utc_shifting_gaps(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
     if let Some(instant) = wall_to_utc_earliest(tz, wall) {
         return instant;
     }
@@ -78,7 +78,7 @@ pub fn wall_to_utc_shifting_gaps(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
 /// A workshop that repeats every week on the same weekday and wall-clock
 /// hours, between two dates inclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WeeklySeries {
+pub(crate) struct WeeklySeries {
     /// Day of the week of every session.
     pub weekday: Weekday,
     /// Wall-clock start in the organisation's zone.
@@ -98,7 +98,7 @@ pub struct WeeklySeries {
 
 /// One generated session of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Occurrence {
+pub(crate) struct Occurrence {
     /// Local date of the session in the organisation's zone.
     pub date: NaiveDate,
     pub starts_at: DateTime<Utc>,
@@ -109,14 +109,14 @@ pub struct Occurrence {
 /// are public holidays (with the holiday's name, to show "pas de séance le
 /// 6 mai : Ascension").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SeriesPlan {
+pub(crate) struct SeriesPlan {
     pub occurrences: Vec<Occurrence>,
     pub skipped: Vec<(NaiveDate, &'static str)>,
 }
 
 /// Why a series cannot be generated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SeriesError {
+pub(crate) enum SeriesError {
     #[error("a session must end after it starts (start {start}, end {end})")]
     EndNotAfterStart { start: NaiveTime, end: NaiveTime },
     #[error("the last date {last} is before the first date {first}")]
@@ -149,7 +149,7 @@ impl WeeklySeries {
     ///   the same gap and the session would last zero time.
     ///
     /// A valid range containing no `weekday` yields an empty plan.
-    pub fn plan(&self, tz: Tz) -> Result<SeriesPlan, SeriesError> {
+    pub(crate) fn plan(&self, tz: Tz) -> Result<SeriesPlan, SeriesError> {
         if self.end_time <= self.start_time {
             return Err(SeriesError::EndNotAfterStart {
                 start: self.start_time,
@@ -197,7 +197,8 @@ impl WeeklySeries {
 
     /// The sessions only; see [`WeeklySeries::plan`] for the rules, the
     /// errors and the list of skipped holidays.
-    pub fn occurrences(&self, tz: Tz) -> Result<Vec<Occurrence>, SeriesError> {
+    #[cfg(test)]
+    pub(crate) fn occurrences(&self, tz: Tz) -> Result<Vec<Occurrence>, SeriesError> {
         self.plan(tz).map(|plan| plan.occurrences)
     }
 }

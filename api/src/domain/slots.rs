@@ -56,7 +56,7 @@ pub struct OpeningRule {
 
 impl OpeningRule {
     /// Whether this rule opens the place on local date `date`.
-    pub fn applies_on(&self, date: NaiveDate) -> bool {
+    pub(crate) fn applies_on(&self, date: NaiveDate) -> bool {
         date.weekday() == self.weekday
             && self.valid_from.is_none_or(|from| date >= from)
             && self.valid_to.is_none_or(|to| date <= to)
@@ -69,7 +69,7 @@ impl OpeningRule {
 
 /// Rank (1..=5) of `date` among the same weekdays of its month: 1 for the
 /// first Wednesday of the month, 3 for the third, and so on.
-pub fn week_of_month(date: NaiveDate) -> u8 {
+pub(crate) fn week_of_month(date: NaiveDate) -> u8 {
     // day() is 1..=31, so the result is 1..=5 and fits in u8.
     ((date.day() - 1) / 7 + 1) as u8
 }

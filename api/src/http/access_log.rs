@@ -5,7 +5,7 @@ use std::time::Instant;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tracing::Instrument;
 
-pub struct AccessLog;
+pub(crate) struct AccessLog;
 
 impl<E: Endpoint> Middleware<E> for AccessLog {
     type Output = AccessLogEndpoint<E>;
@@ -14,10 +14,10 @@ impl<E: Endpoint> Middleware<E> for AccessLog {
     }
 }
 
-pub struct AccessLogEndpoint<E>(E);
+pub(crate) struct AccessLogEndpoint<E>(E);
 
 /// Replaces every path segment that looks like a token (long, random-looking) by `{token}`.
-pub fn redact_path(path: &str) -> String {
+pub(crate) fn redact_path(path: &str) -> String {
     path.split('/')
         .map(|seg| {
             let stem = seg.split('.').next().unwrap_or(seg);

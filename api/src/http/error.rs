@@ -20,7 +20,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(code: &str, message: impl Into<String>) -> Problem {
+    pub(crate) fn new(code: &str, message: impl Into<String>) -> Problem {
         Problem {
             code: code.into(),
             message: message.into(),
@@ -69,35 +69,35 @@ fn bad_request(err: poem::Error) -> ApiError {
 }
 
 impl ApiError {
-    pub fn not_found(message: &str) -> ApiError {
+    pub(crate) fn not_found(message: &str) -> ApiError {
         ApiError::NotFound(Json(Problem::new("not_found", message)))
     }
-    pub fn conflict(code: &str, message: &str) -> ApiError {
+    pub(crate) fn conflict(code: &str, message: &str) -> ApiError {
         ApiError::Conflict(Json(Problem::new(code, message)))
     }
-    pub fn rule(code: &str, message: &str) -> ApiError {
+    pub(crate) fn rule(code: &str, message: &str) -> ApiError {
         ApiError::Unprocessable(Json(Problem::new(code, message)))
     }
-    pub fn invalid(field: &str, message: &str) -> ApiError {
+    pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
         ApiError::Unprocessable(Json(Problem {
             code: "validation".into(),
             message: message.into(),
             field: Some(field.into()),
         }))
     }
-    pub fn unauthorized() -> ApiError {
+    pub(crate) fn unauthorized() -> ApiError {
         ApiError::Unauthorized(Json(Problem::new(
             "unauthorized",
             "Connexion requise : identifiants absents, expirés ou révoqués.",
         )))
     }
-    pub fn forbidden() -> ApiError {
+    pub(crate) fn forbidden() -> ApiError {
         ApiError::Forbidden(Json(Problem::new(
             "forbidden",
             "Votre rôle ne permet pas cette action.",
         )))
     }
-    pub fn internal(err: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn internal(err: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %err, "internal error");
         ApiError::Internal(Json(Problem::new(
             "internal",
@@ -122,7 +122,7 @@ impl ApiError {
 
 impl ApiError {
     /// The one mapping of a service's refusal to an answer.
-    pub fn from_domain(err: &dyn DomainError) -> ApiError {
+    pub(crate) fn from_domain(err: &dyn DomainError) -> ApiError {
         let message = err.to_string();
         let problem = |code: &str| Json(Problem::new(code, message.clone()));
         match err.refusal() {
@@ -168,10 +168,10 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// `find_in_org(…).await?.or_not_found("Ce lieu n'existe pas.")?` in a handler.
-pub trait OrNotFound<T> {
+pub(crate) trait OrNotFound<T> {
     fn or_not_found(self, message: &str) -> ApiResult<T>;
 }
 
@@ -184,11 +184,11 @@ impl<T> OrNotFound<T> for Option<T> {
 /// Marks the answer to a handler that panicked, so the pages can render their own French
 /// error page in its place.
 #[derive(Clone, Copy, Debug)]
-pub struct Panicked;
+pub(crate) struct Panicked;
 
 /// poem's `CatchPanic` handler: a 500 problem, counted and logged like any other answer
 /// (the panic's message is not logged here: it may quote request data).
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> poem::Response {
+pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> poem::Response {
     tracing::error!("a handler panicked; answered 500");
     let mut resp = problem_response(poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR));
     resp.extensions_mut().insert(Panicked);
@@ -197,7 +197,7 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> poem::Respo
 
 /// Turns any error poem raises outside our handlers (unknown route, wrong method, body too
 /// large, missing credentials) into the same JSON problem shape.
-pub fn problem_response(err: poem::Error) -> poem::Response {
+pub(crate) fn problem_response(err: poem::Error) -> poem::Response {
     use poem::http::StatusCode;
     // An `ApiError` returned by a handler arrives here already rendered: keep it.
     if err.is_from_response() {

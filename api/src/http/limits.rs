@@ -28,14 +28,14 @@ use crate::platform::config::Settings;
 
 /// Which limit a request counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     Login,
     PublicWrite,
     Unlimited,
 }
 
 /// The class of a request, from its method and path alone.
-pub fn classify(method: &Method, path: &str) -> Class {
+pub(crate) fn classify(method: &Method, path: &str) -> Class {
     let write = matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
     if !write {
         return Class::Unlimited;
@@ -53,7 +53,7 @@ pub fn classify(method: &Method, path: &str) -> Class {
 /// The address a client is counted under. Behind a trusted proxy, the right-most address of
 /// `X-Forwarded-For` is the one the proxy saw (addresses to its left are whatever the client
 /// wrote); without one the header is ignored, since anyone can send it.
-pub fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trust_proxy: bool) -> Option<IpAddr> {
+pub(crate) fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trust_proxy: bool) -> Option<IpAddr> {
     let forwarded = if trust_proxy {
         forwarded_for.and_then(|h| h.rsplit(',').find_map(|part| part.trim().parse::<IpAddr>().ok()))
     } else {
@@ -70,14 +70,14 @@ pub fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trust_proxy
 }
 
 /// A rate of `per_minute` with bursts of `burst` (both at least 1).
-pub fn quota(per_minute: u32, burst: u32) -> Quota {
+pub(crate) fn quota(per_minute: u32, burst: u32) -> Quota {
     let rate = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(burst.max(1)).expect("at least 1");
     Quota::per_minute(rate).allow_burst(burst)
 }
 
 /// The limiters of one running application.
-pub struct RateLimits {
+pub(crate) struct RateLimits {
     login: DefaultKeyedRateLimiter<IpAddr>,
     public_write: DefaultKeyedRateLimiter<IpAddr>,
     trust_proxy: bool,
@@ -88,7 +88,7 @@ pub struct RateLimits {
 const SWEEP_EVERY: u64 = 4096;
 
 impl RateLimits {
-    pub fn from_settings(s: &Settings) -> RateLimits {
+    pub(crate) fn from_settings(s: &Settings) -> RateLimits {
         RateLimits {
             login: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
             public_write: RateLimiter::keyed(quota(s.public_post_per_minute, s.public_post_burst)),
@@ -98,7 +98,7 @@ impl RateLimits {
     }
 
     /// `Ok` to go on, or `Err(seconds)` to wait before the next try.
-    pub fn check(&self, class: Class, client: IpAddr) -> Result<(), u64> {
+    pub(crate) fn check(&self, class: Class, client: IpAddr) -> Result<(), u64> {
         let limiter = match class {
             Class::Login => &self.login,
             Class::PublicWrite => &self.public_write,
@@ -118,7 +118,7 @@ impl RateLimits {
 
 /// The 429 answer with `Retry-After` in seconds: a JSON problem like every other API error,
 /// or a short French page for the pages' forms.
-pub fn too_many_requests(retry_after: u64, api: bool) -> Response {
+pub(crate) fn too_many_requests(retry_after: u64, api: bool) -> Response {
     let retry_after = retry_after.max(1);
     let message = format!(
         "Trop de demandes depuis cette connexion : réessayez dans {retry_after} seconde{}.",
@@ -141,7 +141,7 @@ pub fn too_many_requests(retry_after: u64, api: bool) -> Response {
 }
 
 /// The middleware: counts each limited request against its client's bucket.
-pub struct RateLimit(pub Arc<RateLimits>);
+pub(crate) struct RateLimit(pub Arc<RateLimits>);
 
 impl<E: Endpoint> Middleware<E> for RateLimit {
     type Output = RateLimitEndpoint<E>;
@@ -153,7 +153,7 @@ impl<E: Endpoint> Middleware<E> for RateLimit {
     }
 }
 
-pub struct RateLimitEndpoint<E> {
+pub(crate) struct RateLimitEndpoint<E> {
     inner: E,
     limits: Arc<RateLimits>,
 }

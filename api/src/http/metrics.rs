@@ -27,14 +27,14 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 
 use crate::platform::state::AppState;
 
-pub const REQUESTS: &str = "creneau_http_requests_total";
-pub const REQUEST_DURATION: &str = "creneau_http_request_duration_seconds";
-pub const IN_FLIGHT: &str = "creneau_http_requests_in_flight";
-pub const BOOKINGS: &str = "creneau_bookings_total";
-pub const UPTIME: &str = "creneau_uptime_seconds";
+pub(crate) const REQUESTS: &str = "creneau_http_requests_total";
+pub(crate) const REQUEST_DURATION: &str = "creneau_http_request_duration_seconds";
+pub(crate) const IN_FLIGHT: &str = "creneau_http_requests_in_flight";
+pub(crate) const BOOKINGS: &str = "creneau_bookings_total";
+pub(crate) const UPTIME: &str = "creneau_uptime_seconds";
 
 /// Upper bounds of the latency histogram, in seconds.
-pub const BUCKETS: [f64; 14] = [
+pub(crate) const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
@@ -104,7 +104,7 @@ fn describe() {
 
 /// Counts a workshop registration by what came of it: the new row's status
 /// (`confirmed`/`waitlisted`), or refused when the service said no.
-pub fn registration<T, E>(result: &Result<T, E>, waitlisted: impl Fn(&T) -> bool) {
+pub(crate) fn registration<T, E>(result: &Result<T, E>, waitlisted: impl Fn(&T) -> bool) {
     let outcome = match result {
         Ok(done) if waitlisted(done) => "waitlisted",
         Ok(_) => "confirmed",
@@ -114,7 +114,7 @@ pub fn registration<T, E>(result: &Result<T, E>, waitlisted: impl Fn(&T) -> bool
 }
 
 /// Counts an appointment booking: booked, the slot just taken by someone else, or refused.
-pub fn appointment<T, E>(result: &Result<T, E>, slot_taken: impl Fn(&E) -> bool) {
+pub(crate) fn appointment<T, E>(result: &Result<T, E>, slot_taken: impl Fn(&E) -> bool) {
     let outcome = match result {
         Ok(_) => "booked",
         Err(e) if slot_taken(e) => "slot_taken",
@@ -164,12 +164,12 @@ fn method_label(method: &Method) -> &'static str {
 
 /// The middleware counting every answered request. It sits outside `CatchPanic`, so a
 /// panicking handler is seen as the 500 it became.
-pub struct Measure {
+pub(crate) struct Measure {
     in_flight: Gauge,
 }
 
 impl Measure {
-    pub fn new() -> Measure {
+    pub(crate) fn new() -> Measure {
         installed();
         Measure {
             in_flight: gauge!(IN_FLIGHT),
@@ -193,7 +193,7 @@ impl<E: Endpoint> Middleware<E> for Measure {
     }
 }
 
-pub struct MeasureEndpoint<E> {
+pub(crate) struct MeasureEndpoint<E> {
     inner: E,
     in_flight: Gauge,
 }
@@ -288,7 +288,7 @@ fn gauge_lines(out: &mut String, name: &str, help: &str, value: f64) {
 
 /// `GET /metrics`. With `CRENEAU_METRICS_TOKEN` set, only for `Authorization: Bearer <it>`.
 #[handler]
-pub async fn endpoint(req: &Request, Data(state): Data<&AppState>) -> Response {
+pub(crate) async fn endpoint(req: &Request, Data(state): Data<&AppState>) -> Response {
     if let Some(expected) = &state.settings.metrics_token {
         let given = req
             .headers()

@@ -36,7 +36,7 @@ fn core_apis() -> CoreApis {
 
 /// One entry per feature folder (tuples nest, poem-openapi takes at most 16 per level).
 /// Add a feature's group here and in `service()`; `()` is an empty slot.
-pub type Apis = (
+pub(crate) type Apis = (
     CoreApis,
     crate::appointments::AppointmentApis,
     crate::notifications::Apis,

@@ -22,9 +22,9 @@ use crate::{
 };
 
 /// Request bodies above this are refused (413): no form or JSON of ours comes near it.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A request that takes longer is answered 503; no honest request does.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Application {
     pub state: AppState,
@@ -44,7 +44,7 @@ impl Application {
         Self::with_state(state).await
     }
 
-    pub async fn with_state(state: AppState) -> anyhow::Result<Application> {
+    pub(crate) async fn with_state(state: AppState) -> anyhow::Result<Application> {
         let acceptor = TcpListener::bind(state.settings.listen.clone()).into_acceptor().await?;
         let port = acceptor
             .local_addr()
@@ -121,7 +121,7 @@ async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) 
     Ok(ep.call(req).await?.into_response())
 }
 
-pub fn routes(state: AppState) -> impl poem::Endpoint {
+pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let api = openapi::service();
     let yaml = Arc::new(api.spec_yaml());
     let limits = Arc::new(RateLimits::from_settings(&state.settings));

@@ -2,7 +2,7 @@ use poem_openapi::Tags;
 
 /// Groups of operations in the published spec.
 #[derive(Tags)]
-pub enum ApiTags {
+pub(crate) enum ApiTags {
     /// Places: the media library, the digital-mediation points, the association house.
     Places,
     /// Workshops and their sessions, and registering for one (no account needed).

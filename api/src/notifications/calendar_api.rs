@@ -24,7 +24,7 @@ use crate::{
 };
 
 #[derive(ApiResponse)]
-pub enum IcsResponse {
+pub(crate) enum IcsResponse {
     /// An iCalendar document (RFC 5545).
     #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
     Calendar(
@@ -149,14 +149,14 @@ impl CalendarsApi {
 pub struct AdminFeedsApi;
 
 #[derive(ApiResponse)]
-pub enum FeedCreatedResponse {
+pub(crate) enum FeedCreatedResponse {
     /// The feed, with its secret URL (shown this once).
     #[oai(status = 201)]
     Created(Json<FeedCreated>),
 }
 
 #[derive(ApiResponse)]
-pub enum FeedRevoked {
+pub(crate) enum FeedRevoked {
     /// Revoked: its URL answers 404 from now on.
     #[oai(status = 204)]
     Revoked,

@@ -61,7 +61,7 @@ pub enum ComposeError {
 /// Normalises a message id to its header form `<left@right>`: surrounding angle brackets are
 /// added if missing, and anything that is not printable ASCII (including spaces and CR/LF)
 /// is removed since RFC 5322 `msg-id` cannot contain it.
-pub fn message_id_header(id: &str) -> String {
+pub(crate) fn message_id_header(id: &str) -> String {
     let inner: String = id
         .trim()
         .trim_start_matches('<')

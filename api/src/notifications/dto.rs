@@ -1,6 +1,6 @@
 //! Request and response shapes of the outbox, calendar and feed operations.
 use chrono::{DateTime, FixedOffset};
-pub use entities::kinds::{FeedKind, OutboxStatus};
+pub(crate) use entities::kinds::{FeedKind, OutboxStatus};
 use entities::{feed_token, outbox};
 use poem_openapi::Object;
 
@@ -10,7 +10,7 @@ use crate::platform::time::{local, parse_tz};
 /// One message of the outbox, as staff see it: who, what, and what became of it. The manage
 /// link a message carries is never shown.
 #[derive(Object, Debug, Clone)]
-pub struct OutboxEntry {
+pub(crate) struct OutboxEntry {
     pub id: i64,
     /// Why the message exists, e.g. `registration_confirmed`, `session_cancelled`, `reminder`.
     pub kind: String,
@@ -44,7 +44,7 @@ pub struct OutboxEntry {
 }
 
 impl OutboxEntry {
-    pub fn new(row: outbox::Model, tz: chrono_tz::Tz) -> OutboxEntry {
+    pub(crate) fn new(row: outbox::Model, tz: chrono_tz::Tz) -> OutboxEntry {
         let subject = serde_json::from_str::<Payload>(&row.payload)
             .map(|p| render::subject(&p, parse_tz(&p.timezone)))
             .unwrap_or_default();
@@ -70,7 +70,7 @@ impl OutboxEntry {
 
 /// A calendar feed to create.
 #[derive(Object, Debug, Clone)]
-pub struct FeedInput {
+pub(crate) struct FeedInput {
     pub kind: FeedKind,
     /// The place, for a `place` feed.
     pub place_id: Option<i32>,
@@ -81,7 +81,7 @@ pub struct FeedInput {
 
 /// A subscribable calendar feed (the secret URL is only given at creation).
 #[derive(Object, Debug, Clone)]
-pub struct Feed {
+pub(crate) struct Feed {
     pub id: i32,
     pub kind: FeedKind,
     #[oai(skip_serializing_if_is_none)]
@@ -92,7 +92,7 @@ pub struct Feed {
 }
 
 impl Feed {
-    pub fn new(row: &feed_token::Model, tz: chrono_tz::Tz) -> Feed {
+    pub(crate) fn new(row: &feed_token::Model, tz: chrono_tz::Tz) -> Feed {
         Feed {
             id: row.id,
             kind: row.kind,
@@ -105,7 +105,7 @@ impl Feed {
 
 /// A new feed with its secret, shown this once: only its hash is stored.
 #[derive(Object, Debug, Clone)]
-pub struct FeedCreated {
+pub(crate) struct FeedCreated {
     pub id: i32,
     pub kind: FeedKind,
     #[oai(skip_serializing_if_is_none)]

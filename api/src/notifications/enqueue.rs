@@ -65,7 +65,7 @@ impl Context<'_> {
         }
     }
 
-    pub fn manage_url(&self, booking: BookingKind, raw_token: &str) -> String {
+    pub(crate) fn manage_url(&self, booking: BookingKind, raw_token: &str) -> String {
         let page = match booking {
             BookingKind::Registration => "inscription",
             BookingKind::Appointment => "rendez-vous",
@@ -76,7 +76,7 @@ impl Context<'_> {
 
 /// The iCalendar UID of a booking: the same for its whole life, so every calendar updates
 /// the one event instead of adding another.
-pub fn ical_uid(booking: BookingKind, id: i32, host: &str) -> String {
+pub(crate) fn ical_uid(booking: BookingKind, id: i32, host: &str) -> String {
     format!("{}-{id}@{host}", booking.to_value())
 }
 
@@ -145,7 +145,7 @@ async fn insert<C: ConnectionTrait>(
 }
 
 /// Parses the organisation's reminder offsets ("2880,180" minutes); junk entries are ignored.
-pub fn reminder_offsets(organisation: &organisation::Model) -> Vec<Duration> {
+pub(crate) fn reminder_offsets(organisation: &organisation::Model) -> Vec<Duration> {
     organisation
         .reminder_offsets
         .split(',')
@@ -159,7 +159,7 @@ pub fn reminder_offsets(organisation: &organisation::Model) -> Vec<Duration> {
 /// clock: "48 h before Monday 10:00" is Saturday 10:00 even when the clocks change on the
 /// Sunday in between, and "3 h before" is 07:00. A wall time that does not exist (the spring
 /// gap) moves an hour later; one that exists twice (autumn) takes the first.
-pub fn reminder_due(tz: Tz, starts_at: DateTime<Utc>, offset: Duration) -> DateTime<Utc> {
+pub(crate) fn reminder_due(tz: Tz, starts_at: DateTime<Utc>, offset: Duration) -> DateTime<Utc> {
     let wall = starts_at.with_timezone(&tz).naive_local() - offset;
     let due = match tz.from_local_datetime(&wall) {
         LocalResult::Single(t) => Some(t),
@@ -176,7 +176,7 @@ pub fn reminder_due(tz: Tz, starts_at: DateTime<Utc>, offset: Duration) -> DateT
 /// Queues the reminders of a confirmed booking, each due `offset` before the start (see
 /// [`reminder_due`]) and void once the start has passed. A reminder already due (a booking
 /// made two hours before a 3 h reminder) is not queued: the confirmation just sent says it all.
-pub async fn schedule_reminders<C: ConnectionTrait>(
+pub(crate) async fn schedule_reminders<C: ConnectionTrait>(
     db: &C,
     ctx: &Context<'_>,
     to: &Recipient,
@@ -198,7 +198,11 @@ pub async fn schedule_reminders<C: ConnectionTrait>(
 
 /// Voids the pending reminders of a booking (cancelled or moved: a moved booking gets new ones).
 /// Their payloads lose the manage token: a void row keeps no usable link.
-pub async fn drop_reminders<C: ConnectionTrait>(db: &C, booking: BookingKind, booking_id: i32) -> Result<(), DbErr> {
+pub(crate) async fn drop_reminders<C: ConnectionTrait>(
+    db: &C,
+    booking: BookingKind,
+    booking_id: i32,
+) -> Result<(), DbErr> {
     let pending = outbox::Entity::find()
         .filter(outbox::Column::BookingKind.eq(booking))
         .filter(outbox::Column::BookingId.eq(booking_id))

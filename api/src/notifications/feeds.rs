@@ -22,14 +22,14 @@ use super::{
 use crate::{http::error::ApiError, platform::state::AppState, platform::token};
 
 /// Feeds cover bookings that ended up to this long ago…
-pub const FEED_PAST: Duration = Duration::days(30);
+pub(crate) const FEED_PAST: Duration = Duration::days(30);
 /// …and that start within this long.
-pub const FEED_AHEAD: Duration = Duration::days(365);
+pub(crate) const FEED_AHEAD: Duration = Duration::days(365);
 /// At most this many events per feed.
 const FEED_MAX_EVENTS: u64 = 2000;
 
 #[derive(Debug, thiserror::Error)]
-pub enum CalendarError {
+pub(crate) enum CalendarError {
     #[error("Ce lien n'est pas valable ou a été révoqué.")]
     NotFound,
     #[error("Vous êtes sur la liste d'attente : l'invitation sera disponible quand une place se libérera pour vous.")]
@@ -54,7 +54,7 @@ fn missing(what: &str) -> DbErr {
 }
 
 /// The invite of the registration this manage token opens, in its current state.
-pub async fn registration_invite(state: &AppState, raw: &str) -> Result<String, CalendarError> {
+pub(crate) async fn registration_invite(state: &AppState, raw: &str) -> Result<String, CalendarError> {
     if !token::looks_valid(raw) {
         return Err(CalendarError::NotFound);
     }
@@ -109,7 +109,7 @@ pub async fn registration_invite(state: &AppState, raw: &str) -> Result<String, 
 }
 
 /// The invite of the appointment this manage token opens, in its current state.
-pub async fn appointment_invite(state: &AppState, raw: &str) -> Result<String, CalendarError> {
+pub(crate) async fn appointment_invite(state: &AppState, raw: &str) -> Result<String, CalendarError> {
     if !token::looks_valid(raw) {
         return Err(CalendarError::NotFound);
     }
@@ -175,7 +175,7 @@ async fn organisation_and_place<C: ConnectionTrait>(
 
 /// What a feed shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
+pub(crate) enum Audience {
     /// Anyone: sessions only, no names.
     Public,
     /// Holders of a staff feed token: registrants and residents by name.
@@ -183,7 +183,7 @@ pub enum Audience {
 }
 
 /// Whose bookings a feed lists.
-pub enum Scope<'a> {
+pub(crate) enum Scope<'a> {
     Place(&'a place::Model),
     Staff(&'a staff_member::Model),
 }
@@ -200,7 +200,7 @@ struct FeedData {
 
 /// A feed of the organisation's bookings in `scope`, from [`FEED_PAST`] ago to [`FEED_AHEAD`].
 /// Cancelled ones stay listed with `STATUS:CANCELLED`, so subscribed calendars drop them.
-pub async fn feed(
+pub(crate) async fn feed(
     state: &AppState,
     organisation: &organisation::Model,
     scope: Scope<'_>,

@@ -71,7 +71,7 @@ pub fn invite(ev: &CalendarEvent) -> String {
 /// `X-WR-TIMEZONE:Europe/Paris`, a refresh hint of one hour, and one `VEVENT` per event
 /// (cancelled events are kept with `STATUS:CANCELLED` so subscribers drop them). No alarms:
 /// subscribed calendars are read-only and most clients ignore or duplicate their alarms.
-pub fn feed(name: &str, events: &[CalendarEvent]) -> String {
+pub(crate) fn feed(name: &str, events: &[CalendarEvent]) -> String {
     let mut cal = base_calendar();
     cal.append_property(Property::new("X-WR-CALNAME", clean_text(name)));
     cal.append_property(Property::new("X-WR-TIMEZONE", "Europe/Paris"));

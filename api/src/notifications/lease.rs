@@ -110,7 +110,7 @@ async fn guarded_update<C: ConnectionTrait>(
 }
 
 /// Delivered: `sent`, one more attempt, the payload without its manage token.
-pub async fn mark_sent<C: ConnectionTrait>(
+pub(crate) async fn mark_sent<C: ConnectionTrait>(
     db: &C,
     row: &outbox::Model,
     worker: &str,
@@ -146,7 +146,7 @@ pub async fn mark_retry<C: ConnectionTrait>(
 }
 
 /// Given up: `failed` with the reason; staff may retry it.
-pub async fn mark_failed<C: ConnectionTrait>(
+pub(crate) async fn mark_failed<C: ConnectionTrait>(
     db: &C,
     row: &outbox::Model,
     worker: &str,
@@ -164,7 +164,7 @@ pub async fn mark_failed<C: ConnectionTrait>(
 }
 
 /// Too late to be of use (a reminder for a booking that has started): never sent.
-pub async fn mark_expired<C: ConnectionTrait>(
+pub(crate) async fn mark_expired<C: ConnectionTrait>(
     db: &C,
     row: &outbox::Model,
     worker: &str,
@@ -178,6 +178,6 @@ pub async fn mark_expired<C: ConnectionTrait>(
 }
 
 /// Gives a claimed row back untouched (the batch ran out of lease time before reaching it).
-pub async fn release<C: ConnectionTrait>(db: &C, row: &outbox::Model, worker: &str) -> Result<bool, DbErr> {
+pub(crate) async fn release<C: ConnectionTrait>(db: &C, row: &outbox::Model, worker: &str) -> Result<bool, DbErr> {
     guarded_update(db, row.id, worker, vec![]).await
 }

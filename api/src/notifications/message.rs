@@ -12,7 +12,7 @@ use super::{
 };
 
 #[derive(Debug, thiserror::Error)]
-pub enum MessageError {
+pub(crate) enum MessageError {
     #[error("unreadable payload: {0}")]
     Payload(#[from] serde_json::Error),
     #[error("the row has no recipient e-mail")]
@@ -22,7 +22,7 @@ pub enum MessageError {
 }
 
 /// Who an invite is from and for, and which version of the event it is.
-pub struct InviteVersion<'a> {
+pub(crate) struct InviteVersion<'a> {
     pub uid: &'a str,
     pub sequence: i32,
     pub method: CalendarMethod,
@@ -35,7 +35,7 @@ pub struct InviteVersion<'a> {
 }
 
 /// The calendar event of a booking as the payload describes it.
-pub fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEvent {
+pub(crate) fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEvent {
     let (kind, what) = match p.booking {
         BookingKind::Registration => ("Atelier", "votre inscription"),
         BookingKind::Appointment => ("Rendez-vous", "votre rendez-vous"),
@@ -94,7 +94,7 @@ pub fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEvent {
 }
 
 /// The e-mail of one outbox row. Errors are permanent: the row itself cannot be sent.
-pub fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingEmail, MessageError> {
+pub(crate) fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingEmail, MessageError> {
     let payload: Payload = serde_json::from_str(&row.payload)?;
     let to_email = row.recipient_email.clone().ok_or(MessageError::NoRecipient)?;
     let method = row.ical_method;
@@ -133,7 +133,7 @@ pub fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingEmail, M
 
 /// The payload as stored once the message is out: without the manage link, so no usable
 /// token stays in the outbox.
-pub fn without_token(payload_json: &str) -> Option<String> {
+pub(crate) fn without_token(payload_json: &str) -> Option<String> {
     let mut payload: Payload = serde_json::from_str(payload_json).ok()?;
     payload.manage_url = None;
     serde_json::to_string(&payload).ok()

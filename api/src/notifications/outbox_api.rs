@@ -69,7 +69,7 @@ impl AdminOutboxApi {
 
 /// Puts a failed message of `organisation_id` back in the queue, due `now`, with a fresh count
 /// of attempts. False when there is no such failed message. Shared by the API and the staff page.
-pub async fn requeue_failed<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn requeue_failed<C: sea_orm::ConnectionTrait>(
     db: &C,
     organisation_id: i32,
     id: i64,

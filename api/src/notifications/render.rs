@@ -18,7 +18,7 @@ use crate::platform::time::parse_tz;
 
 /// What a resident receives: subject line and both bodies.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -45,7 +45,7 @@ const SUBJECT_TITLE_MAX: usize = 60;
 
 /// Renders the message of one outbox row. `calendar` is the method of the attached invite
 /// (the row's `ical_method`), `None` for a plain message.
-pub fn render(payload: &Payload, recipient_name: &str, calendar: Option<CalendarMethod>) -> Rendered {
+pub(crate) fn render(payload: &Payload, recipient_name: &str, calendar: Option<CalendarMethod>) -> Rendered {
     let tz = parse_tz(&payload.timezone);
     let subject = subject(payload, tz);
     let blocks = body(payload, recipient_name, calendar, tz);
@@ -57,7 +57,7 @@ pub fn render(payload: &Payload, recipient_name: &str, calendar: Option<Calendar
 }
 
 /// The subject line: what happened, the title, the day.
-pub fn subject(p: &Payload, tz: Tz) -> String {
+pub(crate) fn subject(p: &Payload, tz: Tz) -> String {
     let title = shorten(&p.title, SUBJECT_TITLE_MAX);
     let day = french::short_day(tz, p.starts_at);
     match p.event {

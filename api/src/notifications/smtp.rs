@@ -43,7 +43,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use lettre::{
-    Address, Message,
+    Message,
     address::Envelope,
     transport::smtp::{
         authentication::{Credentials, Mechanism},
@@ -199,7 +199,7 @@ impl Mailer {
     }
 
     /// Sends already formatted bytes (e.g. stored in the outbox) to an explicit envelope.
-    pub async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+    pub(crate) async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
         match self {
             Mailer::Smtp(m) => m.send_raw(envelope, raw).await,
             Mailer::Files(m) => m.send_raw(envelope, raw).await.map(|_| ()),
@@ -319,7 +319,7 @@ impl SmtpMailer {
         })
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let i = &self.inner;
         let scheme = match i.security {
             Security::Plain => "smtp",
@@ -335,7 +335,7 @@ impl SmtpMailer {
         format!("{scheme}://{user}{host}:{} (pool {})", i.port, i.pool_size)
     }
 
-    pub async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+    pub(crate) async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
         if let Some(conn) = self.checkout().await {
             match self.send_on(conn, envelope, raw).await {
                 Ok(()) => return Ok(()),
@@ -460,7 +460,7 @@ impl SmtpMailer {
         Ok(conn)
     }
 
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         let idle: Vec<_> = std::mem::take(&mut *self.inner.idle.lock().expect("mail pool lock"));
         for mut c in idle {
             let _ = tokio::time::timeout(Duration::from_secs(5), c.conn.quit()).await;
@@ -479,7 +479,7 @@ pub struct FileMailer {
 static FILE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl FileMailer {
-    pub fn new(dir: &Path) -> Self {
+    pub(crate) fn new(dir: &Path) -> Self {
         FileMailer { dir: dir.to_owned() }
     }
 
@@ -487,12 +487,12 @@ impl FileMailer {
         &self.dir
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("files in {}", self.dir.display())
     }
 
     /// Returns the path written.
-    pub async fn send_raw(&self, _envelope: &Envelope, raw: &[u8]) -> Result<PathBuf, SendError> {
+    pub(crate) async fn send_raw(&self, _envelope: &Envelope, raw: &[u8]) -> Result<PathBuf, SendError> {
         let io = |what: &str, e: std::io::Error| SendError::transient(format!("{what} in {}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir)
             .await
@@ -567,11 +567,12 @@ fn sanitise_file_part(s: &str) -> String {
 }
 
 /// Builds an envelope from addresses given as strings (for [`Mailer::send_raw`]).
-pub fn envelope(from: &str, to: &[&str]) -> anyhow::Result<Envelope> {
-    let from: Address = from.parse().context("envelope sender")?;
+#[cfg(test)]
+pub(crate) fn envelope(from: &str, to: &[&str]) -> anyhow::Result<Envelope> {
+    let from: lettre::Address = from.parse().context("envelope sender")?;
     let to = to
         .iter()
-        .map(|t| t.parse::<Address>().context("envelope recipient"))
+        .map(|t| t.parse::<lettre::Address>().context("envelope recipient"))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Envelope::new(Some(from), to).context("envelope")
 }

@@ -66,7 +66,7 @@ const SEND_MARGIN: std::time::Duration = std::time::Duration::from_secs(120);
 impl Policy {
     /// The wait before the next try, after `attempts` tries (the first retry waits
     /// `first_backoff`, each next one twice as long, never more than `max_backoff`).
-    pub fn backoff(&self, attempts: i32) -> Duration {
+    pub(crate) fn backoff(&self, attempts: i32) -> Duration {
         let doublings = (attempts.max(1) - 1).min(30) as u32;
         let secs = self
             .first_backoff
@@ -236,7 +236,7 @@ async fn deliver_one(
 }
 
 /// A name for this worker in `locked_by`: host, process and a random part.
-pub fn worker_id() -> String {
+pub(crate) fn worker_id() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())

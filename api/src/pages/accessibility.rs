@@ -5,6 +5,6 @@ use poem::handler;
 use super::{Ctx, PageResult};
 
 #[handler]
-pub async fn page(ctx: Ctx) -> PageResult {
+pub(crate) async fn page(ctx: Ctx) -> PageResult {
     ctx.render("accessibility.html", context! {})
 }

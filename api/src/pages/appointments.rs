@@ -35,7 +35,7 @@ use crate::{
     workshops::public_api::manage_url,
 };
 
-pub fn booking_routes() -> Route {
+pub(crate) fn booking_routes() -> Route {
     Route::new()
         .at("/", get(places))
         .at("/:place", get(motifs))
@@ -43,7 +43,7 @@ pub fn booking_routes() -> Route {
         .at("/:place/:motif/coordonnees", get(details_form).post(book))
 }
 
-pub fn manage_routes() -> Route {
+pub(crate) fn manage_routes() -> Route {
     Route::new()
         .at("/:token", get(show))
         .at("/:token/annuler", get(confirm_cancel).post(cancel))
@@ -52,7 +52,7 @@ pub fn manage_routes() -> Route {
 }
 
 /// Days of free slots shown per page.
-pub const DAYS_PER_PAGE: i64 = 14;
+pub(crate) const DAYS_PER_PAGE: i64 = 14;
 
 /// A slot start in a URL: `2027-01-12T13:30:00Z`.
 #[derive(Serialize)]

@@ -20,18 +20,18 @@ use sha2::{Digest, Sha256};
 use super::forms::{CSRF_FIELD, FormData};
 use crate::platform::token;
 
-pub const COOKIE: &str = "creneau_csrf";
+pub(crate) const COOKIE: &str = "creneau_csrf";
 
 /// The request's public CSRF token: the cookie's, or a fresh one to be set.
 #[derive(Clone, Debug)]
-pub struct PublicToken {
+pub(crate) struct PublicToken {
     pub value: String,
     /// False when the browser sent no (valid) cookie: a POST then cannot pass.
     pub from_cookie: bool,
 }
 
 impl PublicToken {
-    pub fn from_request(req: &Request) -> PublicToken {
+    pub(crate) fn from_request(req: &Request) -> PublicToken {
         let sent = req.cookie().get(COOKIE).map(|c| c.value_str().to_string());
         match sent.filter(|v| token::looks_valid(v)) {
             Some(value) => PublicToken {
@@ -46,13 +46,13 @@ impl PublicToken {
     }
 
     /// True when the form's hidden field matches the cookie the browser sent.
-    pub fn accepts(&self, form: &FormData) -> bool {
+    pub(crate) fn accepts(&self, form: &FormData) -> bool {
         self.from_cookie && constant_time_eq(form.get(CSRF_FIELD).as_bytes(), self.value.as_bytes())
     }
 }
 
 /// The cookie carrying a fresh token: HttpOnly, SameSite=Lax, for the whole site.
-pub fn cookie(value: &str, secure: bool) -> Cookie {
+pub(crate) fn cookie(value: &str, secure: bool) -> Cookie {
     let mut c = Cookie::new_with_str(COOKIE, value);
     c.set_path("/");
     c.set_http_only(true);
@@ -62,14 +62,14 @@ pub fn cookie(value: &str, secure: bool) -> Cookie {
 }
 
 /// The hidden-field value of staff forms for the session `session_token`.
-pub fn staff_token(session_token: &str) -> String {
+pub(crate) fn staff_token(session_token: &str) -> String {
     let mut h = Sha256::new();
     h.update(session_token.as_bytes());
     h.update(b"csrf");
     hex::encode(h.finalize())
 }
 
-pub fn staff_accepts(session_token: &str, form: &FormData) -> bool {
+pub(crate) fn staff_accepts(session_token: &str, form: &FormData) -> bool {
     constant_time_eq(form.get(CSRF_FIELD).as_bytes(), staff_token(session_token).as_bytes())
 }
 

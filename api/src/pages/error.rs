@@ -8,7 +8,7 @@ use crate::{
 };
 
 #[derive(Debug, thiserror::Error)]
-pub enum PageError {
+pub(crate) enum PageError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -30,7 +30,7 @@ pub enum PageError {
     Internal,
 }
 
-pub type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 impl ResponseError for PageError {
     fn status(&self) -> StatusCode {
@@ -46,7 +46,7 @@ impl ResponseError for PageError {
 }
 
 impl PageError {
-    pub fn internal(err: impl std::fmt::Display) -> PageError {
+    pub(crate) fn internal(err: impl std::fmt::Display) -> PageError {
         tracing::error!(error = %err, "page error");
         PageError::Internal
     }
@@ -55,7 +55,7 @@ impl PageError {
 impl PageError {
     /// The one mapping of a service's refusal to a page: a rule broken is shown on the page
     /// the agent or resident was on (409/422), the rest as an error page.
-    pub fn from_domain(err: &dyn DomainError) -> PageError {
+    pub(crate) fn from_domain(err: &dyn DomainError) -> PageError {
         let message = err.to_string();
         match err.refusal() {
             Refusal::Unauthenticated => PageError::LoginRequired,
@@ -70,7 +70,7 @@ impl PageError {
 
 /// A refusal to show at the top of the form the person is on (409 or 422, with its message),
 /// or, when the form cannot help (not found, our failure), the error page.
-pub fn on_form(err: &dyn DomainError) -> Result<(StatusCode, String), PageError> {
+pub(crate) fn on_form(err: &dyn DomainError) -> Result<(StatusCode, String), PageError> {
     match PageError::from_domain(err) {
         PageError::Rule(status, message) => Ok((status, message)),
         other => Err(other),
@@ -108,7 +108,7 @@ impl From<minijinja::Error> for PageError {
 }
 
 /// The page for any error raised below [`super::page`].
-pub async fn error_page(state: Option<&AppState>, path: &str, err: poem::Error) -> Response {
+pub(crate) async fn error_page(state: Option<&AppState>, path: &str, err: poem::Error) -> Response {
     let (status, title, message) = match err.downcast_ref::<PageError>() {
         Some(PageError::LoginRequired) => {
             return super::see_other("/staff/connexion");

@@ -9,23 +9,24 @@ use super::PageError;
 use crate::domain::contact::{Contact, ContactError, EmailAddress, PersonName, PhoneNumber};
 
 /// The hidden field that carries a form's CSRF token (checked by `pages::csrf`).
-pub const CSRF_FIELD: &str = "csrf";
+pub(crate) const CSRF_FIELD: &str = "csrf";
 
 /// An `application/x-www-form-urlencoded` body, in order, repeated names kept (check-boxes).
 #[derive(Debug, Clone, Default)]
-pub struct FormData(Vec<(String, String)>);
+pub(crate) struct FormData(Vec<(String, String)>);
 
 impl FormData {
-    pub fn parse(body: &[u8]) -> FormData {
+    pub(crate) fn parse(body: &[u8]) -> FormData {
         FormData(url::form_urlencoded::parse(body).into_owned().collect())
     }
 
-    pub fn from_pairs(pairs: &[(&str, &str)]) -> FormData {
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> FormData {
         FormData(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     /// The first value of `name`, or "".
-    pub fn get(&self, name: &str) -> &str {
+    pub(crate) fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -34,22 +35,22 @@ impl FormData {
     }
 
     /// The first value of `name`, trimmed, when not blank.
-    pub fn opt(&self, name: &str) -> Option<&str> {
+    pub(crate) fn opt(&self, name: &str) -> Option<&str> {
         Some(self.get(name).trim()).filter(|v| !v.is_empty())
     }
 
     /// Every value of `name`.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// A check-box is sent only when ticked.
-    pub fn checked(&self, name: &str) -> bool {
+    pub(crate) fn checked(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
     }
 
     /// The values to show back in the form (everything but the CSRF field).
-    pub fn values(&self) -> BTreeMap<String, String> {
+    pub(crate) fn values(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (k, v) in &self.0 {
             if k != CSRF_FIELD {
@@ -75,14 +76,14 @@ impl<'a> FromRequest<'a> for FormData {
 
 /// One problem, about a field (its `id`) or about the whole form (`field` empty).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     pub field: String,
     pub message: String,
 }
 
 /// The errors of one submitted form, in the order of the fields.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct FormErrors {
+pub(crate) struct FormErrors {
     /// For the summary at the top: each links to `#field`.
     pub list: Vec<FieldError>,
     /// For the message next to each field.
@@ -91,7 +92,7 @@ pub struct FormErrors {
 
 impl FormErrors {
     /// Records a problem; only the first one per field is kept.
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
         if !field.is_empty() && self.by_field.contains_key(field) {
             return;
         }
@@ -105,16 +106,17 @@ impl FormErrors {
         });
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
-    pub fn has(&self, field: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn has(&self, field: &str) -> bool {
         self.by_field.contains_key(field)
     }
 
     /// A single error about the whole form.
-    pub fn form(message: impl Into<String>) -> FormErrors {
+    pub(crate) fn form(message: impl Into<String>) -> FormErrors {
         let mut e = FormErrors::default();
         e.add("", message);
         e
@@ -123,7 +125,7 @@ impl FormErrors {
 
 /// Reads a name and a way to reach the person from the fields `name`, `email` and `phone`,
 /// recording every problem at once (not only the first).
-pub fn contact(form: &FormData, errors: &mut FormErrors) -> Option<Contact> {
+pub(crate) fn contact(form: &FormData, errors: &mut FormErrors) -> Option<Contact> {
     let name = PersonName::parse(form.get("name"))
         .map_err(|e| errors.add("name", e.to_string()))
         .ok();

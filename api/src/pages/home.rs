@@ -5,6 +5,6 @@ use poem::handler;
 use super::{Ctx, PageResult};
 
 #[handler]
-pub async fn home(ctx: Ctx) -> PageResult {
+pub(crate) async fn home(ctx: Ctx) -> PageResult {
     ctx.render("home.html", context! { nav => "accueil" })
 }

@@ -20,7 +20,7 @@ use crate::{
     },
 };
 
-pub fn registration_routes() -> Route {
+pub(crate) fn registration_routes() -> Route {
     Route::new()
         .at("/:token", get(show))
         .at("/:token/annuler", get(confirm_cancel).post(cancel))

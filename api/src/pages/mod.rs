@@ -25,29 +25,29 @@ use crate::{
     platform::state::AppState,
 };
 
-pub mod accessibility;
-pub mod appointments;
-pub mod csrf;
-pub mod error;
-pub mod forms;
-pub mod home;
-pub mod manage;
-pub mod params;
-pub mod render;
-pub mod session_cookie;
-pub mod staff;
-pub mod workshops;
+pub(crate) mod accessibility;
+pub(crate) mod appointments;
+pub(crate) mod csrf;
+pub(crate) mod error;
+pub(crate) mod forms;
+pub(crate) mod home;
+pub(crate) mod manage;
+pub(crate) mod params;
+pub(crate) mod render;
+pub(crate) mod session_cookie;
+pub(crate) mod staff;
+pub(crate) mod workshops;
 
-pub use error::{PageError, PageResult};
-pub use render::{Ctx, Site};
+pub(crate) use error::{PageError, PageResult};
+pub(crate) use render::Ctx;
 
 /// The policy sent with every page: no script at all, no inline style, forms only to us.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; style-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Adds every page route to `route` (the application's tree, with the API nested at `/`
 /// through [`home_or`]).
-pub fn mount(route: Route) -> Route {
+pub(crate) fn mount(route: Route) -> Route {
     route
         .at("/accessibilite", page(get(accessibility::page)))
         .nest("/ateliers", page(workshops::routes()))
@@ -61,14 +61,14 @@ pub fn mount(route: Route) -> Route {
 /// The API nested at `/` catches the bare path `/` too (poem's catch-all wins over a route
 /// at `/`), so the home page sits in front of it: exactly `/` is the home page, every other
 /// path goes to `api` untouched.
-pub fn home_or<E: IntoEndpoint>(api: E) -> HomeOr<E::Endpoint> {
+pub(crate) fn home_or<E: IntoEndpoint>(api: E) -> HomeOr<E::Endpoint> {
     HomeOr {
         api: api.into_endpoint(),
         home: page(get(home::home)),
     }
 }
 
-pub struct HomeOr<E> {
+pub(crate) struct HomeOr<E> {
     api: E,
     home: BoxEndpoint<'static, Response>,
 }
@@ -86,7 +86,7 @@ impl<E: Endpoint> Endpoint for HomeOr<E> {
 }
 
 /// Wraps a page endpoint: CSRF token, French HTML errors, security headers.
-pub fn page(ep: impl Endpoint + 'static) -> BoxEndpoint<'static, Response> {
+pub(crate) fn page(ep: impl Endpoint + 'static) -> BoxEndpoint<'static, Response> {
     ep.with(CatchPanic::new().with_handler(panic_response))
         .around(page_layer)
         .with(CookieJarManager::new())
@@ -146,7 +146,7 @@ fn static_files() -> Route {
 }
 
 /// A 303 to `location`: the GET after a POST.
-pub fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, location)

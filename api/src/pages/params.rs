@@ -4,10 +4,10 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// The years a date in a URL may fall in.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// `2027-01-12` or `12/01/2027`; `None` for anything else, or outside [`YEARS`].
-pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(raw: &str) -> Option<NaiveDate> {
     let raw = raw.trim();
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
@@ -16,12 +16,12 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
 }
 
 /// A slot's start as it travels in a link.
-pub fn slot_param(at: DateTime<Utc>) -> String {
+pub(crate) fn slot_param(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The inverse of [`slot_param`] (any RFC 3339 instant), bounded like [`parse_date`].
-pub fn parse_slot_param(raw: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_slot_param(raw: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw.trim())
         .ok()
         .map(|d| d.with_timezone(&Utc))

@@ -69,7 +69,7 @@ fn env() -> &'static Environment<'static> {
 
 /// The organisation the site belongs to (the first one: a deployment serves one town).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Site {
+pub(crate) struct Site {
     pub name: String,
     pub phone: Option<String>,
     /// The phone as a `tel:` link target: digits and `+` only.
@@ -78,7 +78,7 @@ pub struct Site {
 }
 
 impl Site {
-    pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Site, sea_orm::DbErr> {
+    pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> Result<Site, sea_orm::DbErr> {
         let org = organisation::Entity::find()
             .order_by_asc(organisation::Column::Id)
             .one(db)
@@ -99,7 +99,7 @@ impl Site {
 }
 
 /// What a public page handler needs: the state, the site, the CSRF token.
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub state: AppState,
     pub site: Site,
     pub csrf: PublicToken,
@@ -121,27 +121,27 @@ impl<'a> FromRequest<'a> for Ctx {
 }
 
 impl Ctx {
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.state.clock.now()
     }
 
     /// This year in the organisation's zone (dates in it are written without the year).
-    pub fn year(&self) -> i32 {
+    pub(crate) fn year(&self) -> i32 {
         self.now().with_timezone(&self.state.settings.timezone).year()
     }
 
-    pub fn render(&self, template: &str, page: Value) -> PageResult {
+    pub(crate) fn render(&self, template: &str, page: Value) -> PageResult {
         self.render_status(StatusCode::OK, template, page)
     }
 
-    pub fn render_status(&self, status: StatusCode, template: &str, page: Value) -> PageResult {
+    pub(crate) fn render_status(&self, status: StatusCode, template: &str, page: Value) -> PageResult {
         let base = context! { site => &self.site, csrf => &self.csrf.value, staff => Value::UNDEFINED };
         html(status, template, context! { ..page, ..base })
     }
 }
 
 /// Renders `template` with `ctx` into an HTML response.
-pub fn html(status: StatusCode, template: &str, ctx: Value) -> PageResult {
+pub(crate) fn html(status: StatusCode, template: &str, ctx: Value) -> PageResult {
     let body = env().get_template(template)?.render(ctx)?;
     Ok(Response::builder()
         .status(status)
@@ -149,7 +149,13 @@ pub fn html(status: StatusCode, template: &str, ctx: Value) -> PageResult {
         .body(body))
 }
 
-pub fn error_response(site: &Site, status: StatusCode, title: &str, message: &str, staff_area: bool) -> Response {
+pub(crate) fn error_response(
+    site: &Site,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    staff_area: bool,
+) -> Response {
     let ctx = context! { site, title, message, staff_area, status => status.as_u16() };
     match html(status, "error.html", ctx) {
         Ok(r) => r,

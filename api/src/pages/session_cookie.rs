@@ -15,16 +15,16 @@ use crate::{
     platform::state::AppState,
 };
 
-pub const COOKIE: &str = "creneau_staff";
+pub(crate) const COOKIE: &str = "creneau_staff";
 
 /// Shows the console's appointment pages (the mediation points' days, booking on behalf).
-pub const APPOINTMENTS_ENABLED: bool = true;
+pub(crate) const APPOINTMENTS_ENABLED: bool = true;
 
-pub use crate::auth::sign_in::SignInError;
+pub(crate) use crate::auth::sign_in::SignInError;
 
 /// Checks the password and opens a session; answers the raw token, to be put in the cookie
 /// and nowhere else.
-pub async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<(String, DateTime<Utc>), SignInError> {
+pub(crate) async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<(String, DateTime<Utc>), SignInError> {
     let done = crate::auth::sign_in::sign_in(state, email, pass).await?;
     Ok((done.token, done.expires_at))
 }
@@ -41,18 +41,18 @@ fn session_cookie(state: &AppState, value: &str, max_age: std::time::Duration) -
 }
 
 /// The cookie of a new session, living as long as its token.
-pub fn opened(state: &AppState, raw: &str) -> Cookie {
+pub(crate) fn opened(state: &AppState, raw: &str) -> Cookie {
     let lifetime = TOKEN_LIFETIME.to_std().unwrap_or_default();
     session_cookie(state, raw, lifetime)
 }
 
 /// The cookie that makes the browser forget the session.
-pub fn closed(state: &AppState) -> Cookie {
+pub(crate) fn closed(state: &AppState) -> Cookie {
     session_cookie(state, "", std::time::Duration::ZERO)
 }
 
 /// A signed-in staff member's request: the page context, who they are, their session token.
-pub struct StaffCtx {
+pub(crate) struct StaffCtx {
     pub base: Ctx,
     pub me: StaffIdentity,
     pub token: String,
@@ -72,16 +72,16 @@ impl<'a> FromRequest<'a> for StaffCtx {
 }
 
 impl StaffCtx {
-    pub fn state(&self) -> &AppState {
+    pub(crate) fn state(&self) -> &AppState {
         &self.base.state
     }
 
     /// The hidden field of this session's forms.
-    pub fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         csrf::staff_token(&self.token)
     }
 
-    pub fn check_csrf(&self, form: &FormData) -> Result<(), PageError> {
+    pub(crate) fn check_csrf(&self, form: &FormData) -> Result<(), PageError> {
         if csrf::staff_accepts(&self.token, form) {
             Ok(())
         } else {
@@ -89,7 +89,7 @@ impl StaffCtx {
         }
     }
 
-    pub fn require_manager(&self) -> Result<(), PageError> {
+    pub(crate) fn require_manager(&self) -> Result<(), PageError> {
         self.me.require_manager().map_err(|_| {
             PageError::Forbidden(
                 "Votre rôle ne permet pas cette action : demandez à la coordination ou à un administrateur.".into(),
@@ -97,11 +97,11 @@ impl StaffCtx {
         })
     }
 
-    pub fn render(&self, template: &str, page: Value) -> PageResult {
+    pub(crate) fn render(&self, template: &str, page: Value) -> PageResult {
         self.render_status(StatusCode::OK, template, page)
     }
 
-    pub fn render_status(&self, status: StatusCode, template: &str, page: Value) -> PageResult {
+    pub(crate) fn render_status(&self, status: StatusCode, template: &str, page: Value) -> PageResult {
         let staff = context! {
             name => &self.me.name,
             role => self.me.role.to_string(),

@@ -27,7 +27,7 @@ use crate::{
     },
 };
 
-pub fn routes() -> Route {
+pub(crate) fn routes() -> Route {
     Route::new().at("/", get(list)).at("/:id", get(show).post(register))
 }
 
@@ -65,7 +65,7 @@ struct WorkshopGroup {
 }
 
 /// "2 heures", "1 heure 30", "45 minutes".
-pub fn duration_words(minutes: i64) -> String {
+pub(crate) fn duration_words(minutes: i64) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     let hours = match h {
         0 => String::new(),
@@ -158,7 +158,7 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
 }
 
 #[derive(Serialize)]
-pub struct SessionView {
+pub(crate) struct SessionView {
     pub id: i32,
     pub title: String,
     pub description: String,
@@ -171,7 +171,7 @@ pub struct SessionView {
 }
 
 #[derive(Serialize)]
-pub struct PlaceView {
+pub(crate) struct PlaceView {
     pub name: String,
     pub address: String,
     pub access: Option<String>,
@@ -179,7 +179,7 @@ pub struct PlaceView {
 }
 
 impl PlaceView {
-    pub fn new(p: &place::Model) -> PlaceView {
+    pub(crate) fn new(p: &place::Model) -> PlaceView {
         PlaceView {
             name: p.name.clone(),
             address: format!("{}, {} {}", p.address, p.postal_code, p.city),
@@ -190,7 +190,7 @@ impl PlaceView {
 }
 
 /// A session with its workshop and place, as residents see it.
-pub async fn session_view(ctx: &Ctx, s: &Session) -> Result<(SessionView, PlaceView), PageError> {
+pub(crate) async fn session_view(ctx: &Ctx, s: &Session) -> Result<(SessionView, PlaceView), PageError> {
     let description = workshop::Entity::find_by_id(s.workshop_id)
         .one(&ctx.state.db)
         .await?

@@ -1,4 +1,4 @@
-pub use entities::kinds::PlaceKind;
+pub(crate) use entities::kinds::PlaceKind;
 use entities::place;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -13,7 +13,7 @@ use crate::{
 };
 
 #[derive(Object, Debug, Clone)]
-pub struct Place {
+pub(crate) struct Place {
     pub id: i32,
     pub name: String,
     pub kind: PlaceKind,
@@ -54,7 +54,7 @@ impl From<place::Model> for Place {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct PlaceInput {
+pub(crate) struct PlaceInput {
     #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
     pub kind: PlaceKind,
@@ -115,7 +115,7 @@ impl PlacesApi {
 pub struct AdminPlacesApi;
 
 #[derive(ApiResponse)]
-pub enum PlaceCreated {
+pub(crate) enum PlaceCreated {
     #[oai(status = 201)]
     Created(Json<Place>),
 }
@@ -166,7 +166,7 @@ impl AdminPlacesApi {
 }
 
 /// What every lookup of a place answers when it is not the caller's.
-pub const PLACE_NOT_FOUND: &str = "Ce lieu n'existe pas.";
+pub(crate) const PLACE_NOT_FOUND: &str = "Ce lieu n'existe pas.";
 
 fn fill(mut a: place::ActiveModel, p: PlaceInput) -> place::ActiveModel {
     let blank = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());

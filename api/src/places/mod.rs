@@ -1,2 +1,2 @@
 //! Places: the media library, the digital-mediation points, the association house.
-pub mod api;
+pub(crate) mod api;

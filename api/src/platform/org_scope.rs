@@ -12,13 +12,13 @@ use sea_orm::{
 };
 
 /// An entity whose rows belong to one organisation.
-pub trait InOrganisation: EntityTrait {
+pub(crate) trait InOrganisation: EntityTrait {
     /// `select` narrowed to the rows of `organisation_id`.
     fn in_organisation(select: Select<Self>, organisation_id: i32) -> Select<Self>;
 }
 
 /// The row `id` of `E`, if it belongs to `organisation_id`.
-pub async fn find_in_org<E, C>(
+pub(crate) async fn find_in_org<E, C>(
     db: &C,
     organisation_id: i32,
     id: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,

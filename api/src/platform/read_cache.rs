@@ -21,7 +21,7 @@ use crate::platform::clock::Clock;
 const MAX_ENTRIES: usize = 1024;
 
 #[derive(Clone)]
-pub struct ReadCache {
+pub(crate) struct ReadCache {
     clock: Clock,
     shared: Arc<Shared>,
 }
@@ -43,7 +43,7 @@ struct Entry {
 }
 
 impl ReadCache {
-    pub fn new(clock: Clock) -> ReadCache {
+    pub(crate) fn new(clock: Clock) -> ReadCache {
         ReadCache {
             clock,
             shared: Arc::default(),
@@ -52,7 +52,7 @@ impl ReadCache {
 }
 
 /// Only these answers are shared between callers: public, the same for everyone.
-pub fn cacheable(path: &str) -> bool {
+pub(crate) fn cacheable(path: &str) -> bool {
     path == "/api/v1/sessions"
         || path
             .strip_prefix("/api/v1/places/")
@@ -70,7 +70,7 @@ impl<E: Endpoint> Middleware<E> for ReadCache {
     }
 }
 
-pub struct ReadCacheEndpoint<E> {
+pub(crate) struct ReadCacheEndpoint<E> {
     inner: E,
     cache: ReadCache,
 }

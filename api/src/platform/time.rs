@@ -3,10 +3,10 @@ use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
 /// An instant as RFC 3339 with the organisation's offset, e.g. `2027-03-30T14:00:00+02:00`.
-pub fn local(tz: Tz, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+pub(crate) fn local(tz: Tz, at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&tz).fixed_offset()
 }
 
-pub fn parse_tz(name: &str) -> Tz {
+pub(crate) fn parse_tz(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::Europe::Paris)
 }

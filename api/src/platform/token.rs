@@ -17,7 +17,7 @@ pub fn hash(token: &str) -> String {
 }
 
 /// Cheap shape check before any database look-up, so garbage never reaches a query.
-pub fn looks_valid(token: &str) -> bool {
+pub(crate) fn looks_valid(token: &str) -> bool {
     token.len() == 43
         && token
             .bytes()

@@ -25,26 +25,26 @@ use crate::{
 pub struct AdminWorkshopsApi;
 
 #[derive(ApiResponse)]
-pub enum WorkshopCreated {
+pub(crate) enum WorkshopCreated {
     #[oai(status = 201)]
     Created(Json<Workshop>),
 }
 
 #[derive(ApiResponse)]
-pub enum SessionCreated {
+pub(crate) enum SessionCreated {
     #[oai(status = 201)]
     Created(Json<Session>),
 }
 
 #[derive(ApiResponse)]
-pub enum SeriesResponse {
+pub(crate) enum SeriesResponse {
     /// Every session of the series, created together; public holidays skipped are listed.
     #[oai(status = 201)]
     Created(Json<SeriesCreated>),
 }
 
 #[derive(ApiResponse)]
-pub enum StaffRegistered {
+pub(crate) enum StaffRegistered {
     #[oai(status = 201)]
     Created(Json<StaffRegistration>),
 }

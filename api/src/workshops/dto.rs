@@ -1,12 +1,12 @@
 //! Request and response shapes of the workshop API (kept apart from the entities).
 use chrono::{DateTime, FixedOffset};
-pub use entities::kinds::{Attendance, RegistrationStatus, SessionStatus};
+pub(crate) use entities::kinds::{Attendance, RegistrationStatus, SessionStatus};
 use entities::{registration, workshop};
 use poem_openapi::{Enum, Object};
 
 /// A catalogue entry: what a workshop teaches.
 #[derive(Object, Debug, Clone)]
-pub struct Workshop {
+pub(crate) struct Workshop {
     pub id: i32,
     pub title: String,
     pub summary: String,
@@ -61,7 +61,7 @@ pub struct Session {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct RegistrationRequest {
+pub(crate) struct RegistrationRequest {
     /// The participant's name, as they want to be called.
     #[oai(validator(max_length = 200))]
     pub name: String,
@@ -76,7 +76,7 @@ pub struct RegistrationRequest {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct StaffRegistrationRequest {
+pub(crate) struct StaffRegistrationRequest {
     #[oai(validator(max_length = 200))]
     pub name: String,
     #[oai(validator(max_length = 254))]
@@ -87,7 +87,7 @@ pub struct StaffRegistrationRequest {
 
 /// Answer to a new registration. `manage_token` is given this once.
 #[derive(Object, Debug, Clone)]
-pub struct RegistrationCreated {
+pub(crate) struct RegistrationCreated {
     pub id: i32,
     pub status: RegistrationStatus,
     /// Position on the waiting list (1 = next), when waitlisted.
@@ -102,7 +102,7 @@ pub struct RegistrationCreated {
 
 /// What the holder of a manage token sees of their registration.
 #[derive(Object, Debug, Clone)]
-pub struct RegistrationView {
+pub(crate) struct RegistrationView {
     pub id: i32,
     pub name: String,
     pub status: RegistrationStatus,
@@ -115,7 +115,7 @@ pub struct RegistrationView {
 
 /// A registration as staff see it.
 #[derive(Object, Debug, Clone)]
-pub struct StaffRegistration {
+pub(crate) struct StaffRegistration {
     pub id: i32,
     pub session_id: i32,
     pub name: String,
@@ -133,7 +133,7 @@ pub struct StaffRegistration {
 }
 
 impl StaffRegistration {
-    pub fn new(r: registration::Model, waitlist_position: Option<i32>, tz: chrono_tz::Tz) -> StaffRegistration {
+    pub(crate) fn new(r: registration::Model, waitlist_position: Option<i32>, tz: chrono_tz::Tz) -> StaffRegistration {
         StaffRegistration {
             id: r.id,
             session_id: r.session_id,
@@ -150,12 +150,12 @@ impl StaffRegistration {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct AttendanceUpdate {
+pub(crate) struct AttendanceUpdate {
     pub attendance: Attendance,
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct WorkshopInput {
+pub(crate) struct WorkshopInput {
     #[oai(validator(min_length = 1, max_length = 200))]
     pub title: String,
     #[oai(validator(max_length = 500))]
@@ -179,7 +179,7 @@ fn default_true() -> bool {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct SessionInput {
+pub(crate) struct SessionInput {
     pub workshop_id: i32,
     pub place_id: i32,
     /// RFC 3339 with an offset, e.g. `2027-01-12T14:00:00+01:00`.
@@ -194,7 +194,7 @@ pub struct SessionInput {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct SessionUpdate {
+pub(crate) struct SessionUpdate {
     pub place_id: Option<i32>,
     pub starts_at: Option<DateTime<FixedOffset>>,
     pub ends_at: Option<DateTime<FixedOffset>>,
@@ -206,7 +206,7 @@ pub struct SessionUpdate {
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "lowercase")]
-pub enum Weekday {
+pub(crate) enum Weekday {
     Monday,
     Tuesday,
     Wednesday,
@@ -232,7 +232,7 @@ impl From<Weekday> for chrono::Weekday {
 
 /// "Every Tuesday 14:00–16:00 from D1 to D2", in the organisation's wall time.
 #[derive(Object, Debug, Clone)]
-pub struct SeriesInput {
+pub(crate) struct SeriesInput {
     pub workshop_id: i32,
     pub place_id: i32,
     pub weekday: Weekday,
@@ -252,25 +252,20 @@ pub struct SeriesInput {
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct SkippedDate {
+pub(crate) struct SkippedDate {
     pub date: chrono::NaiveDate,
     /// e.g. "Armistice 1918".
     pub holiday: String,
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct SeriesCreated {
+pub(crate) struct SeriesCreated {
     pub sessions: Vec<Session>,
     pub skipped: Vec<SkippedDate>,
 }
 
 #[derive(Object, Debug, Clone)]
-pub struct CapacityUpdate {
-    pub capacity: i64,
-}
-
-#[derive(Object, Debug, Clone)]
-pub struct CancelSession {
+pub(crate) struct CancelSession {
     /// Told to every registered resident, e.g. "Animateur malade".
     #[oai(validator(max_length = 500))]
     pub reason: Option<String>,

@@ -1,7 +1,7 @@
 //! Library workshops: the catalogue, their sessions, registrations and the waiting list.
-pub mod admin_api;
-pub mod dto;
-pub mod planning;
-pub mod public_api;
-pub mod queries;
+pub(crate) mod admin_api;
+pub(crate) mod dto;
+pub(crate) mod planning;
+pub(crate) mod public_api;
+pub(crate) mod queries;
 pub mod service;

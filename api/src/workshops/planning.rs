@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[derive(Debug, thiserror::Error)]
-pub enum PlanningError {
+pub(crate) enum PlanningError {
     #[error("Cet atelier n'existe pas.")]
     WorkshopNotFound,
     #[error("Cette séance n'existe pas.")]
@@ -79,7 +79,7 @@ impl DomainError for PlanningError {
 
 /// One session to create, times in UTC.
 #[derive(Debug, Clone)]
-pub struct NewSession {
+pub(crate) struct NewSession {
     pub workshop_id: i32,
     pub place_id: i32,
     pub starts_at: DateTime<Utc>,
@@ -93,7 +93,7 @@ pub struct NewSession {
 
 /// A weekly series to create, in the organisation's wall time.
 #[derive(Debug, Clone)]
-pub struct NewSeries {
+pub(crate) struct NewSeries {
     pub workshop_id: i32,
     pub place_id: i32,
     pub series: WeeklySeries,
@@ -101,14 +101,14 @@ pub struct NewSeries {
     pub facilitator_id: Option<i32>,
 }
 
-pub struct CreatedSeries {
+pub(crate) struct CreatedSeries {
     pub sessions: Vec<session::Model>,
     /// Public holidays left out, with their names.
     pub skipped: Vec<(NaiveDate, &'static str)>,
 }
 
 /// Creates one session of a workshop of `me`'s organisation.
-pub async fn create_session(
+pub(crate) async fn create_session(
     state: &AppState,
     me: &StaffIdentity,
     new: NewSession,
@@ -138,7 +138,7 @@ pub async fn create_session(
 
 /// Creates every session of a weekly series in one transaction, skipping French public
 /// holidays unless told otherwise; the sessions share a series key.
-pub async fn create_series(
+pub(crate) async fn create_series(
     state: &AppState,
     me: &StaffIdentity,
     new: NewSeries,
@@ -182,7 +182,7 @@ pub async fn create_series(
 
 /// Marks attendance of a confirmed registration. Facilitators may do it for their own
 /// sessions only.
-pub async fn mark_attendance(
+pub(crate) async fn mark_attendance(
     state: &AppState,
     me: &StaffIdentity,
     registration_id: i32,
@@ -244,7 +244,7 @@ fn check_capacity(capacity: Option<i32>) -> Result<(), PlanningError> {
 }
 
 /// A session's times: the end after the start, 12 hours at most.
-pub fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Result<(), PlanningError> {
+pub(crate) fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Result<(), PlanningError> {
     if ends_at <= starts_at {
         return Err(PlanningError::EndBeforeStart);
     }
@@ -254,25 +254,33 @@ pub fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
-pub async fn workshop_in_org(state: &AppState, me: &StaffIdentity, id: i32) -> Result<workshop::Model, PlanningError> {
+pub(crate) async fn workshop_in_org(
+    state: &AppState,
+    me: &StaffIdentity,
+    id: i32,
+) -> Result<workshop::Model, PlanningError> {
     find_in_org::<workshop::Entity, _>(&state.db, me.organisation_id, id)
         .await?
         .ok_or(PlanningError::WorkshopNotFound)
 }
 
-pub async fn session_in_org(state: &AppState, me: &StaffIdentity, id: i32) -> Result<session::Model, PlanningError> {
+pub(crate) async fn session_in_org(
+    state: &AppState,
+    me: &StaffIdentity,
+    id: i32,
+) -> Result<session::Model, PlanningError> {
     find_in_org::<session::Entity, _>(&state.db, me.organisation_id, id)
         .await?
         .ok_or(PlanningError::SessionNotFound)
 }
 
-pub async fn place_in_org(state: &AppState, me: &StaffIdentity, id: i32) -> Result<place::Model, PlanningError> {
+pub(crate) async fn place_in_org(state: &AppState, me: &StaffIdentity, id: i32) -> Result<place::Model, PlanningError> {
     find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id)
         .await?
         .ok_or(PlanningError::PlaceNotFound)
 }
 
-pub async fn registration_in_org(
+pub(crate) async fn registration_in_org(
     state: &AppState,
     me: &StaffIdentity,
     id: i32,
@@ -283,7 +291,11 @@ pub async fn registration_in_org(
 }
 
 /// A facilitator named for a session must be staff of the same organisation.
-pub async fn check_facilitator(state: &AppState, me: &StaffIdentity, id: Option<i32>) -> Result<(), PlanningError> {
+pub(crate) async fn check_facilitator(
+    state: &AppState,
+    me: &StaffIdentity,
+    id: Option<i32>,
+) -> Result<(), PlanningError> {
     let Some(id) = id else { return Ok(()) };
     find_in_org::<staff_member::Entity, _>(&state.db, me.organisation_id, id)
         .await?

@@ -21,7 +21,7 @@ use crate::{
 pub struct WorkshopsApi;
 
 #[derive(ApiResponse)]
-pub enum RegisterResponse {
+pub(crate) enum RegisterResponse {
     /// Registered: `status` says whether a seat was taken or the person is on the waiting list.
     #[oai(status = 201)]
     Created(Json<RegistrationCreated>),
@@ -108,7 +108,7 @@ impl WorkshopsApi {
     }
 }
 
-pub fn manage_url(state: &AppState, booking: BookingKind, token: &str) -> String {
+pub(crate) fn manage_url(state: &AppState, booking: BookingKind, token: &str) -> String {
     let page = match booking {
         BookingKind::Registration => "inscription",
         BookingKind::Appointment => "rendez-vous",
@@ -119,7 +119,7 @@ pub fn manage_url(state: &AppState, booking: BookingKind, token: &str) -> String
 pub struct RegistrationsApi;
 
 #[derive(ApiResponse)]
-pub enum CancelResponse {
+pub(crate) enum CancelResponse {
     /// Cancelled; the seat went to the first on the waiting list.
     #[oai(status = 200)]
     Cancelled(Json<RegistrationView>),
@@ -147,7 +147,10 @@ impl RegistrationsApi {
     }
 }
 
-pub async fn view(state: &AppState, r: entities::registration::Model) -> Result<RegistrationView, RegistrationError> {
+pub(crate) async fn view(
+    state: &AppState,
+    r: entities::registration::Model,
+) -> Result<RegistrationView, RegistrationError> {
     let now = state.clock.now();
     let session = queries::session(&state.db, r.session_id, now)
         .await?

@@ -14,7 +14,7 @@ use super::dto::Session;
 use crate::platform::time::{local, parse_tz};
 
 #[derive(Debug, Default, Clone)]
-pub struct SessionFilter {
+pub(crate) struct SessionFilter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub place_id: Option<i32>,
@@ -32,7 +32,7 @@ struct WaitCount {
 
 /// Sessions with their workshop and place names and live seat counts, in four queries
 /// whatever the number of sessions.
-pub async fn sessions<C: ConnectionTrait>(
+pub(crate) async fn sessions<C: ConnectionTrait>(
     db: &C,
     f: &SessionFilter,
     now: DateTime<Utc>,
@@ -62,7 +62,7 @@ pub async fn sessions<C: ConnectionTrait>(
     decorate(db, rows, now).await
 }
 
-pub async fn decorate<C: ConnectionTrait>(
+pub(crate) async fn decorate<C: ConnectionTrait>(
     db: &C,
     rows: Vec<session::Model>,
     now: DateTime<Utc>,
@@ -124,7 +124,7 @@ pub async fn decorate<C: ConnectionTrait>(
 
 /// A session as residents see it, from its row, its (workshop title, place name), the zone
 /// and the waiting-list length.
-pub fn view(
+pub(crate) fn view(
     s: session::Model,
     names: (String, String),
     tz: chrono_tz::Tz,
@@ -155,7 +155,7 @@ pub fn view(
     }
 }
 
-pub async fn session<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<Option<Session>, DbErr> {
+pub(crate) async fn session<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<Utc>) -> Result<Option<Session>, DbErr> {
     let Some(s) = session::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };

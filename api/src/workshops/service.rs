@@ -345,7 +345,7 @@ async fn give_back_seat<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<(
 }
 
 /// 1 for the first in line. The waiting list is ordered by registration id (arrival order).
-pub async fn waitlist_position<C: ConnectionTrait>(db: &C, r: &registration::Model) -> Result<i32, DbErr> {
+pub(crate) async fn waitlist_position<C: ConnectionTrait>(db: &C, r: &registration::Model) -> Result<i32, DbErr> {
     let ahead = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(r.session_id))
         .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
@@ -394,7 +394,10 @@ async fn promote(
     Ok(())
 }
 
-pub async fn find_by_token<C: ConnectionTrait>(db: &C, raw: &str) -> Result<registration::Model, RegistrationError> {
+pub(crate) async fn find_by_token<C: ConnectionTrait>(
+    db: &C,
+    raw: &str,
+) -> Result<registration::Model, RegistrationError> {
     if !token::looks_valid(raw) {
         return Err(RegistrationError::NotFound);
     }
@@ -406,13 +409,13 @@ pub async fn find_by_token<C: ConnectionTrait>(db: &C, raw: &str) -> Result<regi
 }
 
 /// A resident cancels with their manage token; their seat goes to the first in line.
-pub async fn cancel_by_token(state: &AppState, raw: &str) -> Result<registration::Model, RegistrationError> {
+pub(crate) async fn cancel_by_token(state: &AppState, raw: &str) -> Result<registration::Model, RegistrationError> {
     let found = find_by_token(&state.db, raw).await?;
     cancel(state, found.id, Some(raw), false).await
 }
 
 /// Cancels one registration (by its resident, or by staff with `by_staff`).
-pub async fn cancel(
+pub(crate) async fn cancel(
     state: &AppState,
     registration_id: i32,
     raw_token: Option<&str>,
@@ -477,7 +480,7 @@ pub async fn cancel(
 }
 
 /// Staff cancel a whole session: every registration cancelled, every resident told.
-pub async fn cancel_session(
+pub(crate) async fn cancel_session(
     state: &AppState,
     session_id: i32,
     reason: Option<String>,
@@ -537,7 +540,7 @@ pub async fn cancel_session(
 
 /// Staff change a session's capacity: a rise promotes from the waiting list, a cut below the
 /// confirmed count is refused.
-pub async fn change_capacity(
+pub(crate) async fn change_capacity(
     state: &AppState,
     session_id: i32,
     requested: i64,
@@ -569,7 +572,7 @@ pub async fn change_capacity(
 
 /// Staff move a session (new times or place): every live registration is told, confirmed
 /// ones with an updated invite (same UID, next SEQUENCE) and reminders moved with it.
-pub async fn move_session(
+pub(crate) async fn move_session(
     state: &AppState,
     session_id: i32,
     starts_at: DateTime<Utc>,

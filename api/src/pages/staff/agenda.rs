@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[derive(Deserialize)]
-pub struct DayQuery {
+pub(crate) struct DayQuery {
     pub jour: Option<String>,
 }
 
@@ -32,7 +32,7 @@ struct PlaceDay {
 }
 
 #[handler]
-pub async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
+pub(crate) async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResult {
     let state = ctx.state();
     let tz = state.settings.timezone;
     let now = state.clock.now();

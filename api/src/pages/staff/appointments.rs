@@ -52,7 +52,7 @@ async fn appointment_places(ctx: &StaffCtx) -> Result<Vec<place::Model>, PageErr
 }
 
 #[handler]
-pub async fn places(ctx: StaffCtx) -> PageResult {
+pub(crate) async fn places(ctx: StaffCtx) -> PageResult {
     #[derive(Serialize)]
     struct Row {
         id: i32,
@@ -80,7 +80,7 @@ async fn place_in_org(ctx: &StaffCtx, id: &str) -> Result<(place::Model, Tz), Pa
 }
 
 #[derive(Deserialize)]
-pub struct DayQuery {
+pub(crate) struct DayQuery {
     jour: Option<String>,
     fait: Option<String>,
     motif: Option<String>,
@@ -103,7 +103,7 @@ fn status_label(s: AppointmentStatus) -> &'static str {
 }
 
 #[derive(Serialize)]
-pub struct AppointmentRow {
+pub(crate) struct AppointmentRow {
     pub id: i32,
     pub when: String,
     pub name: String,
@@ -118,7 +118,7 @@ pub struct AppointmentRow {
 }
 
 impl AppointmentRow {
-    pub fn new(a: &StaffAppointment, now: chrono::DateTime<Utc>) -> AppointmentRow {
+    pub(crate) fn new(a: &StaffAppointment, now: chrono::DateTime<Utc>) -> AppointmentRow {
         AppointmentRow {
             id: a.id,
             when: format!("{} – {}", french::time(&a.starts_at), french::time(&a.ends_at)),
@@ -136,7 +136,7 @@ impl AppointmentRow {
 }
 
 #[handler]
-pub async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Query<DayQuery>) -> PageResult {
+pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Query<DayQuery>) -> PageResult {
     let (p, tz) = place_in_org(&ctx, &place_id).await?;
     let (day, today) = day_of(&ctx, tz, q.jour.as_deref());
     let agenda = queries::agenda(&ctx.state().db, &p, tz, day, 1, false).await?;
@@ -242,7 +242,7 @@ async fn staff_motif(ctx: &StaffCtx, p: &place::Model, raw: &str) -> Result<moti
 const STAFF_SLOT_DAYS: i64 = 7;
 
 #[handler]
-pub async fn book_form(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Query<DayQuery>) -> PageResult {
+pub(crate) async fn book_form(ctx: StaffCtx, Path(place_id): Path<String>, Query(q): Query<DayQuery>) -> PageResult {
     ctx.require_manager()?;
     let (p, tz) = place_in_org(&ctx, &place_id).await?;
     let (day, today) = day_of(&ctx, tz, q.jour.as_deref());
@@ -382,7 +382,7 @@ fn details_page(
 }
 
 #[handler]
-pub async fn book(ctx: StaffCtx, Path(place_id): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn book(ctx: StaffCtx, Path(place_id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let (p, tz) = place_in_org(&ctx, &place_id).await?;
@@ -441,7 +441,7 @@ async fn appointment_in_org(ctx: &StaffCtx, id: &str) -> Result<appointment::Mod
 }
 
 #[handler]
-pub async fn mark(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn mark(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let a = appointment_in_org(&ctx, &id).await?;

@@ -21,12 +21,12 @@ fn page(ctx: &Ctx, status: StatusCode, email: &str, errors: FormErrors) -> PageR
 }
 
 #[handler]
-pub async fn show_form(ctx: Ctx) -> PageResult {
+pub(crate) async fn show_form(ctx: Ctx) -> PageResult {
     page(&ctx, StatusCode::OK, "", FormErrors::default())
 }
 
 #[handler]
-pub async fn submit(ctx: Ctx, jar: &CookieJar, form: FormData) -> PageResult {
+pub(crate) async fn submit(ctx: Ctx, jar: &CookieJar, form: FormData) -> PageResult {
     if !ctx.csrf.accepts(&form) {
         return Err(PageError::Csrf);
     }
@@ -62,7 +62,7 @@ pub async fn submit(ctx: Ctx, jar: &CookieJar, form: FormData) -> PageResult {
 }
 
 #[handler]
-pub async fn logout(ctx: StaffCtx, jar: &CookieJar, form: FormData) -> PageResult {
+pub(crate) async fn logout(ctx: StaffCtx, jar: &CookieJar, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     revoke(ctx.state(), &ctx.me).await?;
     jar.add(session_cookie::closed(ctx.state()));

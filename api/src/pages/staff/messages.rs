@@ -26,7 +26,7 @@ struct Failed {
 }
 
 /// What a message was about, in words.
-pub fn kind_label(kind: Event) -> &'static str {
+pub(crate) fn kind_label(kind: Event) -> &'static str {
     match kind {
         Event::RegistrationConfirmed => "Confirmation d'inscription",
         Event::RegistrationWaitlisted => "Inscription en liste d'attente",
@@ -42,7 +42,7 @@ pub fn kind_label(kind: Event) -> &'static str {
 }
 
 #[handler]
-pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
+pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
     ctx.require_manager()?;
     let state = ctx.state();
     let tz = state.settings.timezone;
@@ -71,7 +71,7 @@ pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
 }
 
 /// Puts a failed message back in the queue (the same change as the admin API's `adminRetryOutbox`).
-pub async fn requeue(ctx: &StaffCtx, id: i64) -> Result<bool, PageError> {
+pub(crate) async fn requeue(ctx: &StaffCtx, id: i64) -> Result<bool, PageError> {
     let state = ctx.state();
     Ok(
         crate::notifications::outbox_api::requeue_failed(&state.db, ctx.me.organisation_id, id, state.clock.now())
@@ -80,7 +80,7 @@ pub async fn requeue(ctx: &StaffCtx, id: i64) -> Result<bool, PageError> {
 }
 
 #[handler]
-pub async fn retry(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn retry(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let not_found = || PageError::NotFound("Ce message n'est pas (ou plus) en échec.".into());

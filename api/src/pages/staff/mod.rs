@@ -2,14 +2,14 @@
 //! but the sign-in page needs the session cookie; every form carries the session's CSRF token.
 use poem::{Route, get, post};
 
-pub mod agenda;
-pub mod appointments;
-pub mod login;
-pub mod messages;
-pub mod notice;
-pub mod sessions;
+pub(crate) mod agenda;
+pub(crate) mod appointments;
+pub(crate) mod login;
+pub(crate) mod messages;
+pub(crate) mod notice;
+pub(crate) mod sessions;
 
-pub fn routes() -> Route {
+pub(crate) fn routes() -> Route {
     Route::new()
         .at("/", get(agenda::agenda))
         .at("/connexion", get(login::show_form).post(login::submit))

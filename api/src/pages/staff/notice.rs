@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 #[derive(Deserialize)]
-pub struct Done {
+pub(crate) struct Done {
     pub fait: Option<String>,
     pub n: Option<u32>,
     pub feries: Option<u32>,

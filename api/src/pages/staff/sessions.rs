@@ -40,7 +40,7 @@ use crate::{
 
 /// A session in a list or an agenda.
 #[derive(Serialize)]
-pub struct SessionRow {
+pub(crate) struct SessionRow {
     pub id: i32,
     pub title: String,
     pub place: String,
@@ -54,7 +54,7 @@ pub struct SessionRow {
 
 impl SessionRow {
     /// `hours_only`: "14 h – 16 h" (an agenda already says the day).
-    pub fn new(s: &Session, year: i32, hours_only: bool) -> SessionRow {
+    pub(crate) fn new(s: &Session, year: i32, hours_only: bool) -> SessionRow {
         let cancelled = s.status == SessionStatus::Cancelled;
         let confirmed = if cancelled { 0 } else { s.capacity - s.seats_left };
         let summary = if cancelled {
@@ -89,7 +89,7 @@ impl SessionRow {
 }
 
 #[handler]
-pub async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
+pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
     let state = ctx.state();
     let now = state.clock.now();
     let filter = SessionFilter {
@@ -256,7 +256,7 @@ async fn session_page(
 }
 
 #[handler]
-pub async fn show(ctx: StaffCtx, Path(id): Path<String>, Query(done): Query<Done>) -> PageResult {
+pub(crate) async fn show(ctx: StaffCtx, Path(id): Path<String>, Query(done): Query<Done>) -> PageResult {
     let notice = match done.fait.as_deref() {
         Some("presences") => Some("Présences enregistrées."),
         Some("inscrite") => Some("La personne est inscrite : sa place est confirmée."),
@@ -269,7 +269,7 @@ pub async fn show(ctx: StaffCtx, Path(id): Path<String>, Query(done): Query<Done
 }
 
 #[handler]
-pub async fn attendance(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn attendance(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     let l = load(&ctx, &id).await?;
     let present: Vec<i32> = form.all("present").filter_map(|v| v.parse().ok()).collect();
@@ -285,7 +285,7 @@ pub async fn attendance(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
 }
 
 #[handler]
-pub async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let l = load(&ctx, &id).await?;
@@ -320,7 +320,7 @@ pub async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> 
 }
 
 #[handler]
-pub async fn sheet(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
+pub(crate) async fn sheet(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
     let l = load(&ctx, &id).await?;
     let session = session_context(&ctx, &l);
     // A few blank lines for people who come without registering.
@@ -367,7 +367,7 @@ async fn choices(ctx: &StaffCtx) -> Result<(Vec<Choice>, Vec<Choice>), PageError
 }
 
 /// Reads a time typed by a person: `14:00` (what time fields send), `14h30`, `14 h`.
-pub fn parse_time(raw: &str) -> Option<NaiveTime> {
+pub(crate) fn parse_time(raw: &str) -> Option<NaiveTime> {
     let compact: String = raw
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -454,13 +454,13 @@ async fn new_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: For
 }
 
 #[handler]
-pub async fn new_form(ctx: StaffCtx) -> PageResult {
+pub(crate) async fn new_form(ctx: StaffCtx) -> PageResult {
     ctx.require_manager()?;
     new_page(&ctx, StatusCode::OK, context! {}, FormErrors::default()).await
 }
 
 #[handler]
-pub async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
+pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let (workshops, places) = choices(&ctx).await?;
@@ -546,7 +546,7 @@ async fn series_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: 
 }
 
 #[handler]
-pub async fn series_form(ctx: StaffCtx) -> PageResult {
+pub(crate) async fn series_form(ctx: StaffCtx) -> PageResult {
     ctx.require_manager()?;
     series_page(
         &ctx,
@@ -558,7 +558,7 @@ pub async fn series_form(ctx: StaffCtx) -> PageResult {
 }
 
 #[handler]
-pub async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
+pub(crate) async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let (workshops, places) = choices(&ctx).await?;
@@ -676,13 +676,13 @@ async fn cancel_page(ctx: &StaffCtx, id: &str, status: StatusCode, values: Value
 }
 
 #[handler]
-pub async fn cancel_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
+pub(crate) async fn cancel_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
     ctx.require_manager()?;
     cancel_page(&ctx, &id, StatusCode::OK, context! {}, FormErrors::default()).await
 }
 
 #[handler]
-pub async fn cancel(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn cancel(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let l = load(&ctx, &id).await?;
