@@ -1,35 +1,26 @@
 //! The e-mails' HTML body: minijinja templates from `templates/mail/`, embedded in the binary,
 //! with every value escaped.
 //!
-//! Its own small environment rather than the pages' one: that one lives in `pages`, which
-//! `notifications` must not import, and a message needs none of its globals.
+//! Its own environment (built like the pages' one, by `platform::templates`): a message
+//! needs none of the pages' globals, and an undefined value must fail here.
 use std::sync::OnceLock;
 
-use minijinja::{AutoEscape, Environment, Error, Output, State, UndefinedBehavior, Value, escape_formatter};
+use crate::platform::templates::{embedded_templates, environment};
 
-macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        [$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)))),*]
-    };
-}
+use minijinja::{AutoEscape, Environment, Error, Output, State, UndefinedBehavior, Value, escape_formatter};
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        // A misspelt field would silently drop a sentence from a resident's mail: fail instead
-        // (every event is rendered by the tests).
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        // The document ends with a newline, as the text body does.
-        env.set_keep_trailing_newline(true);
-        env.set_formatter(format);
-        for (name, source) in templates!["mail/layout.html", "mail/blocks.html", "mail/message.html"] {
-            env.add_template(name, source)
-                .expect("the embedded mail templates compile");
-        }
-        env
+        let templates = embedded_templates!["mail/layout.html", "mail/blocks.html", "mail/message.html"];
+        environment(&templates, |env| {
+            // A misspelt field would silently drop a sentence from a resident's mail: fail
+            // instead (every event is rendered by the tests).
+            env.set_undefined_behavior(UndefinedBehavior::Strict);
+            // The document ends with a newline, as the text body does.
+            env.set_keep_trailing_newline(true);
+            env.set_formatter(format);
+        })
     })
 }
 

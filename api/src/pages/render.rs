@@ -10,23 +10,15 @@ use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde::Serialize;
 
 use super::{PageError, PageResult, csrf::PublicToken};
-use crate::platform::state::AppState;
-
-macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        [$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)))),*]
-    };
-}
+use crate::platform::{
+    state::AppState,
+    templates::{embedded_templates, environment},
+};
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        // `.html` templates escape every value; a name or a note is data, never markup.
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        for (name, source) in templates![
+        let templates = embedded_templates![
             "layout.html",
             "macros.html",
             "error.html",
@@ -60,10 +52,10 @@ fn env() -> &'static Environment<'static> {
             "staff/appointment_book.html",
             "staff/appointment_slots.html",
             "staff/appointment_details.html",
-        ] {
-            env.add_template(name, source).expect("the embedded templates compile");
-        }
-        env
+        ];
+        environment(&templates, |env| {
+            env.set_undefined_behavior(UndefinedBehavior::Chainable)
+        })
     })
 }
 

@@ -7,5 +7,6 @@ pub mod logging;
 pub(crate) mod org_scope;
 pub(crate) mod read_cache;
 pub mod state;
+pub(crate) mod templates;
 pub(crate) mod time;
 pub mod token;
