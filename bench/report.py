@@ -17,7 +17,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-results_path, output_path, baseline_path = sys.argv[1:4]
+results_path, output_path = sys.argv[1:3]
 rows = [json.loads(line) for line in open(results_path) if line.strip()]
 
 
@@ -199,37 +199,31 @@ if px:
         details.append("- (e) pretix could not be run here: " + p.get("why", "see bench/pretix.sh"))
         summary.append(("(e) pretix", None))
 
-# (f) criterion
+# (f) criterion: this tree against the baseline commit, both measured in this run
 crit_rows = pick("criterion")
 if crit_rows:
-    base = json.load(open(baseline_path)) if os.path.exists(baseline_path) else None
-    current = {}
     d = crit_rows[0]["dir"]
-    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-        bj = os.path.join(d, name, "new", "benchmark.json")
-        ej = os.path.join(d, name, "new", "estimates.json")
-        if os.path.exists(bj) and os.path.exists(ej):
-            full = json.load(open(bj))["full_id"]
-            current[full] = json.load(open(ej))["median"]["point_estimate"]
-    regressions = []
-    wrote = False
-    if base is None and current:
-        os.makedirs(os.path.dirname(baseline_path), exist_ok=True)
-        json.dump({"note": "median ns per iteration, from bench/run.sh; a run 20 % slower fails the check",
-                   "measured": now, "medians_ns": current}, open(baseline_path, "w"), indent=2)
-        base = {"medians_ns": current}
-        wrote = True
+    rev = crit_rows[0]["base_rev"][:10]
+
+    def medians(which):
+        found = {}
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            bj = os.path.join(d, name, which, "benchmark.json")
+            ej = os.path.join(d, name, which, "estimates.json")
+            if os.path.exists(bj) and os.path.exists(ej):
+                found[json.load(open(bj))["full_id"]] = json.load(open(ej))["median"]["point_estimate"]
+        return found
+
+    base, current = medians("base"), medians("current")
     for full, ns in current.items():
-        b = base["medians_ns"].get(full)
+        b = base.get(full)
         ratio = ns / b if b else None
         ok = ratio is None or ratio <= 1.2
-        if not ok:
-            regressions.append(full)
-        w(f"| (f) `{full}` | {ns / 1000:,.1f} µs | baseline {b / 1000:,.1f} µs | {ratio:.2f} | ≤ 1.20 of the committed baseline | {yes(ok)} |"
-          if b else f"| (f) `{full}` | {ns / 1000:,.1f} µs | no baseline | – | ≤ 1.20 | – |")
+        w(f"| (f) `{full}` | {ns / 1000:,.1f} µs | {rev}: {b / 1000:,.1f} µs | {ratio:.2f} | ≤ 1.20 of the baseline commit, same run | {yes(ok)} |"
+          if b else f"| (f) `{full}` | {ns / 1000:,.1f} µs | not in {rev} | – | ≤ 1.20 | – |")
         summary.append((f"(f) {full}", ok))
-    details.append("- (f) `cargo bench -p creneau --bench slots` (criterion, median); baseline in "
-                   f"`{baseline_path}`" + (" — **written by this run** (first run): commit it" if wrote else ""))
+    details.append("- (f) `cargo bench -p creneau --bench slots` (criterion, median), run on this tree and on the "
+                   f"baseline commit {rev} (`bench/baseline/slots.commit`) checked out and built in the same run")
 
 # (g) RSS
 rss = pick("peak_rss_kb")

@@ -190,9 +190,19 @@ done
 fi
 
 if ! skip criterion; then
-  echo "== (f) slot computation (criterion)"
-  cargo bench -q -p creneau --bench slots -- --noplot >"$WORK/criterion.txt" 2>&1 || true
-  record "{\"row\":\"criterion\",\"dir\":\"$ROOT/target/criterion\"}"
+  # Against the code of the baseline commit, built and run here in this same run: a
+  # figure kept from another machine would measure the machine, not the code.
+  BASE_REV=$(cat bench/baseline/slots.commit)
+  echo "== (f) slot computation (criterion): $BASE_REV and this tree"
+  BASE_DIR=$WORK/slots-baseline
+  git worktree remove --force "$BASE_DIR" >/dev/null 2>&1 || true
+  git worktree add --detach "$BASE_DIR" "$BASE_REV" >/dev/null
+  export CRITERION_HOME=$WORK/criterion
+  (cd "$BASE_DIR" && CARGO_TARGET_DIR=$ROOT/target cargo bench -q -p creneau --bench slots -- --noplot --save-baseline base) \
+    >"$WORK/criterion-base.txt" 2>&1 || true
+  cargo bench -q -p creneau --bench slots -- --noplot --save-baseline current >"$WORK/criterion.txt" 2>&1 || true
+  git worktree remove --force "$BASE_DIR" >/dev/null 2>&1 || true
+  record "{\"row\":\"criterion\",\"dir\":\"$CRITERION_HOME\",\"base_rev\":\"$BASE_REV\"}"
 fi
 
 if ! skip pretix; then
@@ -203,5 +213,5 @@ if ! skip pretix; then
 fi
 
 record "{\"row\":\"peak_rss_kb\",\"kb\":$PEAK_RSS_KB}"
-BENCH_NOTES_FILE=${BENCH_NOTES_FILE:-bench/notes.md} python3 bench/report.py "$RESULTS" "${BENCH_OUTPUT:-docs/benchmarks.md}" bench/baseline/slots.json
+BENCH_NOTES_FILE=${BENCH_NOTES_FILE:-bench/notes.md} python3 bench/report.py "$RESULTS" "${BENCH_OUTPUT:-docs/benchmarks.md}"
 echo "written ${BENCH_OUTPUT:-docs/benchmarks.md}"
