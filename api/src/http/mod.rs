@@ -2,6 +2,7 @@
 //! mapping of errors to answers, and the middleware every request goes through.
 pub(crate) mod access_log;
 pub(crate) mod error;
+pub(crate) mod headers;
 pub(crate) mod limits;
 pub(crate) mod metrics;
 pub mod openapi;

@@ -11,6 +11,7 @@ use poem::{
 use crate::{
     http::access_log::AccessLog,
     http::error::{panic_response, problem_response},
+    http::headers::SecurityHeaders,
     http::limits::{RateLimit, RateLimits},
     http::metrics::Measure,
     http::openapi,
@@ -126,6 +127,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let yaml = Arc::new(api.spec_yaml());
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
+    let https = state.settings.public_url.starts_with("https://");
     let docs = api.swagger_ui();
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
@@ -154,6 +156,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .with(CatchPanic::new().with_handler(panic_response))
         .with(ReadCache::new(clock))
         .with(RateLimit(limits))
+        .with(SecurityHeaders { https })
         .with(Measure::new())
         .with(AccessLog)
         .into_endpoint()

@@ -336,3 +336,41 @@ async fn with_a_metrics_token_set_metrics_ask_for_it() {
     assert!(text.contains("# TYPE creneau_http_requests_total counter"), "{text}");
     assert!(!text.contains("jeton-de-supervision"), "{text}");
 }
+
+creneau_tests::db_test!(
+    async fn api_answers_are_never_sniffed_nor_stored_by_a_cache(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 1, 3).await;
+        let resp = app
+            .register(f.session_id, "Claire Fontaine", Some("claire@exemple.fr"), None)
+            .await;
+        assert_eq!(resp.status(), 201);
+        for resp in [
+            resp,
+            app.get("/api/v1/sessions").await,
+            app.get("/api/v1/nulle-part").await,
+        ] {
+            let h = resp.headers();
+            assert_eq!(h["x-content-type-options"], "nosniff");
+            assert_eq!(h["cache-control"], "no-store");
+            assert!(!h.contains_key("strict-transport-security"), "plain http: no HSTS");
+        }
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn over_https_every_answer_asks_browsers_to_stay_on_https() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.public_url = "https://rendez-vous.ville-exemple.fr".into()
+    })
+    .await
+    .unwrap();
+    for path in ["/api/v1/sessions", "/", "/healthz"] {
+        let resp = app.get(path).await;
+        assert_eq!(
+            resp.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+}
