@@ -18,7 +18,7 @@ use super::{
 use crate::{
     auth::{Manager, Staff, StaffIdentity},
     domain::contact::Contact,
-    http::error::{ApiError, ApiResult, OrNotFound},
+    http::error::{ApiError, ApiResult, OrNotFound, bounded_date},
     http::tags::ApiTags,
     places::api::PLACE_NOT_FOUND,
     platform::org_scope::find_in_org,
@@ -63,9 +63,7 @@ impl AdminAppointmentsApi {
             return Err(ApiError::invalid("days", "Un agenda couvre de 1 à 7 jours."));
         }
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
-        let first = date
-            .0
-            .unwrap_or_else(|| state.clock.now().with_timezone(&tz).date_naive());
+        let first = bounded_date("date", date.0)?.unwrap_or_else(|| state.clock.now().with_timezone(&tz).date_naive());
         let agenda = queries::agenda(&state.db, &p, tz, first, days, include_cancelled.0.unwrap_or(false)).await?;
         Ok(Json(agenda))
     }

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     auth::{Manager, Staff, StaffIdentity},
-    http::error::{ApiError, ApiResult, OrNotFound},
+    http::error::{ApiError, ApiResult, OrNotFound, bounded_date, bounded_instant},
     http::tags::ApiTags,
     places::api::PLACE_NOT_FOUND,
     platform::db,
@@ -276,9 +276,7 @@ impl AdminScheduleApi {
             .await?
             .or_not_found(PLACE_NOT_FOUND)?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
-        let from = from
-            .0
-            .unwrap_or_else(|| state.clock.now().with_timezone(&tz).date_naive());
+        let from = bounded_date("from", from.0)?.unwrap_or_else(|| state.clock.now().with_timezone(&tz).date_naive());
         let rows = extra_opening::Entity::find()
             .filter(extra_opening::Column::PlaceId.eq(p.id))
             .filter(extra_opening::Column::Date.gte(from))
@@ -361,7 +359,7 @@ impl AdminScheduleApi {
             .await?
             .or_not_found(PLACE_NOT_FOUND)?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
-        let from = from.0.map_or_else(|| state.clock.now(), |d| d.with_timezone(&Utc));
+        let from = bounded_instant("from", from.0)?.map_or_else(|| state.clock.now(), |d| d.with_timezone(&Utc));
         let rows = closure::Entity::find()
             .filter(closure::Column::PlaceId.eq(p.id))
             .filter(closure::Column::EndsAt.gt(from))

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::contact::{Contact, free_text},
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, bounded_instant},
     http::tags::ApiTags,
     notifications::payload::BookingKind,
     platform::state::AppState,
@@ -50,6 +50,8 @@ pub(crate) fn slot_range(
     to: Option<DateTime<FixedOffset>>,
     now: DateTime<Utc>,
 ) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let from = bounded_instant("from", from)?;
+    let to = bounded_instant("to", to)?;
     // Whole seconds, as every stored instant (see `Clock::now`).
     let from = from.map_or(now, |d| d.with_timezone(&Utc).trunc_subsecs(0));
     let to = to.map_or(from + Duration::days(DEFAULT_SLOT_RANGE_DAYS), |d| {

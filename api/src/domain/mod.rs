@@ -1,5 +1,6 @@
 pub(crate) mod capacity;
 pub mod contact;
+pub(crate) mod dates;
 pub(crate) mod holidays;
 pub(crate) mod refusal;
 pub(crate) mod series;

@@ -170,6 +170,29 @@ impl From<anyhow::Error> for ApiError {
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
+/// A date parameter, refused with 422 outside the years the product accepts.
+pub(crate) fn bounded_date(field: &str, d: Option<chrono::NaiveDate>) -> ApiResult<Option<chrono::NaiveDate>> {
+    match d {
+        Some(d) if !crate::domain::dates::date_in_range(d) => {
+            Err(ApiError::invalid(field, crate::domain::dates::OUT_OF_RANGE))
+        }
+        d => Ok(d),
+    }
+}
+
+/// An instant parameter, refused with 422 outside the years the product accepts.
+pub(crate) fn bounded_instant<Z: chrono::TimeZone>(
+    field: &str,
+    t: Option<chrono::DateTime<Z>>,
+) -> ApiResult<Option<chrono::DateTime<Z>>> {
+    match t {
+        Some(t) if !crate::domain::dates::instant_in_range(&t) => {
+            Err(ApiError::invalid(field, crate::domain::dates::OUT_OF_RANGE))
+        }
+        t => Ok(t),
+    }
+}
+
 /// `find_in_org(…).await?.or_not_found("Ce lieu n'existe pas.")?` in a handler.
 pub(crate) trait OrNotFound<T> {
     fn or_not_found(self, message: &str) -> ApiResult<T>;

@@ -1,18 +1,17 @@
 //! Dates and instants carried in page URLs (`?jour=2027-01-12`, `?debut=2027-01-12T13:30:00Z`).
 //! Anything outside the years this product can mean is refused here, so no later date
 //! arithmetic can overflow on a hand-made URL.
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// The years a date in a URL may fall in.
-pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+use crate::domain::dates::{date_in_range, instant_in_range};
 
-/// `2027-01-12` or `12/01/2027`; `None` for anything else, or outside [`YEARS`].
+/// `2027-01-12` or `12/01/2027`; `None` for anything else, or outside the years the product accepts.
 pub(crate) fn parse_date(raw: &str) -> Option<NaiveDate> {
     let raw = raw.trim();
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
         .ok()
-        .filter(|d| YEARS.contains(&d.year()))
+        .filter(|d| date_in_range(*d))
 }
 
 /// A slot's start as it travels in a link.
@@ -25,7 +24,7 @@ pub(crate) fn parse_slot_param(raw: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw.trim())
         .ok()
         .map(|d| d.with_timezone(&Utc))
-        .filter(|d| YEARS.contains(&d.year()))
+        .filter(instant_in_range)
 }
 
 #[cfg(test)]

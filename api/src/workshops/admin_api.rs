@@ -17,7 +17,7 @@ use super::{
 use crate::{
     auth::{Manager, Staff},
     domain::{contact::Contact, series::WeeklySeries},
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, bounded_instant},
     http::tags::ApiTags,
     platform::state::AppState,
 };
@@ -104,8 +104,12 @@ impl AdminWorkshopsApi {
         workshop: Query<Option<i32>>,
     ) -> ApiResult<Json<Vec<Session>>> {
         let now = state.clock.now();
-        let from = from.0.map(|d| d.with_timezone(&Utc)).unwrap_or(now - Duration::days(7));
-        let to = to.0.map(|d| d.with_timezone(&Utc)).unwrap_or(from + Duration::days(90));
+        let from = bounded_instant("from", from.0)?
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(now - Duration::days(7));
+        let to = bounded_instant("to", to.0)?
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(from + Duration::days(90));
         let filter = SessionFilter {
             from: Some(from),
             to: Some(to),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     domain::{capacity, contact::Contact},
-    http::error::{ApiError, ApiResult},
+    http::error::{ApiError, ApiResult, bounded_instant},
     http::tags::ApiTags,
     notifications::payload::BookingKind,
     platform::state::AppState,
@@ -59,8 +59,12 @@ impl WorkshopsApi {
         workshop: Query<Option<i32>>,
     ) -> ApiResult<Json<Vec<Session>>> {
         let now = state.clock.now();
-        let from = from.0.map(|d| d.with_timezone(&Utc)).unwrap_or(now);
-        let to = to.0.map(|d| d.with_timezone(&Utc)).unwrap_or(from + Duration::days(90));
+        let from = bounded_instant("from", from.0)?
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(now);
+        let to = bounded_instant("to", to.0)?
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(from + Duration::days(90));
         if to < from {
             return Err(ApiError::invalid("to", "La date de fin doit suivre la date de début."));
         }

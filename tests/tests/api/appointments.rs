@@ -1001,3 +1001,29 @@ db_test!(
         problem(reversed, 422, "validation").await;
     }
 );
+
+db_test!(
+    async fn dates_far_outside_the_calendar_are_refused_in_french_by_every_listing(app: TestApp) {
+        let p = point(&app, 1).await;
+        let far = "%2B262142-12-31T00:00:00Z";
+        let cases = [
+            (
+                format!("/api/v1/places/{}/slots?motif={}&from={far}", p.place, p.motif),
+                None,
+                "from",
+            ),
+            (format!("/api/v1/sessions?to={far}"), None, "to"),
+            (
+                format!("/api/v1/admin/places/{}/agenda?date=%2B262142-12-31", p.place),
+                Some(&p.admin),
+                "date",
+            ),
+            (format!("/api/v1/admin/sessions?from={far}"), Some(&p.admin), "from"),
+        ];
+        for (path, token, field) in cases {
+            let resp = app.request(Method::GET, &path, token.map(String::as_str), None).await;
+            let message = problem(resp, 422, "validation").await;
+            assert!(message.contains("entre 2000 et 2100"), "{path}: {message} ({field})");
+        }
+    }
+);
