@@ -12,5 +12,6 @@ mod notifications_feeds;
 mod notifications_support;
 mod openapi_sync;
 mod pages;
+mod read_cache;
 mod workshops;
 mod workshops_staff;
