@@ -13,5 +13,6 @@ mod notifications_support;
 mod openapi_sync;
 mod pages;
 mod provisioning;
+mod read_cache;
 mod workshops;
 mod workshops_staff;
