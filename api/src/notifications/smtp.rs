@@ -557,25 +557,44 @@ async fn send_pipelined(
         conn.read_response().await?;
     }
     conn.read_response().await?;
-    conn.command(Raw(&dot_stuffed(text))).await?;
+    conn.command(DotStuffed(text)).await?;
     Ok(())
 }
 
 /// The message as sent after `DATA`: a `.` doubled at the start of each line, then the
-/// terminator (`CRLF . CRLF`, as lettre writes it).
-fn dot_stuffed(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 64 + 5);
-    let mut line_start = true;
-    for (i, c) in text.char_indices() {
-        if line_start && c == '.' {
-            out.push('.');
+/// terminator (`CRLF . CRLF`, as lettre writes it). Written while formatting, so the message
+/// is copied once on its way to the socket.
+struct DotStuffed<'a>(&'a str);
+
+impl fmt::Display for DotStuffed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            if rest.starts_with('.') {
+                f.write_str(".")?;
+            }
+            // Up to and with the next LF; a line starts again only after CRLF (a bare LF or
+            // CR does not end a line on the wire).
+            let mut end = 0;
+            loop {
+                match rest[end..].find('\n') {
+                    Some(i) => {
+                        end += i + 1;
+                        if end >= 2 && rest.as_bytes()[end - 2] == b'\r' {
+                            break;
+                        }
+                    }
+                    None => {
+                        end = rest.len();
+                        break;
+                    }
+                }
+            }
+            f.write_str(&rest[..end])?;
+            rest = &rest[end..];
         }
-        out.push(c);
-        // A line starts after CRLF only (a lone LF or CR is not a line end on the wire).
-        line_start = c == '\n' && i > 0 && text.as_bytes()[i - 1] == b'\r';
+        f.write_str("\r\n.\r\n")
     }
-    out.push_str("\r\n.\r\n");
-    out
 }
 
 /// Writes each message as `<dir>/<UTC timestamp>-<message id>.eml` (development, tests,
@@ -724,6 +743,10 @@ mod tests {
         assert_eq!(header_value(raw, "Date"), None);
         assert_eq!(sanitise_file_part("<outbox-1@x.example>"), "outbox-1@x.example");
         assert_eq!(sanitise_file_part("<../../etc/passwd>"), "_.._etc_passwd");
+    }
+
+    fn dot_stuffed(text: &str) -> String {
+        DotStuffed(text).to_string()
     }
 
     #[test]
