@@ -23,7 +23,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use creneau::{
     domain::contact::Contact,
-    notifications::worker::{self, DeliveryOutcome, Policy},
+    notifications::worker::{self, Policy},
     platform::clock::Clock,
     platform::config::Settings,
     platform::state::AppState,
@@ -337,12 +337,9 @@ async fn outbox(database_url: &str, sessions: &[i32], messages: u64, connections
         ..Policy::default()
     };
     let started = Instant::now();
-    loop {
-        match worker::try_deliver_batch_with(&state, &mailer, "bench", policy.batch, &policy).await? {
-            DeliveryOutcome::EmptyQueue => break,
-            DeliveryOutcome::Delivered(r) if r.failed > 0 || r.retrying > 0 => bail!("delivery failures: {r:?}"),
-            DeliveryOutcome::Delivered(_) => {}
-        }
+    let report = worker::deliver_due(&state, &mailer, "bench", &policy).await?;
+    if report.failed > 0 || report.retrying > 0 {
+        bail!("delivery failures: {report:?}");
     }
     let ours = started.elapsed().as_secs_f64();
     mailer.close().await;

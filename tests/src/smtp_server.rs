@@ -10,6 +10,10 @@
 //!   sessions answer `451` to `MAIL` (what a relay does when its queue is unavailable);
 //! * [`TestSmtpServer::reject_recipients_containing`]: `RCPT` answered `550` (a permanent
 //!   failure);
+//! * [`TestSmtpServer::hold_replies_after`]: messages past the first `n` are stored but their
+//!   final reply is held back (a server that accepted the data and then went silent, or a slow
+//!   one), until the hold is lifted;
+//! * [`TestSmtpServer::advertise_pipelining`]: `EHLO` without `PIPELINING`;
 //! * [`TestSmtpServer::stop`]: the port is closed and every session dropped.
 //!
 //! ```ignore
@@ -61,6 +65,8 @@ struct State {
     down: AtomicBool,
     reject_rcpt: Mutex<Option<String>>,
     connections: AtomicUsize,
+    hold_after: watch::Sender<Option<usize>>,
+    pipelining: AtomicBool,
 }
 
 /// A running server; stopped when dropped.
@@ -81,6 +87,8 @@ impl TestSmtpServer {
             down: AtomicBool::new(false),
             reject_rcpt: Mutex::new(None),
             connections: AtomicUsize::new(0),
+            hold_after: watch::channel(None).0,
+            pipelining: AtomicBool::new(true),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone()));
         TestSmtpServer {
@@ -137,6 +145,18 @@ impl TestSmtpServer {
     /// `None` accepts everything again.
     pub fn reject_recipients_containing(&self, needle: Option<&str>) {
         *self.state.reject_rcpt.lock().unwrap() = needle.map(str::to_owned);
+    }
+
+    /// Stores every message but holds back the reply to the data of each one past the first
+    /// `n` (counting all sessions) until called with `None` (or a larger `n`): what a client
+    /// sees of a server that goes silent after accepting a message.
+    pub fn hold_replies_after(&self, n: Option<usize>) {
+        self.state.hold_after.send_replace(n);
+    }
+
+    /// Whether `EHLO` advertises `PIPELINING` (it does unless told otherwise).
+    pub fn advertise_pipelining(&self, yes: bool) {
+        self.state.pipelining.store(yes, Ordering::SeqCst);
     }
 
     /// Clears the stored messages.
@@ -223,9 +243,14 @@ async fn session_inner(stream: TcpStream, state: &State) -> std::io::Result<()> 
         let reply: String = match verb.as_str() {
             "EHLO" => {
                 tx = Transaction::default();
+                let pipelining = if state.pipelining.load(Ordering::SeqCst) {
+                    "250-PIPELINING\r\n"
+                } else {
+                    ""
+                };
                 format!(
                     "250-creneau-test greets {arg}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n\
-                     250-PIPELINING\r\n250-SIZE {MAX_MESSAGE}\r\n250-AUTH PLAIN LOGIN\r\n\
+                     {pipelining}250-SIZE {MAX_MESSAGE}\r\n250-AUTH PLAIN LOGIN\r\n\
                      250 ENHANCEDSTATUSCODES\r\n"
                 )
             }
@@ -282,14 +307,18 @@ async fn session_inner(stream: TcpStream, state: &State) -> std::io::Result<()> 
                     if data.len() > MAX_MESSAGE {
                         "552 5.3.4 message too big\r\n".into()
                     } else {
-                        let mut messages = state.messages.lock().unwrap();
-                        messages.push(ReceivedMail {
-                            from: tx.from.unwrap_or_default(),
-                            to: tx.to,
-                            data,
-                        });
-                        let n = messages.len();
+                        let n = {
+                            let mut messages = state.messages.lock().unwrap();
+                            messages.push(ReceivedMail {
+                                from: tx.from.unwrap_or_default(),
+                                to: tx.to,
+                                data,
+                            });
+                            messages.len()
+                        };
                         state.count.send_replace(n);
+                        let mut hold = state.hold_after.subscribe();
+                        let _ = hold.wait_for(|h| h.is_none_or(|h| n <= h)).await;
                         format!("250 2.0.0 OK queued as {n}\r\n")
                     }
                 }

@@ -294,3 +294,40 @@ async fn file_mailer_when_no_url() {
     assert_eq!(mail.calendar.unwrap().method(), Some("REQUEST"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn pipelined_and_one_command_at_a_time_servers_receive_the_same_bytes_and_a_refusal_leaves_the_pool_usable() {
+    let pipelining = TestSmtpServer::start().await;
+    let one_by_one = TestSmtpServer::start().await;
+    one_by_one.advertise_pipelining(false);
+    let raw =
+        b"Message-ID: <outbox-9@arles.creneau.example>\r\nSubject: points\r\n\r\n.\r\n..deux\r\n.trois\r\nfin.\r\n";
+    let env =
+        creneau::notifications::smtp::envelope("ne-pas-repondre@arles.creneau.example", &["zoe@example.fr"]).unwrap();
+    for server in [&pipelining, &one_by_one] {
+        let mailer = Mailer::from_url(Some(&server.url()), &files_dir()).unwrap();
+        mailer.send_raw(&env, raw).await.unwrap();
+        // A refused recipient fails for good; the next message still goes (the session whose
+        // replies were cut short is not reused).
+        server.reject_recipients_containing(Some("refus"));
+        let refused =
+            creneau::notifications::smtp::envelope("ne-pas-repondre@arles.creneau.example", &["refus@example.fr"])
+                .unwrap();
+        let err = mailer.send_raw(&refused, raw).await.unwrap_err();
+        assert!(err.is_permanent(), "{err}");
+        assert_eq!(err.code(), Some(550));
+        mailer.send_raw(&env, raw).await.unwrap();
+        let got = server.wait_for(2, WAIT).await;
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(|m| m.to == vec!["zoe@example.fr".to_owned()]));
+    }
+    let a = pipelining.messages();
+    let b = one_by_one.messages();
+    assert_eq!(a[0].data, b[0].data, "the same bytes either way");
+    assert!(
+        a[0].data_str().contains("\r\n.\r\n..deux\r\n.trois\r\n"),
+        "dot-stuffing undone by the server"
+    );
+    pipelining.stop().await;
+    one_by_one.stop().await;
+}

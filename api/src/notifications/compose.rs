@@ -16,7 +16,7 @@ use std::fmt;
 use lettre::{
     Address, Message,
     message::{
-        Attachment, Mailbox, MultiPart, SinglePart,
+        Attachment, Body, Mailbox, MultiPart, SinglePart,
         header::{ContentType, Header, HeaderName, HeaderValue},
     },
 };
@@ -104,12 +104,14 @@ pub fn to_message(email: &OutgoingEmail) -> Result<Message, ComposeError> {
     let message = match &email.calendar {
         None => builder.multipart(alternative)?,
         Some((method, ics)) => {
+            // Encoded once for both parts: they carry the same text.
+            let ics = Body::new(ics.clone());
             alternative = alternative.singlepart(
                 SinglePart::builder()
                     .header(calendar_content_type(*method))
                     .body(ics.clone()),
             );
-            let attachment = Attachment::new("invite.ics".to_owned()).body(ics.clone(), ics_attachment_content_type());
+            let attachment = Attachment::new("invite.ics".to_owned()).body(ics, ics_attachment_content_type());
             builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(attachment))?
         }
     };

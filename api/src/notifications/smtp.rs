@@ -16,6 +16,16 @@
 //! streams it owns), so it does not get `TCP_NODELAY`; prefer `smtp+starttls://` for a
 //! high-volume remote relay.
 //!
+//! # Pipelining
+//!
+//! lettre's `send` waits for the reply to each of `MAIL`, `RCPT` and `DATA` before the next,
+//! and writes the message and its terminator apart: four round trips and five writes a message.
+//! When the server advertises `PIPELINING` (RFC 2920; every common relay does), we write `MAIL`,
+//! the `RCPT`s and `DATA` together, read their replies, then write the dot-stuffed message and
+//! its terminator at once: two round trips and two writes. lettre does not keep the EHLO keywords
+//! it does not know, so a new connection asks `EHLO` once more to learn whether it may. Without
+//! `PIPELINING` a connection sends through lettre's `send`.
+//!
 //! # Errors
 //!
 //! [`SendError::Permanent`] is only returned for a 5xx reply to the message itself
@@ -48,7 +58,8 @@ use lettre::{
     transport::smtp::{
         authentication::{Credentials, Mechanism},
         client::{AsyncSmtpConnection, TlsParameters},
-        extension::ClientId,
+        commands::{Data, Ehlo, Mail, Rcpt},
+        extension::{ClientId, Extension, MailBodyParameter, MailParameter},
     },
 };
 
@@ -284,8 +295,24 @@ struct SmtpInner {
 }
 
 struct IdleConnection {
-    conn: AsyncSmtpConnection,
+    conn: Session,
     since: Instant,
+}
+
+/// An open SMTP session and what its server allows.
+struct Session {
+    conn: AsyncSmtpConnection,
+    /// The server advertised `PIPELINING`.
+    pipelining: bool,
+}
+
+/// A command line written as it is (several pipelined commands, or the message data).
+struct Raw<'a>(&'a str);
+
+impl fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 impl SmtpMailer {
@@ -349,42 +376,55 @@ impl SmtpMailer {
         self.send_on(conn, envelope, raw).await
     }
 
-    async fn send_on(&self, mut conn: AsyncSmtpConnection, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
-        match tokio::time::timeout(SEND_TIMEOUT, conn.send(envelope, raw)).await {
-            Ok(Ok(_)) => {
-                self.checkin(conn);
+    async fn send_on(&self, mut session: Session, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+        let sent = if session.pipelining {
+            tokio::time::timeout(SEND_TIMEOUT, send_pipelined(&mut session.conn, envelope, raw)).await
+        } else {
+            tokio::time::timeout(SEND_TIMEOUT, session.conn.send(envelope, raw))
+                .await
+                .map(|r| r.map(|_| ()))
+        };
+        match sent {
+            Ok(Ok(())) => {
+                self.checkin(session);
                 Ok(())
             }
-            // lettre has already aborted (QUIT + close) the connection on any error.
-            Ok(Err(e)) => Err(SendError::from_message_phase(&e)),
+            // The connection is not reused after an error (lettre's own `send` has already
+            // aborted it; after a pipelined exchange, replies may be left unread).
+            Ok(Err(e)) => {
+                if session.pipelining {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), session.conn.abort()).await;
+                }
+                Err(SendError::from_message_phase(&e))
+            }
             Err(_) => Err(SendError::transient(format!(
                 "no reply from SMTP server within {SEND_TIMEOUT:?}"
             ))),
         }
     }
 
-    async fn checkout(&self) -> Option<AsyncSmtpConnection> {
+    async fn checkout(&self) -> Option<Session> {
         loop {
             let idle = self.inner.idle.lock().expect("mail pool lock").pop()?;
             let age = idle.since.elapsed();
             if age > IDLE_MAX {
                 continue;
             }
-            let mut conn = idle.conn;
+            let mut session = idle.conn;
             if age > IDLE_CHECK_AFTER {
-                let alive = tokio::time::timeout(Duration::from_secs(5), conn.test_connected())
+                let alive = tokio::time::timeout(Duration::from_secs(5), session.conn.test_connected())
                     .await
                     .unwrap_or(false);
                 if !alive {
                     continue;
                 }
             }
-            return Some(conn);
+            return Some(session);
         }
     }
 
-    fn checkin(&self, conn: AsyncSmtpConnection) {
-        if conn.has_broken() {
+    fn checkin(&self, session: Session) {
+        if session.conn.has_broken() {
             return;
         }
         let mut idle = self.inner.idle.lock().expect("mail pool lock");
@@ -392,19 +432,19 @@ impl SmtpMailer {
         idle.retain(|c| c.since.elapsed() < IDLE_MAX);
         if idle.len() < self.inner.pool_size {
             idle.push(IdleConnection {
-                conn,
+                conn: session,
                 since: Instant::now(),
             });
         } else {
             drop(idle);
             tokio::spawn(async move {
-                let mut conn = conn;
-                let _ = tokio::time::timeout(Duration::from_secs(5), conn.quit()).await;
+                let mut session = session;
+                let _ = tokio::time::timeout(Duration::from_secs(5), session.conn.quit()).await;
             });
         }
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn connect(&self) -> Result<Session, SendError> {
         let i = &self.inner;
         let mut conn = match i.security {
             Security::Plain | Security::StartTls => {
@@ -448,6 +488,17 @@ impl SmtpMailer {
             .map_err(|_| SendError::transient("SMTPS session timed out"))?
             .map_err(|e| SendError::from_session_phase(&e))?,
         };
+        // lettre keeps only the EHLO keywords it knows, PIPELINING is not one of them: ask again
+        // (before AUTH, which a new EHLO could reset on some servers).
+        let ehlo = tokio::time::timeout(SEND_TIMEOUT, conn.command(Ehlo::new(i.hello.clone())))
+            .await
+            .map_err(|_| SendError::transient("EHLO timed out"))?
+            .map_err(|e| SendError::from_session_phase(&e))?;
+        let pipelining = ehlo.message().any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("PIPELINING"))
+        });
         if let Some(credentials) = &i.credentials {
             tokio::time::timeout(
                 SEND_TIMEOUT,
@@ -457,14 +508,92 @@ impl SmtpMailer {
             .map_err(|_| SendError::transient("SMTP AUTH timed out"))?
             .map_err(|e| SendError::from_session_phase(&e))?;
         }
-        Ok(conn)
+        Ok(Session { conn, pipelining })
     }
 
     pub(crate) async fn close(&self) {
         let idle: Vec<_> = std::mem::take(&mut *self.inner.idle.lock().expect("mail pool lock"));
         for mut c in idle {
-            let _ = tokio::time::timeout(Duration::from_secs(5), c.conn.quit()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), c.conn.conn.quit()).await;
         }
+    }
+}
+
+/// One message with `MAIL`, `RCPT`s and `DATA` written together (RFC 2920), then the data and
+/// its terminator together, with the same `MAIL` parameters as lettre's `send` (a message that
+/// needs an extension the server lacks goes through lettre's `send`, which refuses it). On an
+/// error the connection must not be reused: later replies of the group may be unread.
+async fn send_pipelined(
+    conn: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    raw: &[u8],
+) -> Result<(), lettre::transport::smtp::Error> {
+    let mut options = Vec::new();
+    let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
+    let non_ascii_addresses = envelope.from().is_some_and(|a| !ascii(a)) || envelope.to().iter().any(|a| !ascii(a));
+    if non_ascii_addresses {
+        if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return conn.send(envelope, raw).await.map(|_| ());
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !raw.is_ascii() {
+        if !conn.server_info().supports_feature(Extension::EightBitMime) {
+            return conn.send(envelope, raw).await.map(|_| ());
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return conn.send(envelope, raw).await.map(|_| ());
+    };
+    let mut commands = Mail::new(envelope.from().cloned(), options).to_string();
+    for to in envelope.to() {
+        commands.push_str(&Rcpt::new(to.clone(), vec![]).to_string());
+    }
+    commands.push_str(&Data.to_string());
+    // The replies come in order: MAIL, each RCPT, DATA (354). The first negative one is the error.
+    conn.command(Raw(&commands)).await?;
+    for _ in envelope.to() {
+        conn.read_response().await?;
+    }
+    conn.read_response().await?;
+    conn.command(DotStuffed(text)).await?;
+    Ok(())
+}
+
+/// The message as sent after `DATA`: a `.` doubled at the start of each line, then the
+/// terminator (`CRLF . CRLF`, as lettre writes it). Written while formatting, so the message
+/// is copied once on its way to the socket.
+struct DotStuffed<'a>(&'a str);
+
+impl fmt::Display for DotStuffed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            if rest.starts_with('.') {
+                f.write_str(".")?;
+            }
+            // Up to and with the next LF; a line starts again only after CRLF (a bare LF or
+            // CR does not end a line on the wire).
+            let mut end = 0;
+            loop {
+                match rest[end..].find('\n') {
+                    Some(i) => {
+                        end += i + 1;
+                        if end >= 2 && rest.as_bytes()[end - 2] == b'\r' {
+                            break;
+                        }
+                    }
+                    None => {
+                        end = rest.len();
+                        break;
+                    }
+                }
+            }
+            f.write_str(&rest[..end])?;
+            rest = &rest[end..];
+        }
+        f.write_str("\r\n.\r\n")
     }
 }
 
@@ -615,6 +744,21 @@ mod tests {
         assert_eq!(header_value(raw, "Date"), None);
         assert_eq!(sanitise_file_part("<outbox-1@x.example>"), "outbox-1@x.example");
         assert_eq!(sanitise_file_part("<../../etc/passwd>"), "_.._etc_passwd");
+    }
+
+    fn dot_stuffed(text: &str) -> String {
+        DotStuffed(text).to_string()
+    }
+
+    #[test]
+    fn dot_stuffing_doubles_a_dot_only_at_the_start_of_a_line_and_ends_with_the_terminator() {
+        assert_eq!(
+            dot_stuffed("a\r\n.b\r\n..c\r\nd.e\r\n"),
+            "a\r\n..b\r\n...c\r\nd.e\r\n\r\n.\r\n"
+        );
+        assert_eq!(dot_stuffed(".x"), "..x\r\n.\r\n");
+        // A bare LF or CR does not end a line on the wire.
+        assert_eq!(dot_stuffed("a\n.b\r.c"), "a\n.b\r.c\r\n.\r\n");
     }
 
     #[tokio::test]

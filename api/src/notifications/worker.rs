@@ -1,7 +1,7 @@
 //! The outbox worker: delivers due rows, exactly once as far as it is up to us.
 //!
-//! One step, [`try_deliver_batch`], claims a batch of due rows with a lease (see
-//! [`super::lease`]), sends each outside any transaction and records the result:
+//! A run claims due rows with a short lease (see [`super::lease`]), renews that lease while it
+//! holds them, sends each message outside any transaction and records the results:
 //!
 //! * sent: `sent`, `sent_at`, the manage token removed from the stored payload;
 //! * a transient failure (server down, 4xx, network): due again after an exponential
@@ -10,18 +10,33 @@
 //!   `failed` with the error, listed for staff who may retry it;
 //! * past its `expires_at` (a reminder for a booking that has started): `expired`, never sent.
 //!
+//! # Throughput and what a crash costs
+//!
+//! [`Policy::parallel`] messages are rendered and sent at once (one per pooled SMTP
+//! connection), and results are written by one recorder in group commits: whatever finished
+//! while the previous commit was running goes into the next one, so there is one commit (one
+//! fsync on SQLite) per group instead of one per message, and the sends never wait for a
+//! commit unless [`Policy::in_flight`] messages are already unrecorded. That bound is the
+//! duplicate window: a message counts from the start of its send until its result is
+//! committed, and only those, at most `in_flight`, can be sent again after a crash. A
+//! [`deliver_due`] run claims the next batch while the current one is being sent.
+//!
+//! A dead worker's rows come back to the others when its lease runs out: at most
+//! [`Policy::lease`] (one minute) after its last renewal, whatever the size of its batch.
+//!
 //! Time is `state.clock`: tests move it, nothing here waits for the wall clock except the
-//! idle pause of [`run_until`] between empty polls.
-use crate::platform::config::ExposeSecret;
-use std::time::Instant;
+//! idle pause of [`run_until`] between empty polls and the lease renewal period.
+use std::collections::{BTreeSet, VecDeque};
+use std::future::Future;
 
-use chrono::Duration;
+use crate::platform::config::ExposeSecret;
+use chrono::{DateTime, Duration, Utc};
 use entities::outbox;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::{
     compose::to_message,
-    lease,
+    lease::{self, Outcome},
     message::{outgoing, without_token},
     smtp::{Mailer, SendError},
 };
@@ -30,16 +45,21 @@ use crate::{platform::config::Settings, platform::state::AppState};
 /// How the worker claims, retries and gives up.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// How long a claim holds its rows. Longer than a batch takes: sends stop once
-    /// `lease - SEND_MARGIN` has passed and the rest of the batch is given back.
+    /// How long a claim or a renewal holds the rows: how long a dead worker's rows wait.
     pub lease: Duration,
+    /// How often a live worker extends its lease (wall-clock time; well under `lease`, so
+    /// that a late renewal or two does not lose the rows).
+    pub renew_every: std::time::Duration,
     /// Attempts before a row is `failed` (transient errors only; a permanent one fails at once).
     pub max_attempts: i32,
     pub first_backoff: Duration,
     pub max_backoff: Duration,
     /// Messages sent at the same time (the SMTP pool keeps 4 connections by default).
     pub parallel: usize,
-    /// Rows claimed per batch by [`run_until`].
+    /// At most this many messages between the start of their send and the commit of their
+    /// result: the most that a crash can make go twice. Sends wait when it is reached.
+    pub in_flight: usize,
+    /// Rows claimed at a time by [`deliver_due`] and [`run_until`].
     pub batch: u64,
     /// Pause between polls of an empty queue in [`run_until`].
     pub idle_wait: std::time::Duration,
@@ -48,20 +68,26 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            lease: Duration::minutes(10),
+            lease: Duration::seconds(60),
+            renew_every: std::time::Duration::from_secs(15),
             max_attempts: 8,
             first_backoff: Duration::seconds(30),
             max_backoff: Duration::hours(1),
             parallel: 4,
-            batch: 50,
+            in_flight: 32,
+            batch: 200,
             idle_wait: std::time::Duration::from_secs(2),
         }
     }
 }
 
-/// Time kept in hand at the end of a lease for the send in progress (the SMTP client's own
-/// timeouts are 10 s to connect and 60 s a command).
-const SEND_MARGIN: std::time::Duration = std::time::Duration::from_secs(120);
+/// A send starts only while the lease has at least this long to run (half the lease when
+/// that is shorter): time for the send itself and for a late renewal.
+const SEND_MARGIN: Duration = Duration::seconds(30);
+
+/// Attempts at writing one group of results before the run gives up (the rows then come back
+/// when the lease runs out, and those sent go again: the database was unreachable).
+const RECORD_ATTEMPTS: u32 = 3;
 
 impl Policy {
     /// The wait before the next try, after `attempts` tries (the first retry waits
@@ -75,9 +101,13 @@ impl Policy {
             .min(self.max_backoff.num_seconds());
         Duration::seconds(secs)
     }
+
+    fn send_margin(&self) -> Duration {
+        SEND_MARGIN.min(self.lease / 2)
+    }
 }
 
-/// What one batch did.
+/// What one batch (or run) did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchReport {
     /// Handed to the mail server (or written as `.eml`).
@@ -88,13 +118,28 @@ pub struct BatchReport {
     pub failed: usize,
     /// Past `expires_at`; never sent.
     pub expired: usize,
-    /// Claimed but given back untouched (the lease was running out).
+    /// Claimed but given back untouched (the lease was running out, or the worker stopping).
     pub released: usize,
+}
+
+impl BatchReport {
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Sent { .. } => self.sent += 1,
+            Outcome::Retry { .. } => self.retrying += 1,
+            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Expired { .. } => self.expired += 1,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == BatchReport::default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    /// Rows were claimed and each was sent, rescheduled, failed or expired.
+    /// Rows were claimed and each was sent, rescheduled, failed, expired or given back.
     Delivered(BatchReport),
     /// Nothing is due.
     EmptyQueue,
@@ -119,6 +164,7 @@ pub async fn try_deliver_batch(
     try_deliver_batch_with(state, mailer, worker_id, max, &Policy::default()).await
 }
 
+/// One claim of up to `max` rows, delivered under `policy`.
 pub async fn try_deliver_batch_with(
     state: &AppState,
     mailer: &Mailer,
@@ -126,110 +172,397 @@ pub async fn try_deliver_batch_with(
     max: u64,
     policy: &Policy,
 ) -> anyhow::Result<DeliveryOutcome> {
-    let rows = lease::claim(&state.db, worker_id, state.clock.now(), policy.lease, max).await?;
-    if rows.is_empty() {
-        return Ok(DeliveryOutcome::EmptyQueue);
-    }
-    let lease_ms = u64::try_from(policy.lease.num_milliseconds()).unwrap_or(0);
-    let stop_sending_at = Instant::now() + std::time::Duration::from_millis(lease_ms).saturating_sub(SEND_MARGIN);
-    let mut report = BatchReport::default();
-    let mut first_error: Option<anyhow::Error> = None;
-    let mut tasks = JoinSet::new();
-    let mut rows = rows.into_iter();
-    loop {
-        while tasks.len() < policy.parallel.max(1) {
-            let Some(row) = rows.next() else { break };
-            if Instant::now() >= stop_sending_at {
-                lease::release(&state.db, &row, worker_id).await?;
-                report.released += 1;
-                continue;
-            }
-            tasks.spawn(deliver_one(
-                state.clone(),
-                mailer.clone(),
-                worker_id.to_string(),
-                row,
-                policy.clone(),
-            ));
-        }
-        let Some(joined) = tasks.join_next().await else { break };
-        match joined {
-            Ok(Ok(Handled::Sent)) => report.sent += 1,
-            Ok(Ok(Handled::Retrying)) => report.retrying += 1,
-            Ok(Ok(Handled::Failed)) => report.failed += 1,
-            Ok(Ok(Handled::Expired)) => report.expired += 1,
-            Ok(Err(e)) => {
-                tracing::error!(worker = worker_id, error = %e, "outbox: could not record a delivery");
-                first_error.get_or_insert(e.into());
-            }
-            Err(e) => {
-                tracing::error!(worker = worker_id, error = %e, "outbox: delivery task failed");
-                first_error.get_or_insert(e.into());
-            }
-        }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(DeliveryOutcome::Delivered(report)),
+    let run = Run::new(state, mailer, worker_id, policy, max, Claims::One);
+    let (report, claimed) = run.go(std::future::pending()).await?;
+    Ok(if claimed == 0 {
+        DeliveryOutcome::EmptyQueue
+    } else {
+        DeliveryOutcome::Delivered(report)
+    })
+}
+
+/// Delivers until nothing is due, claiming batches of [`Policy::batch`] rows, the next one
+/// while the current one is being sent. What [`run_until`] does between its idle pauses.
+pub async fn deliver_due(
+    state: &AppState,
+    mailer: &Mailer,
+    worker_id: &str,
+    policy: &Policy,
+) -> anyhow::Result<BatchReport> {
+    deliver_due_until(state, mailer, worker_id, policy, std::future::pending()).await
+}
+
+/// [`deliver_due`], stopping early when `stop` resolves: no new send starts, those under way
+/// are finished and recorded, the rows not reached are given back.
+async fn deliver_due_until(
+    state: &AppState,
+    mailer: &Mailer,
+    worker_id: &str,
+    policy: &Policy,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<BatchReport> {
+    let run = Run::new(state, mailer, worker_id, policy, policy.batch, Claims::UntilEmpty);
+    Ok(run.go(stop).await?.0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claims {
+    /// One claim (a step of [`try_deliver_batch`]).
+    One,
+    /// Until a claim finds nothing while nothing is in progress.
+    UntilEmpty,
+}
+
+/// One run of the worker: its claimed rows, the sends under way, the results to write.
+struct Run<'a> {
+    state: &'a AppState,
+    mailer: &'a Mailer,
+    worker: &'a str,
+    policy: &'a Policy,
+    batch: u64,
+    claims: Claims,
+    /// Claimed and not started, in id order.
+    queue: VecDeque<outbox::Model>,
+    /// Claimed and not yet recorded (or given back): what a renewal extends.
+    held: BTreeSet<i64>,
+    /// When the lease of the rows held runs out, as last written (on `state.clock`).
+    held_until: Option<DateTime<Utc>>,
+    /// Results not yet handed to the recorder.
+    outcomes: Vec<Outcome>,
+    /// Messages whose send has started and whose result is not committed yet.
+    unrecorded: usize,
+    report: BatchReport,
+    claimed: usize,
+}
+
+type Recording = JoinHandle<(Vec<Outcome>, Result<Vec<i64>, sea_orm::DbErr>)>;
+type Claiming = JoinHandle<Result<Vec<outbox::Model>, sea_orm::DbErr>>;
+
+/// A future that is never ready when the option is empty.
+async fn maybe<T>(handle: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
+    match handle {
+        Some(h) => h.await,
+        None => std::future::pending().await,
     }
 }
 
-enum Handled {
-    Sent,
-    Retrying,
-    Failed,
-    Expired,
+impl<'a> Run<'a> {
+    fn new(
+        state: &'a AppState,
+        mailer: &'a Mailer,
+        worker: &'a str,
+        policy: &'a Policy,
+        batch: u64,
+        claims: Claims,
+    ) -> Self {
+        Run {
+            state,
+            mailer,
+            worker,
+            policy,
+            batch,
+            claims,
+            queue: VecDeque::new(),
+            held: BTreeSet::new(),
+            held_until: None,
+            outcomes: Vec::new(),
+            unrecorded: 0,
+            report: BatchReport::default(),
+            claimed: 0,
+        }
+    }
+
+    fn claim(&self) -> Claiming {
+        let (db, worker, now, lease, batch) = (
+            self.state.db.clone(),
+            self.worker.to_string(),
+            self.state.clock.now(),
+            self.policy.lease,
+            self.batch,
+        );
+        tokio::spawn(async move { lease::claim(&db, &worker, now, lease, batch).await })
+    }
+
+    fn record(&self, outcomes: Vec<Outcome>) -> Recording {
+        let (db, worker) = (self.state.db.clone(), self.worker.to_string());
+        tokio::spawn(async move {
+            let result = lease::record(&db, &worker, &outcomes).await;
+            (outcomes, result)
+        })
+    }
+
+    /// Whether a send may start now: the lease must outlast it.
+    fn lease_allows_a_send(&self) -> bool {
+        self.held_until
+            .is_some_and(|until| self.state.clock.now() + self.policy.send_margin() <= until)
+    }
+
+    /// Answers the report and how many rows were claimed.
+    async fn go(mut self, stop: impl Future<Output = ()>) -> anyhow::Result<(BatchReport, usize)> {
+        let mut stop = std::pin::pin!(stop);
+        let mut stopping = false;
+        let mut first_error: Option<anyhow::Error> = None;
+        let mut sending: JoinSet<Outcome> = JoinSet::new();
+        let mut recording: Option<Recording> = None;
+        let mut record_failures = 0u32;
+        let mut claiming: Option<Claiming> = Some(self.claim());
+        // Set by a claim that found nothing while work was under way: the results about to be
+        // written may unblock the next message of a booking, so one more claim is made once
+        // everything is recorded; when that one finds nothing too, the run ends.
+        let mut look_again_when_idle = false;
+        let mut no_more_claims = self.claims == Claims::One;
+        let every = self.policy.renew_every.max(std::time::Duration::from_millis(1));
+        let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+        loop {
+            let winding_down = stopping || first_error.is_some();
+            // Claim ahead while the queue runs low, so that the connections never wait for it.
+            if claiming.is_none() && !winding_down && !no_more_claims {
+                let idle = sending.is_empty() && recording.is_none() && self.outcomes.is_empty();
+                let may_claim = if look_again_when_idle {
+                    idle && self.queue.is_empty()
+                } else {
+                    (self.queue.len() as u64) <= self.batch / 2
+                };
+                if may_claim {
+                    if look_again_when_idle {
+                        look_again_when_idle = false;
+                        no_more_claims = true;
+                    }
+                    claiming = Some(self.claim());
+                }
+            }
+            // Start sends while there is room on the connections and in the duplicate window.
+            while !stopping
+                && first_error.is_none()
+                && sending.len() < self.policy.parallel.max(1)
+                && self.unrecorded < self.policy.in_flight.max(1)
+                && !self.queue.is_empty()
+            {
+                if !self.lease_allows_a_send() {
+                    tracing::warn!(
+                        worker = self.worker,
+                        "outbox: the lease is running out; giving the rest back"
+                    );
+                    stopping = true;
+                    break;
+                }
+                let row = self.queue.pop_front().expect("not empty");
+                self.unrecorded += 1;
+                let now = self.state.clock.now();
+                if row.expires_at.is_some_and(|e| e <= now) {
+                    tracing::info!(outbox_id = row.id, kind = %row.kind, "outbox: expired before it could be sent");
+                    let outcome = Outcome::Expired {
+                        id: row.id,
+                        payload: without_token(&row.payload),
+                    };
+                    self.report.count(&outcome);
+                    self.outcomes.push(outcome);
+                    continue;
+                }
+                sending.spawn(deliver_one(
+                    self.state.clone(),
+                    self.mailer.clone(),
+                    row,
+                    self.policy.clone(),
+                ));
+            }
+            if recording.is_none() && !self.outcomes.is_empty() {
+                let group = std::mem::take(&mut self.outcomes);
+                recording = Some(self.record(group));
+            }
+            let idle = sending.is_empty() && recording.is_none() && self.outcomes.is_empty();
+            if idle && claiming.is_none() {
+                let winding_down = stopping || first_error.is_some();
+                if winding_down || (self.queue.is_empty() && no_more_claims) {
+                    break;
+                }
+            }
+
+            tokio::select! {
+                biased;
+                joined = maybe(&mut recording) => {
+                    recording = None;
+                    match joined {
+                        Ok((outcomes, Ok(lost))) => {
+                            record_failures = 0;
+                            self.unrecorded -= outcomes.len();
+                            for o in &outcomes {
+                                self.held.remove(&o.id());
+                            }
+                            if !lost.is_empty() {
+                                tracing::warn!(
+                                    worker = self.worker, outbox_ids = ?lost,
+                                    "outbox: results for rows another worker had taken over were not written (a duplicate is possible)"
+                                );
+                            }
+                        }
+                        Ok((outcomes, Err(e))) => {
+                            record_failures += 1;
+                            tracing::error!(worker = self.worker, error = %e, "outbox: could not record deliveries");
+                            stopping = true;
+                            if record_failures < RECORD_ATTEMPTS {
+                                // Written with the next group, after a pause for the database.
+                                let mut again = outcomes;
+                                again.append(&mut self.outcomes);
+                                self.outcomes = again;
+                                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(record_failures))).await;
+                            } else {
+                                self.unrecorded -= outcomes.len();
+                                first_error.get_or_insert(e.into());
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(worker = self.worker, error = %e, "outbox: the recorder failed");
+                            stopping = true;
+                            first_error.get_or_insert(e.into());
+                        }
+                    }
+                }
+                Some(joined) = sending.join_next(), if !sending.is_empty() => {
+                    match joined {
+                        Ok(outcome) => {
+                            self.report.count(&outcome);
+                            self.outcomes.push(outcome);
+                        }
+                        Err(e) => {
+                            // A panic while rendering or sending: the row stays leased and
+                            // comes back when the lease runs out.
+                            self.unrecorded -= 1;
+                            tracing::error!(worker = self.worker, error = %e, "outbox: delivery task failed");
+                            first_error.get_or_insert(e.into());
+                            stopping = true;
+                        }
+                    }
+                }
+                joined = maybe(&mut claiming) => {
+                    claiming = None;
+                    match joined.map_err(anyhow::Error::from).and_then(|r| r.map_err(anyhow::Error::from)) {
+                        Ok(rows) if rows.is_empty() => {
+                            let idle = sending.is_empty() && recording.is_none() && self.outcomes.is_empty();
+                            if idle && self.queue.is_empty() {
+                                no_more_claims = true;
+                            } else if !no_more_claims {
+                                look_again_when_idle = true;
+                            }
+                        }
+                        Ok(rows) => {
+                            if self.held.is_empty() {
+                                self.held_until = rows[0].locked_until;
+                            }
+                            self.claimed += rows.len();
+                            self.held.extend(rows.iter().map(|r| r.id));
+                            self.queue.extend(rows);
+                            if self.claims == Claims::UntilEmpty {
+                                no_more_claims = false;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(worker = self.worker, error = %e, "outbox: claim failed");
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                _ = renewal.tick(), if !self.held.is_empty() => self.renew().await,
+                _ = &mut stop, if !stopping => stopping = true,
+            }
+        }
+
+        let rest: Vec<i64> = self.queue.drain(..).map(|r| r.id).collect();
+        if !rest.is_empty() {
+            match lease::release_all(&self.state.db, self.worker, &rest).await {
+                Ok(n) => self.report.released += n as usize,
+                // They come back when the lease runs out.
+                Err(e) => {
+                    tracing::error!(worker = self.worker, error = %e, "outbox: could not give rows back");
+                    first_error.get_or_insert(e.into());
+                }
+            }
+        }
+        if !self.report.is_empty() {
+            tracing::debug!(worker = self.worker, report = ?self.report, "outbox run");
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok((self.report, self.claimed)),
+        }
+    }
+
+    /// Extends the lease on every row held; drops from the queue the rows that were lost
+    /// (taken over after a lease that ran out before it could be renewed).
+    async fn renew(&mut self) {
+        let ids: Vec<i64> = self.held.iter().copied().collect();
+        let until = self.state.clock.now() + self.policy.lease;
+        match lease::renew(&self.state.db, self.worker, &ids, until).await {
+            Ok(still) => {
+                self.held_until = Some(until);
+                if still.len() < ids.len() {
+                    let still: BTreeSet<i64> = still.into_iter().collect();
+                    let lost: Vec<i64> = ids.iter().copied().filter(|id| !still.contains(id)).collect();
+                    tracing::warn!(worker = self.worker, outbox_ids = ?lost, "outbox: rows taken over by another worker");
+                    // Those not started are dropped; those under way are still recorded, or
+                    // found lost, by the recorder.
+                    let queued_lost: Vec<i64> = self
+                        .queue
+                        .iter()
+                        .map(|r| r.id)
+                        .filter(|id| !still.contains(id))
+                        .collect();
+                    self.queue.retain(|r| still.contains(&r.id));
+                    for id in queued_lost {
+                        self.held.remove(&id);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(worker = self.worker, error = %e, "outbox: could not renew the lease"),
+        }
+    }
 }
 
-async fn deliver_one(
-    state: AppState,
-    mailer: Mailer,
-    worker: String,
-    row: outbox::Model,
-    policy: Policy,
-) -> Result<Handled, sea_orm::DbErr> {
-    let db = &state.db;
-    let now = state.clock.now();
-    if row.expires_at.is_some_and(|e| e <= now) {
-        lease::mark_expired(db, &row, &worker, without_token(&row.payload)).await?;
-        tracing::info!(outbox_id = row.id, kind = %row.kind, "outbox: expired before it could be sent");
-        return Ok(Handled::Expired);
-    }
+/// Renders and sends one row; answers what became of it (written later by the recorder).
+async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy: Policy) -> Outcome {
     let message = outgoing(&row, &state.settings.mail_from)
         .map_err(|e| e.to_string())
         .and_then(|email| to_message(&email).map_err(|e| e.to_string()));
     let message = match message {
         Ok(m) => m,
-        Err(e) => {
-            lease::mark_failed(db, &row, &worker, false, &e).await?;
-            tracing::warn!(outbox_id = row.id, error = %e, "outbox: message cannot be built");
-            return Ok(Handled::Failed);
+        Err(error) => {
+            tracing::warn!(outbox_id = row.id, error = %error, "outbox: message cannot be built");
+            return Outcome::Failed {
+                id: row.id,
+                attempted: false,
+                error,
+            };
         }
     };
     match mailer.send(&message).await {
         Ok(()) => {
-            let now = state.clock.now();
-            if !lease::mark_sent(db, &row, &worker, now, without_token(&row.payload)).await? {
-                tracing::warn!(
-                    outbox_id = row.id,
-                    "outbox: sent after the lease passed to another worker (a duplicate is possible)"
-                );
-            }
             tracing::debug!(outbox_id = row.id, message_id = %row.message_id, "outbox: sent");
-            Ok(Handled::Sent)
+            Outcome::Sent {
+                id: row.id,
+                at: state.clock.now(),
+                payload: without_token(&row.payload),
+            }
         }
         Err(e) => {
             let attempts = row.attempts + 1;
             let error = e.to_string();
             if matches!(e, SendError::Permanent { .. }) || attempts >= policy.max_attempts {
-                lease::mark_failed(db, &row, &worker, true, &error).await?;
                 tracing::warn!(outbox_id = row.id, attempts, error = %error, "outbox: delivery failed, giving up");
-                Ok(Handled::Failed)
+                Outcome::Failed {
+                    id: row.id,
+                    attempted: true,
+                    error,
+                }
             } else {
                 let retry_at = state.clock.now() + policy.backoff(attempts);
-                lease::mark_retry(db, &row, &worker, retry_at, &error).await?;
                 tracing::info!(outbox_id = row.id, attempts, %retry_at, error = %error, "outbox: will retry");
-                Ok(Handled::Retrying)
+                Outcome::Retry {
+                    id: row.id,
+                    retry_at,
+                    error,
+                }
             }
         }
     }
@@ -250,8 +583,9 @@ pub(crate) fn worker_id() -> String {
     )
 }
 
-/// Delivers the outbox until `shutdown` resolves. A batch in progress is finished first, so
-/// no message is left sent but unrecorded.
+/// Delivers the outbox until `shutdown` resolves. The sends under way are finished and their
+/// results recorded first, so no message is left sent but unrecorded; the rows not reached are
+/// given back at once.
 pub async fn run_until(state: AppState, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
     let mailer = mailer(&state.settings)?;
     match &mailer {
@@ -265,38 +599,33 @@ pub async fn run_until(state: AppState, shutdown: impl std::future::Future<Outpu
     let worker = worker_id();
     let policy = Policy::default();
     tokio::pin!(shutdown);
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     let mut errors_in_a_row = 0u32;
     loop {
-        let pause = match try_deliver_batch_with(&state, &mailer, &worker, policy.batch, &policy).await {
-            Ok(DeliveryOutcome::Delivered(report)) => {
+        let stop = async {
+            (&mut shutdown).await;
+            stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+        };
+        let pause = match deliver_due_until(&state, &mailer, &worker, &policy, stop).await {
+            Ok(report) => {
                 errors_in_a_row = 0;
-                tracing::debug!(?report, "outbox batch");
-                None
-            }
-            Ok(DeliveryOutcome::EmptyQueue) => {
-                errors_in_a_row = 0;
-                Some(policy.idle_wait)
+                if report != BatchReport::default() {
+                    tracing::debug!(?report, "outbox delivered what was due");
+                }
+                policy.idle_wait
             }
             Err(e) => {
                 errors_in_a_row += 1;
                 tracing::error!(error = %format!("{e:#}"), "outbox worker step failed");
-                Some(std::time::Duration::from_secs(u64::from(errors_in_a_row.min(30))))
+                std::time::Duration::from_secs(u64::from(errors_in_a_row.min(30)))
             }
         };
-        match pause {
-            Some(p) => {
-                tokio::select! {
-                    _ = &mut shutdown => break,
-                    _ = tokio::time::sleep(p) => {}
-                }
-            }
-            None => {
-                tokio::select! {
-                    biased;
-                    _ = &mut shutdown => break,
-                    _ = std::future::ready(()) => {}
-                }
-            }
+        if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(pause) => {}
         }
     }
     mailer.close().await;

@@ -525,3 +525,178 @@ mail_test!(
         assert_eq!((row.status, row.attempts), (OutboxStatus::Sent, 1));
     }
 );
+
+/// A bound for a wait that only a broken test reaches (not a speed check).
+const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Polls `check` every 10 ms until it holds; panics after [`WAIT`].
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < WAIT, "never happened: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+async fn count_with_status(app: &creneau_tests::app::TestApp, status: OutboxStatus) -> usize {
+    outbox_rows(app).await.iter().filter(|r| r.status == status).count()
+}
+
+/// How many times the server received each message id.
+fn deliveries_per_message(smtp: &creneau_tests::smtp_server::TestSmtpServer) -> HashMap<String, usize> {
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for m in received(smtp) {
+        *per_id.entry(m.message_id.expect("a Message-ID")).or_default() += 1;
+    }
+    per_id
+}
+
+mail_test!(
+    async fn a_worker_killed_mid_batch_gives_its_rows_back_within_a_minute_and_only_its_messages_in_flight_go_twice(
+        app: TestApp,
+        smtp: TestSmtpServer,
+    ) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        queue_confirmations(&app, org, f.place_id, 50).await;
+        let policy = worker::Policy::default();
+        // The server answers 20 messages, then takes the next ones in and goes silent.
+        smtp.hold_replies_after(Some(20));
+        let state = app.state.clone();
+        let dying = tokio::spawn(async move {
+            let mailer = worker::mailer(&state.settings).unwrap();
+            worker::try_deliver_batch(&state, &mailer, "worker-a", 50).await
+        });
+        // One message on each connection is received and waits for its answer.
+        smtp.wait_for(20 + policy.parallel, WAIT).await;
+        // The answered ones are recorded while the batch is still under way, not at its end.
+        eventually("the 20 answered messages recorded as sent", || async {
+            count_with_status(&app, OutboxStatus::Sent).await == 20
+        })
+        .await;
+        // The process dies (nothing more of it runs); the server comes back to life.
+        dying.abort();
+        let _ = dying.await;
+        smtp.hold_replies_after(None);
+
+        // Its rows are held for a minute after the claim (no renewal moved it: the clock stood
+        // still while the worker lived), then another worker delivers them.
+        let mailer = mailer(&app);
+        app.state.clock.advance(Duration::seconds(59));
+        assert_eq!(drain(&app, &mailer).await, Default::default(), "still under its lease");
+        app.state.clock.advance(Duration::seconds(2));
+        assert_eq!(
+            drain(&app, &mailer).await.sent,
+            30,
+            "within a minute, the rest is delivered"
+        );
+
+        let per_id = deliveries_per_message(&smtp);
+        assert_eq!(per_id.len(), 50, "every message arrived");
+        let twice = per_id.values().filter(|n| **n == 2).count();
+        assert_eq!(twice, policy.parallel, "only those in flight at the crash went twice");
+        assert!(per_id.values().all(|n| *n <= 2));
+        assert!(twice <= policy.in_flight, "within the stated window");
+        let rows = outbox_rows(&app).await;
+        assert!(
+            rows.iter()
+                .all(|r| r.status == OutboxStatus::Sent && r.attempts == 1 && r.locked_by.is_none())
+        );
+    }
+);
+
+mail_test!(
+    async fn a_live_worker_renews_its_lease_so_a_slow_server_never_lets_another_worker_send_its_messages(
+        app: TestApp,
+        smtp: TestSmtpServer,
+    ) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        queue_confirmations(&app, org, f.place_id, 10).await;
+        let policy = worker::Policy {
+            renew_every: std::time::Duration::from_millis(20),
+            ..worker::Policy::default()
+        };
+        smtp.hold_replies_after(Some(0));
+        let (state, slow_policy) = (app.state.clone(), policy.clone());
+        let slow = tokio::spawn(async move {
+            let mailer = worker::mailer(&state.settings).unwrap();
+            worker::try_deliver_batch_with(&state, &mailer, "worker-a", 10, &slow_policy).await
+        });
+        smtp.wait_for(policy.parallel, WAIT).await;
+
+        // Two minutes pass, twice the lease: each renewal holds the rows a minute from then.
+        let mailer = mailer(&app);
+        for _ in 0..3 {
+            app.state.clock.advance(Duration::seconds(40));
+            let until = app.now() + policy.lease;
+            eventually("the lease renewed from the new time", || async {
+                outbox_rows(&app)
+                    .await
+                    .iter()
+                    .all(|r| r.locked_by.as_deref() == Some("worker-a") && r.locked_until == Some(until))
+            })
+            .await;
+            assert_eq!(
+                drain(&app, &mailer).await,
+                Default::default(),
+                "the rows stay with worker A"
+            );
+        }
+
+        smtp.hold_replies_after(None);
+        let outcome = slow.await.unwrap().unwrap();
+        assert!(
+            matches!(outcome, DeliveryOutcome::Delivered(r) if r.sent == 10),
+            "{outcome:?}"
+        );
+        let per_id = deliveries_per_message(&smtp);
+        assert_eq!(per_id.len(), 10);
+        assert!(per_id.values().all(|n| *n == 1), "each message once");
+    }
+);
+
+mail_test!(
+    async fn a_reminder_due_while_the_confirmation_waits_under_a_dead_workers_lease_goes_after_it(
+        app: TestApp,
+        smtp: TestSmtpServer,
+    ) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        // Tuesday 12 January, 14:00 in Paris: booked 30 s before the 3-hour reminder is due.
+        let reminder_due = utc("2027-01-12T10:00:00Z");
+        app.state.clock.set(reminder_due - Duration::seconds(30));
+        app.register(f.session_id, "Ana", Some("ana@exemple.fr"), None).await;
+        let reminders = rows_of_kind(&app, Event::Reminder).await;
+        assert_eq!(reminders.len(), 1);
+        assert_eq!(reminders[0].not_before, reminder_due);
+
+        // Worker A takes the confirmation and dies before sending it.
+        let lease = worker::Policy::default().lease;
+        let claimed = creneau::notifications::lease::claim(&app.state.db, "worker-a", app.now(), lease, 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].kind, Event::RegistrationConfirmed);
+
+        // The reminder comes due while the confirmation is still held: it waits.
+        let mailer = mailer(&app);
+        app.state.clock.set(reminder_due + Duration::seconds(1));
+        assert_eq!(drain(&app, &mailer).await, Default::default());
+        assert!(smtp.messages().is_empty(), "no reminder before the confirmation");
+
+        // A's lease runs out: the confirmation goes, then the reminder.
+        app.state
+            .clock
+            .set(reminder_due - Duration::seconds(30) + lease + Duration::seconds(1));
+        assert_eq!(drain(&app, &mailer).await.sent, 2);
+        let subjects: Vec<String> = received(&smtp).into_iter().map(|m| m.subject.unwrap()).collect();
+        assert_eq!(subjects.len(), 2);
+        assert!(subjects[0].starts_with("Inscription confirmée"), "{subjects:?}");
+        assert!(subjects[1].starts_with("Rappel"), "{subjects:?}");
+    }
+);
