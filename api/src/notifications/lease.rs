@@ -295,26 +295,6 @@ async fn guarded_update<C: ConnectionTrait>(
     Ok(res.rows_affected == 1)
 }
 
-/// Delivered: `sent`, one more attempt, the payload without its manage token.
-pub(crate) async fn mark_sent<C: ConnectionTrait>(
-    db: &C,
-    row: &outbox::Model,
-    worker: &str,
-    now: DateTime<Utc>,
-    payload_without_token: Option<String>,
-) -> Result<bool, DbErr> {
-    let mut sets = vec![
-        (outbox::Column::Status, Expr::value(OutboxStatus::Sent)),
-        (outbox::Column::SentAt, Expr::value(Some(now))),
-        (outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1)),
-        (outbox::Column::LastError, Expr::value(Option::<String>::None)),
-    ];
-    if let Some(p) = payload_without_token {
-        sets.push((outbox::Column::Payload, Expr::value(p)));
-    }
-    guarded_update(db, row.id, worker, sets).await
-}
-
 /// A transient failure: one more attempt, due again at `retry_at`.
 pub async fn mark_retry<C: ConnectionTrait>(
     db: &C,
@@ -341,17 +321,6 @@ async fn retry<C: ConnectionTrait>(
     guarded_update(db, id, worker, sets).await
 }
 
-/// Given up: `failed` with the reason; staff may retry it.
-pub(crate) async fn mark_failed<C: ConnectionTrait>(
-    db: &C,
-    row: &outbox::Model,
-    worker: &str,
-    attempted: bool,
-    error: &str,
-) -> Result<bool, DbErr> {
-    failed(db, row.id, worker, attempted, error).await
-}
-
 async fn failed<C: ConnectionTrait>(
     db: &C,
     id: i64,
@@ -369,16 +338,6 @@ async fn failed<C: ConnectionTrait>(
     guarded_update(db, id, worker, sets).await
 }
 
-/// Too late to be of use (a reminder for a booking that has started): never sent.
-pub(crate) async fn mark_expired<C: ConnectionTrait>(
-    db: &C,
-    row: &outbox::Model,
-    worker: &str,
-    payload_without_token: Option<String>,
-) -> Result<bool, DbErr> {
-    expired(db, row.id, worker, payload_without_token).await
-}
-
 async fn expired<C: ConnectionTrait>(
     db: &C,
     id: i64,
@@ -390,9 +349,4 @@ async fn expired<C: ConnectionTrait>(
         sets.push((outbox::Column::Payload, Expr::value(p)));
     }
     guarded_update(db, id, worker, sets).await
-}
-
-/// Gives a claimed row back untouched (the batch ran out of lease time before reaching it).
-pub(crate) async fn release<C: ConnectionTrait>(db: &C, row: &outbox::Model, worker: &str) -> Result<bool, DbErr> {
-    guarded_update(db, row.id, worker, vec![]).await
 }

@@ -210,7 +210,7 @@ impl Mailer {
     }
 
     /// Sends already formatted bytes (e.g. stored in the outbox) to an explicit envelope.
-    pub(crate) async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+    pub async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
         match self {
             Mailer::Smtp(m) => m.send_raw(envelope, raw).await,
             Mailer::Files(m) => m.send_raw(envelope, raw).await.map(|_| ()),
@@ -362,7 +362,7 @@ impl SmtpMailer {
         format!("{scheme}://{user}{host}:{} (pool {})", i.port, i.pool_size)
     }
 
-    pub(crate) async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+    pub async fn send_raw(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
         if let Some(conn) = self.checkout().await {
             match self.send_on(conn, envelope, raw).await {
                 Ok(()) => return Ok(()),
@@ -529,7 +529,7 @@ async fn send_pipelined(
     raw: &[u8],
 ) -> Result<(), lettre::transport::smtp::Error> {
     let mut options = Vec::new();
-    let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
+    let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
     let non_ascii_addresses = envelope.from().is_some_and(|a| !ascii(a)) || envelope.to().iter().any(|a| !ascii(a));
     if non_ascii_addresses {
         if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
@@ -621,7 +621,7 @@ impl FileMailer {
     }
 
     /// Returns the path written.
-    pub(crate) async fn send_raw(&self, _envelope: &Envelope, raw: &[u8]) -> Result<PathBuf, SendError> {
+    pub async fn send_raw(&self, _envelope: &Envelope, raw: &[u8]) -> Result<PathBuf, SendError> {
         let io = |what: &str, e: std::io::Error| SendError::transient(format!("{what} in {}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir)
             .await
@@ -696,8 +696,7 @@ fn sanitise_file_part(s: &str) -> String {
 }
 
 /// Builds an envelope from addresses given as strings (for [`Mailer::send_raw`]).
-#[cfg(test)]
-pub(crate) fn envelope(from: &str, to: &[&str]) -> anyhow::Result<Envelope> {
+pub fn envelope(from: &str, to: &[&str]) -> anyhow::Result<Envelope> {
     let from: lettre::Address = from.parse().context("envelope sender")?;
     let to = to
         .iter()
