@@ -10,6 +10,7 @@ use poem::{
 
 use crate::{
     http::access_log::AccessLog,
+    http::admission::Admission,
     http::error::{panic_response, problem_response},
     http::headers::SecurityHeaders,
     http::limits::{RateLimit, RateLimits},
@@ -128,6 +129,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
     let https = state.settings.public_url.starts_with("https://");
+    let admission = Admission::new(
+        state.settings.max_in_flight as usize,
+        state.settings.max_waiting as usize,
+    );
     let docs = api.swagger_ui();
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
@@ -154,6 +159,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
             resp
         })
         .with(CatchPanic::new().with_handler(panic_response))
+        .with(admission)
         .with(ReadCache::new(clock))
         .with(RateLimit(limits))
         .with(SecurityHeaders { https })

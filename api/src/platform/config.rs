@@ -31,6 +31,10 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// When set, `GET /metrics` asks for `Authorization: Bearer <this>`.
     pub metrics_token: Option<SecretString>,
+    /// Requests worked on at once, and how many more may wait their turn before the next
+    /// is answered `503` (see `http::admission`).
+    pub max_in_flight: u32,
+    pub max_waiting: u32,
 }
 
 impl Settings {
@@ -76,6 +80,8 @@ impl Settings {
             login_burst: number("CRENEAU_RATE_LOGIN_BURST", 30)?,
             trust_proxy: var("CRENEAU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
             metrics_token: var("CRENEAU_METRICS_TOKEN").map(SecretString::from),
+            max_in_flight: number("CRENEAU_MAX_IN_FLIGHT", 16)?,
+            max_waiting: number("CRENEAU_MAX_WAITING", 1024)?,
         })
     }
 
@@ -97,6 +103,8 @@ impl Settings {
             login_burst: 100_000,
             trust_proxy: false,
             metrics_token: None,
+            max_in_flight: 16,
+            max_waiting: 1024,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real application over HTTP, on SQLite and on PostgreSQL.
 mod access_matrix;
+mod admission;
 mod appointments;
 mod appointments_race;
 mod appointments_staff;
