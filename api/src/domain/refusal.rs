@@ -30,6 +30,19 @@ pub(crate) trait DomainError: std::error::Error {
     fn code(&self) -> &'static str;
 }
 
+/// `impl From<E> for Edge` through `Edge::from_domain(&err)`, for each domain error `E`: how
+/// each edge (the API, the pages) takes every service's errors with `?`.
+macro_rules! map_domain_errors {
+    ($edge:ty: $($error:ty),* $(,)?) => {$(
+        impl From<$error> for $edge {
+            fn from(err: $error) -> $edge {
+                <$edge>::from_domain(&err)
+            }
+        }
+    )*};
+}
+pub(crate) use map_domain_errors;
+
 /// "error: cause: cause…": every source of an unexpected error, for the log.
 pub(crate) fn chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();

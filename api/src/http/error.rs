@@ -137,18 +137,9 @@ impl ApiError {
     }
 }
 
-/// `?` on a service's result inside a handler.
-macro_rules! from_domain_errors {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for ApiError {
-            fn from(err: $error) -> ApiError {
-                ApiError::from_domain(&err)
-            }
-        }
-    )*};
-}
-
-from_domain_errors!(
+// `?` on a service's result inside a handler.
+crate::domain::refusal::map_domain_errors!(
+    ApiError:
     crate::domain::contact::ContactError,
     crate::workshops::service::RegistrationError,
     crate::appointments::service::AppointmentError,

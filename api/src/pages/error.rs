@@ -77,18 +77,9 @@ pub(crate) fn on_form(err: &dyn DomainError) -> Result<(StatusCode, String), Pag
     }
 }
 
-/// `?` on a service's result inside a page handler.
-macro_rules! from_domain_errors {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for PageError {
-            fn from(err: $error) -> PageError {
-                PageError::from_domain(&err)
-            }
-        }
-    )*};
-}
-
-from_domain_errors!(
+// `?` on a service's result inside a page handler.
+crate::domain::refusal::map_domain_errors!(
+    PageError:
     crate::auth::staff::AuthError,
     crate::workshops::service::RegistrationError,
     crate::workshops::planning::PlanningError,

@@ -1,16 +1,14 @@
 //! The staff side of workshops: catalogue, sessions and series, registrants, attendance.
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
 use entities::kinds::{RegistrationStatus, SessionStatus};
-use entities::{registration, session, workshop};
+use entities::{place, registration, session, workshop};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{
     dto::*,
-    planning::{
-        self, check_facilitator, check_times, place_in_org, registration_in_org, session_in_org, workshop_in_org,
-    },
+    planning::{self, check_facilitator, check_times, in_org},
     queries::{self, SessionFilter},
     service::{self, Booker},
 };
@@ -85,7 +83,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<WorkshopInput>,
     ) -> ApiResult<Json<Workshop>> {
-        let existing = workshop_in_org(&state, &me, id.0).await?;
+        let existing = in_org::<workshop::Entity>(&state, &me, id.0).await?;
         Ok(Json(
             fill_workshop(existing.into(), body.0).update(&state.db).await?.into(),
         ))
@@ -199,7 +197,7 @@ impl AdminWorkshopsApi {
     /// One session, cancelled or not.
     #[oai(path = "/sessions/:id", method = "get", operation_id = "adminGetSession")]
     async fn get_session(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<Json<Session>> {
-        let s = session_in_org(&state, &me, id.0).await?;
+        let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         let view = queries::decorate(&state.db, vec![s], state.clock.now())
             .await?
             .pop()
@@ -218,7 +216,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<SessionUpdate>,
     ) -> ApiResult<Json<Session>> {
-        let s = session_in_org(&state, &me, id.0).await?;
+        let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         if s.status == SessionStatus::Cancelled {
             return Err(ApiError::rule(
                 "session_cancelled",
@@ -226,7 +224,7 @@ impl AdminWorkshopsApi {
             ));
         }
         if let Some(p) = body.place_id {
-            place_in_org(&state, &me, p).await?;
+            in_org::<place::Entity>(&state, &me, p).await?;
         }
         check_facilitator(&state, &me, body.facilitator_id).await?;
         let starts_at = body.starts_at.map(|d| d.with_timezone(&Utc)).unwrap_or(s.starts_at);
@@ -271,7 +269,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<CancelSession>,
     ) -> ApiResult<Json<Session>> {
-        let s = session_in_org(&state, &me, id.0).await?;
+        let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let cancelled = service::cancel_session(&state, s.id, reason).await?;
         let view = queries::decorate(&state.db, vec![cancelled], state.clock.now())
@@ -294,7 +292,7 @@ impl AdminWorkshopsApi {
         Staff(me): Staff,
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<StaffRegistration>>> {
-        let s = session_in_org(&state, &me, id.0).await?;
+        let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         let rows = registration::Entity::find()
             .filter(registration::Column::SessionId.eq(s.id))
             .order_by_asc(registration::Column::Id)
@@ -330,7 +328,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<StaffRegistrationRequest>,
     ) -> ApiResult<StaffRegistered> {
-        let s = session_in_org(&state, &me, id.0).await?;
+        let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
         let done = service::register(&state, s.id, contact, true, Booker::Staff(me.id)).await?;
         Ok(StaffRegistered::Created(Json(StaffRegistration::new(
@@ -369,7 +367,7 @@ impl AdminWorkshopsApi {
         Manager(me): Manager,
         id: Path<i32>,
     ) -> ApiResult<Json<StaffRegistration>> {
-        let r = registration_in_org(&state, &me, id.0).await?;
+        let r = in_org::<registration::Entity>(&state, &me, id.0).await?;
         let r = service::cancel(&state, r.id, None, true).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
     }

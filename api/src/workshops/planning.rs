@@ -5,7 +5,7 @@ use entities::{
     kinds::{Attendance, RegistrationStatus, Role, SessionStatus},
     place, registration, session, staff_member, workshop,
 };
-use sea_orm::{ActiveModelTrait, DbErr, Set};
+use sea_orm::{ActiveModelTrait, DbErr, PrimaryKeyTrait, Set};
 
 use crate::{
     auth::StaffIdentity,
@@ -13,7 +13,12 @@ use crate::{
         refusal::{DomainError, Refusal},
         series::{SeriesError, WeeklySeries},
     },
-    platform::{db, org_scope::find_in_org, state::AppState, token},
+    platform::{
+        db,
+        org_scope::{InOrganisation, find_in_org},
+        state::AppState,
+        token,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -113,8 +118,8 @@ pub(crate) async fn create_session(
     me: &StaffIdentity,
     new: NewSession,
 ) -> Result<session::Model, PlanningError> {
-    let w = workshop_in_org(state, me, new.workshop_id).await?;
-    place_in_org(state, me, new.place_id).await?;
+    let w = in_org::<workshop::Entity>(state, me, new.workshop_id).await?;
+    in_org::<place::Entity>(state, me, new.place_id).await?;
     check_facilitator(state, me, new.facilitator_id).await?;
     check_capacity(new.capacity)?;
     check_times(new.starts_at, new.ends_at)?;
@@ -143,8 +148,8 @@ pub(crate) async fn create_series(
     me: &StaffIdentity,
     new: NewSeries,
 ) -> Result<CreatedSeries, PlanningError> {
-    let w = workshop_in_org(state, me, new.workshop_id).await?;
-    place_in_org(state, me, new.place_id).await?;
+    let w = in_org::<workshop::Entity>(state, me, new.workshop_id).await?;
+    in_org::<place::Entity>(state, me, new.place_id).await?;
     check_facilitator(state, me, new.facilitator_id).await?;
     check_capacity(new.capacity)?;
     let tz = state.settings.timezone;
@@ -191,7 +196,7 @@ pub(crate) async fn mark_attendance(
     let r = find_in_org::<registration::Entity, _>(&state.db, me.organisation_id, registration_id)
         .await?
         .ok_or(PlanningError::RegistrationNotFound)?;
-    let s = session_in_org(state, me, r.session_id).await?;
+    let s = in_org::<session::Entity>(state, me, r.session_id).await?;
     if me.role == Role::Facilitator && s.facilitator_id != Some(me.id) {
         return Err(PlanningError::NotYourSession);
     }
@@ -254,40 +259,34 @@ pub(crate) fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> R
     Ok(())
 }
 
-pub(crate) async fn workshop_in_org(
-    state: &AppState,
-    me: &StaffIdentity,
-    id: i32,
-) -> Result<workshop::Model, PlanningError> {
-    find_in_org::<workshop::Entity, _>(&state.db, me.organisation_id, id)
-        .await?
-        .ok_or(PlanningError::WorkshopNotFound)
+/// What planning calls each row it looks up when the row is missing or another
+/// organisation's.
+pub(crate) trait Planned: InOrganisation {
+    const MISSING: PlanningError;
 }
 
-pub(crate) async fn session_in_org(
-    state: &AppState,
-    me: &StaffIdentity,
-    id: i32,
-) -> Result<session::Model, PlanningError> {
-    find_in_org::<session::Entity, _>(&state.db, me.organisation_id, id)
-        .await?
-        .ok_or(PlanningError::SessionNotFound)
+impl Planned for workshop::Entity {
+    const MISSING: PlanningError = PlanningError::WorkshopNotFound;
+}
+impl Planned for session::Entity {
+    const MISSING: PlanningError = PlanningError::SessionNotFound;
+}
+impl Planned for place::Entity {
+    const MISSING: PlanningError = PlanningError::PlaceNotFound;
+}
+impl Planned for registration::Entity {
+    const MISSING: PlanningError = PlanningError::RegistrationNotFound;
 }
 
-pub(crate) async fn place_in_org(state: &AppState, me: &StaffIdentity, id: i32) -> Result<place::Model, PlanningError> {
-    find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id)
+/// The row `id` of `E` in the agent's organisation.
+pub(crate) async fn in_org<E>(state: &AppState, me: &StaffIdentity, id: i32) -> Result<E::Model, PlanningError>
+where
+    E: Planned,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    find_in_org::<E, _>(&state.db, me.organisation_id, id.into())
         .await?
-        .ok_or(PlanningError::PlaceNotFound)
-}
-
-pub(crate) async fn registration_in_org(
-    state: &AppState,
-    me: &StaffIdentity,
-    id: i32,
-) -> Result<registration::Model, PlanningError> {
-    find_in_org::<registration::Entity, _>(&state.db, me.organisation_id, id)
-        .await?
-        .ok_or(PlanningError::RegistrationNotFound)
+        .ok_or(E::MISSING)
 }
 
 /// A facilitator named for a session must be staff of the same organisation.

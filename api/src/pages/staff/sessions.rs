@@ -4,7 +4,7 @@
 //! code as the admin API.
 use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use entities::kinds::{BookedBy, RegistrationStatus, SessionStatus};
-use entities::{place, registration, workshop};
+use entities::{place, registration, session, workshop};
 use minijinja::{Value, context};
 use poem::{
     handler,
@@ -164,7 +164,7 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
     let not_found = || PageError::NotFound("Cette séance n'existe pas.".into());
     let id: i32 = id.parse().map_err(|_| not_found())?;
     let state = ctx.state();
-    let s = planning::session_in_org(state, &ctx.me, id).await?;
+    let s = planning::in_org::<session::Entity>(state, &ctx.me, id).await?;
     let place = place::Entity::find_by_id(s.place_id)
         .one(&state.db)
         .await?
