@@ -318,6 +318,26 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    // A session under way, whatever the time the demo starts: staff can take its attendance.
+    let quarter = now.timestamp() - now.timestamp().rem_euclid(15 * 60);
+    let under_way_start = DateTime::from_timestamp(quarter, 0).unwrap_or(now) - Duration::hours(1);
+    let under_way = insert_session(
+        state,
+        org.id,
+        &workshops[0],
+        library.id,
+        under_way_start,
+        under_way_start + Duration::hours(2),
+        Some(facilitator.id),
+        now,
+    )
+    .await?;
+    for (name, phone) in [("Gisèle Roux", "06 45 67 89 01"), ("Karim Benali", "07 56 78 90 12")] {
+        let contact = Contact::parse(name, None, Some(phone)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        service::register(state, under_way.id, contact, true, Booker::Staff(admin.id))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     crate::demo::appointments::seed(state, &org, &places).await?;
     Ok(Seeded {
         organisation: org,

@@ -47,6 +47,8 @@ pub(crate) enum PlanningError {
     NotYourSession,
     #[error("Seules les inscriptions confirmées ont une présence à noter.")]
     NotConfirmed,
+    #[error("La présence se note une fois la séance commencée.")]
+    NotStarted,
     #[error("database")]
     Db(#[from] DbErr),
 }
@@ -65,7 +67,7 @@ impl DomainError for PlanningError {
             Series(_) => Refusal::Invalid { field: "end_time" },
             NoDates => Refusal::Invalid { field: "first_date" },
             NotYourSession => Refusal::Forbidden,
-            NotConfirmed => Refusal::Rule,
+            NotConfirmed | NotStarted => Refusal::Rule,
             Db(_) => Refusal::Unexpected,
         }
     }
@@ -76,6 +78,7 @@ impl DomainError for PlanningError {
             WorkshopNotFound | SessionNotFound | RegistrationNotFound | PlaceNotFound => "not_found",
             NotYourSession => "forbidden",
             NotConfirmed => "not_confirmed",
+            NotStarted => "not_started",
             Db(_) => "internal",
             _ => "validation",
         }
@@ -202,6 +205,10 @@ pub(crate) async fn mark_attendance(
     }
     if r.status != RegistrationStatus::Confirmed {
         return Err(PlanningError::NotConfirmed);
+    }
+    // As for appointments: who came is known once the session has begun, not before.
+    if state.clock.now() < s.starts_at {
+        return Err(PlanningError::NotStarted);
     }
     let mut a: registration::ActiveModel = r.into();
     a.attendance = Set(attendance);

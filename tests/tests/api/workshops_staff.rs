@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 db_test!(
-    async fn staff_register_a_resident_by_phone_alone_and_mark_attendance(app: TestApp) {
+    async fn staff_register_a_resident_by_phone_alone_and_mark_attendance_once_the_session_has_begun(app: TestApp) {
         let (org, admin) = app.organisation("arles").await;
-        let f = app.session_with(&admin, 8, 3).await;
+        // Five hours from now.
+        let f = app.session_with(&admin, 8, 0).await;
         let resp = app
             .admin_post(
                 &admin,
@@ -41,6 +42,23 @@ db_test!(
         assert_eq!(list.as_array().unwrap().len(), 1);
 
         let id = r["id"].as_i64().unwrap();
+        let early = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/admin/registrations/{id}/attendance"),
+                Some(&admin),
+                Some(json!({"attendance": "present"})),
+            )
+            .await;
+        let message = problem(early, 422, "not_started").await;
+        assert!(message.contains("une fois la séance commencée"), "{message}");
+        assert_eq!(
+            registrations(&app, f.session_id).await[0].attendance,
+            entities::kinds::Attendance::Unknown,
+            "the early mark changed nothing"
+        );
+
+        app.state.clock.advance(chrono::Duration::hours(5));
         let mark = app
             .request(
                 Method::PUT,

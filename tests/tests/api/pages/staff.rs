@@ -61,7 +61,8 @@ db_test!(
 db_test!(
     async fn staff_register_a_resident_by_phone_and_mark_attendance_in_one_form(app: TestApp) {
         let (_, admin) = app.organisation("arles").await;
-        let f = app.session_with(&admin, 8, 3).await;
+        // Five hours from now.
+        let f = app.session_with(&admin, 8, 0).await;
         app.register(f.session_id, "Ana", Some("ana@exemple.fr"), None).await;
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
@@ -94,6 +95,12 @@ db_test!(
         let page = v.get(&format!("{path}?fait=inscrite")).await;
         assert!(page.contains("La personne est inscrite"));
         assert!(page.contains("06 12 34 56 78"), "numbers shown the French way");
+        // Before the start, the page lists the registrants without attendance boxes.
+        assert!(page.contains("La présence se note à partir du début de la séance."));
+        assert!(!page.contains("Enregistrer les présences"));
+
+        app.state.clock.advance(chrono::Duration::hours(5));
+        let page = v.get(&path).await;
         let marked = v
             .post(
                 &format!("{path}/presences"),
@@ -264,6 +271,10 @@ db_test!(
             (SessionStatus::Cancelled, Some("Animatrice malade"))
         );
         assert!(outbox_summary(&app).await.iter().any(|r| r.0 == "session_cancelled"));
+        // The cancelled session says so and no longer offers its sign-in sheet.
+        let page = v.get(&format!("/staff/seances/{}", f.session_id)).await;
+        assert!(page.contains("Séance annulée"));
+        assert!(!page.contains("Feuille d'émargement"));
     }
 );
 
