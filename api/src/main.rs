@@ -77,11 +77,7 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings::from_env()?;
             creneau::platform::logging::init(settings.log_json);
             let db = creneau::platform::db::connect(&settings.database_url).await?;
-            let state = AppState {
-                db,
-                clock: Clock::system(),
-                settings: settings.into(),
-            };
+            let state = AppState::new(db, Clock::system(), settings)?;
             creneau::notifications::worker::run_until(state, shutdown_signal()).await
         }
         Command::Demo { database, listen } => {
@@ -97,8 +93,12 @@ async fn main() -> anyhow::Result<()> {
             if std::env::var_os("CRENEAU_MAIL_DIR").is_none() {
                 settings.mail_dir = "creneau-demo-mail".into();
             }
+            if std::env::var_os("CRENEAU_SMS_DIR").is_none() {
+                settings.sms_dir = "creneau-demo-sms".into();
+            }
             // Last run's messages carry links into a database that no longer exists.
             let _ = std::fs::remove_dir_all(&settings.mail_dir);
+            let _ = std::fs::remove_dir_all(&settings.sms_dir);
             creneau::platform::logging::init(settings.log_json);
             let app = Application::build(settings, Clock::system()).await?;
             demo::seed(&app.state).await.context("filling the demo database")?;
@@ -118,6 +118,10 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 None => println!("  E-mails :     écrits dans {}/ (fichiers .eml)", s.mail_dir.display()),
             }
+            match s.sms_url {
+                Some(_) => println!("  SMS :         envoyés par {}", app.state.sms.describe()),
+                None => println!("  SMS :         écrits dans {}/ (fichiers .txt)", s.sms_dir.display()),
+            }
             serve(app).await
         }
         Command::Staff {
@@ -136,11 +140,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             let db = creneau::platform::db::connect(&settings.database_url).await?;
-            let state = AppState {
-                db,
-                clock: Clock::system(),
-                settings: settings.into(),
-            };
+            let state = AppState::new(db, Clock::system(), settings)?;
             let org = creneau::auth::provisioning::organisation_named(
                 &state.db,
                 &state.clock,

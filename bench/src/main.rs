@@ -158,11 +158,7 @@ async fn seed(base: &str, token: &str, sessions: usize, capacity: i32) -> anyhow
 
 async fn state_for(database_url: &str) -> anyhow::Result<AppState> {
     let db = creneau::platform::db::connect(database_url).await?;
-    Ok(AppState {
-        db,
-        clock: Clock::system(),
-        settings: Arc::new(Settings::for_database(database_url)),
-    })
+    AppState::new(db, Clock::system(), Settings::for_database(database_url))
 }
 
 /// A phone number unique to `n` within a run (`prefix` 6 or 7 keeps runs apart).
@@ -190,7 +186,7 @@ async fn write_direct(
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let session = sessions[(n as usize) % sessions.len()];
                 let contact = Contact::parse(&format!("Personne {n}"), None, Some(&phone(7, n))).unwrap();
-                if service::register(&state, session, contact, true, Booker::Resident)
+                if service::register(&state, session, contact, true, None, Booker::Resident)
                     .await
                     .is_err()
                 {
@@ -329,7 +325,7 @@ async fn outbox(database_url: &str, sessions: &[i32], messages: u64, connections
                 let session = sessions[(n as usize) % sessions.len()];
                 let email = format!("personne.{n}@exemple.fr");
                 let contact = Contact::parse(&format!("Personne {n}"), Some(&email), None).unwrap();
-                service::register(&state, session, contact, true, Booker::Resident)
+                service::register(&state, session, contact, true, None, Booker::Resident)
                     .await
                     .expect("a registration");
             }

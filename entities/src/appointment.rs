@@ -33,6 +33,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// The person accepted confirmations and reminders by SMS.
+    pub sms_consent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

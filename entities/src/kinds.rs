@@ -122,6 +122,19 @@ pub enum OutboxStatus {
     NoEmail,
     /// Came due too late (a reminder of a booking that had started): never sent.
     Expired,
+    /// An SMS the gateway reported as delivered to the phone.
+    Delivered,
+    /// An SMS the gateway reported as not delivered (number unreachable, refused).
+    Undelivered,
+}
+
+/// How an outbox row reaches the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, poem_openapi::Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
 }
 
 /// Why a resident hears from us: the outbox row's `kind`, and its payload's `event`.
@@ -197,6 +210,7 @@ display_as_stored!(
     PlaceKind,
     FeedKind,
     OutboxStatus,
+    Channel,
     Event,
     BookingKind
 );

@@ -14,6 +14,8 @@ pub struct Model {
     pub reminder_offsets: String,
     pub max_future_appointments: i32,
     pub created_at: DateTimeUtc,
+    /// The sender name of its SMS (at most 11 letters or digits); unset: taken from the name.
+    pub sms_sender: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::kinds::{BookingKind, CalendarMethod, Event, OutboxStatus};
+use crate::kinds::{BookingKind, CalendarMethod, Channel, Event, OutboxStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
@@ -29,6 +29,14 @@ pub struct Model {
     pub message_id: String,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// E-mail or SMS.
+    pub channel: Channel,
+    /// The mobile number of an SMS row (E.164).
+    pub recipient_phone: Option<String>,
+    /// The secret the SMS gateway's delivery report must carry (random, one per message).
+    pub sms_secret: Option<String>,
+    /// When the gateway last reported on an SMS (delivered or not).
+    pub reported_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -108,6 +108,7 @@ impl TestApp {
         let url = fresh_database(backend).await?;
         let mut settings = Settings::for_database(&url);
         settings.mail_dir = std::env::temp_dir().join(format!("creneau-test-mail-{}", random_suffix()));
+        settings.sms_dir = std::env::temp_dir().join(format!("creneau-test-sms-{}", random_suffix()));
         tune(&mut settings);
         let app = Application::build(settings, Clock::fixed(test_epoch()))
             .await
@@ -134,6 +135,22 @@ impl TestApp {
             shutdown: Some(tx),
             pg_database,
         })
+    }
+
+    /// Starts the app on a port chosen beforehand, so that `public_url` is its real address:
+    /// what an SMS gateway on this machine calls back (delivery reports).
+    pub async fn spawn_reachable(backend: Backend, tune: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        Self::spawn_with(backend, move |s| {
+            s.listen = format!("127.0.0.1:{port}");
+            s.public_url = format!("http://127.0.0.1:{port}");
+            s.sms_dir = std::env::temp_dir().join(format!("creneau-test-sms-{}", random_suffix()));
+            tune(s);
+        })
+        .await
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -130,6 +130,7 @@ impl AdminAppointmentsApi {
             contact,
             note,
             accessibility_needs,
+            sms: body.sms,
         };
         let done = service::book(&state, request, staff_booker(&me, body.override_fair_use)).await?;
         Ok(StaffBooked::Created(Json(

@@ -323,6 +323,9 @@ pub(crate) struct AppointmentRequest {
     /// Hearing, sight, mobility, language… so the agent can prepare (500 characters at most).
     #[oai(validator(max_length = 500))]
     pub accessibility_needs: Option<String>,
+    /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
+    /// Left out: yes when a mobile and no e-mail are given.
+    pub sms: Option<bool>,
 }
 
 /// A booking made by staff on a resident's behalf.
@@ -347,6 +350,9 @@ pub(crate) struct StaffAppointmentRequest {
     /// Book even if the person already holds the maximum of upcoming appointments.
     #[oai(default)]
     pub override_fair_use: bool,
+    /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
+    /// Left out: yes when a mobile and no e-mail are given.
+    pub sms: Option<bool>,
 }
 
 /// What the holder of a manage token sees of their appointment.

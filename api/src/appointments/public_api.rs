@@ -157,6 +157,7 @@ impl AppointmentsApi {
             contact,
             note,
             accessibility_needs,
+            sms: body.sms,
         };
         let done = service::book(&state, request, Booker::Resident).await;
         crate::http::metrics::appointment(&done, |e| matches!(e, service::AppointmentError::SlotTaken));

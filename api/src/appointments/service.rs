@@ -154,6 +154,8 @@ pub(crate) struct NewAppointment {
     pub contact: Contact,
     pub note: Option<String>,
     pub accessibility_needs: Option<String>,
+    /// Whether the person wants SMS; `None`: yes with a mobile and no e-mail.
+    pub sms: Option<bool>,
 }
 
 pub(crate) struct Booked {
@@ -352,6 +354,8 @@ fn recipient(a: &appointment::Model) -> Recipient {
         booking_id: a.id,
         name: a.name.clone(),
         email: a.email.clone(),
+        sms_to: crate::notifications::sms::number_to_text(a.phone.as_deref(), a.sms_consent),
+        answer: false,
         sequence: a.ical_sequence,
     }
 }
@@ -393,6 +397,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     let email = req.contact.email.as_ref().map(|e| e.as_str().to_string());
     let phone = req.contact.phone.as_ref().map(|p| p.as_str().to_string());
     let first_desk = slot.free_desks.first().copied().ok_or(AppointmentError::SlotTaken)?;
+    let sms_consent = crate::workshops::service::sms_consent(&email, &phone, req.sms);
     let inserted = appointment::ActiveModel {
         organisation_id: Set(pc.organisation.id),
         place_id: Set(pc.place.id),
@@ -413,6 +418,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         manage_token_hash: Set(token::hash(&manage_token)),
         ical_sequence: Set(0),
         cancel_reason: Set(None),
+        sms_consent: Set(sms_consent),
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_at: Set(None),
@@ -441,7 +447,10 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     };
 
     let ctx = pc.ctx(state, &host, now);
-    let to = recipient(&appointment);
+    let to = Recipient {
+        answer: by.is_resident(),
+        ..recipient(&appointment)
+    };
     let mut p = payload(&ctx, Event::AppointmentConfirmed, &appointment, &m);
     p.manage_url = Some(ctx.manage_url(BookingKind::Appointment, &manage_token));
     enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
@@ -571,7 +580,10 @@ pub(crate) async fn reschedule(
     let moved = a.update(&txn).await?;
 
     let ctx = pc.ctx(state, &host, now);
-    let to = recipient(&moved);
+    let to = Recipient {
+        answer: by.is_resident(),
+        ..recipient(&moved)
+    };
     let mut p = payload(&ctx, Event::AppointmentRescheduled, &moved, &m);
     p.previous_starts_at = Some(previous_starts_at);
     p.manage_url = raw_token.map(|t| ctx.manage_url(BookingKind::Appointment, t));
@@ -621,7 +633,11 @@ pub(crate) async fn cancel(
     p.reason = reason;
     p.manage_url = raw_token.map(|t| ctx.manage_url(BookingKind::Appointment, t));
     enqueue::drop_reminders(&txn, BookingKind::Appointment, cancelled.id).await?;
-    enqueue::enqueue(&txn, &ctx, &recipient(&cancelled), &p, Some(CalendarMethod::Cancel)).await?;
+    let to = Recipient {
+        answer: by.is_resident(),
+        ..recipient(&cancelled)
+    };
+    enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Cancel)).await?;
     txn.commit().await?;
     Ok(cancelled)
 }

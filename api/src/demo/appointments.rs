@@ -347,6 +347,7 @@ pub(crate) async fn seed(
                 contact,
                 note: note.map(Into::into),
                 accessibility_needs: (name == "Marcel Arnaud").then(|| "Malentendant : parler face à lui".into()),
+                sms: None,
             },
             by,
         )

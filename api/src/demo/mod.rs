@@ -314,7 +314,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         } else {
             Booker::Resident
         };
-        service::register(state, target.id, contact, true, by)
+        service::register(state, target.id, contact, true, None, by)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -38,11 +38,7 @@ impl Application {
     /// Connects, migrates and binds; `settings.listen` may use port 0.
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
         let db = db::connect(&settings.database_url).await?;
-        let state = AppState {
-            db,
-            clock,
-            settings: Arc::new(settings),
-        };
+        let state = AppState::new(db, clock, settings)?;
         Self::with_state(state).await
     }
 
@@ -138,6 +134,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
         .at("/openapi.yaml", get(spec))
         .at("/healthz", get(healthz))
+        .at(
+            "/sms/kannel/report",
+            get(crate::notifications::sms::reports::kannel_report),
+        )
         .at("/metrics", get(crate::http::metrics::endpoint))
         .nest("/docs", docs)
         .data(yaml)

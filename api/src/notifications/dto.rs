@@ -1,6 +1,6 @@
 //! Request and response shapes of the outbox, calendar and feed operations.
 use chrono::{DateTime, FixedOffset};
-pub(crate) use entities::kinds::{FeedKind, OutboxStatus};
+pub(crate) use entities::kinds::{Channel, FeedKind, OutboxStatus};
 use entities::{feed_token, outbox};
 use poem_openapi::Object;
 
@@ -20,8 +20,13 @@ pub(crate) struct OutboxEntry {
     #[oai(skip_serializing_if_is_none)]
     pub booking_id: Option<i32>,
     pub recipient_name: String,
+    /// `email` or `sms`.
+    pub channel: Channel,
     #[oai(skip_serializing_if_is_none)]
     pub recipient_email: Option<String>,
+    /// The mobile number an SMS goes to (E.164).
+    #[oai(skip_serializing_if_is_none)]
+    pub recipient_phone: Option<String>,
     /// The subject line the resident sees (or would see).
     pub subject: String,
     /// `REQUEST` or `CANCEL` when the message carries a calendar invite.
@@ -54,7 +59,9 @@ impl OutboxEntry {
             booking_kind: row.booking_kind.map(|k| k.to_string()),
             booking_id: row.booking_id,
             recipient_name: row.recipient_name,
+            channel: row.channel,
             recipient_email: row.recipient_email,
+            recipient_phone: row.recipient_phone,
             subject,
             calendar_method: row.ical_method.map(|m| m.to_string()),
             status: row.status,

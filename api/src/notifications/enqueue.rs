@@ -2,7 +2,7 @@
 //! the message about it commit together or not at all.
 use chrono::{DateTime, Duration, LocalResult, TimeZone, Utc};
 use chrono_tz::Tz;
-use entities::kinds::OutboxStatus;
+use entities::kinds::{Channel, OutboxStatus};
 use entities::{organisation, outbox, place};
 use sea_orm::ActiveEnum;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr};
@@ -10,6 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use super::{
     ical::CalendarMethod,
     payload::{BookingKind, Event, Payload},
+    sms::{self, quiet::Timing},
 };
 use crate::platform::token;
 
@@ -20,6 +21,11 @@ pub struct Recipient {
     pub booking_id: i32,
     pub name: String,
     pub email: Option<String>,
+    /// The mobile number to text, when the person has one and accepted SMS.
+    pub sms_to: Option<String>,
+    /// The message answers what the person has just done themselves (booked, moved,
+    /// cancelled): its SMS goes at once, even in the quiet hours.
+    pub answer: bool,
     /// The booking's iCalendar SEQUENCE after the change.
     pub sequence: i32,
 }
@@ -62,6 +68,7 @@ impl Context<'_> {
             waitlist_position: None,
             reason: None,
             previous_starts_at: None,
+            sms_sender: Some(sms::sender(self.organisation)),
         }
     }
 
@@ -137,6 +144,70 @@ async fn insert<C: ConnectionTrait>(
         message_id: Set(format!("{}@{}", &token::generate()[..22], ctx.public_host)),
         created_at: Set(ctx.now),
         sent_at: Set(None),
+        channel: Set(Channel::Email),
+        recipient_phone: Set(None),
+        sms_secret: Set(None),
+        reported_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    if let Some(phone) = &to.sms_to {
+        insert_sms(db, ctx, to, phone, payload, not_before, expires_at).await?;
+    }
+    Ok(())
+}
+
+/// The SMS row of a message: same payload, timed by the quiet hours (see [`sms::quiet`]). A
+/// reminder that the quiet hours would move before now is not queued: the confirmation just
+/// sent says it all.
+async fn insert_sms<C: ConnectionTrait>(
+    db: &C,
+    ctx: &Context<'_>,
+    to: &Recipient,
+    phone: &str,
+    payload: &Payload,
+    due: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    let timing = if payload.event == Event::Reminder {
+        Timing::Reminder
+    } else if to.answer {
+        Timing::Answer
+    } else {
+        Timing::Other
+    };
+    let tz = crate::platform::time::parse_tz(&ctx.organisation.timezone);
+    let not_before = sms::quiet::send_at(tz, due, timing);
+    if timing == Timing::Reminder && not_before <= ctx.now {
+        return Ok(());
+    }
+    let json = serde_json::to_string(payload).map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
+    outbox::ActiveModel {
+        organisation_id: Set(ctx.organisation.id),
+        kind: Set(payload.event),
+        booking_kind: Set(Some(to.booking)),
+        booking_id: Set(Some(to.booking_id)),
+        recipient_name: Set(to.name.clone()),
+        recipient_email: Set(None),
+        payload: Set(json),
+        ical_uid: Set(None),
+        ical_sequence: Set(None),
+        ical_method: Set(None),
+        not_before: Set(not_before),
+        expires_at: Set(expires_at),
+        status: Set(OutboxStatus::Pending),
+        attempts: Set(0),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        message_id: Set(format!("{}@{}", &token::generate()[..22], ctx.public_host)),
+        created_at: Set(ctx.now),
+        sent_at: Set(None),
+        channel: Set(Channel::Sms),
+        recipient_phone: Set(Some(phone.to_string())),
+        sms_secret: Set(Some(token::generate())),
+        reported_at: Set(None),
         ..Default::default()
     }
     .insert(db)

@@ -18,7 +18,7 @@
 //!
 //! A booking's messages go out in the order they were decided: a row is not claimed while an
 //! earlier row of the same booking that is not a reminder is still pending (due, in backoff or
-//! held by a worker). So a confirmation always precedes its reminders and a cancellation its
+//! held by a worker) on the same channel. So a confirmation always precedes its reminders and a cancellation its
 //! confirmation; reminders, which wait for their own due time, hold nothing back. A row that
 //! failed for good no longer holds the others back.
 use chrono::{DateTime, Duration, Utc};
@@ -38,7 +38,7 @@ const CLAIMABLE: &str = "o.status = {status} AND o.not_before <= {now} \
      AND (o.locked_until IS NULL OR o.locked_until < {now}) \
      AND NOT EXISTS (SELECT 1 FROM outbox e \
                      WHERE e.booking_kind = o.booking_kind AND e.booking_id = o.booking_id \
-                       AND e.id < o.id AND e.status = {status} AND e.kind <> {reminder})";
+                       AND e.channel = o.channel AND e.id < o.id AND e.status = {status} AND e.kind <> {reminder})";
 
 fn claim_sql(backend: DbBackend) -> String {
     let (until, worker, status, now, reminder, limit, lock) = match backend {
@@ -244,7 +244,7 @@ async fn mark_sent_many<C: ConnectionTrait>(
     // re-serialised keeps the stored one.
     let sql = format!(
         "WITH v(vid, vsent_at, vpayload) AS (VALUES {tuples}) \
-         UPDATE outbox SET status = {status}, sent_at = v.vsent_at, attempts = outbox.attempts + 1, \
+         UPDATE outbox SET status = CASE WHEN outbox.reported_at IS NULL THEN {status} ELSE outbox.status END, sent_at = v.vsent_at, attempts = outbox.attempts + 1, \
              last_error = NULL, payload = COALESCE(v.vpayload, outbox.payload), \
              locked_until = NULL, locked_by = NULL \
          FROM v WHERE outbox.id = v.vid AND outbox.locked_by = {me} \

@@ -12,6 +12,7 @@ pub(crate) mod message;
 pub(crate) mod outbox_api;
 pub mod payload;
 pub(crate) mod render;
+pub mod sms;
 pub mod smtp;
 pub mod worker;
 

@@ -31,4 +31,7 @@ pub struct Payload {
     pub reason: Option<String>,
     /// For a move: where and when it was before.
     pub previous_starts_at: Option<DateTime<Utc>>,
+    /// The sender name of the organisation's SMS (at most 11 letters or digits).
+    #[serde(default)]
+    pub sms_sender: Option<String>,
 }

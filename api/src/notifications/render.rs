@@ -365,6 +365,7 @@ mod tests {
             waitlist_position: None,
             reason: None,
             previous_starts_at: None,
+            sms_sender: None,
         }
     }
 

@@ -31,13 +31,15 @@ use std::future::Future;
 
 use crate::platform::config::ExposeSecret;
 use chrono::{DateTime, Duration, Utc};
-use entities::outbox;
+use entities::{kinds::Channel, outbox};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::{
     compose::to_message,
     lease::{self, Outcome},
     message::{outgoing, without_token},
+    payload::Payload,
+    sms::{self, OutgoingSms, SmsError},
     smtp::{Mailer, SendError},
 };
 use crate::{platform::config::Settings, platform::state::AppState};
@@ -520,50 +522,95 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Renders and sends one row; answers what became of it (written later by the recorder).
+/// Renders and sends one row by its channel; answers what became of it (written later by
+/// the recorder).
 async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy: Policy) -> Outcome {
+    if row.channel == Channel::Sms {
+        return deliver_sms(state, row, policy).await;
+    }
     let message = outgoing(&row, &state.settings.mail_from)
         .map_err(|e| e.to_string())
         .and_then(|email| to_message(&email).map_err(|e| e.to_string()));
     let message = match message {
         Ok(m) => m,
-        Err(error) => {
-            tracing::warn!(outbox_id = row.id, error = %error, "outbox: message cannot be built");
-            return Outcome::Failed {
-                id: row.id,
-                attempted: false,
-                error,
-            };
-        }
+        Err(error) => return unbuildable(&row, error),
     };
     match mailer.send(&message).await {
-        Ok(()) => {
-            tracing::debug!(outbox_id = row.id, message_id = %row.message_id, "outbox: sent");
-            Outcome::Sent {
-                id: row.id,
-                at: state.clock.now(),
-                payload: without_token(&row.payload),
-            }
-        }
+        Ok(()) => sent(&state, &row),
         Err(e) => {
-            let attempts = row.attempts + 1;
-            let error = e.to_string();
-            if matches!(e, SendError::Permanent { .. }) || attempts >= policy.max_attempts {
-                tracing::warn!(outbox_id = row.id, attempts, error = %error, "outbox: delivery failed, giving up");
-                Outcome::Failed {
-                    id: row.id,
-                    attempted: true,
-                    error,
-                }
-            } else {
-                let retry_at = state.clock.now() + policy.backoff(attempts);
-                tracing::info!(outbox_id = row.id, attempts, %retry_at, error = %error, "outbox: will retry");
-                Outcome::Retry {
-                    id: row.id,
-                    retry_at,
-                    error,
-                }
-            }
+            let permanent = matches!(e, SendError::Permanent { .. });
+            after_failure(&state, &row, &policy, permanent, e.to_string())
+        }
+    }
+}
+
+/// The SMS of one row, through `state.sms`. Nothing personal (number, text) is logged.
+async fn deliver_sms(state: AppState, row: outbox::Model, policy: Policy) -> Outcome {
+    let sms = match outgoing_sms(&state, &row) {
+        Ok(sms) => sms,
+        Err(error) => return unbuildable(&row, error),
+    };
+    match state.sms.send(&sms).await {
+        Ok(()) => sent(&state, &row),
+        Err(e) => {
+            let permanent = matches!(e, SmsError::Permanent(_));
+            after_failure(&state, &row, &policy, permanent, e.to_string())
+        }
+    }
+}
+
+fn outgoing_sms(state: &AppState, row: &outbox::Model) -> Result<OutgoingSms, String> {
+    let payload: Payload = serde_json::from_str(&row.payload).map_err(|e| format!("unreadable payload: {e}"))?;
+    let to = row.recipient_phone.clone().ok_or("the row has no recipient phone")?;
+    let from = payload
+        .sms_sender
+        .clone()
+        .filter(|s| sms::is_valid_sender(s))
+        .unwrap_or_else(|| sms::sender_from_name(&payload.organisation_name));
+    Ok(OutgoingSms {
+        id: row.message_id.clone(),
+        to,
+        from,
+        text: sms::text::render(&payload),
+        report_url: sms::report_url(&state.settings.public_url, row),
+    })
+}
+
+fn unbuildable(row: &outbox::Model, error: String) -> Outcome {
+    tracing::warn!(outbox_id = row.id, error = %error, "outbox: message cannot be built");
+    Outcome::Failed {
+        id: row.id,
+        attempted: false,
+        error,
+    }
+}
+
+fn sent(state: &AppState, row: &outbox::Model) -> Outcome {
+    tracing::debug!(outbox_id = row.id, channel = %row.channel, message_id = %row.message_id, "outbox: sent");
+    Outcome::Sent {
+        id: row.id,
+        at: state.clock.now(),
+        payload: without_token(&row.payload),
+    }
+}
+
+/// A failed send: retried after the backoff, or given up when permanent or the last attempt.
+fn after_failure(state: &AppState, row: &outbox::Model, policy: &Policy, permanent: bool, error: String) -> Outcome {
+    let attempts = row.attempts + 1;
+    if permanent || attempts >= policy.max_attempts {
+        tracing::warn!(outbox_id = row.id, channel = %row.channel, attempts, error = %error, "outbox: delivery failed, giving up");
+        Outcome::Failed {
+            id: row.id,
+            attempted: true,
+            error,
+        }
+    } else {
+        let retry_at = state.clock.now() + policy.backoff(attempts);
+        tracing::info!(outbox_id = row.id, channel = %row.channel, attempts, %retry_at, error = %error, "outbox: will retry");
+        Outcome::Retry {
+            id: row.id,
+            retry_at,
+            error,
         }
     }
 }

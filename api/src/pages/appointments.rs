@@ -354,6 +354,7 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
         contact,
         note,
         accessibility_needs,
+        sms: forms::sms_choice(&form),
     };
     let done = service::book(&ctx.state, request, Booker::Resident).await;
     crate::http::metrics::appointment(&done, |e| matches!(e, AppointmentError::SlotTaken));

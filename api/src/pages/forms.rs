@@ -125,6 +125,11 @@ impl FormErrors {
 
 /// Reads a name and a way to reach the person from the fields `name`, `email` and `phone`,
 /// recording every problem at once (not only the first).
+/// The answer to the SMS question of a booking form; `None` when the form did not ask it.
+pub(crate) fn sms_choice(form: &FormData) -> Option<bool> {
+    form.opt("sms_asked").map(|_| form.checked("sms"))
+}
+
 pub(crate) fn contact(form: &FormData, errors: &mut FormErrors) -> Option<Contact> {
     let name = PersonName::parse(form.get("name"))
         .map_err(|e| errors.add("name", e.to_string()))

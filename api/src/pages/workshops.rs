@@ -259,13 +259,25 @@ async fn register(ctx: Ctx, Path(id): Path<String>, form: FormData) -> PageResul
         if consent {
             v.insert("consent".into(), "oui".into());
         }
+        if form.checked("sms") {
+            v.insert("sms".into(), "oui".into());
+        }
         Value::from_serialize(&v)
     };
     let Some(contact) = contact.filter(|_| errors.is_empty()) else {
         return form_page(&ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, values(), errors).await;
     };
     let reach_field = if contact.email.is_some() { "email" } else { "phone" };
-    match service::register(&ctx.state, s.id, contact, consent, Booker::Resident).await {
+    match service::register(
+        &ctx.state,
+        s.id,
+        contact,
+        consent,
+        forms::sms_choice(&form),
+        Booker::Resident,
+    )
+    .await
+    {
         Ok(done) => Ok(see_other(&format!("/inscription/{}", done.manage_token))),
         Err(e) => {
             let message = e.to_string();

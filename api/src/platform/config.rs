@@ -17,6 +17,9 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub mail_dir: PathBuf,
+    /// `kannel://USER:PASSWORD@HOST:PORT`; `None`: SMS are written as text files to `sms_dir`.
+    pub sms_url: Option<SecretString>,
+    pub sms_dir: PathBuf,
     pub log_json: bool,
     /// Run the outbox worker inside `serve` (the default) or leave it to `creneau worker`.
     pub run_worker: bool,
@@ -72,6 +75,8 @@ impl Settings {
             smtp_url: var("CRENEAU_SMTP_URL").map(SecretString::from),
             mail_from: var("CRENEAU_MAIL_FROM").unwrap_or_else(|| "ne-pas-repondre@creneau.localhost".into()),
             mail_dir: var("CRENEAU_MAIL_DIR").unwrap_or_else(|| "outbox-mail".into()).into(),
+            sms_url: var("CRENEAU_SMS_URL").map(SecretString::from),
+            sms_dir: var("CRENEAU_SMS_DIR").unwrap_or_else(|| "outbox-sms".into()).into(),
             log_json: var("CRENEAU_LOG_FORMAT").is_some_and(|v| v == "json"),
             run_worker: var("CRENEAU_WORKER").is_none_or(|v| v != "off"),
             public_post_per_minute: number("CRENEAU_RATE_PUBLIC_POST_PER_MINUTE", 600)?,
@@ -95,6 +100,8 @@ impl Settings {
             smtp_url: None,
             mail_from: "ne-pas-repondre@creneau.localhost".into(),
             mail_dir: std::env::temp_dir().join("creneau-mail"),
+            sms_url: None,
+            sms_dir: std::env::temp_dir().join("creneau-sms"),
             log_json: false,
             run_worker: false,
             public_post_per_minute: 100_000,

@@ -73,6 +73,9 @@ pub(crate) struct RegistrationRequest {
     pub phone: Option<String>,
     /// The resident agrees that their details are used for this registration.
     pub consent: bool,
+    /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
+    /// Left out: yes when a mobile and no e-mail are given.
+    pub sms: Option<bool>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -83,6 +86,9 @@ pub(crate) struct StaffRegistrationRequest {
     pub email: Option<String>,
     #[oai(validator(max_length = 40))]
     pub phone: Option<String>,
+    /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
+    /// Left out: yes when a mobile and no e-mail are given.
+    pub sms: Option<bool>,
 }
 
 /// Answer to a new registration. `manage_token` is given this once.

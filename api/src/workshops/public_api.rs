@@ -98,7 +98,7 @@ impl WorkshopsApi {
         body: Json<RegistrationRequest>,
     ) -> ApiResult<RegisterResponse> {
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
-        let done = service::register(&state, id.0, contact, body.consent, Booker::Resident).await;
+        let done = service::register(&state, id.0, contact, body.consent, body.sms, Booker::Resident).await;
         crate::http::metrics::registration(&done, |d| d.registration.status == RegistrationStatus::Waitlisted);
         let done = done?;
         Ok(RegisterResponse::Created(Json(RegistrationCreated {

@@ -176,8 +176,18 @@ fn recipient(r: &registration::Model) -> Recipient {
         booking_id: r.id,
         name: r.name.clone(),
         email: r.email.clone(),
+        sms_to: crate::notifications::sms::number_to_text(r.phone.as_deref(), r.sms_consent),
+        answer: false,
         sequence: r.ical_sequence,
     }
+}
+
+/// Whether a booking gets SMS: the person's answer, else yes with a mobile and no e-mail;
+/// never without a mobile.
+pub(crate) fn sms_consent(email: &Option<String>, phone: &Option<String>, asked: Option<bool>) -> bool {
+    use crate::notifications::sms;
+    let mobile = phone.as_deref().is_some_and(sms::is_mobile);
+    mobile && asked.unwrap_or_else(|| sms::default_consent(email.as_deref(), phone.as_deref()))
 }
 
 /// Registers someone for a session: a seat if one is left, else the waiting list.
@@ -186,6 +196,7 @@ pub async fn register(
     session_id: i32,
     contact: Contact,
     consent: bool,
+    sms: Option<bool>,
     by: Booker,
 ) -> Result<Registered, RegistrationError> {
     // Staff record the consent given at the counter or on the phone.
@@ -226,6 +237,7 @@ pub async fn register(
         return Err(RegistrationError::AlreadyRegistered);
     }
 
+    let sms_consent = sms_consent(&email_key, &phone_key, sms);
     let seated = take_seat(&txn, session_id).await?;
     let manage_token = token::generate();
     let inserted = registration::ActiveModel {
@@ -246,6 +258,7 @@ pub async fn register(
         manage_token_hash: Set(token::hash(&manage_token)),
         ical_sequence: Set(0),
         consent_at: Set(Some(now)),
+        sms_consent: Set(sms_consent),
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_at: Set(None),
@@ -261,7 +274,10 @@ pub async fn register(
     };
 
     let ctx = sc.ctx(state, &host, now);
-    let to = recipient(&registration);
+    let to = Recipient {
+        answer: by == Booker::Resident,
+        ..recipient(&registration)
+    };
     let mut payload = ctx.payload(
         if seated {
             Event::RegistrationConfirmed
@@ -452,7 +468,10 @@ pub(crate) async fn cancel(
     let cancelled = active.update(&txn).await?;
 
     let ctx = sc.ctx(state, &host, now);
-    let to = recipient(&cancelled);
+    let to = Recipient {
+        answer: !by_staff,
+        ..recipient(&cancelled)
+    };
     enqueue::drop_reminders(&txn, BookingKind::Registration, cancelled.id).await?;
     let mut payload = ctx.payload(
         Event::RegistrationCancelled,

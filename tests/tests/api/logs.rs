@@ -210,3 +210,67 @@ async fn booking_and_messages(app: TestApp, smtp: TestSmtpServer) {
 fn rand_tag() -> u32 {
     rand::random::<u32>() % 100_000_000
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_logs_of_sms_sent_retried_and_reported_hold_no_number_text_or_link_on_sqlite() {
+    sms_journey(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL"
+)]
+async fn the_logs_of_sms_sent_retried_and_reported_hold_no_number_text_or_link_on_postgres() {
+    sms_journey(Backend::Postgres).await;
+}
+
+async fn sms_journey(backend: Backend) {
+    captured();
+    let Some(mut kannel) = creneau_tests::kannel::TestKannel::start() else {
+        return;
+    };
+    let url = kannel.url();
+    let app = TestApp::spawn_reachable(backend, move |s| s.sms_url = Some(url.into()))
+        .await
+        .expect("the app starts");
+    let (_, admin) = app.organisation("arles").await;
+    let f = app.session_with(&admin, 5, 3).await;
+    let tag = rand_tag();
+    let phone_digits = format!("07{:08}", tag % 100_000_000);
+    let international = format!("+33{}", &phone_digits[1..]);
+    let resp = app
+        .register(f.session_id, "Lucie Marchand", None, Some(&phone_digits))
+        .await;
+    assert_eq!(resp.status(), 201);
+    let manage_url = json(resp).await["manage_url"].as_str().unwrap().to_string();
+    let mailer = worker::mailer(&app.state.settings).unwrap();
+    // The gateway down: a transient failure, logged; then up: sent, and reported.
+    kannel.stop_smsbox();
+    deliver_all(&app, &mailer).await;
+    kannel.start_smsbox();
+    app.state.clock.advance(chrono::Duration::seconds(31));
+    deliver_all(&app, &mailer).await;
+    let got = kannel.wait_for(1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].to, international);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !logs_text().contains("SMS delivery report") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let logs = logs_text();
+    assert!(logs.contains("SMS delivery report"), "the report is logged");
+    assert!(logs.contains("will retry"), "the retry is logged");
+    let token = manage_url.rsplit('/').next().unwrap();
+    for secret in [
+        international.as_str(),
+        phone_digits.as_str(),
+        &phone_digits[1..],
+        token,
+        got[0].text.as_str(),
+        "Lucie Marchand",
+    ] {
+        let hits: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
+        assert!(hits.is_empty(), "{secret:?} reached the logs: {hits:?}");
+    }
+}

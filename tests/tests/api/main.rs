@@ -15,5 +15,6 @@ mod openapi_sync;
 mod pages;
 mod provisioning;
 mod read_cache;
+mod sms;
 mod workshops;
 mod workshops_staff;

@@ -321,22 +321,34 @@ mail_test!(
         let f = app.session_with(&admin, 8, 8).await;
         let body = json(app.register(f.session_id, "Gaston", None, Some("06 12 34 56 78")).await).await;
         let token = body["manage_token"].as_str().unwrap();
-        let rows = outbox_rows(&app).await;
-        assert!(!rows.is_empty());
-        assert!(rows.iter().all(|r| r.status == OutboxStatus::NoEmail));
-        assert!(rows.iter().all(|r| !r.payload.contains(token)));
+        let (mails, sms): (Vec<_>, Vec<_>) = outbox_rows(&app)
+            .await
+            .into_iter()
+            .partition(|r| r.channel == entities::kinds::Channel::Email);
+        assert!(!mails.is_empty());
+        assert!(mails.iter().all(|r| r.status == OutboxStatus::NoEmail));
+        assert!(mails.iter().all(|r| !r.payload.contains(token)));
+        // A mobile and no e-mail: the messages go by SMS instead (see `sms.rs`).
+        assert_eq!(sms.len(), mails.len());
 
         let mailer = mailer(&app);
-        assert_eq!(drain(&app, &mailer).await, Default::default());
+        assert_eq!(drain(&app, &mailer).await.sent, 1, "the SMS confirmation");
         // Even at the reminders' due times.
         app.state.clock.advance(Duration::days(8));
-        assert_eq!(drain(&app, &mailer).await, Default::default());
+        // By SMS, the first reminder (the second is not due yet); by e-mail, nothing.
+        assert_eq!(drain(&app, &mailer).await.sent, 1);
         assert!(smtp.messages().is_empty());
+        let rows = outbox_rows(&app).await;
         assert!(
-            outbox_rows(&app)
-                .await
-                .iter()
+            rows.iter()
+                .filter(|r| r.channel == entities::kinds::Channel::Email)
                 .all(|r| r.status == OutboxStatus::NoEmail)
+        );
+        // Once sent, no SMS row keeps the link.
+        assert!(
+            rows.iter()
+                .filter(|r| r.status != OutboxStatus::Pending)
+                .all(|r| !r.payload.contains(token))
         );
     }
 );

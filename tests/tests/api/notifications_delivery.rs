@@ -360,6 +360,8 @@ async fn queue_confirmations(app: &creneau_tests::app::TestApp, org_id: i32, pla
             booking_id: 100_000 + i,
             name: format!("Personne {i}"),
             email: Some(format!("p{i}@exemple.fr")),
+            sms_to: None,
+            answer: false,
             sequence: 0,
         };
         let payload = ctx.payload(
@@ -407,6 +409,7 @@ mail_test!(
                 .unwrap(),
             clock: app.state.clock.clone(),
             settings: app.state.settings.clone(),
+            sms: app.state.sms.clone(),
         };
         let started = std::time::Instant::now();
         let a = tokio::spawn(run_worker(app.state.clone(), "worker-a"));

@@ -411,6 +411,7 @@ db_test!(
             f.session_id,
             creneau::domain::contact::Contact::parse("Bob", Some("b@exemple.fr"), None).unwrap(),
             true,
+            None,
             creneau::workshops::service::Booker::Resident,
         )
         .await

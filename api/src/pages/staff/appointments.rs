@@ -419,6 +419,7 @@ pub(crate) async fn book(ctx: StaffCtx, Path(place_id): Path<String>, form: Form
         contact,
         note,
         accessibility_needs: needs,
+        sms: forms::sms_choice(&form),
     };
     match service::book(ctx.state(), request, booker(&ctx)).await {
         Ok(b) => {

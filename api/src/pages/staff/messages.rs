@@ -20,6 +20,8 @@ struct Failed {
     when: String,
     recipient: String,
     email: Option<String>,
+    /// The number of an SMS, as French people read it.
+    sms: Option<String>,
     kind: &'static str,
     attempts: i32,
     error: Option<String>,
@@ -61,6 +63,7 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
             when: french::short_at(&r.created_at.with_timezone(&tz), year),
             recipient: r.recipient_name,
             email: r.recipient_email,
+            sms: r.recipient_phone.as_deref().map(french::phone),
             kind: kind_label(r.kind),
             attempts: r.attempts,
             error: r.last_error,

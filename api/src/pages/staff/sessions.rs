@@ -296,7 +296,16 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
         return session_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, None, values, errors).await;
     };
     let reach_field = if contact.phone.is_some() { "phone" } else { "email" };
-    match service::register(ctx.state(), l.session.id, contact, true, Booker::Staff(ctx.me.id)).await {
+    match service::register(
+        ctx.state(),
+        l.session.id,
+        contact,
+        true,
+        forms::sms_choice(&form),
+        Booker::Staff(ctx.me.id),
+    )
+    .await
+    {
         Ok(done) => {
             let fait = if done.waitlist_position.is_some() {
                 "attente"

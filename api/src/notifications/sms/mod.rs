@@ -1,0 +1,107 @@
+//! SMS, the outbox's second channel: who can receive them, what they say, when they may go,
+//! and the gateways that carry them.
+pub mod gsm;
+pub mod provider;
+pub mod quiet;
+pub(crate) mod reports;
+pub mod text;
+
+use entities::{organisation, outbox};
+
+pub use provider::{OutgoingSms, SmsError, SmsProvider};
+
+/// Whether an E.164 number is a mobile: French 06 and 07 (`+336`, `+337`); any other country
+/// code is taken for a mobile (a foreign number is given in `+` form because it is the
+/// person's mobile; a landline abroad simply never receives the text).
+pub fn is_mobile(e164: &str) -> bool {
+    match e164.strip_prefix("+33") {
+        Some(rest) => rest.starts_with('6') || rest.starts_with('7'),
+        None => e164.starts_with('+') && e164.len() > 4,
+    }
+}
+
+/// Whether the person accepted SMS when asked nothing explicitly: yes when they gave a
+/// mobile and no e-mail (SMS is then the only way to reach them).
+pub fn default_consent(email: Option<&str>, phone: Option<&str>) -> bool {
+    email.is_none() && phone.is_some_and(is_mobile)
+}
+
+/// The number to text for a booking: its phone, when a mobile and the person accepted.
+pub fn number_to_text(phone: Option<&str>, consent: bool) -> Option<String> {
+    phone.filter(|p| consent && is_mobile(p)).map(str::to_string)
+}
+
+/// A valid sender name: 1 to 11 ASCII letters or digits.
+pub fn is_valid_sender(s: &str) -> bool {
+    (1..=11).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The organisation's sender name: its setting when valid, else the letters and digits of
+/// its name, transliterated, cut at 11.
+pub fn sender(org: &organisation::Model) -> String {
+    if let Some(s) = org.sms_sender.as_deref().map(str::trim).filter(|s| is_valid_sender(s)) {
+        return s.to_string();
+    }
+    sender_from_name(&org.name)
+}
+
+pub(crate) fn sender_from_name(name: &str) -> String {
+    let s: String = gsm::transliterate(name)
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' => 'e',
+            'É' => 'E',
+            'à' | 'ä' => 'a',
+            'ù' | 'ü' => 'u',
+            'ì' => 'i',
+            'ò' | 'ö' => 'o',
+            'Ç' => 'C',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(11)
+        .collect();
+    if s.is_empty() { "Creneau".into() } else { s }
+}
+
+/// The delivery-report address of a row: the row and its secret, `%d` left for Kannel.
+pub(crate) fn report_url(public_url: &str, row: &outbox::Model) -> String {
+    format!(
+        "{public_url}/sms/kannel/report?id={}&secret={}&type=%d",
+        row.id,
+        row.sms_secret.as_deref().unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_06_and_07_and_foreign_numbers_are_mobiles_landlines_are_not() {
+        assert!(is_mobile("+33612345678"));
+        assert!(is_mobile("+33712345678"));
+        assert!(!is_mobile("+33490493939"));
+        assert!(!is_mobile("+33912345678"));
+        assert!(is_mobile("+32470123456"));
+    }
+
+    #[test]
+    fn sms_are_accepted_by_default_only_with_a_mobile_and_no_e_mail() {
+        assert!(default_consent(None, Some("+33612345678")));
+        assert!(!default_consent(Some("a@b.fr"), Some("+33612345678")));
+        assert!(!default_consent(None, Some("+33490493939")));
+        assert_eq!(number_to_text(Some("+33490493939"), true), None);
+        assert_eq!(number_to_text(Some("+33612345678"), false), None);
+    }
+
+    #[test]
+    fn the_sender_is_the_setting_when_valid_else_the_organisation_s_name_cut_at_eleven() {
+        assert_eq!(sender_from_name("Ville d'Arles"), "VilledArles");
+        assert_eq!(sender_from_name("Mairie de Saint-Étienne"), "MairiedeSai");
+        assert_eq!(sender_from_name("«»"), "Creneau");
+        assert!(is_valid_sender("Arles13"));
+        assert!(!is_valid_sender("Ville d'Arles"));
+        assert!(!is_valid_sender("ABCDEFGHIJKL"));
+    }
+}

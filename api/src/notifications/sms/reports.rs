@@ -1,0 +1,79 @@
+//! Delivery reports from Kannel: `GET /sms/kannel/report?id=ROW&secret=S&type=%d`, the
+//! `dlr-url` given with each message. The secret is the row's own, so a report cannot be
+//! forged for another message; an unknown row or a wrong secret answers 404 and changes nothing.
+use entities::kinds::{Channel, OutboxStatus};
+use entities::outbox;
+use poem::{handler, http::StatusCode, web::Data, web::Query};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde::Deserialize;
+
+use crate::platform::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Report {
+    id: Option<i64>,
+    secret: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<u32>,
+}
+
+/// What a Kannel report type means for the row: 1 delivered; 2 (not delivered) and 16
+/// (rejected by the SMS centre) undelivered; 4 and 8 (buffered, accepted) nothing yet.
+pub(crate) fn status_of(kind: u32) -> Option<OutboxStatus> {
+    match kind {
+        1 => Some(OutboxStatus::Delivered),
+        2 | 16 => Some(OutboxStatus::Undelivered),
+        _ => None,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[handler]
+pub(crate) async fn kannel_report(
+    Data(state): Data<&AppState>,
+    Query(report): Query<Report>,
+) -> poem::Result<StatusCode> {
+    let not_found = || poem::Error::from_status(StatusCode::NOT_FOUND);
+    let (Some(id), Some(secret)) = (report.id, report.secret.as_deref()) else {
+        return Err(not_found());
+    };
+    let row = outbox::Entity::find_by_id(id)
+        .filter(outbox::Column::Channel.eq(Channel::Sms))
+        .one(&state.db)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %crate::domain::refusal::chain(&e), "SMS report: database error");
+            poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+        })?
+        .ok_or_else(not_found)?;
+    let known = row.sms_secret.as_deref().unwrap_or_default();
+    if known.is_empty() || !constant_time_eq(known.as_bytes(), secret.as_bytes()) {
+        tracing::warn!(outbox_id = id, "SMS report with a wrong secret: ignored");
+        return Err(not_found());
+    }
+    let Some(status) = report.kind.and_then(status_of) else {
+        return Ok(StatusCode::OK);
+    };
+    // A report may arrive before the worker has recorded the send: the recorder keeps it.
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status))
+        .col_expr(outbox::Column::ReportedAt, Expr::value(Some(state.clock.now())))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.is_in([
+            OutboxStatus::Pending,
+            OutboxStatus::Sent,
+            OutboxStatus::Delivered,
+            OutboxStatus::Undelivered,
+        ]))
+        .exec(&state.db)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %crate::domain::refusal::chain(&e), "SMS report: database error");
+            poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+        })?;
+    tracing::info!(outbox_id = id, status = %status, "SMS delivery report");
+    Ok(StatusCode::OK)
+}

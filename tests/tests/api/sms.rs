@@ -1,0 +1,316 @@
+//! SMS, the outbox's second channel: phone-only residents reached through a real Kannel
+//! (bearerbox, smsbox, fakesmsc), delivery reports, the gateway down and back, consent, quiet
+//! hours, and the text files written when no gateway is set.
+use chrono::{Duration, TimeZone, Utc};
+use creneau::notifications::worker::{self, BatchReport, DeliveryOutcome};
+use creneau_tests::{app::TestApp, db_test};
+use entities::kinds::{Channel, OutboxStatus};
+use entities::outbox;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Declares a test that runs on SQLite and PostgreSQL with a Kannel gateway started first and
+/// the app reachable by it: `sms_test!(async fn a_sentence(app: TestApp, kannel: TestKannel) { … });`
+macro_rules! sms_test {
+    (async fn $name:ident($app:ident : TestApp, $kannel:ident : TestKannel $(,)?) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_mut)]
+            async fn run($app: creneau_tests::app::TestApp, mut $kannel: creneau_tests::kannel::TestKannel) $body
+
+            async fn spawn(
+                backend: creneau_tests::app::Backend,
+            ) -> Option<(creneau_tests::app::TestApp, creneau_tests::kannel::TestKannel)> {
+                let kannel = creneau_tests::kannel::TestKannel::start()?;
+                let url = kannel.url();
+                let app = creneau_tests::app::TestApp::spawn_reachable(backend, move |s| s.sms_url = Some(url.into())).await?;
+                Some((app, kannel))
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn on_sqlite() {
+                let Some((app, kannel)) = spawn(creneau_tests::app::Backend::Sqlite).await else { return };
+                run(app, kannel).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[cfg_attr(not(postgres_tests), ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL")]
+            async fn on_postgres() {
+                let Some((app, kannel)) = spawn(creneau_tests::app::Backend::Postgres).await else { return };
+                run(app, kannel).await
+            }
+        }
+    };
+}
+
+/// Worker steps until nothing is due.
+async fn drain(app: &TestApp) -> BatchReport {
+    let mailer = worker::mailer(&app.state.settings).unwrap();
+    let mut total = BatchReport::default();
+    for _ in 0..1000 {
+        match worker::try_deliver_batch(&app.state, &mailer, "sms-test-worker", 25)
+            .await
+            .expect("a worker step")
+        {
+            DeliveryOutcome::EmptyQueue => return total,
+            DeliveryOutcome::Delivered(r) => {
+                total.sent += r.sent;
+                total.retrying += r.retrying;
+                total.failed += r.failed;
+                total.expired += r.expired;
+            }
+        }
+    }
+    panic!("the queue never emptied");
+}
+
+async fn sms_rows(app: &TestApp) -> Vec<outbox::Model> {
+    outbox_rows(app)
+        .await
+        .into_iter()
+        .filter(|r| r.channel == Channel::Sms)
+        .collect()
+}
+
+/// Waits (at most 10 s) until the SMS row `id` has `status`.
+async fn wait_for_status(app: &TestApp, id: i64, status: OutboxStatus) -> outbox::Model {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let row = sms_rows(app).await.into_iter().find(|r| r.id == id).unwrap();
+        if row.status == status || std::time::Instant::now() > deadline {
+            return row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+sms_test!(
+    async fn a_phone_only_resident_gets_one_sms_through_kannel_and_its_delivery_report_marks_it_delivered(
+        app: TestApp,
+        kannel: TestKannel,
+    ) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        let resp = app
+            .register(f.session_id, "Jeanne Roux", None, Some("06 12 34 56 78"))
+            .await;
+        assert_eq!(resp.status(), 201);
+        let manage_url = json(resp).await["manage_url"].as_str().unwrap().to_string();
+        // The confirmation now, two reminders later.
+        let rows = sms_rows(&app).await;
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(
+            rows.iter()
+                .all(|r| r.recipient_phone.as_deref() == Some("+33612345678"))
+        );
+
+        let report = drain(&app).await;
+        assert_eq!(report.sent, 1, "{report:?}");
+        let got = kannel.wait_for(1).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        let sms = &got[0];
+        assert_eq!(sms.to, "+33612345678");
+        assert_eq!(sms.from, "Villedearle");
+        // A confirmation takes two segments at most.
+        assert_eq!(kannel.segments(), 2);
+        assert!(
+            sms.text
+                .starts_with("Confirmé : atelier \"Créer mon compte citoyen\", jeudi 7 janvier à 14 h, Médiathèque"),
+            "{}",
+            sms.text
+        );
+        assert!(sms.text.contains("Tél. 04 90 49 39 39."), "{}", sms.text);
+        assert!(sms.text.ends_with(&manage_url), "{}", sms.text);
+
+        // Kannel reports the delivery to the row's own URL.
+        let row = wait_for_status(&app, rows[0].id, OutboxStatus::Delivered).await;
+        assert_eq!(row.status, OutboxStatus::Delivered);
+        assert!(row.reported_at.is_some());
+        // Nothing more is sent.
+        assert_eq!(drain(&app).await, BatchReport::default());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(kannel.received().len(), 1);
+    }
+);
+
+sms_test!(
+    async fn with_the_gateway_down_sms_are_retried_and_once_it_is_back_each_goes_once(
+        app: TestApp,
+        kannel: TestKannel,
+    ) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        kannel.stop_smsbox();
+        for (name, phone) in [("Jeanne Roux", "06 12 34 56 78"), ("Ali Ben", "07 11 22 33 44")] {
+            assert_eq!(app.register(f.session_id, name, None, Some(phone)).await.status(), 201);
+        }
+        let report = drain(&app).await;
+        assert_eq!(report.retrying, 2, "{report:?}");
+        let due: Vec<_> = sms_rows(&app).await.into_iter().filter(|r| r.attempts > 0).collect();
+        assert_eq!(due.len(), 2);
+        assert!(due.iter().all(|r| r.status == OutboxStatus::Pending));
+        assert!(
+            due.iter()
+                .all(|r| r.last_error.as_deref().unwrap().contains("Kannel unreachable"))
+        );
+        // Nothing personal in the error kept for staff.
+        assert!(
+            due.iter()
+                .all(|r| !r.last_error.as_deref().unwrap().contains("612345678"))
+        );
+
+        kannel.start_smsbox();
+        // Not before the backoff.
+        assert_eq!(drain(&app).await, BatchReport::default());
+        app.state.clock.advance(Duration::seconds(31));
+        let report = drain(&app).await;
+        assert_eq!(report.sent, 2, "{report:?}");
+        assert_eq!(drain(&app).await, BatchReport::default());
+        let got = kannel.wait_for(2).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let got_now = kannel.received();
+        assert_eq!(got_now.len(), 2, "{got:?}");
+        let mut numbers: Vec<&str> = got_now.iter().map(|m| m.to.as_str()).collect();
+        numbers.sort();
+        assert_eq!(numbers, vec!["+33612345678", "+33711223344"]);
+    }
+);
+
+db_test!(
+    async fn a_forged_or_unknown_delivery_report_answers_404_and_changes_nothing(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        assert_eq!(
+            app.register(f.session_id, "Jeanne Roux", None, Some("0612345678"))
+                .await
+                .status(),
+            201
+        );
+        drain(&app).await;
+        let row = sms_rows(&app)
+            .await
+            .into_iter()
+            .find(|r| r.status == OutboxStatus::Sent)
+            .unwrap();
+        let secret = row.sms_secret.clone().unwrap();
+        for path in [
+            format!("/sms/kannel/report?id={}&secret=wrong&type=2", row.id),
+            format!("/sms/kannel/report?id={}&type=2", row.id),
+            format!("/sms/kannel/report?id=999999&secret={secret}&type=2"),
+            // Another row's secret does not fit this one.
+            format!("/sms/kannel/report?id={}&secret={secret}&type=2", row.id + 1),
+        ] {
+            assert_eq!(app.get(&path).await.status(), 404, "{path}");
+        }
+        let after = sms_rows(&app).await.into_iter().find(|r| r.id == row.id).unwrap();
+        assert_eq!(after, row);
+        // The right secret: a failure report moves the row.
+        let resp = app
+            .get(&format!("/sms/kannel/report?id={}&secret={secret}&type=16", row.id))
+            .await;
+        assert_eq!(resp.status(), 200);
+        let after = sms_rows(&app).await.into_iter().find(|r| r.id == row.id).unwrap();
+        assert_eq!(after.status, OutboxStatus::Undelivered);
+    }
+);
+
+db_test!(
+    async fn without_a_gateway_each_sms_is_written_as_a_text_file(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        assert_eq!(
+            app.register(f.session_id, "Jeanne Roux", None, Some("06 12 34 56 78"))
+                .await
+                .status(),
+            201
+        );
+        assert_eq!(drain(&app).await.sent, 1);
+        let dir = &app.state.settings.sms_dir;
+        let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            text.starts_with("À : +33612345678\nDe : Villedearle\n\nConfirmé : atelier"),
+            "{text}"
+        );
+    }
+);
+
+db_test!(
+    async fn sms_go_to_mobiles_that_accepted_them_and_by_default_only_without_an_e_mail(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 10, 3).await;
+        let register = |name: &str, email: Option<&str>, phone: &str, sms: Option<bool>| {
+            let body = json!({"name": name, "email": email, "phone": phone, "consent": true, "sms": sms});
+            let path = format!("/api/v1/sessions/{}/registrations", f.session_id);
+            let app = &app;
+            async move {
+                let resp = app.post(&path, body).await;
+                assert_eq!(resp.status(), 201);
+                json(resp).await["id"].as_i64().unwrap() as i32
+            }
+        };
+        let mobile_only = register("Ana", None, "06 00 00 00 01", None).await;
+        let declined = register("Bob", None, "06 00 00 00 02", Some(false)).await;
+        let with_email = register("Cléo", Some("cleo@exemple.fr"), "06 00 00 00 03", None).await;
+        let with_email_asked = register("Dan", Some("dan@exemple.fr"), "06 00 00 00 04", Some(true)).await;
+        let landline = register("Eve", None, "04 90 00 00 05", Some(true)).await;
+        let rows = sms_rows(&app).await;
+        let texted = |id: i32| rows.iter().filter(|r| r.booking_id == Some(id)).count();
+        // The confirmation and two reminders each.
+        assert_eq!(texted(mobile_only), 3);
+        assert_eq!(texted(declined), 0);
+        assert_eq!(texted(with_email), 0);
+        assert_eq!(texted(with_email_asked), 3);
+        assert_eq!(texted(landline), 0);
+        let flags: Vec<bool> = registrations(&app, f.session_id)
+            .await
+            .iter()
+            .map(|r| r.sms_consent)
+            .collect();
+        assert_eq!(flags, vec![true, false, false, true, false]);
+    }
+);
+
+db_test!(
+    async fn an_evening_cancellation_by_staff_texts_at_eight_but_a_resident_s_own_booking_at_once(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 10, 3).await;
+        // Monday 4 January 2027, 21:00 in Paris.
+        let evening = Utc.with_ymd_and_hms(2027, 1, 4, 20, 0, 0).unwrap();
+        app.state.clock.set(evening);
+        let admin = app.login("admin@arles.example", "mot-de-passe-solide").await;
+        assert_eq!(
+            app.register(f.session_id, "Ana", None, Some("06 00 00 00 01"))
+                .await
+                .status(),
+            201
+        );
+        let confirmation = sms_rows(&app).await.into_iter().next().unwrap();
+        assert_eq!(
+            confirmation.not_before, evening,
+            "the answer to her own booking goes at once"
+        );
+        let resp = app
+            .admin_post(
+                &admin,
+                &format!("/api/v1/admin/sessions/{}/cancel", f.session_id),
+                json!({"reason": "Animatrice malade"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let rows = sms_rows(&app).await;
+        let cancelled = rows.last().unwrap();
+        assert_eq!(cancelled.kind, entities::kinds::Event::SessionCancelled);
+        // Tuesday 5 January, 08:00 in Paris.
+        assert_eq!(cancelled.not_before, Utc.with_ymd_and_hms(2027, 1, 5, 7, 0, 0).unwrap());
+        // The reminders were voided with the booking.
+        assert!(
+            rows.iter()
+                .filter(|r| r.kind == entities::kinds::Event::Reminder)
+                .all(|r| r.status == OutboxStatus::Cancelled)
+        );
+    }
+);
