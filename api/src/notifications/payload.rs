@@ -31,4 +31,7 @@ pub struct Payload {
     pub reason: Option<String>,
     /// For a move: where and when it was before.
     pub previous_starts_at: Option<DateTime<Utc>>,
+    /// The booking's code as stored (`K7P4QX`); rows written before codes existed have none.
+    #[serde(default)]
+    pub booking_code: Option<String>,
 }

@@ -360,6 +360,7 @@ async fn queue_confirmations(app: &creneau_tests::app::TestApp, org_id: i32, pla
             booking_id: 100_000 + i,
             name: format!("Personne {i}"),
             email: Some(format!("p{i}@exemple.fr")),
+            booking_code: String::new(),
             sequence: 0,
         };
         let payload = ctx.payload(
