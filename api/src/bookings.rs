@@ -5,8 +5,7 @@ use std::{num::NonZeroU32, sync::Arc};
 use entities::{appointment, booking_code, kinds::BookingKind, registration, session};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,
 };
 
 use crate::{

@@ -125,9 +125,7 @@ impl MigrationTrait for Migration {
                     .await?;
             }
         }
-        manager
-            .drop_table(Table::drop().table("booking_code").to_owned())
-            .await
+        manager.drop_table(Table::drop().table("booking_code").to_owned()).await
     }
 }
 
@@ -139,6 +137,10 @@ mod tests {
     fn back_filled_codes_are_distinct_and_in_the_alphabet() {
         let codes: std::collections::HashSet<_> = (0..20_000).map(spread).collect();
         assert_eq!(codes.len(), 20_000);
-        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| ALPHABET.contains(&b))));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| ALPHABET.contains(&b)))
+        );
     }
 }

@@ -440,13 +440,8 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         a.desk = Set(desk);
         a.update(&txn).await?
     };
-    appointment.booking_code = crate::bookings::claim(
-        &txn,
-        pc.organisation.id,
-        BookingKind::Appointment,
-        appointment.id,
-    )
-    .await?;
+    appointment.booking_code =
+        crate::bookings::claim(&txn, pc.organisation.id, BookingKind::Appointment, appointment.id).await?;
 
     let ctx = pc.ctx(state, &host, now);
     let to = recipient(&appointment);

@@ -293,7 +293,10 @@ mod tests {
         let german = PhoneNumber::parse("+49 151 23456789").unwrap();
         assert!(german.is_mobile());
         assert_eq!(german.as_str(), "+4915123456789");
-        assert_eq!(PhoneNumber::parse("+32 2 555 12 12").unwrap().kind(), PhoneKind::Landline);
+        assert_eq!(
+            PhoneNumber::parse("+32 2 555 12 12").unwrap().kind(),
+            PhoneKind::Landline
+        );
     }
 
     #[test]

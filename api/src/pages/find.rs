@@ -33,7 +33,13 @@ const TOO_MANY: &str = "Trop d'essais. Attendez une heure avant de réessayer, o
      retrouver votre réservation.";
 
 /// The page, for the full form (`code` is `None`) or the short one of an SMS link.
-fn page(ctx: &Ctx, status: StatusCode, code: Option<&BookingCode>, values: &FormData, errors: FormErrors) -> PageResult {
+fn page(
+    ctx: &Ctx,
+    status: StatusCode,
+    code: Option<&BookingCode>,
+    values: &FormData,
+    errors: FormErrors,
+) -> PageResult {
     ctx.render_status(
         status,
         "find.html",
@@ -55,7 +61,13 @@ async fn show_form(ctx: Ctx) -> PageResult {
 #[handler]
 async fn short_form(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     match BookingCode::parse(&code) {
-        Some(code) => page(&ctx, StatusCode::OK, Some(&code), &FormData::default(), FormErrors::default()),
+        Some(code) => page(
+            &ctx,
+            StatusCode::OK,
+            Some(&code),
+            &FormData::default(),
+            FormErrors::default(),
+        ),
         // A mistyped link: the full form, with the code to check.
         None => {
             let values = FormData::parse(format!("code={}", urlencode(&code)).as_bytes());
@@ -112,7 +124,13 @@ async fn attempt(
     if let Some(client) = client
         && !limits.client_ok(client)
     {
-        return page(ctx, StatusCode::TOO_MANY_REQUESTS, shown, &form, FormErrors::form(TOO_MANY));
+        return page(
+            ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            shown,
+            &form,
+            FormErrors::form(TOO_MANY),
+        );
     }
 
     let mut errors = FormErrors::default();
@@ -165,7 +183,13 @@ async fn attempt(
     };
     // Counted whether the code exists or not: the limit itself must tell nothing.
     if !limits.code_ok(&code) {
-        return page(ctx, StatusCode::TOO_MANY_REQUESTS, shown, &form, FormErrors::form(TOO_MANY));
+        return page(
+            ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            shown,
+            &form,
+            FormErrors::form(TOO_MANY),
+        );
     }
     match bookings::find_again(&ctx.state.db, &code, &proof).await? {
         Some(found) => {

@@ -265,13 +265,8 @@ pub async fn register(
         Err(e) if db::is_unique_violation(&e) => return Err(RegistrationError::AlreadyRegistered),
         Err(e) => return Err(e.into()),
     };
-    registration.booking_code = crate::bookings::claim(
-        &txn,
-        sc.organisation.id,
-        BookingKind::Registration,
-        registration.id,
-    )
-    .await?;
+    registration.booking_code =
+        crate::bookings::claim(&txn, sc.organisation.id, BookingKind::Registration, registration.id).await?;
 
     let ctx = sc.ctx(state, &host, now);
     let to = recipient(&registration);

@@ -246,7 +246,12 @@ db_test!(
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 8, 3).await;
         let first = app
-            .register(f.session_id, "Zoé Lefèvre", Some("famille@exemple.fr"), Some("06 12 34 56 78"))
+            .register(
+                f.session_id,
+                "Zoé Lefèvre",
+                Some("famille@exemple.fr"),
+                Some("06 12 34 56 78"),
+            )
             .await;
         assert_eq!(first.status(), 201);
         let same_phone = app
@@ -268,7 +273,12 @@ db_test!(
         // Once Marc cancels, he may register again.
         let token = json(same_phone).await["manage_token"].as_str().unwrap().to_string();
         let cancel = app
-            .request(reqwest::Method::DELETE, &format!("/api/v1/registrations/{token}"), None, None)
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/registrations/{token}"),
+                None,
+                None,
+            )
             .await;
         assert_eq!(cancel.status(), 200);
         let again = app
@@ -286,7 +296,10 @@ db_test!(
             .register(f.session_id, "Jeanne Martin", None, Some("+33 6 12 34 56 7"))
             .await;
         let message = problem(short, 422, "validation").await;
-        assert!(message.contains("Ce numéro n'a pas le bon nombre de chiffres"), "{message}");
+        assert!(
+            message.contains("Ce numéro n'a pas le bon nombre de chiffres"),
+            "{message}"
+        );
         assert!(registrations(&app, f.session_id).await.is_empty());
 
         // A landline and a foreign mobile are stored in E.164.

@@ -59,7 +59,16 @@ db_test!(
             .collect();
         assert_eq!(listed.len(), 5);
 
-        let booked = book(&app, p.place, p.motif, tuesday_ten(), "Ahmed Haddad", None, Some("06 98 76 54 32")).await;
+        let booked = book(
+            &app,
+            p.place,
+            p.motif,
+            tuesday_ten(),
+            "Ahmed Haddad",
+            None,
+            Some("06 98 76 54 32"),
+        )
+        .await;
         assert_eq!(booked.status(), 201);
         let body = json(booked).await;
         codes.insert(is_code(&body["appointment"]["booking_code"]));
@@ -75,7 +84,13 @@ db_test!(
 );
 
 /// Registers someone and answers (booking code, manage token).
-async fn registered(app: &creneau_tests::app::TestApp, session_id: i32, name: &str, email: Option<&str>, phone: Option<&str>) -> (String, String) {
+async fn registered(
+    app: &creneau_tests::app::TestApp,
+    session_id: i32,
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> (String, String) {
     let resp = app.register(session_id, name, email, phone).await;
     assert_eq!(resp.status(), 201);
     let body = json(resp).await;
@@ -89,20 +104,38 @@ db_test!(
     async fn a_booking_is_found_again_with_its_code_and_the_phone_or_email_but_never_with_the_code_alone(app: TestApp) {
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 8, 3).await;
-        let (code, token) = registered(&app, f.session_id, "Zoé Lefèvre", Some("zoe@exemple.fr"), Some("06 12 34 56 78")).await;
+        let (code, token) = registered(
+            &app,
+            f.session_id,
+            "Zoé Lefèvre",
+            Some("zoe@exemple.fr"),
+            Some("06 12 34 56 78"),
+        )
+        .await;
         let v = Visitor::new(&app);
 
         let home = v.get("/").await;
         assert!(home.contains(r#"href="/retrouver""#));
         let form = v.get("/retrouver").await;
         assert_eq!(form.status, StatusCode::OK);
-        assert!(form.contains(r#"<label for="code">Code de réservation"#), "{}", form.body);
-        assert!(form.contains(r#"href="/retrouver">Retrouver ma réservation avec son code"#), "the footer links to it");
+        assert!(
+            form.contains(r#"<label for="code">Code de réservation"#),
+            "{}",
+            form.body
+        );
+        assert!(
+            form.contains(r#"href="/retrouver">Retrouver ma réservation avec son code"#),
+            "the footer links to it"
+        );
 
         // Case, dashes and spaces do not matter; the phone may be written any way.
         let typed = code.to_lowercase().replace('-', " ");
         let found = v
-            .submit("/retrouver", "/retrouver", &[("code", &typed), ("contact", "+33 6 12 34 56 78")])
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", &typed), ("contact", "+33 6 12 34 56 78")],
+            )
             .await;
         let manage = found.location();
         assert!(manage.starts_with("/inscription/"), "{manage}");
@@ -115,23 +148,38 @@ db_test!(
 
         // By e-mail too.
         let by_email = v
-            .submit("/retrouver", "/retrouver", &[("code", &code), ("contact", "ZOE@exemple.fr")])
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", &code), ("contact", "ZOE@exemple.fr")],
+            )
             .await;
         assert!(by_email.location().starts_with("/inscription/"));
 
         // A wrong pair answers exactly as an unknown code.
         let wrong_phone = v
-            .submit("/retrouver", "/retrouver", &[("code", &code), ("contact", "06 98 76 54 32")])
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", &code), ("contact", "06 98 76 54 32")],
+            )
             .await;
         let unknown = if code == "222-222" { "333-333" } else { "222-222" };
         let unknown_code = v
-            .submit("/retrouver", "/retrouver", &[("code", unknown), ("contact", "07 81 23 45 67")])
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", unknown), ("contact", "07 81 23 45 67")],
+            )
             .await;
         assert_eq!(wrong_phone.status, StatusCode::NOT_FOUND);
         assert_eq!(unknown_code.status, wrong_phone.status);
         assert!(wrong_phone.contains("Aucune réservation ne correspond à ce code et à ces coordonnées"));
         let same = |p: &Page, typed: &str, phone: &str| {
-            p.body.replace(typed, "CODE").replace(phone, "PHONE").replace(&p.csrf(), "CSRF")
+            p.body
+                .replace(typed, "CODE")
+                .replace(phone, "PHONE")
+                .replace(&p.csrf(), "CSRF")
         };
         assert_eq!(
             same(&wrong_phone, &code, "06 98 76 54 32"),
@@ -139,12 +187,18 @@ db_test!(
         );
 
         // The code alone opens nothing.
-        let alone = v.submit("/retrouver", "/retrouver", &[("code", &code), ("contact", "")]).await;
+        let alone = v
+            .submit("/retrouver", "/retrouver", &[("code", &code), ("contact", "")])
+            .await;
         assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(alone.contains(r##"<a href="#contact">"##), "{}", alone.body);
         assert!(!alone.header("location").contains("/inscription/"));
         let malformed = v
-            .submit("/retrouver", "/retrouver", &[("code", "K7P-4Q"), ("contact", "06 12 34 56 78")])
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", "K7P-4Q"), ("contact", "06 12 34 56 78")],
+            )
             .await;
         assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(malformed.contains(r##"<a href="#code">"##));
@@ -154,15 +208,31 @@ db_test!(
 db_test!(
     async fn the_sms_link_asks_only_for_the_phone_and_opens_the_appointment(app: TestApp) {
         let p = point(&app, 1).await;
-        let resp = book(&app, p.place, p.motif, tuesday_ten(), "Ahmed Haddad", None, Some("07 81 23 45 67")).await;
+        let resp = book(
+            &app,
+            p.place,
+            p.motif,
+            tuesday_ten(),
+            "Ahmed Haddad",
+            None,
+            Some("07 81 23 45 67"),
+        )
+        .await;
         assert_eq!(resp.status(), 201);
-        let code = json(resp).await["appointment"]["booking_code"].as_str().unwrap().to_string();
+        let code = json(resp).await["appointment"]["booking_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let short = format!("/r/{}", code.replace('-', ""));
         let v = Visitor::new(&app);
         let form = v.get(&short).await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(form.contains(&code));
-        assert!(form.contains(r#"<label for="contact">Votre numéro de téléphone"#), "{}", form.body);
+        assert!(
+            form.contains(r#"<label for="contact">Votre numéro de téléphone"#),
+            "{}",
+            form.body
+        );
         assert!(!form.contains(r#"id="code""#), "the code is not asked again");
 
         let email = v.submit(&short, &short, &[("contact", "ahmed@exemple.fr")]).await;
@@ -189,12 +259,18 @@ db_test!(
         let v = Visitor::new(&app);
         for n in 0..10 {
             let wrong = format!("06 98 76 54 {n:02}");
-            let page = v.submit("/retrouver", "/retrouver", &[("code", &code), ("contact", &wrong)]).await;
+            let page = v
+                .submit("/retrouver", "/retrouver", &[("code", &code), ("contact", &wrong)])
+                .await;
             assert_eq!(page.status, StatusCode::NOT_FOUND, "try {n}");
         }
         // The right pair now waits too: the code has had its tries.
         let locked = v
-            .submit("/retrouver", "/retrouver", &[("code", &code), ("contact", "06 12 34 56 78")])
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", &code), ("contact", "06 12 34 56 78")],
+            )
             .await;
         assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(locked.contains("Trop d'essais"));
@@ -204,11 +280,14 @@ db_test!(
         let alphabet = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
         let mut allowed = 0;
         let mut refused = false;
-        for n in 0..20 {
-            let c = alphabet[n] as char;
+        for c in alphabet.iter().take(20).map(|b| *b as char) {
             let other = format!("{c}{c}{c}-{c}{c}{c}");
             let page = v
-                .submit("/retrouver", "/retrouver", &[("code", &other), ("contact", "06 12 34 56 78")])
+                .submit(
+                    "/retrouver",
+                    "/retrouver",
+                    &[("code", &other), ("contact", "06 12 34 56 78")],
+                )
                 .await;
             if page.status == StatusCode::TOO_MANY_REQUESTS {
                 refused = true;
@@ -218,7 +297,10 @@ db_test!(
             allowed += 1;
         }
         assert!(refused, "the client is limited");
-        assert!((9..=14).contains(&allowed), "{allowed} tries allowed after the first 11");
+        assert!(
+            (9..=14).contains(&allowed),
+            "{allowed} tries allowed after the first 11"
+        );
     }
 );
 
@@ -233,5 +315,64 @@ db_test!(
         assert!(sheet.contains(&format!("<td>{code}</td>")), "{}", sheet.body);
         let session = v.get(&format!("/staff/seances/{}", f.session_id)).await;
         assert!(session.contains(&code));
+    }
+);
+
+db_test!(
+    async fn bookings_made_before_codes_existed_get_one_when_the_migration_runs(app: TestApp) {
+        use migration::MigratorTrait;
+        use sea_orm::EntityTrait;
+
+        let p = point(&app, 1).await;
+        let f = app.session_with(&p.admin, 8, 3).await;
+        registered(&app, f.session_id, "Zoé  LEFÈVRE", None, Some("06 12 34 56 78")).await;
+        registered(&app, f.session_id, "Marc Lefèvre", Some("marc@exemple.fr"), None).await;
+        let booked = book(
+            &app,
+            p.place,
+            p.motif,
+            tuesday_ten(),
+            "Ahmed Haddad",
+            None,
+            Some("07 81 23 45 67"),
+        )
+        .await;
+        assert_eq!(booked.status(), 201);
+
+        // Back to the schema before this work, then forward again over the existing rows.
+        let db = &app.state.db;
+        migration::Migrator::down(db, Some(2)).await.unwrap();
+        migration::Migrator::up(db, None).await.unwrap();
+
+        let rows = registrations(&app, f.session_id).await;
+        let mut codes: Vec<String> = rows.iter().map(|r| r.booking_code.clone()).collect();
+        let appointments = entities::appointment::Entity::find().all(db).await.unwrap();
+        codes.extend(appointments.iter().map(|a| a.booking_code.clone()));
+        assert_eq!(codes.len(), 3);
+        for c in &codes {
+            assert_eq!(c.len(), 6, "{c:?}");
+        }
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 3, "distinct codes");
+        let mut keys: Vec<_> = rows.iter().map(|r| r.name_key.clone()).collect();
+        keys.sort();
+        assert_eq!(keys, vec!["marc lefevre", "zoe lefevre"]);
+        assert_eq!(entities::booking_code::Entity::find().all(db).await.unwrap().len(), 3);
+
+        // A back-filled code finds its booking again.
+        let zoe = rows.iter().find(|r| r.phone.is_some()).unwrap();
+        let v = Visitor::new(&app);
+        let found = v
+            .submit(
+                "/retrouver",
+                "/retrouver",
+                &[("code", &zoe.booking_code), ("contact", "0612345678")],
+            )
+            .await;
+        assert!(found.location().starts_with("/inscription/"));
+        // And a new booking still draws a fresh one beside them.
+        let (code, _) = registered(&app, f.session_id, "Inès Lefèvre", None, Some("06 12 34 56 78")).await;
+        assert!(!codes.contains(&code.replace('-', "")));
     }
 );
