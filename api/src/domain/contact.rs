@@ -195,9 +195,29 @@ impl PhoneNumber {
             return Err(ContactError::PhoneInvalid);
         };
         if !parsed.is_valid_with(db) {
-            let national = parsed.national();
-            let len = national.value().to_string().len() + usize::from(national.zeros());
-            let lengths = meta.descriptors().general().possible_length();
+            // Counted on what was typed: libphonenumber keeps the national 0 of a number that
+            // matches no pattern, so its own national number is one digit off.
+            let len = match &international {
+                Some(_) => digits.len().saturating_sub(parsed.code().value().to_string().len()),
+                None => digits.strip_prefix('0').unwrap_or(digits).len(),
+            };
+            // The general description's lengths, else (as the metadata often leaves them
+            // out) those of every kind of line.
+            let d = meta.descriptors();
+            let mut lengths: Vec<u16> = d.general().possible_length().to_vec();
+            if lengths.is_empty() {
+                let kinds = [
+                    d.fixed_line(),
+                    d.mobile(),
+                    d.toll_free(),
+                    d.premium_rate(),
+                    d.shared_cost(),
+                ];
+                let more = [d.personal_number(), d.voip(), d.uan(), d.voicemail()];
+                for k in kinds.into_iter().chain(more).flatten() {
+                    lengths.extend_from_slice(k.possible_length());
+                }
+            }
             return Err(if lengths.iter().any(|l| usize::from(*l) == len) {
                 ContactError::PhoneInvalid
             } else {
@@ -281,6 +301,12 @@ mod tests {
             Err(ContactError::PhoneWrongLength)
         );
         assert_eq!(PhoneNumber::parse("06 12 34 56 7"), Err(ContactError::PhoneWrongLength));
+        assert_eq!(
+            PhoneNumber::parse("06 12 34 56 789"),
+            Err(ContactError::PhoneWrongLength)
+        );
+        // Ten digits in a range France has not opened: invalid, not too short.
+        assert_eq!(PhoneNumber::parse("07 12 34 56 78"), Err(ContactError::PhoneInvalid));
     }
 
     #[test]
