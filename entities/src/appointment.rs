@@ -27,6 +27,11 @@ pub struct Model {
     pub booked_by_staff_id: Option<i32>,
     #[sea_orm(unique)]
     pub manage_token_hash: String,
+    /// The short code the resident quotes (`K7P4QX`, shown `K7P-4QX`); claimed in `booking_code`.
+    pub booking_code: String,
+    /// The hash of the token given when the booking was last found again by its code and
+    /// contact (`/retrouver`); the mailed manage link keeps working beside it.
+    pub found_token_hash: Option<String>,
     pub ical_sequence: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub cancel_reason: Option<String>,

@@ -13,12 +13,19 @@ pub struct Model {
     pub phone: Option<String>,
     pub email_key: Option<String>,
     pub phone_key: Option<String>,
+    /// The name as "one registration per person" compares it (see `PersonName::key`).
+    pub name_key: String,
     pub status: RegistrationStatus,
     pub attendance: Attendance,
     pub booked_by: BookedBy,
     pub booked_by_staff_id: Option<i32>,
     #[sea_orm(unique)]
     pub manage_token_hash: String,
+    /// The short code the resident quotes (`K7P4QX`, shown `K7P-4QX`); claimed in `booking_code`.
+    pub booking_code: String,
+    /// The hash of the token given when the booking was last found again by its code and
+    /// contact (`/retrouver`); the mailed manage link keeps working beside it.
+    pub found_token_hash: Option<String>,
     pub ical_sequence: i32,
     pub consent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

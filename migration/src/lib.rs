@@ -8,6 +8,8 @@ mod m20261129_000003_outbox;
 mod m20261129_000004_appointments;
 mod m20261129_000005_feeds;
 mod m20261201_000001_sms_channel;
+mod m20261201_130001_registration_name_key;
+mod m20261201_130002_booking_codes;
 
 pub struct Migrator;
 
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_appointments::Migration),
             Box::new(m20261129_000005_feeds::Migration),
             Box::new(m20261201_000001_sms_channel::Migration),
+            Box::new(m20261201_130001_registration_name_key::Migration),
+            Box::new(m20261201_130002_booking_codes::Migration),
         ]
     }
 }

@@ -99,6 +99,25 @@ test('a resident registers for a workshop, sees the confirmation and cancels it'
   await audit(page, "Confirmation d'inscription");
   await shoot(page, '04-inscription-confirmee.png');
 
+  // Found again with the booking code and the e-mail, from the footer's link.
+  const code = (await page.locator('dd.booking-code').innerText()).trim();
+  assert.match(code, /^[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}$/);
+  await page.getByRole('link', { name: 'Retrouver ma réservation avec son code' }).click();
+  assert.equal(await h1(page), 'Retrouver ma réservation');
+  await audit(page, 'Retrouver ma réservation');
+  await page.getByLabel('Code de réservation').fill(code.toLowerCase());
+  await page.getByLabel(/^Votre numéro de téléphone ou votre adresse e-mail/).fill('autre.personne@exemple.fr');
+  await page.getByRole('button', { name: 'Voir ma réservation' }).click();
+  assert.match(await page.title(), /^Erreur : Retrouver ma réservation/);
+  await audit(page, 'Retrouver ma réservation avec erreur');
+  await page.getByLabel(/^Votre numéro de téléphone ou votre adresse e-mail/).fill('jeanne.martin.navigateur@exemple.fr');
+  await page.getByRole('button', { name: 'Voir ma réservation' }).click();
+  assert.equal(await h1(page), 'Votre inscription est confirmée');
+  await page.goto(`${BASE}/r/${code.replace('-', '')}`);
+  assert.equal(await h1(page), 'Retrouver ma réservation');
+  await audit(page, 'Lien court du SMS');
+  await page.goBack();
+
   await page.getByRole('link', { name: 'Annuler mon inscription' }).click();
   assert.equal(await h1(page), 'Annuler votre inscription ?');
   await audit(page, "Confirmation de l'annulation");

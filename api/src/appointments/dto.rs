@@ -360,6 +360,9 @@ pub(crate) struct StaffAppointmentRequest {
 pub(crate) struct AppointmentView {
     /// Identifier.
     pub id: i32,
+    /// The booking code to quote on the phone or at `/retrouver` (with the phone or e-mail
+    /// given), e.g. `K7P-4QX`.
+    pub booking_code: String,
     /// The resident's name.
     pub name: String,
     /// Where the appointment stands.
@@ -424,6 +427,9 @@ pub(crate) struct StaffRescheduleRequest {
 pub(crate) struct StaffAppointment {
     /// Identifier.
     pub id: i32,
+    /// The booking code to quote on the phone or at `/retrouver` (with the phone or e-mail
+    /// given), e.g. `K7P-4QX`.
+    pub booking_code: String,
     /// The place.
     pub place_id: i32,
     /// The reason.

@@ -176,6 +176,7 @@ pub(crate) async fn staff_appointments<C: ConnectionTrait>(
         .into_iter()
         .map(|a| StaffAppointment {
             id: a.id,
+            booking_code: crate::domain::booking_code::display(&a.booking_code),
             place_id: a.place_id,
             motif_label: labels.get(&a.motif_id).cloned().unwrap_or_default(),
             motif_id: a.motif_id,
@@ -224,6 +225,7 @@ pub(crate) async fn appointment_view<C: ConnectionTrait>(
     Ok(AppointmentView {
         can_change: service::resident_may_change(&a, now),
         id: a.id,
+        booking_code: crate::domain::booking_code::display(&a.booking_code),
         name: a.name,
         status: a.status,
         motif_id: m.id,

@@ -357,6 +357,7 @@ fn recipient(a: &appointment::Model) -> Recipient {
         sms_to: crate::notifications::sms::number_to_text(a.phone.as_deref(), a.sms_consent),
         answer: false,
         sequence: a.ical_sequence,
+        booking_code: a.booking_code.clone(),
     }
 }
 
@@ -438,13 +439,15 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     }
     // Every free desk went to someone else between our check and our claim.
     let desk = claimed.ok_or(AppointmentError::SlotTaken)?;
-    let appointment = if desk == inserted.desk {
+    let mut appointment = if desk == inserted.desk {
         inserted
     } else {
         let mut a: appointment::ActiveModel = inserted.into();
         a.desk = Set(desk);
         a.update(&txn).await?
     };
+    appointment.booking_code =
+        crate::bookings::claim(&txn, pc.organisation.id, BookingKind::Appointment, appointment.id).await?;
 
     let ctx = pc.ctx(state, &host, now);
     let to = Recipient {
@@ -471,7 +474,7 @@ pub(crate) async fn find_by_token<C: ConnectionTrait>(
         return Err(AppointmentError::NotFound);
     }
     appointment::Entity::find()
-        .filter(appointment::Column::ManageTokenHash.eq(token::hash(raw)))
+        .filter(crate::bookings::appointment_token(raw))
         .one(db)
         .await?
         .ok_or(AppointmentError::NotFound)

@@ -12,6 +12,8 @@ pub enum ContactError {
     EmailInvalid,
     #[error("Ce numéro de téléphone n'est pas valide (exemple : 06 12 34 56 78).")]
     PhoneInvalid,
+    #[error("Ce numéro n'a pas le bon nombre de chiffres (exemple : 06 12 34 56 78).")]
+    PhoneWrongLength,
     #[error("Indiquez une adresse e-mail ou un numéro de téléphone pour être joint.")]
     NoWayToReach,
     #[error("Le texte est trop long ({0} caractères au plus).")]
@@ -34,7 +36,7 @@ impl ContactError {
         match self {
             ContactError::NameMissing | ContactError::NameControl => "name",
             ContactError::EmailInvalid => "email",
-            ContactError::PhoneInvalid => "phone",
+            ContactError::PhoneInvalid | ContactError::PhoneWrongLength => "phone",
             ContactError::NoWayToReach => "email",
             ContactError::TooLong(_) => "note",
         }
@@ -60,6 +62,52 @@ impl PersonName {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
+    /// The name as "one booking per person" compares it: case, accents, punctuation and
+    /// spacing ignored ("Zoé  Lefèvre" and "zoe lefevre" are one person; "Zoé" and "Marc"
+    /// sharing a phone are two).
+    pub(crate) fn key(&self) -> String {
+        name_key(&self.0)
+    }
+}
+
+/// Lower-cased, accents folded, every run of non-alphanumeric characters made one space.
+/// The migration that back-filled `registration.name_key` holds a frozen copy of this.
+pub(crate) fn name_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let folded: &str = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
+            'æ' => "ae",
+            'ç' => "c",
+            'è' | 'é' | 'ê' | 'ë' => "e",
+            'ì' | 'í' | 'î' | 'ï' => "i",
+            'ñ' => "n",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => "o",
+            'œ' => "oe",
+            'ù' | 'ú' | 'û' | 'ü' => "u",
+            'ý' | 'ÿ' => "y",
+            'ß' => "ss",
+            c if c.is_alphanumeric() => {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(c);
+                continue;
+            }
+            _ => {
+                gap = true;
+                continue;
+            }
+        };
+        if gap && !out.is_empty() {
+            out.push(' ');
+        }
+        gap = false;
+        out.push_str(folded);
+    }
+    out
 }
 
 /// An e-mail address, lower-cased: simple structural checks, no network look-up.
@@ -102,45 +150,97 @@ impl fmt::Display for EmailAddress {
     }
 }
 
-/// A phone number in E.164 form (`+33612345678`). French national numbers (`06 12 34 56 78`)
-/// are accepted as people write them: spaces, dots and dashes are ignored.
+/// What kind of line a number reaches: only a mobile can receive an SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneKind {
+    Mobile,
+    /// A fixed line; also numbers that may be either (as in North America).
+    Landline,
+    /// Free, premium, VoIP, shared-cost… numbers: reachable by a call only.
+    Other,
+}
+
+/// A phone number in E.164 form (`+33612345678`), checked against libphonenumber's metadata
+/// (the `phonenumber` crate). French numbers are accepted as people write them (`06 12 34 56
+/// 78`, spaces, dots and dashes ignored); foreign ones start with `+` (or `00`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber {
+    e164: String,
+    kind: PhoneKind,
+}
 
 impl PhoneNumber {
     pub(crate) fn parse(raw: &str) -> Result<PhoneNumber, ContactError> {
         let compact: String = raw
+            .trim()
             .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '/' | '\u{a0}'))
             .collect();
-        let (plus, digits) = match compact.strip_prefix('+') {
-            Some(rest) => (true, rest.to_string()),
-            None => match compact.strip_prefix("00") {
-                Some(rest) => (true, rest.to_string()),
-                None => (false, compact.clone()),
-            },
+        let international = match compact.strip_prefix("00") {
+            Some(rest) => Some(format!("+{rest}")),
+            None => compact.starts_with('+').then(|| compact.clone()),
         };
-        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        // Digits only past the `+`: libphonenumber would also read letters as keypad digits.
+        let digits = international.as_deref().map_or(compact.as_str(), |i| &i[1..]);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 17 {
             return Err(ContactError::PhoneInvalid);
         }
-        let e164 = if plus {
-            if !(8..=15).contains(&digits.len()) {
-                return Err(ContactError::PhoneInvalid);
-            }
-            // "+33 0612…" is a common slip: the national 0 does not belong after +33.
-            match digits.strip_prefix("330") {
-                Some(rest) if rest.len() == 9 => format!("+33{rest}"),
-                _ => format!("+{digits}"),
-            }
-        } else if digits.len() == 10 && digits.starts_with('0') && !digits.starts_with("00") {
-            format!("+33{}", &digits[1..])
-        } else {
+        let parsed = match &international {
+            Some(i) => phonenumber::parse(None, i),
+            None => phonenumber::parse(Some(phonenumber::country::Id::FR), &compact),
+        }
+        .map_err(|_| ContactError::PhoneInvalid)?;
+        let db = &*phonenumber::metadata::DATABASE;
+        let Some(meta) = parsed.metadata(db) else {
             return Err(ContactError::PhoneInvalid);
         };
-        Ok(PhoneNumber(e164))
+        if !parsed.is_valid_with(db) {
+            // Counted on what was typed: libphonenumber keeps the national 0 of a number that
+            // matches no pattern, so its own national number is one digit off.
+            let len = match &international {
+                Some(_) => digits.len().saturating_sub(parsed.code().value().to_string().len()),
+                None => digits.strip_prefix('0').unwrap_or(digits).len(),
+            };
+            // The general description's lengths, else (as the metadata often leaves them
+            // out) those of every kind of line.
+            let d = meta.descriptors();
+            let mut lengths: Vec<u16> = d.general().possible_length().to_vec();
+            if lengths.is_empty() {
+                let kinds = [
+                    d.fixed_line(),
+                    d.mobile(),
+                    d.toll_free(),
+                    d.premium_rate(),
+                    d.shared_cost(),
+                ];
+                let more = [d.personal_number(), d.voip(), d.uan(), d.voicemail()];
+                for k in kinds.into_iter().chain(more).flatten() {
+                    lengths.extend_from_slice(k.possible_length());
+                }
+            }
+            return Err(if lengths.iter().any(|l| usize::from(*l) == len) {
+                ContactError::PhoneInvalid
+            } else {
+                ContactError::PhoneWrongLength
+            });
+        }
+        let kind = match parsed.number_type(db) {
+            phonenumber::Type::Mobile => PhoneKind::Mobile,
+            phonenumber::Type::FixedLine | phonenumber::Type::FixedLineOrMobile => PhoneKind::Landline,
+            _ => PhoneKind::Other,
+        };
+        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        Ok(PhoneNumber { e164, kind })
     }
     pub(crate) fn as_str(&self) -> &str {
-        &self.0
+        &self.e164
+    }
+    pub fn kind(&self) -> PhoneKind {
+        self.kind
+    }
+    /// Whether an SMS can reach this number.
+    pub fn is_mobile(&self) -> bool {
+        self.kind == PhoneKind::Mobile
     }
 }
 
@@ -195,6 +295,37 @@ mod tests {
     }
 
     #[test]
+    fn a_number_one_digit_short_is_refused_for_its_length() {
+        assert_eq!(
+            PhoneNumber::parse("+33 6 12 34 56 7"),
+            Err(ContactError::PhoneWrongLength)
+        );
+        assert_eq!(PhoneNumber::parse("06 12 34 56 7"), Err(ContactError::PhoneWrongLength));
+        assert_eq!(
+            PhoneNumber::parse("06 12 34 56 789"),
+            Err(ContactError::PhoneWrongLength)
+        );
+        // Ten digits in a range France has not opened: invalid, not too short.
+        assert_eq!(PhoneNumber::parse("07 12 34 56 78"), Err(ContactError::PhoneInvalid));
+    }
+
+    #[test]
+    fn mobiles_and_landlines_are_told_apart_in_france_and_abroad() {
+        assert!(PhoneNumber::parse("06 12 34 56 78").unwrap().is_mobile());
+        assert!(PhoneNumber::parse("07 81 23 45 67").unwrap().is_mobile());
+        let landline = PhoneNumber::parse("04 90 49 39 39").unwrap();
+        assert_eq!(landline.kind(), PhoneKind::Landline);
+        assert_eq!(landline.as_str(), "+33490493939");
+        let german = PhoneNumber::parse("+49 151 23456789").unwrap();
+        assert!(german.is_mobile());
+        assert_eq!(german.as_str(), "+4915123456789");
+        assert_eq!(
+            PhoneNumber::parse("+32 2 555 12 12").unwrap().kind(),
+            PhoneKind::Landline
+        );
+    }
+
+    #[test]
     fn a_phone_number_with_letters_or_too_few_digits_is_refused() {
         assert!(PhoneNumber::parse("06 12 34").is_err());
         assert!(PhoneNumber::parse("06a2345678").is_err());
@@ -218,6 +349,14 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_name_key_ignores_case_accents_and_punctuation() {
+        assert_eq!(name_key("  Zoé   LEFÈVRE "), "zoe lefevre");
+        assert_eq!(name_key("Jean-Pierre O'Brien"), "jean pierre o brien");
+        assert_eq!(name_key("Jean Pierre O’Brien"), "jean pierre o brien");
+        assert_ne!(name_key("Zoé Lefèvre"), name_key("Marc Lefèvre"));
     }
 
     #[test]

@@ -141,6 +141,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/metrics", get(crate::http::metrics::endpoint))
         .nest("/docs", docs)
         .data(yaml)
+        .data(crate::bookings::FindAgainLimits::new())
         .data(state)
         .around(limit_body)
         .around(|ep, req| async move {

@@ -28,6 +28,8 @@ pub struct Recipient {
     pub answer: bool,
     /// The booking's iCalendar SEQUENCE after the change.
     pub sequence: i32,
+    /// The booking code every message quotes (as stored, `K7P4QX`).
+    pub booking_code: String,
 }
 
 /// The parts of a message that do not depend on the event.
@@ -69,6 +71,7 @@ impl Context<'_> {
             reason: None,
             previous_starts_at: None,
             sms_sender: Some(sms::sender(self.organisation)),
+            booking_code: None,
         }
     }
 
@@ -112,12 +115,18 @@ async fn insert<C: ConnectionTrait>(
     } else {
         OutboxStatus::NoEmail
     };
-    // A row that will never be sent keeps no manage token.
+    // Every message quotes the booking code; a row that will never be sent keeps no
+    // manage token.
+    let booking_code = Some(to.booking_code.clone()).filter(|c| !c.is_empty());
     let json = if to.email.is_some() {
-        serde_json::to_string(payload)
+        serde_json::to_string(&Payload {
+            booking_code,
+            ..payload.clone()
+        })
     } else {
         serde_json::to_string(&Payload {
             manage_url: None,
+            booking_code,
             ..payload.clone()
         })
     }

@@ -60,7 +60,7 @@ pub(crate) async fn registration_invite(state: &AppState, raw: &str) -> Result<S
     }
     let db = &state.db;
     let r = registration::Entity::find()
-        .filter(registration::Column::ManageTokenHash.eq(token::hash(raw)))
+        .filter(crate::bookings::registration_token(raw))
         .one(db)
         .await?
         .ok_or(CalendarError::NotFound)?;
@@ -115,7 +115,7 @@ pub(crate) async fn appointment_invite(state: &AppState, raw: &str) -> Result<St
     }
     let db = &state.db;
     let a = appointment::Entity::find()
-        .filter(appointment::Column::ManageTokenHash.eq(token::hash(raw)))
+        .filter(crate::bookings::appointment_token(raw))
         .one(db)
         .await?
         .ok_or(CalendarError::NotFound)?;

@@ -34,4 +34,7 @@ pub struct Payload {
     /// The sender name of the organisation's SMS (at most 11 letters or digits).
     #[serde(default)]
     pub sms_sender: Option<String>,
+    /// The booking's code as stored (`K7P4QX`); rows written before codes existed have none.
+    #[serde(default)]
+    pub booking_code: Option<String>,
 }

@@ -151,6 +151,9 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
 
     // When and where.
     let mut facts = Vec::new();
+    if let Some(code) = p.booking_code.as_deref().filter(|c| !c.is_empty()) {
+        facts.push(("Code de réservation", crate::domain::booking_code::display(code)));
+    }
     if cancelled {
         if let Some(reason) = non_empty(&p.reason) {
             facts.push(("Motif", reason));
@@ -366,6 +369,7 @@ mod tests {
             reason: None,
             previous_starts_at: None,
             sms_sender: None,
+            booking_code: Some("K7P4QX".into()),
         }
     }
 
@@ -388,6 +392,8 @@ mod tests {
         assert!(r.text.contains("Où : Médiathèque, Place Félix Rey, 13200 Arles\n"));
         assert!(r.text.contains("Accès : Ascenseur à gauche de l'accueil\n"));
         assert!(r.text.contains("Téléphone du lieu : 04 90 49 39 39"));
+        assert!(r.text.contains("Code de réservation : K7P-4QX"), "{}", r.text);
+        assert!(r.html.contains("K7P-4QX"), "{}", r.html);
         assert!(r.text.contains("ajoute la séance à votre agenda"));
         assert!(r.text.contains("https://arles.example/inscription/TOKEN"));
         assert!(r.html.contains("href=\"https://arles.example/inscription/TOKEN\""));

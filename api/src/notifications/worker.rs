@@ -571,7 +571,7 @@ fn outgoing_sms(state: &AppState, row: &outbox::Model) -> Result<OutgoingSms, St
         id: row.message_id.clone(),
         to,
         from,
-        text: sms::text::render(&payload),
+        text: sms::text::render(&payload, &state.settings.public_url),
         report_url: sms::report_url(&state.settings.public_url, row),
     })
 }

@@ -400,6 +400,7 @@ async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> R
     let v = queries::appointment_view(&ctx.state.db, a, ctx.now()).await?;
     Ok(context! {
         token,
+        booking_code => v.booking_code,
         status => status_str(v.status),
         can_change => v.can_change,
         name => v.name,

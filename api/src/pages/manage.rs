@@ -70,6 +70,7 @@ async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             position => r.waitlist_position,
             can_cancel => r.can_cancel,
             name => r.name,
+            booking_code => r.booking_code,
             has_email,
             ics_url => format!("/api/v1/registrations/{token}/invite.ics"),
             manage_url => manage_url(&ctx.state, BookingKind::Registration, &token),

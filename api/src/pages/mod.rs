@@ -29,6 +29,7 @@ pub(crate) mod accessibility;
 pub(crate) mod appointments;
 pub(crate) mod csrf;
 pub(crate) mod error;
+pub(crate) mod find;
 pub(crate) mod forms;
 pub(crate) mod home;
 pub(crate) mod manage;
@@ -54,6 +55,8 @@ pub(crate) fn mount(route: Route) -> Route {
         .nest("/inscription", page(manage::registration_routes()))
         .nest("/prendre-rendez-vous", page(appointments::booking_routes()))
         .nest("/rendez-vous", page(appointments::manage_routes()))
+        .nest("/retrouver", page(find::find_routes()))
+        .nest("/r", page(find::short_routes()))
         .nest("/staff", page(staff::routes()))
         .nest("/static", page(static_files()))
 }

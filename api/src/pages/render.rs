@@ -24,6 +24,7 @@ fn env() -> &'static Environment<'static> {
             "error.html",
             "home.html",
             "accessibility.html",
+            "find.html",
             "workshops/list.html",
             "workshops/session.html",
             "manage/registration.html",

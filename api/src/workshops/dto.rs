@@ -95,6 +95,9 @@ pub(crate) struct StaffRegistrationRequest {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct RegistrationCreated {
     pub id: i32,
+    /// The booking code to quote on the phone or at `/retrouver` (with the phone or e-mail
+    /// given), e.g. `K7P-4QX`.
+    pub booking_code: String,
     pub status: RegistrationStatus,
     /// Position on the waiting list (1 = next), when waitlisted.
     #[oai(skip_serializing_if_is_none)]
@@ -110,6 +113,9 @@ pub(crate) struct RegistrationCreated {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct RegistrationView {
     pub id: i32,
+    /// The booking code to quote on the phone or at `/retrouver` (with the phone or e-mail
+    /// given), e.g. `K7P-4QX`.
+    pub booking_code: String,
     pub name: String,
     pub status: RegistrationStatus,
     #[oai(skip_serializing_if_is_none)]
@@ -123,6 +129,9 @@ pub(crate) struct RegistrationView {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct StaffRegistration {
     pub id: i32,
+    /// The booking code to quote on the phone or at `/retrouver` (with the phone or e-mail
+    /// given), e.g. `K7P-4QX`.
+    pub booking_code: String,
     pub session_id: i32,
     pub name: String,
     #[oai(skip_serializing_if_is_none)]
@@ -142,6 +151,7 @@ impl StaffRegistration {
     pub(crate) fn new(r: registration::Model, waitlist_position: Option<i32>, tz: chrono_tz::Tz) -> StaffRegistration {
         StaffRegistration {
             id: r.id,
+            booking_code: crate::domain::booking_code::display(&r.booking_code),
             session_id: r.session_id,
             name: r.name,
             email: r.email,

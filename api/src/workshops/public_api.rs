@@ -103,6 +103,7 @@ impl WorkshopsApi {
         let done = done?;
         Ok(RegisterResponse::Created(Json(RegistrationCreated {
             id: done.registration.id,
+            booking_code: crate::domain::booking_code::display(&done.registration.booking_code),
             status: done.registration.status,
             waitlist_position: done.waitlist_position,
             manage_url: manage_url(&state, BookingKind::Registration, &done.manage_token),
@@ -168,6 +169,7 @@ pub(crate) async fn view(
         && capacity::resident_may_cancel(session.starts_at.with_timezone(&Utc), now);
     Ok(RegistrationView {
         id: r.id,
+        booking_code: crate::domain::booking_code::display(&r.booking_code),
         name: r.name,
         status,
         waitlist_position,

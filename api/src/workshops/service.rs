@@ -40,7 +40,7 @@ pub enum RegistrationError {
     NotFound,
     #[error(transparent)]
     Closed(#[from] RegistrationClosed),
-    #[error("Cette personne est déjà inscrite à cette séance (même e-mail ou même téléphone).")]
+    #[error("Cette personne est déjà inscrite à cette séance (même nom et même e-mail ou téléphone).")]
     AlreadyRegistered,
     #[error("Cette inscription est déjà annulée.")]
     AlreadyCancelled,
@@ -179,6 +179,7 @@ fn recipient(r: &registration::Model) -> Recipient {
         sms_to: crate::notifications::sms::number_to_text(r.phone.as_deref(), r.sms_consent),
         answer: false,
         sequence: r.ical_sequence,
+        booking_code: r.booking_code.clone(),
     }
 }
 
@@ -218,19 +219,23 @@ pub async fn register(
         now,
     )?;
 
+    // One booking per person, not per contact: two people of one household may share a
+    // phone or an e-mail address, so the same contact counts only with the same name.
+    let name_key = contact.name.key();
     let email_key = contact.email.as_ref().map(|e| e.as_str().to_string());
     let phone_key = contact.phone.as_ref().map(|p| p.as_str().to_string());
-    let mut same_person = sea_orm::Condition::any();
+    let mut same_contact = sea_orm::Condition::any();
     if let Some(e) = &email_key {
-        same_person = same_person.add(registration::Column::EmailKey.eq(e.clone()));
+        same_contact = same_contact.add(registration::Column::EmailKey.eq(e.clone()));
     }
     if let Some(p) = &phone_key {
-        same_person = same_person.add(registration::Column::PhoneKey.eq(p.clone()));
+        same_contact = same_contact.add(registration::Column::PhoneKey.eq(p.clone()));
     }
     let duplicate = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
         .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
-        .filter(same_person)
+        .filter(registration::Column::NameKey.eq(name_key.clone()))
+        .filter(same_contact)
         .count(&txn)
         .await?;
     if duplicate > 0 {
@@ -247,6 +252,7 @@ pub async fn register(
         phone: Set(phone_key.clone()),
         email_key: Set(email_key),
         phone_key: Set(phone_key),
+        name_key: Set(name_key),
         status: Set(if seated {
             RegistrationStatus::Confirmed
         } else {
@@ -266,12 +272,14 @@ pub async fn register(
     }
     .insert(&txn)
     .await;
-    let registration = match inserted {
+    let mut registration = match inserted {
         Ok(r) => r,
         // The unique index caught a twin request that passed the check above at the same time.
         Err(e) if db::is_unique_violation(&e) => return Err(RegistrationError::AlreadyRegistered),
         Err(e) => return Err(e.into()),
     };
+    registration.booking_code =
+        crate::bookings::claim(&txn, sc.organisation.id, BookingKind::Registration, registration.id).await?;
 
     let ctx = sc.ctx(state, &host, now);
     let to = Recipient {
@@ -418,7 +426,7 @@ pub(crate) async fn find_by_token<C: ConnectionTrait>(
         return Err(RegistrationError::NotFound);
     }
     registration::Entity::find()
-        .filter(registration::Column::ManageTokenHash.eq(token::hash(raw)))
+        .filter(crate::bookings::registration_token(raw))
         .one(db)
         .await?
         .ok_or(RegistrationError::NotFound)

@@ -245,7 +245,7 @@ async fn rows(app: &TestApp, o: &Org, n: u32) -> Rows {
     let appointment = created(
         format!("/api/v1/admin/places/{place}/appointments"),
         json!({"motif": motif, "start": "2027-01-05T09:00:00+01:00", "name": "Lucie Bernard",
-               "phone": format!("07 12 34 {:02} {:02}", n / 100 % 100, n % 100)}),
+               "phone": format!("07 81 34 {:02} {:02}", n / 100 % 100, n % 100)}),
     )
     .await;
     let feed = created(

@@ -362,6 +362,7 @@ async fn queue_confirmations(app: &creneau_tests::app::TestApp, org_id: i32, pla
             email: Some(format!("p{i}@exemple.fr")),
             sms_to: None,
             answer: false,
+            booking_code: String::new(),
             sequence: 0,
         };
         let payload = ctx.payload(

@@ -227,16 +227,101 @@ db_test!(
             .status(),
             201
         );
+        // The same person: the same name (case, accents and spacing aside) and one contact.
         let same_email = app
-            .register(f.session_id, "J. Martin", Some(" JEANNE@exemple.fr"), None)
+            .register(f.session_id, " JEANNE ", Some(" JEANNE@exemple.fr"), None)
             .await;
         problem(same_email, 409, "already_registered").await;
         let same_phone = app
-            .register(f.session_id, "Jeanne M.", None, Some("+33 6 12 34 56 78"))
+            .register(f.session_id, "jeanne", None, Some("+33 6 12 34 56 78"))
             .await;
         problem(same_phone, 409, "already_registered").await;
         assert_eq!(registrations(&app, f.session_id).await.len(), 1);
         assert_eq!(session_row(&app, f.session_id).await.seats_taken, 1);
+    }
+);
+
+db_test!(
+    async fn two_people_of_one_household_register_for_one_session_with_the_same_phone_or_email(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let first = app
+            .register(
+                f.session_id,
+                "Zoé Lefèvre",
+                Some("famille@exemple.fr"),
+                Some("06 12 34 56 78"),
+            )
+            .await;
+        assert_eq!(first.status(), 201);
+        let same_phone = app
+            .register(f.session_id, "Marc Lefèvre", None, Some("06 12 34 56 78"))
+            .await;
+        assert_eq!(same_phone.status(), 201);
+        let same_email = app
+            .register(f.session_id, "Inès Lefèvre", Some("Famille@exemple.fr"), None)
+            .await;
+        assert_eq!(same_email.status(), 201);
+        // Zoé herself, written another way, is still one person.
+        let zoe_again = app
+            .register(f.session_id, "zoe  LEFEVRE", None, Some("+33612345678"))
+            .await;
+        problem(zoe_again, 409, "already_registered").await;
+        assert_eq!(registrations(&app, f.session_id).await.len(), 3);
+        assert_eq!(session_row(&app, f.session_id).await.seats_taken, 3);
+
+        // Once Marc cancels, he may register again.
+        let token = json(same_phone).await["manage_token"].as_str().unwrap().to_string();
+        let cancel = app
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/registrations/{token}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(cancel.status(), 200);
+        let again = app
+            .register(f.session_id, "Marc Lefevre", None, Some("06 12 34 56 78"))
+            .await;
+        assert_eq!(again.status(), 201);
+    }
+);
+
+db_test!(
+    async fn a_phone_number_one_digit_short_is_refused_with_a_french_422(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let short = app
+            .register(f.session_id, "Jeanne Martin", None, Some("+33 6 12 34 56 7"))
+            .await;
+        let message = problem(short, 422, "validation").await;
+        assert!(
+            message.contains("Ce numéro n'a pas le bon nombre de chiffres"),
+            "{message}"
+        );
+        assert!(registrations(&app, f.session_id).await.is_empty());
+
+        // A landline and a foreign mobile are stored in E.164.
+        assert_eq!(
+            app.register(f.session_id, "Jeanne Martin", None, Some("04.90.49.39.39"))
+                .await
+                .status(),
+            201
+        );
+        assert_eq!(
+            app.register(f.session_id, "Hans Müller", None, Some("+49 151 23456789"))
+                .await
+                .status(),
+            201
+        );
+        let mut phones: Vec<_> = registrations(&app, f.session_id)
+            .await
+            .into_iter()
+            .filter_map(|r| r.phone)
+            .collect();
+        phones.sort();
+        assert_eq!(phones, vec!["+33490493939", "+4915123456789"]);
     }
 );
 

@@ -8,16 +8,14 @@ pub mod text;
 
 use entities::{organisation, outbox};
 
+use crate::domain::contact::PhoneNumber;
+
 pub use provider::{OutgoingSms, SmsError, SmsProvider};
 
-/// Whether an E.164 number is a mobile: French 06 and 07 (`+336`, `+337`); any other country
-/// code is taken for a mobile (a foreign number is given in `+` form because it is the
-/// person's mobile; a landline abroad simply never receives the text).
+/// Whether a stored (E.164) number is a mobile, as libphonenumber types it (French 06 and 07,
+/// and the mobile ranges of other countries).
 pub fn is_mobile(e164: &str) -> bool {
-    match e164.strip_prefix("+33") {
-        Some(rest) => rest.starts_with('6') || rest.starts_with('7'),
-        None => e164.starts_with('+') && e164.len() > 4,
-    }
+    PhoneNumber::parse(e164).is_ok_and(|p| p.is_mobile())
 }
 
 /// Whether the person accepted SMS when asked nothing explicitly: yes when they gave a
@@ -78,9 +76,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn french_06_and_07_and_foreign_numbers_are_mobiles_landlines_are_not() {
+    fn french_06_and_07_and_foreign_mobiles_are_mobiles_landlines_are_not() {
         assert!(is_mobile("+33612345678"));
-        assert!(is_mobile("+33712345678"));
+        assert!(is_mobile("+33781234567"));
         assert!(!is_mobile("+33490493939"));
         assert!(!is_mobile("+33912345678"));
         assert!(is_mobile("+32470123456"));

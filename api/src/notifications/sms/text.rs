@@ -16,21 +16,22 @@ pub fn budget(event: Event) -> usize {
     }
 }
 
-/// The text of one SMS about `p`, transliterated and fitted to its [`budget`].
-pub fn render(p: &Payload) -> String {
+/// The text of one SMS about `p`, transliterated and fitted to its [`budget`]. `public_url`
+/// is the base of the short link `/r/{code}`.
+pub fn render(p: &Payload, public_url: &str) -> String {
     let tz = crate::platform::time::parse_tz(&p.timezone);
     let limit = budget(p.event);
     // The variable parts (title, place) are cut shorter and shorter until the text fits;
     // then the address goes, then the place.
     for detail in [Detail::Full, Detail::NoAddress, Detail::NoPlace, Detail::NoTitle] {
         for max in [120, 80, 60, 45, 35, 28, 22, 18, 14, 10, 7] {
-            let text = gsm::transliterate(&compose(p, tz, max, detail));
+            let text = gsm::transliterate(&compose(p, public_url, tz, max, detail));
             if gsm::length(&text) <= limit {
                 return text;
             }
         }
     }
-    gsm::transliterate(&compose(p, tz, 4, Detail::NoTitle))
+    gsm::transliterate(&compose(p, public_url, tz, 4, Detail::NoTitle))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,7 +67,7 @@ fn when(tz: Tz, at: DateTime<Utc>, short: bool) -> String {
     format!("{day} à {}", french::time(&local))
 }
 
-fn compose(p: &Payload, tz: Tz, max: usize, detail: Detail) -> String {
+fn compose(p: &Payload, public_url: &str, tz: Tz, max: usize, detail: Detail) -> String {
     let title = cut(&p.title, max);
     let what = match (p.booking, detail) {
         (BookingKind::Registration, Detail::NoTitle) => "atelier".to_string(),
@@ -126,7 +127,15 @@ fn compose(p: &Payload, tz: Tz, max: usize, detail: Detail) -> String {
     {
         text.push_str(&format!(" Tél. {}.", french::phone(phone)));
     }
-    if let Some(url) = p.manage_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    // The code and its short link (which asks for the phone) carry no secret and fit an SMS;
+    // a message written before codes existed keeps its manage link.
+    if let Some(code) = p.booking_code.as_deref().filter(|c| !c.is_empty()) {
+        let shown = crate::domain::booking_code::display(code);
+        text.push_str(&format!(
+            " Code {shown} : {}/r/{code}",
+            public_url.trim_end_matches('/')
+        ));
+    } else if let Some(url) = p.manage_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         text.push_str(&format!(" {url}"));
     }
     text
@@ -162,8 +171,11 @@ mod tests {
             reason: Some("Animatrice malade, nous sommes désolés".into()),
             previous_starts_at: None,
             sms_sender: None,
+            booking_code: None,
         }
     }
+
+    const URL: &str = "https://ateliers.ville-arles.example";
 
     const EVENTS: [Event; 10] = [
         Event::RegistrationConfirmed,
@@ -181,7 +193,7 @@ mod tests {
     #[test]
     fn a_confirmation_says_what_when_where_and_carries_the_phone_and_the_link() {
         let p = payload(Event::RegistrationConfirmed, BookingKind::Registration);
-        let text = render(&p);
+        let text = render(&p, URL);
         assert!(text.starts_with("Confirmé : atelier \"Créer mon compte"), "{text}");
         assert!(text.contains("mardi 12 janvier à 14 h"), "{text}");
         assert!(text.contains("Médiathèque"), "{text}");
@@ -194,7 +206,7 @@ mod tests {
     fn a_reminder_with_a_long_title_and_link_fits_one_segment_and_keeps_phone_and_link() {
         for booking in [BookingKind::Registration, BookingKind::Appointment] {
             let p = payload(Event::Reminder, booking);
-            let text = render(&p);
+            let text = render(&p, URL);
             assert!(gsm::length(&text) <= 160, "{} {text}", gsm::length(&text));
             assert_eq!(gsm::segments(&text), 1);
             assert!(text.starts_with("Rappel : "), "{text}");
@@ -209,7 +221,7 @@ mod tests {
             for event in EVENTS {
                 let mut p = payload(event, booking);
                 p.title = "Œuvres d’art : « s’initier » à l’être numérique — fête…".repeat(4);
-                let text = render(&p);
+                let text = render(&p, URL);
                 assert!(gsm::is_gsm(&text), "{event:?}: {text}");
                 assert!(gsm::length(&text) <= budget(event), "{event:?}: {text}");
                 assert!(!text.contains('\u{a0}'), "{text}");
@@ -222,9 +234,24 @@ mod tests {
         let mut p = payload(Event::SessionCancelled, BookingKind::Registration);
         p.place_phone = None;
         p.manage_url = None;
-        let text = render(&p);
+        let text = render(&p, URL);
         assert!(text.contains("Tél. 04 90 00 00 00."), "{text}");
         assert!(text.contains("Motif : Animatrice malade"), "{text}");
         assert!(!text.contains("http"), "{text}");
+    }
+
+    #[test]
+    fn a_booking_with_a_code_carries_the_code_and_its_short_link_instead_of_the_manage_link() {
+        for event in EVENTS {
+            let mut p = payload(event, BookingKind::Appointment);
+            p.booking_code = Some("K7P4QX".into());
+            let text = render(&p, URL);
+            assert!(
+                text.ends_with("Code K7P-4QX : https://ateliers.ville-arles.example/r/K7P4QX"),
+                "{event:?}: {text}"
+            );
+            assert!(!text.contains("/inscription/"), "{text}");
+            assert!(gsm::length(&text) <= budget(event), "{event:?}: {text}");
+        }
     }
 }

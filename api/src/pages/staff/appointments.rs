@@ -105,6 +105,7 @@ fn status_label(s: AppointmentStatus) -> &'static str {
 #[derive(Serialize)]
 pub(crate) struct AppointmentRow {
     pub id: i32,
+    pub booking_code: String,
     pub when: String,
     pub name: String,
     pub phone: Option<String>,
@@ -121,6 +122,7 @@ impl AppointmentRow {
     pub(crate) fn new(a: &StaffAppointment, now: chrono::DateTime<Utc>) -> AppointmentRow {
         AppointmentRow {
             id: a.id,
+            booking_code: a.booking_code.clone(),
             when: format!("{} – {}", french::time(&a.starts_at), french::time(&a.ends_at)),
             name: a.name.clone(),
             phone: a.phone.as_deref().map(french::phone),

@@ -135,6 +135,7 @@ fn plural(n: u32) -> &'static str {
 #[derive(Serialize)]
 struct Registrant {
     id: i32,
+    booking_code: String,
     name: String,
     phone: Option<String>,
     email: Option<String>,
@@ -180,6 +181,7 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
         .await?;
     let person = |r: &registration::Model, position: Option<usize>| Registrant {
         id: r.id,
+        booking_code: crate::domain::booking_code::display(&r.booking_code),
         name: r.name.clone(),
         phone: r.phone.as_deref().map(french::phone),
         email: r.email.clone(),

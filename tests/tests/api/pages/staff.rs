@@ -74,7 +74,7 @@ db_test!(
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            bad.contains(r##"<a href="#phone">Ce numéro de téléphone n'est pas valide"##),
+            bad.contains(r##"<a href="#phone">Ce numéro n'a pas le bon nombre de chiffres"##),
             "{}",
             bad.body
         );

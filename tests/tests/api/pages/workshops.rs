@@ -115,6 +115,22 @@ db_test!(
             "the tick is kept"
         );
 
+        // A number one digit short: said next to the phone field.
+        let short = v
+            .submit(
+                &path,
+                &path,
+                &[("name", "Ahmed"), ("phone", "+33 6 12 34 56 7"), ("consent", "oui")],
+            )
+            .await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            short.contains(r##"<a href="#phone">Ce numéro n'a pas le bon nombre de chiffres"##),
+            "{}",
+            short.body
+        );
+        assert!(registrations(&app, f.session_id).await.is_empty());
+
         // A phone alone is enough.
         let ok = v
             .submit(

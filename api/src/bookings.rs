@@ -1,0 +1,218 @@
+//! What registrations and appointments share: their booking code, and finding a booking
+//! again from its code and the contact it was made with (`/retrouver`, `/r/{code}`).
+use std::{num::NonZeroU32, sync::Arc};
+
+use entities::{appointment, booking_code, kinds::BookingKind, registration, session};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,
+};
+
+use crate::{
+    domain::{
+        booking_code::BookingCode,
+        contact::{EmailAddress, PhoneNumber},
+    },
+    platform::token,
+};
+
+/// Draws codes until one is free in the organisation and claims it for the booking (an
+/// `INSERT … ON CONFLICT DO NOTHING`: a code two bookings draw at once goes to one of them).
+/// Returns the code as stored (`K7P4QX`).
+pub(crate) async fn claim<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i32,
+    kind: BookingKind,
+    booking_id: i32,
+) -> Result<String, DbErr> {
+    // With 887 million codes, a second draw is already rare; twenty is out of the question
+    // short of a bug.
+    for _ in 0..20 {
+        let code = BookingCode::random();
+        let inserted = booking_code::Entity::insert(booking_code::ActiveModel {
+            organisation_id: Set(organisation_id),
+            code: Set(code.as_str().to_string()),
+            booking_kind: Set(kind),
+            booking_id: Set(booking_id),
+        })
+        .on_conflict(
+            OnConflict::columns([booking_code::Column::OrganisationId, booking_code::Column::Code])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        if inserted == 1 {
+            let code = code.as_str().to_string();
+            match kind {
+                BookingKind::Registration => {
+                    registration::Entity::update_many()
+                        .col_expr(registration::Column::BookingCode, code.clone().into())
+                        .filter(registration::Column::Id.eq(booking_id))
+                        .exec(db)
+                        .await?;
+                }
+                BookingKind::Appointment => {
+                    appointment::Entity::update_many()
+                        .col_expr(appointment::Column::BookingCode, code.clone().into())
+                        .filter(appointment::Column::Id.eq(booking_id))
+                        .exec(db)
+                        .await?;
+                }
+            }
+            return Ok(code);
+        }
+    }
+    Err(DbErr::Custom("no free booking code after 20 draws".into()))
+}
+
+/// The rows a manage token opens: the token of the first message, or the one given when the
+/// booking was last found again by its code.
+pub(crate) fn registration_token(raw: &str) -> Condition {
+    let h = token::hash(raw);
+    Condition::any()
+        .add(registration::Column::ManageTokenHash.eq(h.clone()))
+        .add(registration::Column::FoundTokenHash.eq(h))
+}
+
+pub(crate) fn appointment_token(raw: &str) -> Condition {
+    let h = token::hash(raw);
+    Condition::any()
+        .add(appointment::Column::ManageTokenHash.eq(h.clone()))
+        .add(appointment::Column::FoundTokenHash.eq(h))
+}
+
+/// How the person proves the booking is theirs: the phone or the e-mail it was made with.
+#[derive(Debug, Clone)]
+pub(crate) enum Proof {
+    Phone(PhoneNumber),
+    Email(EmailAddress),
+}
+
+impl Proof {
+    /// Reads what was typed in the one "phone or e-mail" field.
+    pub(crate) fn parse(raw: &str) -> Option<Proof> {
+        let raw = raw.trim();
+        if raw.contains('@') {
+            EmailAddress::parse(raw).ok().map(Proof::Email)
+        } else {
+            PhoneNumber::parse(raw).ok().map(Proof::Phone)
+        }
+    }
+
+    fn matches(&self, email_key: Option<&str>, phone_key: Option<&str>) -> bool {
+        match self {
+            Proof::Phone(p) => phone_key == Some(p.as_str()),
+            Proof::Email(e) => email_key == Some(e.as_str()),
+        }
+    }
+}
+
+/// A booking found again: which page to open and a fresh token for it.
+#[derive(Debug)]
+pub(crate) struct Found {
+    pub kind: BookingKind,
+    pub token: String,
+}
+
+/// The booking holding `code` whose contact is `proof`, in any organisation, with a fresh
+/// manage token stored for it; `None` when the code is unknown or the contact differs (the
+/// caller answers both alike).
+pub(crate) async fn find_again<C: ConnectionTrait>(
+    db: &C,
+    code: &BookingCode,
+    proof: &Proof,
+) -> Result<Option<Found>, DbErr> {
+    let claims = booking_code::Entity::find()
+        .filter(booking_code::Column::Code.eq(code.as_str()))
+        .all(db)
+        .await?;
+    for c in claims {
+        let fresh = token::generate();
+        let hash = token::hash(&fresh);
+        let matched = match c.booking_kind {
+            BookingKind::Registration => {
+                let Some(r) = registration::Entity::find_by_id(c.booking_id).one(db).await? else {
+                    continue;
+                };
+                // The claim's organisation must be the session's: a claim never moves.
+                let org = session::Entity::find_by_id(r.session_id)
+                    .one(db)
+                    .await?
+                    .map(|s| s.organisation_id);
+                if org != Some(c.organisation_id) || !proof.matches(r.email_key.as_deref(), r.phone_key.as_deref()) {
+                    continue;
+                }
+                registration::Entity::update_many()
+                    .col_expr(registration::Column::FoundTokenHash, Some(hash).into())
+                    .filter(registration::Column::Id.eq(r.id))
+                    .exec(db)
+                    .await?;
+                true
+            }
+            BookingKind::Appointment => {
+                let Some(a) = appointment::Entity::find_by_id(c.booking_id).one(db).await? else {
+                    continue;
+                };
+                if a.organisation_id != c.organisation_id
+                    || !proof.matches(a.email_key.as_deref(), a.phone_key.as_deref())
+                {
+                    continue;
+                }
+                appointment::Entity::update_many()
+                    .col_expr(appointment::Column::FoundTokenHash, Some(hash).into())
+                    .filter(appointment::Column::Id.eq(a.id))
+                    .exec(db)
+                    .await?;
+                true
+            }
+        };
+        if matched {
+            return Ok(Some(Found {
+                kind: c.booking_kind,
+                token: fresh,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Tries at finding a booking again are limited twice: per client address (a script trying
+/// codes) and per code (many addresses trying the phones of one code).
+pub(crate) struct FindAgainLimits {
+    per_client: DefaultKeyedRateLimiter<std::net::IpAddr>,
+    per_code: DefaultKeyedRateLimiter<String>,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+/// Per client: 20 tries a minute, in bursts of 20 (a room of residents behind one address
+/// looking up their bookings). Per code: 10 tries an hour, in bursts of 10.
+pub(crate) const PER_CLIENT_PER_MINUTE: u32 = 20;
+pub(crate) const PER_CODE_BURST: u32 = 10;
+
+impl FindAgainLimits {
+    pub(crate) fn new() -> Arc<FindAgainLimits> {
+        let per_client = NonZeroU32::new(PER_CLIENT_PER_MINUTE).expect("non-zero");
+        let per_code = NonZeroU32::new(PER_CODE_BURST).expect("non-zero");
+        Arc::new(FindAgainLimits {
+            per_client: RateLimiter::keyed(Quota::per_minute(per_client).allow_burst(per_client)),
+            per_code: RateLimiter::keyed(Quota::per_hour(per_code).allow_burst(per_code)),
+            calls: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// Whether this client may try now.
+    pub(crate) fn client_ok(&self, client: std::net::IpAddr) -> bool {
+        // Forget idle keys now and then, so memory stays bounded.
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 1024 == 1023 {
+            self.per_client.retain_recent();
+            self.per_code.retain_recent();
+        }
+        self.per_client.check_key(&client).is_ok()
+    }
+
+    /// Whether this code may be tried now.
+    pub(crate) fn code_ok(&self, code: &BookingCode) -> bool {
+        self.per_code.check_key(&code.as_str().to_string()).is_ok()
+    }
+}
