@@ -19,6 +19,8 @@ pub struct Model {
     pub booked_by_staff_id: Option<i32>,
     #[sea_orm(unique)]
     pub manage_token_hash: String,
+    /// What the manage token is derived from with the server secret (`None`: made before).
+    pub manage_key: Option<String>,
     pub ical_sequence: i32,
     pub consent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

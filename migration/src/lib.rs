@@ -8,6 +8,7 @@ mod m20261129_000003_outbox;
 mod m20261129_000004_appointments;
 mod m20261129_000005_feeds;
 mod m20261201_120000_feed_creator;
+mod m20261201_120100_manage_keys;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_appointments::Migration),
             Box::new(m20261129_000005_feeds::Migration),
             Box::new(m20261201_120000_feed_creator::Migration),
+            Box::new(m20261201_120100_manage_keys::Migration),
         ]
     }
 }

@@ -35,7 +35,8 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates and binds; `settings.listen` may use port 0.
-    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+        settings.resolve_secret()?;
         let db = db::connect(&settings.database_url).await?;
         let state = AppState {
             db,
@@ -128,7 +129,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
     let https = state.settings.public_url.starts_with("https://");
-    let docs = api.swagger_ui();
+    let docs_csp = crate::http::headers::docs_csp(&api.swagger_ui_html());
+    let docs = api
+        .swagger_ui()
+        .with(poem::middleware::SetHeader::new().overriding(poem::http::header::CONTENT_SECURITY_POLICY, docs_csp));
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
         .at("/openapi.yaml", get(spec))

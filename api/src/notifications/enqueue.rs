@@ -59,6 +59,7 @@ impl Context<'_> {
             ends_at,
             instructions: None,
             manage_url: None,
+            manage_key: None,
             waitlist_position: None,
             reason: None,
             previous_starts_at: None,
@@ -111,6 +112,7 @@ async fn insert<C: ConnectionTrait>(
     } else {
         serde_json::to_string(&Payload {
             manage_url: None,
+            manage_key: None,
             ..payload.clone()
         })
     }

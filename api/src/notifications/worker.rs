@@ -522,7 +522,7 @@ impl<'a> Run<'a> {
 
 /// Renders and sends one row; answers what became of it (written later by the recorder).
 async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy: Policy) -> Outcome {
-    let message = outgoing(&row, &state.settings.mail_from)
+    let message = outgoing(&row, &state.settings)
         .map_err(|e| e.to_string())
         .and_then(|email| to_message(&email).map_err(|e| e.to_string()));
     let message = match message {

@@ -31,6 +31,9 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// When set, `GET /metrics` asks for `Authorization: Bearer <this>`.
     pub metrics_token: Option<SecretString>,
+    /// The server secret (`CRENEAU_SECRET`, see [`crate::platform::secret`]); filled at start
+    /// by [`Settings::resolve_secret`] when the configuration has none.
+    pub secret: Option<SecretString>,
 }
 
 impl Settings {
@@ -76,6 +79,7 @@ impl Settings {
             login_burst: number("CRENEAU_RATE_LOGIN_BURST", 30)?,
             trust_proxy: var("CRENEAU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
             metrics_token: var("CRENEAU_METRICS_TOKEN").map(SecretString::from),
+            secret: var("CRENEAU_SECRET").map(SecretString::from),
         })
     }
 
@@ -97,7 +101,20 @@ impl Settings {
             login_burst: 100_000,
             trust_proxy: false,
             metrics_token: None,
+            secret: Some(SecretString::from(crate::platform::token::generate())),
         }
+    }
+
+    /// Takes the server secret from the configuration, or from the file next to the SQLite
+    /// database; refuses PostgreSQL without one (see [`crate::platform::secret`]).
+    pub fn resolve_secret(&mut self) -> anyhow::Result<()> {
+        self.secret = Some(crate::platform::secret::resolve(&self.database_url, self.secret.as_ref())?);
+        Ok(())
+    }
+
+    /// The server secret; [`Settings::resolve_secret`] runs before anything needs it.
+    pub fn secret(&self) -> &SecretString {
+        self.secret.as_ref().expect("the server secret is resolved at start")
     }
 }
 

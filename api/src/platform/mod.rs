@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod secret;
 pub mod logging;
 pub(crate) mod org_scope;
 pub(crate) mod read_cache;

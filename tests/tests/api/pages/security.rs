@@ -157,3 +157,41 @@ async fn over_https_the_cookies_are_secure() {
         assert!(session.contains(attr), "{attr} in {session}");
     }
 }
+
+db_test!(
+    async fn the_api_docs_page_allows_exactly_its_own_inline_scripts_and_nothing_from_elsewhere(app: TestApp) {
+        use base64::Engine;
+        use sha2::{Digest, Sha256};
+        let resp = app.get("/docs").await;
+        assert_eq!(resp.status(), 200);
+        let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+        let page = resp.text().await.unwrap();
+        assert!(page.contains("SwaggerUIBundle"), "the page is the Swagger UI");
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .expect("a script-src directive")
+            .to_string();
+        assert!(!script_src.contains("unsafe-inline") && !script_src.contains('*'), "{csp}");
+        for directive in ["default-src 'none'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"] {
+            assert!(csp.contains(directive), "{directive} in {csp}");
+        }
+        // Every inline script of the page is allowed by its hash, so the page still runs.
+        let mut scripts = 0;
+        let mut rest = page.as_str();
+        while let Some(open) = rest.find("<script") {
+            let tag = &rest[open..];
+            let body = &tag[tag.find('>').unwrap() + 1..];
+            let end = body.find("</script>").expect("a closed script");
+            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body[..end].as_bytes()));
+            assert!(script_src.contains(&format!("'sha256-{hash}'")), "script {scripts} allowed");
+            scripts += 1;
+            rest = &body[end..];
+        }
+        assert_eq!(scripts, 2, "the bundle and the start-up script");
+        // The rest of the service keeps its own rules.
+        let api = app.get("/healthz").await;
+        assert!(!api.headers().contains_key("content-security-policy") || api.headers()["content-security-policy"] != csp.as_str());
+    }
+);
