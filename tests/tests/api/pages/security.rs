@@ -147,9 +147,11 @@ async fn over_https_the_cookies_are_secure() {
     let page = v.get("/staff/connexion").await;
     let csrf_cookie = page.set_cookies().join("\n");
     assert!(
-        csrf_cookie.contains("creneau_csrf=") && csrf_cookie.contains("; Secure"),
+        csrf_cookie.starts_with("__Host-creneau_csrf=") && csrf_cookie.contains("; Secure") && csrf_cookie.contains("Path=/"),
         "{csrf_cookie}"
     );
+    assert!(!csrf_cookie.contains("Domain"), "{csrf_cookie}");
+    assert!(v.cookie("creneau_csrf").is_none(), "only the prefixed name over https");
     let signed_in = v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
     let session = signed_in.set_cookies().join("\n");
     assert!(session.contains("creneau_staff="), "{session}");
@@ -193,5 +195,39 @@ db_test!(
         // The rest of the service keeps its own rules.
         let api = app.get("/healthz").await;
         assert!(!api.headers().contains_key("content-security-policy") || api.headers()["content-security-policy"] != csp.as_str());
+    }
+);
+
+db_test!(
+    async fn a_csrf_cookie_without_this_servers_signature_is_refused(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let path = format!("/ateliers/{}", f.session_id);
+        let fields = [("name", "Ana"), ("phone", "0612345678"), ("consent", "oui")];
+
+        // The server's cookie: the form's token followed by its signature.
+        let v = Visitor::new(&app);
+        let form = v.get(&path).await;
+        let cookie = v.cookie("creneau_csrf").unwrap();
+        let (token, signature) = cookie.split_once('.').expect("token.signature");
+        assert_eq!(token, form.csrf());
+        assert_eq!(signature.len(), 43);
+
+        // A cookie planted by someone else (a sibling host, an earlier page of an attacker):
+        // the same value in cookie and field, but no valid signature.
+        let planted = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        for value in [planted.to_string(), format!("{planted}.{signature}")] {
+            let attacker = Visitor::new(&app);
+            attacker.set_cookie("creneau_csrf", &value);
+            let mut forged = vec![("csrf", planted)];
+            forged.extend_from_slice(&fields);
+            assert_eq!(attacker.post(&path, &forged).await.status, StatusCode::FORBIDDEN);
+        }
+        assert!(registrations(&app, f.session_id).await.is_empty());
+
+        let mut good = vec![("csrf", token)];
+        good.extend_from_slice(&fields);
+        assert_eq!(v.post(&path, &good).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(registrations(&app, f.session_id).await.len(), 1);
     }
 );
