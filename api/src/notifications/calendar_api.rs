@@ -332,7 +332,10 @@ async fn creator_still_allowed<C: ConnectionTrait>(db: &C, feed: &feed_token::Mo
 
 /// Records that the feed was read, at most once a minute (calendar applications poll).
 async fn mark_used<C: ConnectionTrait>(db: &C, feed: &feed_token::Model, now: DateTime<Utc>) -> Result<(), DbErr> {
-    if feed.last_used_at.is_some_and(|t| now - t < chrono::Duration::minutes(1)) {
+    if feed
+        .last_used_at
+        .is_some_and(|t| now - t < chrono::Duration::minutes(1))
+    {
         return Ok(());
     }
     feed_token::Entity::update_many()

@@ -108,7 +108,10 @@ impl Settings {
     /// Takes the server secret from the configuration, or from the file next to the SQLite
     /// database; refuses PostgreSQL without one (see [`crate::platform::secret`]).
     pub fn resolve_secret(&mut self) -> anyhow::Result<()> {
-        self.secret = Some(crate::platform::secret::resolve(&self.database_url, self.secret.as_ref())?);
+        self.secret = Some(crate::platform::secret::resolve(
+            &self.database_url,
+            self.secret.as_ref(),
+        )?);
         Ok(())
     }
 

@@ -3,10 +3,10 @@
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod secret;
 pub mod logging;
 pub(crate) mod org_scope;
 pub(crate) mod read_cache;
+pub mod secret;
 pub mod state;
 pub(crate) mod templates;
 pub(crate) mod time;

@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn a_manage_token_needs_the_secret_and_the_key() {
-        let (s1, s2) = (secrecy::SecretString::from(generate()), secrecy::SecretString::from(generate()));
+        let (s1, s2) = (
+            secrecy::SecretString::from(generate()),
+            secrecy::SecretString::from(generate()),
+        );
         let key = generate();
         let t = manage_token(&s1, &key);
         assert!(looks_valid(&t));

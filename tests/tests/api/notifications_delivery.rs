@@ -713,8 +713,22 @@ async fn database_dump(app: &creneau_tests::app::TestApp) -> String {
         )*};
     }
     dump!(
-        organisation, staff_member, staff_token, place, workshop, session, registration, appointment,
-        appointment_claim, outbox, feed_token, motif, opening_rule, place_motif, closure, extra_opening
+        organisation,
+        staff_member,
+        staff_token,
+        place,
+        workshop,
+        session,
+        registration,
+        appointment,
+        appointment_claim,
+        outbox,
+        feed_token,
+        motif,
+        opening_rule,
+        place_motif,
+        closure,
+        extra_opening
     );
     if app.backend == creneau_tests::app::Backend::Sqlite {
         let url = &app.state.settings.database_url;
@@ -754,8 +768,16 @@ mail_test!(
         assert_eq!(resp.status(), 201);
         let appt = json(resp).await;
         let links = [
-            (reg["manage_url"].as_str().unwrap().to_string(), "ana@exemple.fr", "registrations"),
-            (appt["manage_url"].as_str().unwrap().to_string(), "zoe@exemple.fr", "appointments"),
+            (
+                reg["manage_url"].as_str().unwrap().to_string(),
+                "ana@exemple.fr",
+                "registrations",
+            ),
+            (
+                appt["manage_url"].as_str().unwrap().to_string(),
+                "zoe@exemple.fr",
+                "appointments",
+            ),
         ];
         let token_of = |url: &str| url.rsplit('/').next().unwrap().to_string();
 
@@ -764,7 +786,10 @@ mail_test!(
         let dump = database_dump(&app).await;
         assert!(dump.contains("ana@exemple.fr"), "the dump holds the bookings");
         for (url, _, _) in &links {
-            assert!(!dump.contains(&token_of(url)), "the raw token is nowhere in the database");
+            assert!(
+                !dump.contains(&token_of(url)),
+                "the raw token is nowhere in the database"
+            );
         }
         let candidates = token_shaped(&dump);
         assert!(!candidates.is_empty(), "keys and hashes are there to try");
@@ -776,14 +801,20 @@ mail_test!(
         }
         let pending = outbox_rows(&app).await;
         assert!(pending.iter().any(|r| r.kind == entities::kinds::Event::Reminder));
-        assert!(pending.iter().all(|r| !r.payload.contains("manage_url\":\"http")), "no link in any payload");
+        assert!(
+            pending.iter().all(|r| !r.payload.contains("manage_url\":\"http")),
+            "no link in any payload"
+        );
 
         // The worker rebuilds the links with the server secret: the e-mails carry working ones.
         drain(&app, &mailer(&app)).await;
         for (url, to, kind) in &links {
             let mails = mails_to(&smtp, to);
             assert!(!mails.is_empty(), "a confirmation to {to}");
-            assert!(mails[0].text.as_deref().unwrap().contains(url.as_str()), "the link of the answer is in the e-mail");
+            assert!(
+                mails[0].text.as_deref().unwrap().contains(url.as_str()),
+                "the link of the answer is in the e-mail"
+            );
             let token = token_of(url);
             let resp = app.get(&format!("/api/v1/{kind}/{token}/invite.ics")).await;
             assert_eq!(resp.status(), 200, "the e-mailed link opens the booking");

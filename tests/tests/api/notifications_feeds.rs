@@ -295,8 +295,13 @@ db_test!(
     async fn a_place_feed_records_its_creator_and_last_use_and_dies_when_the_creator_is_deactivated(app: TestApp) {
         let (org, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 8, 8).await;
-        app.register(f.session_id, "Ana Martin", Some("ana@exemple.fr"), Some("06 12 34 56 78"))
-            .await;
+        app.register(
+            f.session_id,
+            "Ana Martin",
+            Some("ana@exemple.fr"),
+            Some("06 12 34 56 78"),
+        )
+        .await;
         let coordinator = app.staff(org, "coordination@arles.example", Role::Coordinator).await;
         let coordinator_id = my_id(&app, &coordinator).await;
         let feed = json(
@@ -309,14 +314,22 @@ db_test!(
         )
         .await;
         let path = path_of(feed["url"].as_str().unwrap());
-        let listed = json(app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None).await).await;
+        let listed = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None)
+                .await,
+        )
+        .await;
         assert_eq!(listed[0]["created_by_id"], coordinator_id);
         assert_eq!(listed[0]["created_by_name"], "Agent Test");
         assert!(listed[0].get("last_used_at").is_none(), "never read yet: {listed}");
 
         let (_, text) = calendar(&app, &path).await;
         assert!(text.contains("Ana Martin"));
-        let listed = json(app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None).await).await;
+        let listed = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None)
+                .await,
+        )
+        .await;
         assert_eq!(listed[0]["last_used_at"], "2027-01-04T09:00:00+01:00", "{listed}");
 
         // The coordinator leaves: their account is deactivated, and the feed with it.
@@ -392,7 +405,11 @@ db_test!(
         let page = v.get("/staff/flux").await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.contains("Agenda du lieu « Médiathèque »"), "{}", page.body);
-        assert!(page.contains("par Agent Test · lu le lundi 4 janvier à 9\u{a0}h"), "{}", page.body);
+        assert!(
+            page.contains("par Agent Test · lu le lundi 4 janvier à 9\u{a0}h"),
+            "{}",
+            page.body
+        );
         assert!(page.contains("jamais lu"), "the facilitator's feed: {}", page.body);
         assert!(!page.contains(feed["token"].as_str().unwrap()), "never the secret");
 
@@ -402,7 +419,10 @@ db_test!(
         let theirs = fv.get("/staff/flux").await;
         assert!(!theirs.contains("Médiathèque"), "{}", theirs.body);
         let refused = fv
-            .post(&format!("/staff/flux/{}/revoquer", feed["id"]), &[("csrf", &theirs.csrf())])
+            .post(
+                &format!("/staff/flux/{}/revoquer", feed["id"]),
+                &[("csrf", &theirs.csrf())],
+            )
             .await;
         assert_eq!(refused.status, 403);
         assert_eq!(app.get(&path).await.status(), 200);

@@ -56,7 +56,9 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
                 ),
                 FeedKind::Staff => format!(
                     "Agenda de {}",
-                    f.staff_member_id.and_then(|id| members.get(&id)).map_or("?", String::as_str)
+                    f.staff_member_id
+                        .and_then(|id| members.get(&id))
+                        .map_or("?", String::as_str)
                 ),
             },
             created: french::short_at(&f.created_at.with_timezone(&tz), year),

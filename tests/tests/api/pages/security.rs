@@ -147,7 +147,9 @@ async fn over_https_the_cookies_are_secure() {
     let page = v.get("/staff/connexion").await;
     let csrf_cookie = page.set_cookies().join("\n");
     assert!(
-        csrf_cookie.starts_with("__Host-creneau_csrf=") && csrf_cookie.contains("; Secure") && csrf_cookie.contains("Path=/"),
+        csrf_cookie.starts_with("__Host-creneau_csrf=")
+            && csrf_cookie.contains("; Secure")
+            && csrf_cookie.contains("Path=/"),
         "{csrf_cookie}"
     );
     assert!(!csrf_cookie.contains("Domain"), "{csrf_cookie}");
@@ -175,8 +177,16 @@ db_test!(
             .find(|d| d.starts_with("script-src"))
             .expect("a script-src directive")
             .to_string();
-        assert!(!script_src.contains("unsafe-inline") && !script_src.contains('*'), "{csp}");
-        for directive in ["default-src 'none'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"] {
+        assert!(
+            !script_src.contains("unsafe-inline") && !script_src.contains('*'),
+            "{csp}"
+        );
+        for directive in [
+            "default-src 'none'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
             assert!(csp.contains(directive), "{directive} in {csp}");
         }
         // Every inline script of the page is allowed by its hash, so the page still runs.
@@ -187,14 +197,20 @@ db_test!(
             let body = &tag[tag.find('>').unwrap() + 1..];
             let end = body.find("</script>").expect("a closed script");
             let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body[..end].as_bytes()));
-            assert!(script_src.contains(&format!("'sha256-{hash}'")), "script {scripts} allowed");
+            assert!(
+                script_src.contains(&format!("'sha256-{hash}'")),
+                "script {scripts} allowed"
+            );
             scripts += 1;
             rest = &body[end..];
         }
         assert_eq!(scripts, 2, "the bundle and the start-up script");
         // The rest of the service keeps its own rules.
         let api = app.get("/healthz").await;
-        assert!(!api.headers().contains_key("content-security-policy") || api.headers()["content-security-policy"] != csp.as_str());
+        assert!(
+            !api.headers().contains_key("content-security-policy")
+                || api.headers()["content-security-policy"] != csp.as_str()
+        );
     }
 );
 
