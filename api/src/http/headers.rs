@@ -66,7 +66,7 @@ pub(crate) fn docs_csp(page: &str) -> String {
         let Some(body_start) = after.find('>') else { break };
         let body = &after[body_start + 1..];
         let Some(end) = body.find("</script>") else { break };
-        let digest = Sha256::digest(body[..end].as_bytes());
+        let digest = Sha256::digest(&body.as_bytes()[..end]);
         hashes.push(format!(
             "'sha256-{}'",
             base64::engine::general_purpose::STANDARD.encode(digest)

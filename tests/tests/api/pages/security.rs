@@ -196,7 +196,7 @@ db_test!(
             let tag = &rest[open..];
             let body = &tag[tag.find('>').unwrap() + 1..];
             let end = body.find("</script>").expect("a closed script");
-            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body[..end].as_bytes()));
+            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body.as_bytes()[..end]));
             assert!(
                 script_src.contains(&format!("'sha256-{hash}'")),
                 "script {scripts} allowed"
