@@ -74,7 +74,8 @@ async fn main() -> anyhow::Result<()> {
             serve(Application::build(settings, Clock::system()).await?).await
         }
         Command::Worker => {
-            let settings = Settings::from_env()?;
+            let mut settings = Settings::from_env()?;
+            settings.resolve_secret()?;
             creneau::platform::logging::init(settings.log_json);
             let db = creneau::platform::db::connect(&settings.database_url).await?;
             let state = AppState::new(db, Clock::system(), settings)?;

@@ -32,6 +32,8 @@ pub struct Model {
     /// The hash of the token given when the booking was last found again by its code and
     /// contact (`/retrouver`); the mailed manage link keeps working beside it.
     pub found_token_hash: Option<String>,
+    /// What the manage token is derived from with the server secret (`None`: made before).
+    pub manage_key: Option<String>,
     pub ical_sequence: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub cancel_reason: Option<String>,

@@ -15,6 +15,10 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Who made the feed (`None` for feeds older than this column): it dies with their account.
+    pub created_by_id: Option<i32>,
+    /// When the feed was last read (to the minute).
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,8 @@ mod m20261129_000003_outbox;
 mod m20261129_000004_appointments;
 mod m20261129_000005_feeds;
 mod m20261201_000001_sms_channel;
+mod m20261201_120000_feed_creator;
+mod m20261201_120100_manage_keys;
 mod m20261201_130001_registration_name_key;
 mod m20261201_130002_booking_codes;
 
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_appointments::Migration),
             Box::new(m20261129_000005_feeds::Migration),
             Box::new(m20261201_000001_sms_channel::Migration),
+            Box::new(m20261201_120000_feed_creator::Migration),
+            Box::new(m20261201_120100_manage_keys::Migration),
             Box::new(m20261201_130001_registration_name_key::Migration),
             Box::new(m20261201_130002_booking_codes::Migration),
         ]

@@ -394,7 +394,8 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     }
     let slot = bookable_slot(&txn, &pc, &m, req.starts_at, by, now, None).await?;
 
-    let manage_token = token::generate();
+    let manage_key = token::generate();
+    let manage_token = token::manage_token(state.settings.secret(), &manage_key);
     let email = req.contact.email.as_ref().map(|e| e.as_str().to_string());
     let phone = req.contact.phone.as_ref().map(|p| p.as_str().to_string());
     let first_desk = slot.free_desks.first().copied().ok_or(AppointmentError::SlotTaken)?;
@@ -417,6 +418,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         booked_by: Set(by.booked_by()),
         booked_by_staff_id: Set(by.staff_id()),
         manage_token_hash: Set(token::hash(&manage_token)),
+        manage_key: Set(Some(manage_key.clone())),
         ical_sequence: Set(0),
         cancel_reason: Set(None),
         sms_consent: Set(sms_consent),
@@ -455,7 +457,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         ..recipient(&appointment)
     };
     let mut p = payload(&ctx, Event::AppointmentConfirmed, &appointment, &m);
-    p.manage_url = Some(ctx.manage_url(BookingKind::Appointment, &manage_token));
+    p.manage_key = Some(manage_key);
     enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
     enqueue::schedule_reminders(&txn, &ctx, &to, &p).await?;
     txn.commit().await?;
@@ -589,7 +591,7 @@ pub(crate) async fn reschedule(
     };
     let mut p = payload(&ctx, Event::AppointmentRescheduled, &moved, &m);
     p.previous_starts_at = Some(previous_starts_at);
-    p.manage_url = raw_token.map(|t| ctx.manage_url(BookingKind::Appointment, t));
+    p.manage_key = moved.manage_key.clone().filter(|_| raw_token.is_some());
     enqueue::drop_reminders(&txn, BookingKind::Appointment, moved.id).await?;
     enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
     enqueue::schedule_reminders(&txn, &ctx, &to, &p).await?;
@@ -634,7 +636,7 @@ pub(crate) async fn cancel(
     let ctx = pc.ctx(state, &host, now);
     let mut p = payload(&ctx, Event::AppointmentCancelled, &cancelled, &m);
     p.reason = reason;
-    p.manage_url = raw_token.map(|t| ctx.manage_url(BookingKind::Appointment, t));
+    p.manage_key = cancelled.manage_key.clone().filter(|_| raw_token.is_some());
     enqueue::drop_reminders(&txn, BookingKind::Appointment, cancelled.id).await?;
     let to = Recipient {
         answer: by.is_resident(),

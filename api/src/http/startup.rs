@@ -36,7 +36,8 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates and binds; `settings.listen` may use port 0.
-    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+        settings.resolve_secret()?;
         let db = db::connect(&settings.database_url).await?;
         let state = AppState::new(db, clock, settings)?;
         Self::with_state(state).await
@@ -129,7 +130,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         state.settings.max_in_flight as usize,
         state.settings.max_waiting as usize,
     );
-    let docs = api.swagger_ui();
+    let docs_csp = crate::http::headers::docs_csp(&api.swagger_ui_html());
+    let docs = api
+        .swagger_ui()
+        .with(poem::middleware::SetHeader::new().overriding(poem::http::header::CONTENT_SECURITY_POLICY, docs_csp));
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
     crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
         .at("/openapi.yaml", get(spec))

@@ -7,14 +7,19 @@ use poem_openapi::{
     param::Path,
     payload::{Json, PlainText},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
+};
 
 use super::{
     dto::{Feed, FeedCreated, FeedInput, FeedKind},
     feeds::{self, Audience, CalendarError, Scope},
 };
 use crate::{
-    auth::{Staff, StaffIdentity},
+    auth::{Role, Staff, StaffIdentity},
     http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
     places::api::PLACE_NOT_FOUND,
@@ -99,6 +104,10 @@ impl CalendarsApi {
             .one(&state.db)
             .await?
             .ok_or(CalendarError::NotFound)?;
+        if !creator_still_allowed(&state.db, &found).await? {
+            return Err(CalendarError::NotFound.into());
+        }
+        mark_used(&state.db, &found, state.clock.now()).await?;
         let org = organisation::Entity::find_by_id(found.organisation_id)
             .one(&state.db)
             .await?
@@ -211,11 +220,13 @@ impl AdminFeedsApi {
             token_hash: Set(token::hash(&raw)),
             created_at: Set(state.clock.now()),
             revoked_at: Set(None),
+            created_by_id: Set(Some(me.id)),
+            last_used_at: Set(None),
             ..Default::default()
         }
         .insert(&state.db)
         .await?;
-        let feed = Feed::new(&row, state.settings.timezone);
+        let feed = Feed::new(&row, Some(me.name.clone()), state.settings.timezone);
         Ok(FeedCreatedResponse::Created(Json(FeedCreated {
             id: feed.id,
             kind: feed.kind,
@@ -231,38 +242,106 @@ impl AdminFeedsApi {
     /// admins, one's own agenda feeds for facilitators.
     #[oai(path = "/feeds", method = "get", operation_id = "adminListFeeds")]
     async fn list(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Feed>>> {
-        let mut q = feed_token::Entity::find()
-            .filter(feed_token::Column::OrganisationId.eq(me.organisation_id))
-            .filter(feed_token::Column::RevokedAt.is_null())
-            .order_by_asc(feed_token::Column::Id);
-        if me.require_manager().is_err() {
-            q = q
-                .filter(feed_token::Column::Kind.eq(FeedKind::Staff))
-                .filter(feed_token::Column::StaffMemberId.eq(me.id));
-        }
-        let tz = state.settings.timezone;
-        Ok(Json(q.all(&state.db).await?.iter().map(|f| Feed::new(f, tz)).collect()))
+        Ok(Json(visible_feeds(&state, &me).await?))
     }
 
     /// Revoke a feed: its URL stops working at once. Coordinators and admins revoke any;
     /// a facilitator their own agenda feeds.
     #[oai(path = "/feeds/:id", method = "delete", operation_id = "adminRevokeFeed")]
     async fn revoke(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<FeedRevoked> {
-        let found = find_in_org::<feed_token::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(FEED_NOT_FOUND)?;
-        if !may_revoke(&me, &found) {
-            return Err(ApiError::forbidden());
+        match revoke_feed(&state, &me, id.0).await? {
+            RevokeOutcome::Revoked => Ok(FeedRevoked::Revoked),
+            RevokeOutcome::NotFound => Err(ApiError::not_found(FEED_NOT_FOUND)),
+            RevokeOutcome::Forbidden => Err(ApiError::forbidden()),
         }
-        if found.revoked_at.is_none() {
-            let mut a: feed_token::ActiveModel = found.into();
-            a.revoked_at = Set(Some(state.clock.now()));
-            a.update(&state.db).await?;
-        }
-        Ok(FeedRevoked::Revoked)
     }
+}
+
+/// What revoking a feed came to.
+pub(crate) enum RevokeOutcome {
+    Revoked,
+    NotFound,
+    Forbidden,
+}
+
+/// Revokes a feed of `me`'s organisation (the API's `adminRevokeFeed` and the console's
+/// button). Revoking twice is fine.
+pub(crate) async fn revoke_feed(state: &AppState, me: &StaffIdentity, id: i32) -> Result<RevokeOutcome, DbErr> {
+    let Some(found) = find_in_org::<feed_token::Entity, _>(&state.db, me.organisation_id, id).await? else {
+        return Ok(RevokeOutcome::NotFound);
+    };
+    if !may_revoke(me, &found) {
+        return Ok(RevokeOutcome::Forbidden);
+    }
+    if found.revoked_at.is_none() {
+        let mut a: feed_token::ActiveModel = found.into();
+        a.revoked_at = Set(Some(state.clock.now()));
+        a.update(&state.db).await?;
+    }
+    Ok(RevokeOutcome::Revoked)
+}
+
+/// The feeds `me` may see and revoke, oldest first: all of the organisation's live feeds for
+/// coordinators and admins, one's own agenda feeds for facilitators.
+pub(crate) async fn visible_feeds(state: &AppState, me: &StaffIdentity) -> Result<Vec<Feed>, DbErr> {
+    let mut q = feed_token::Entity::find()
+        .filter(feed_token::Column::OrganisationId.eq(me.organisation_id))
+        .filter(feed_token::Column::RevokedAt.is_null())
+        .order_by_asc(feed_token::Column::Id);
+    if me.require_manager().is_err() {
+        q = q
+            .filter(feed_token::Column::Kind.eq(FeedKind::Staff))
+            .filter(feed_token::Column::StaffMemberId.eq(me.id));
+    }
+    listed(state, q.all(&state.db).await?).await
+}
+
+/// Feeds with their creator's name, for listing.
+async fn listed(state: &AppState, rows: Vec<feed_token::Model>) -> Result<Vec<Feed>, DbErr> {
+    let names: HashMap<i32, String> = staff_member::Entity::find()
+        .filter(staff_member::Column::Id.is_in(rows.iter().filter_map(|f| f.created_by_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
+    let tz = state.settings.timezone;
+    Ok(rows
+        .iter()
+        .map(|f| Feed::new(f, f.created_by_id.and_then(|id| names.get(&id).cloned()), tz))
+        .collect())
 }
 
 fn may_revoke(me: &StaffIdentity, feed: &feed_token::Model) -> bool {
     me.require_manager().is_ok() || (feed.kind == FeedKind::Staff && feed.staff_member_id == Some(me.id))
+}
+
+/// A feed lives as long as its creator's account: active, in the feed's organisation, and for
+/// a place feed (which only coordinators and admins may make) still in such a role. Feeds
+/// made before creators were recorded keep working until revoked.
+async fn creator_still_allowed<C: ConnectionTrait>(db: &C, feed: &feed_token::Model) -> Result<bool, DbErr> {
+    let Some(creator) = feed.created_by_id else {
+        return Ok(true);
+    };
+    let Some(m) = staff_member::Entity::find_by_id(creator).one(db).await? else {
+        return Ok(false);
+    };
+    let manager = matches!(m.role, Role::Admin | Role::Coordinator);
+    Ok(m.active && m.organisation_id == feed.organisation_id && (feed.kind == FeedKind::Staff || manager))
+}
+
+/// Records that the feed was read, at most once a minute (calendar applications poll).
+async fn mark_used<C: ConnectionTrait>(db: &C, feed: &feed_token::Model, now: DateTime<Utc>) -> Result<(), DbErr> {
+    if feed
+        .last_used_at
+        .is_some_and(|t| now - t < chrono::Duration::minutes(1))
+    {
+        return Ok(());
+    }
+    feed_token::Entity::update_many()
+        .col_expr(feed_token::Column::LastUsedAt, Expr::value(now))
+        .filter(feed_token::Column::Id.eq(feed.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -96,16 +96,28 @@ pub(crate) struct Feed {
     #[oai(skip_serializing_if_is_none)]
     pub staff_member_id: Option<i32>,
     pub created_at: DateTime<FixedOffset>,
+    /// Who made it: the feed stops working when their account is deactivated (or, for a
+    /// place feed, no longer coordinates). Absent for feeds made before this was recorded.
+    #[oai(skip_serializing_if_is_none)]
+    pub created_by_id: Option<i32>,
+    #[oai(skip_serializing_if_is_none)]
+    pub created_by_name: Option<String>,
+    /// When a calendar application last read it (to the minute); absent if never.
+    #[oai(skip_serializing_if_is_none)]
+    pub last_used_at: Option<DateTime<FixedOffset>>,
 }
 
 impl Feed {
-    pub(crate) fn new(row: &feed_token::Model, tz: chrono_tz::Tz) -> Feed {
+    pub(crate) fn new(row: &feed_token::Model, created_by_name: Option<String>, tz: chrono_tz::Tz) -> Feed {
         Feed {
             id: row.id,
             kind: row.kind,
             place_id: row.place_id,
             staff_member_id: row.staff_member_id,
             created_at: local(tz, row.created_at),
+            created_by_id: row.created_by_id,
+            created_by_name,
+            last_used_at: row.last_used_at.map(|t| local(tz, t)),
         }
     }
 }

@@ -67,6 +67,7 @@ impl Context<'_> {
             ends_at,
             instructions: None,
             manage_url: None,
+            manage_key: None,
             waitlist_position: None,
             reason: None,
             previous_starts_at: None,
@@ -127,6 +128,7 @@ async fn insert<C: ConnectionTrait>(
         serde_json::to_string(&Payload {
             manage_url: None,
             booking_code,
+            manage_key: None,
             ..payload.clone()
         })
     }

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use entities::outbox;
 
+use crate::platform::config::Settings;
+
 use super::{
     compose::OutgoingEmail,
     ical::{CalendarEvent, CalendarMethod, invite},
@@ -94,8 +96,17 @@ pub(crate) fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEven
 }
 
 /// The e-mail of one outbox row. Errors are permanent: the row itself cannot be sent.
-pub(crate) fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingEmail, MessageError> {
-    let payload: Payload = serde_json::from_str(&row.payload)?;
+pub(crate) fn outgoing(row: &outbox::Model, settings: &Settings) -> Result<OutgoingEmail, MessageError> {
+    let mail_from = settings.mail_from.as_str();
+    let mut payload: Payload = serde_json::from_str(&row.payload)?;
+    if let Some(key) = payload.manage_key.take() {
+        let page = match payload.booking {
+            BookingKind::Registration => "inscription",
+            BookingKind::Appointment => "rendez-vous",
+        };
+        let raw = crate::platform::token::manage_token(settings.secret(), &key);
+        payload.manage_url = Some(format!("{}/{page}/{raw}", settings.public_url));
+    }
     let to_email = row.recipient_email.clone().ok_or(MessageError::NoRecipient)?;
     let method = row.ical_method;
     let rendered = render(&payload, &row.recipient_name, method);
@@ -136,5 +147,6 @@ pub(crate) fn outgoing(row: &outbox::Model, mail_from: &str) -> Result<OutgoingE
 pub(crate) fn without_token(payload_json: &str) -> Option<String> {
     let mut payload: Payload = serde_json::from_str(payload_json).ok()?;
     payload.manage_url = None;
+    payload.manage_key = None;
     serde_json::to_string(&payload).ok()
 }

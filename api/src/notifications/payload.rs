@@ -26,6 +26,11 @@ pub struct Payload {
     /// The manage page, when the change was made with the token in hand. A sent message
     /// keeps no token: the worker blanks it once delivered.
     pub manage_url: Option<String>,
+    /// The booking's manage key: the worker rebuilds the manage link from it and the server
+    /// secret at send time, so the outbox never holds a working link. (Rows queued before
+    /// keys existed carry `manage_url` instead.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_key: Option<String>,
     pub waitlist_position: Option<i32>,
     /// Why staff cancelled, when they said.
     pub reason: Option<String>,

@@ -365,6 +365,7 @@ mod tests {
             ends_at: Utc.with_ymd_and_hms(2027, 1, 12, 15, 0, 0).unwrap(),
             instructions: None,
             manage_url: Some("https://arles.example/inscription/TOKEN".into()),
+            manage_key: None,
             waitlist_position: None,
             reason: None,
             previous_starts_at: None,

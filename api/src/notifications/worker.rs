@@ -528,7 +528,7 @@ async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy
     if row.channel == Channel::Sms {
         return deliver_sms(state, row, policy).await;
     }
-    let message = outgoing(&row, &state.settings.mail_from)
+    let message = outgoing(&row, &state.settings)
         .map_err(|e| e.to_string())
         .and_then(|email| to_message(&email).map_err(|e| e.to_string()));
     let message = match message {

@@ -101,9 +101,14 @@ async fn page_layer<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
     let secure = state
         .as_ref()
         .is_some_and(|s| s.settings.public_url.starts_with("https://"));
-    let token = csrf::PublicToken::from_request(&req);
+    // Without the state (never in practice) no cookie can verify: forms are refused.
+    let secret = state
+        .as_ref()
+        .map(|s| s.settings.secret().clone())
+        .unwrap_or_else(|| crate::platform::config::SecretString::from(crate::platform::token::generate()));
+    let token = csrf::PublicToken::from_request(&req, &secret, secure);
     if !token.from_cookie {
-        req.cookie().add(csrf::cookie(&token.value, secure));
+        req.cookie().add(csrf::cookie(&token.value, &secret, secure));
     }
     req.set_data(token);
     let path = req.original_uri().path().to_string();

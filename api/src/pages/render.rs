@@ -38,6 +38,7 @@ fn env() -> &'static Environment<'static> {
             "staff/series_new.html",
             "staff/session_cancel.html",
             "staff/messages.html",
+            "staff/feeds.html",
             "appointments/places.html",
             "appointments/motifs.html",
             "appointments/_slot_list.html",

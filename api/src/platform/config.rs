@@ -38,6 +38,9 @@ pub struct Settings {
     /// is answered `503` (see `http::admission`).
     pub max_in_flight: u32,
     pub max_waiting: u32,
+    /// The server secret (`CRENEAU_SECRET`, see [`crate::platform::secret`]); filled at start
+    /// by [`Settings::resolve_secret`] when the configuration has none.
+    pub secret: Option<SecretString>,
 }
 
 impl Settings {
@@ -87,6 +90,7 @@ impl Settings {
             metrics_token: var("CRENEAU_METRICS_TOKEN").map(SecretString::from),
             max_in_flight: number("CRENEAU_MAX_IN_FLIGHT", 16)?,
             max_waiting: number("CRENEAU_MAX_WAITING", 1024)?,
+            secret: var("CRENEAU_SECRET").map(SecretString::from),
         })
     }
 
@@ -112,7 +116,23 @@ impl Settings {
             metrics_token: None,
             max_in_flight: 16,
             max_waiting: 1024,
+            secret: Some(SecretString::from(crate::platform::token::generate())),
         }
+    }
+
+    /// Takes the server secret from the configuration, or from the file next to the SQLite
+    /// database; refuses PostgreSQL without one (see [`crate::platform::secret`]).
+    pub fn resolve_secret(&mut self) -> anyhow::Result<()> {
+        self.secret = Some(crate::platform::secret::resolve(
+            &self.database_url,
+            self.secret.as_ref(),
+        )?);
+        Ok(())
+    }
+
+    /// The server secret; [`Settings::resolve_secret`] runs before anything needs it.
+    pub fn secret(&self) -> &SecretString {
+        self.secret.as_ref().expect("the server secret is resolved at start")
     }
 }
 

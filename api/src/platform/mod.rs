@@ -6,6 +6,7 @@ pub mod db;
 pub mod logging;
 pub(crate) mod org_scope;
 pub(crate) mod read_cache;
+pub mod secret;
 pub mod state;
 pub(crate) mod templates;
 pub(crate) mod time;

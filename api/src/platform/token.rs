@@ -11,6 +11,18 @@ pub fn generate() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The manage token of a booking whose key is `key`: `HMAC-SHA256(secret, key)`, URL-safe,
+/// 43 characters like [`generate`]'s. The booking stores the key and the token's hash; the
+/// token itself exists only in the answer to the resident and in the e-mails.
+pub fn manage_token(secret: &secrecy::SecretString, key: &str) -> String {
+    use hmac::{Hmac, Mac};
+    use secrecy::ExposeSecret;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"creneau manage link\0");
+    mac.update(key.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// What the database stores and looks up.
 pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -36,5 +48,19 @@ mod tests {
         assert_eq!(hash(&a).len(), 64);
         assert_ne!(hash(&a), a);
         assert!(!looks_valid("../../etc/passwd"));
+    }
+
+    #[test]
+    fn a_manage_token_needs_the_secret_and_the_key() {
+        let (s1, s2) = (
+            secrecy::SecretString::from(generate()),
+            secrecy::SecretString::from(generate()),
+        );
+        let key = generate();
+        let t = manage_token(&s1, &key);
+        assert!(looks_valid(&t));
+        assert_eq!(t, manage_token(&s1, &key));
+        assert_ne!(t, manage_token(&s2, &key));
+        assert_ne!(t, manage_token(&s1, &generate()));
     }
 }

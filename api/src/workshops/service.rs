@@ -244,7 +244,8 @@ pub async fn register(
 
     let sms_consent = sms_consent(&email_key, &phone_key, sms);
     let seated = take_seat(&txn, session_id).await?;
-    let manage_token = token::generate();
+    let manage_key = token::generate();
+    let manage_token = token::manage_token(state.settings.secret(), &manage_key);
     let inserted = registration::ActiveModel {
         session_id: Set(session_id),
         name: Set(contact.name.as_str().to_string()),
@@ -262,6 +263,7 @@ pub async fn register(
         booked_by: Set(by.booked_by()),
         booked_by_staff_id: Set(by.staff_id()),
         manage_token_hash: Set(token::hash(&manage_token)),
+        manage_key: Set(Some(manage_key.clone())),
         ical_sequence: Set(0),
         consent_at: Set(Some(now)),
         sms_consent: Set(sms_consent),
@@ -297,7 +299,7 @@ pub async fn register(
         s.starts_at,
         s.ends_at,
     );
-    payload.manage_url = Some(ctx.manage_url(BookingKind::Registration, &manage_token));
+    payload.manage_key = Some(manage_key);
     let waitlist_position = if seated {
         enqueue::enqueue(&txn, &ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
         enqueue::schedule_reminders(&txn, &ctx, &to, &payload).await?;
@@ -488,7 +490,7 @@ pub(crate) async fn cancel(
         sc.session.starts_at,
         sc.session.ends_at,
     );
-    payload.manage_url = raw_token.map(|t| ctx.manage_url(BookingKind::Registration, t));
+    payload.manage_key = cancelled.manage_key.clone().filter(|_| raw_token.is_some());
     // Only a confirmed booking ever sent an invite; a waitlisted one has nothing to remove.
     enqueue::enqueue(
         &txn,

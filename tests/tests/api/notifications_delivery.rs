@@ -704,3 +704,128 @@ mail_test!(
         assert!(subjects[1].starts_with("Rappel"), "{subjects:?}");
     }
 );
+
+/// Everything the database holds about bookings, messages and accounts, as text (and on
+/// SQLite the database files themselves): what a dump would give.
+async fn database_dump(app: &creneau_tests::app::TestApp) -> String {
+    use entities::*;
+    let db = &app.state.db;
+    let mut out = String::new();
+    macro_rules! dump {
+        ($($m:ident),*) => {$(
+            out.push_str(&format!("{:?}\n", $m::Entity::find().all(db).await.unwrap()));
+        )*};
+    }
+    dump!(
+        organisation,
+        staff_member,
+        staff_token,
+        place,
+        workshop,
+        session,
+        registration,
+        appointment,
+        appointment_claim,
+        outbox,
+        feed_token,
+        motif,
+        opening_rule,
+        place_motif,
+        closure,
+        extra_opening
+    );
+    if app.backend == creneau_tests::app::Backend::Sqlite {
+        let url = &app.state.settings.database_url;
+        let path = url.trim_start_matches("sqlite://").split('?').next().unwrap();
+        for suffix in ["", "-wal"] {
+            if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+    out
+}
+
+/// Every run of token characters of a token's length in `text`.
+fn token_shaped(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| w.len() == 43)
+        .map(str::to_string)
+        .collect()
+}
+
+mail_test!(
+    async fn no_working_manage_link_can_be_built_from_the_database_but_the_link_in_the_e_mail_works(
+        app: TestApp,
+        smtp: TestSmtpServer,
+    ) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        let reg = json(app.register(f.session_id, "Ana", Some("ana@exemple.fr"), None).await).await;
+        let (point, motif) = mediation_point(&app, &admin).await;
+        let resp = app
+            .post(
+                &format!("/api/v1/places/{point}/appointments"),
+                json!({"motif": motif, "start": "2027-01-12T10:00:00+01:00", "name": "Zoé", "email": "zoe@exemple.fr"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let appt = json(resp).await;
+        let links = [
+            (
+                reg["manage_url"].as_str().unwrap().to_string(),
+                "ana@exemple.fr",
+                "registrations",
+            ),
+            (
+                appt["manage_url"].as_str().unwrap().to_string(),
+                "zoe@exemple.fr",
+                "appointments",
+            ),
+        ];
+        let token_of = |url: &str| url.rsplit('/').next().unwrap().to_string();
+
+        // Before anything is sent (confirmations and reminders queued): no token in the database,
+        // and no token-shaped string from it opens a booking.
+        let dump = database_dump(&app).await;
+        assert!(dump.contains("ana@exemple.fr"), "the dump holds the bookings");
+        for (url, _, _) in &links {
+            assert!(
+                !dump.contains(&token_of(url)),
+                "the raw token is nowhere in the database"
+            );
+        }
+        let candidates = token_shaped(&dump);
+        assert!(!candidates.is_empty(), "keys and hashes are there to try");
+        for candidate in &candidates {
+            for kind in ["registrations", "appointments"] {
+                let resp = app.get(&format!("/api/v1/{kind}/{candidate}/invite.ics")).await;
+                assert_eq!(resp.status(), 404, "{candidate} must not open a {kind}");
+            }
+        }
+        let pending = outbox_rows(&app).await;
+        assert!(pending.iter().any(|r| r.kind == entities::kinds::Event::Reminder));
+        assert!(
+            pending.iter().all(|r| !r.payload.contains("manage_url\":\"http")),
+            "no link in any payload"
+        );
+
+        // The worker rebuilds the links with the server secret: the e-mails carry working ones.
+        drain(&app, &mailer(&app)).await;
+        for (url, to, kind) in &links {
+            let mails = mails_to(&smtp, to);
+            assert!(!mails.is_empty(), "a confirmation to {to}");
+            assert!(
+                mails[0].text.as_deref().unwrap().contains(url.as_str()),
+                "the link of the answer is in the e-mail"
+            );
+            let token = token_of(url);
+            let resp = app.get(&format!("/api/v1/{kind}/{token}/invite.ics")).await;
+            assert_eq!(resp.status(), 200, "the e-mailed link opens the booking");
+        }
+        let dump = database_dump(&app).await;
+        for (url, _, _) in &links {
+            assert!(!dump.contains(&token_of(url)));
+        }
+    }
+);

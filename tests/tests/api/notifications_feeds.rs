@@ -284,3 +284,158 @@ db_test!(
         problem(app.get("/api/v1/places/999999/sessions.ics").await, 404, "not_found").await;
     }
 );
+
+/// The id of the staff member a bearer token belongs to.
+async fn my_id(app: &creneau_tests::app::TestApp, token: &str) -> i64 {
+    let me = json(app.request(Method::GET, "/api/v1/auth/me", Some(token), None).await).await;
+    me["id"].as_i64().or_else(|| me["staff"]["id"].as_i64()).expect("an id")
+}
+
+db_test!(
+    async fn a_place_feed_records_its_creator_and_last_use_and_dies_when_the_creator_is_deactivated(app: TestApp) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        app.register(
+            f.session_id,
+            "Ana Martin",
+            Some("ana@exemple.fr"),
+            Some("06 12 34 56 78"),
+        )
+        .await;
+        let coordinator = app.staff(org, "coordination@arles.example", Role::Coordinator).await;
+        let coordinator_id = my_id(&app, &coordinator).await;
+        let feed = json(
+            app.admin_post(
+                &coordinator,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await,
+        )
+        .await;
+        let path = path_of(feed["url"].as_str().unwrap());
+        let listed = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None)
+                .await,
+        )
+        .await;
+        assert_eq!(listed[0]["created_by_id"], coordinator_id);
+        assert_eq!(listed[0]["created_by_name"], "Agent Test");
+        assert!(listed[0].get("last_used_at").is_none(), "never read yet: {listed}");
+
+        let (_, text) = calendar(&app, &path).await;
+        assert!(text.contains("Ana Martin"));
+        let listed = json(
+            app.request(Method::GET, "/api/v1/admin/feeds", Some(&admin), None)
+                .await,
+        )
+        .await;
+        assert_eq!(listed[0]["last_used_at"], "2027-01-04T09:00:00+01:00", "{listed}");
+
+        // The coordinator leaves: their account is deactivated, and the feed with it.
+        let resp = app
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/staff/{coordinator_id}"),
+                Some(&admin),
+                Some(json!({"active": false})),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let resp = app.get(&path).await;
+        assert_eq!(resp.status(), 404);
+        assert!(!resp.text().await.unwrap().contains("Ana Martin"));
+    }
+);
+
+db_test!(
+    async fn a_place_feed_dies_when_its_creator_no_longer_coordinates(app: TestApp) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        let coordinator = app.staff(org, "coordination@arles.example", Role::Coordinator).await;
+        let coordinator_id = my_id(&app, &coordinator).await;
+        let feed = json(
+            app.admin_post(
+                &coordinator,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await,
+        )
+        .await;
+        let path = path_of(feed["url"].as_str().unwrap());
+        assert_eq!(app.get(&path).await.status(), 200);
+        let resp = app
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/staff/{coordinator_id}"),
+                Some(&admin),
+                Some(json!({"role": "facilitator"})),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(app.get(&path).await.status(), 404);
+    }
+);
+
+db_test!(
+    async fn feeds_are_listed_in_the_console_with_their_last_use_and_can_be_revoked_there(app: TestApp) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        let feed = json(
+            app.admin_post(
+                &admin,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await,
+        )
+        .await;
+        let path = path_of(feed["url"].as_str().unwrap());
+        calendar(&app, &path).await;
+        let facilitator = app.staff(org, "animation@arles.example", Role::Facilitator).await;
+        let own = json(
+            app.admin_post(&facilitator, "/api/v1/admin/feeds", json!({"kind": "staff"}))
+                .await,
+        )
+        .await;
+
+        let v = crate::pages::Visitor::new(&app);
+        v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
+        let page = v.get("/staff/flux").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.contains("Agenda du lieu « Médiathèque »"), "{}", page.body);
+        assert!(
+            page.contains("par Agent Test · lu le lundi 4 janvier à 9\u{a0}h"),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("jamais lu"), "the facilitator's feed: {}", page.body);
+        assert!(!page.contains(feed["token"].as_str().unwrap()), "never the secret");
+
+        // A facilitator sees and revokes only their own.
+        let fv = crate::pages::Visitor::new(&app);
+        fv.sign_in("animation@arles.example", "mot-de-passe-solide").await;
+        let theirs = fv.get("/staff/flux").await;
+        assert!(!theirs.contains("Médiathèque"), "{}", theirs.body);
+        let refused = fv
+            .post(
+                &format!("/staff/flux/{}/revoquer", feed["id"]),
+                &[("csrf", &theirs.csrf())],
+            )
+            .await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(app.get(&path).await.status(), 200);
+
+        // Without the CSRF field nothing happens; with it the feed is dead.
+        let action = format!("/staff/flux/{}/revoquer", feed["id"]);
+        assert_eq!(v.post(&action, &[]).await.status, 403);
+        let done = v.post(&action, &[("csrf", &page.csrf())]).await;
+        assert_eq!(done.location(), "/staff/flux?fait=revoque");
+        assert_eq!(app.get(&path).await.status(), 404);
+        let after = v.get(&done.location()).await;
+        assert!(after.contains("Le flux est révoqué"));
+        assert!(!after.contains("Agenda du lieu"), "{}", after.body);
+        let _ = own;
+    }
+);

@@ -172,6 +172,7 @@ mod tests {
             previous_starts_at: None,
             sms_sender: None,
             booking_code: None,
+            manage_key: None,
         }
     }
 

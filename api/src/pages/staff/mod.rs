@@ -4,6 +4,7 @@ use poem::{Route, get, post};
 
 pub(crate) mod agenda;
 pub(crate) mod appointments;
+pub(crate) mod feeds;
 pub(crate) mod login;
 pub(crate) mod messages;
 pub(crate) mod notice;
@@ -35,6 +36,8 @@ pub(crate) fn routes() -> Route {
             "/lieux/:id/reserver",
             get(appointments::book_form).post(appointments::book),
         )
+        .at("/flux", get(feeds::list))
+        .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
         .at("/messages/:id/relancer", post(messages::retry))
 }

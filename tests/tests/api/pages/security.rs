@@ -147,9 +147,13 @@ async fn over_https_the_cookies_are_secure() {
     let page = v.get("/staff/connexion").await;
     let csrf_cookie = page.set_cookies().join("\n");
     assert!(
-        csrf_cookie.contains("creneau_csrf=") && csrf_cookie.contains("; Secure"),
+        csrf_cookie.starts_with("__Host-creneau_csrf=")
+            && csrf_cookie.contains("; Secure")
+            && csrf_cookie.contains("Path=/"),
         "{csrf_cookie}"
     );
+    assert!(!csrf_cookie.contains("Domain"), "{csrf_cookie}");
+    assert!(v.cookie("creneau_csrf").is_none(), "only the prefixed name over https");
     let signed_in = v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
     let session = signed_in.set_cookies().join("\n");
     assert!(session.contains("creneau_staff="), "{session}");
@@ -157,3 +161,89 @@ async fn over_https_the_cookies_are_secure() {
         assert!(session.contains(attr), "{attr} in {session}");
     }
 }
+
+db_test!(
+    async fn the_api_docs_page_allows_exactly_its_own_inline_scripts_and_nothing_from_elsewhere(app: TestApp) {
+        use base64::Engine;
+        use sha2::{Digest, Sha256};
+        let resp = app.get("/docs").await;
+        assert_eq!(resp.status(), 200);
+        let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+        let page = resp.text().await.unwrap();
+        assert!(page.contains("SwaggerUIBundle"), "the page is the Swagger UI");
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .expect("a script-src directive")
+            .to_string();
+        assert!(
+            !script_src.contains("unsafe-inline") && !script_src.contains('*'),
+            "{csp}"
+        );
+        for directive in [
+            "default-src 'none'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(directive), "{directive} in {csp}");
+        }
+        // Every inline script of the page is allowed by its hash, so the page still runs.
+        let mut scripts = 0;
+        let mut rest = page.as_str();
+        while let Some(open) = rest.find("<script") {
+            let tag = &rest[open..];
+            let body = &tag[tag.find('>').unwrap() + 1..];
+            let end = body.find("</script>").expect("a closed script");
+            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body.as_bytes()[..end]));
+            assert!(
+                script_src.contains(&format!("'sha256-{hash}'")),
+                "script {scripts} allowed"
+            );
+            scripts += 1;
+            rest = &body[end..];
+        }
+        assert_eq!(scripts, 2, "the bundle and the start-up script");
+        // The rest of the service keeps its own rules.
+        let api = app.get("/healthz").await;
+        assert!(
+            !api.headers().contains_key("content-security-policy")
+                || api.headers()["content-security-policy"] != csp.as_str()
+        );
+    }
+);
+
+db_test!(
+    async fn a_csrf_cookie_without_this_servers_signature_is_refused(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let path = format!("/ateliers/{}", f.session_id);
+        let fields = [("name", "Ana"), ("phone", "0612345678"), ("consent", "oui")];
+
+        // The server's cookie: the form's token followed by its signature.
+        let v = Visitor::new(&app);
+        let form = v.get(&path).await;
+        let cookie = v.cookie("creneau_csrf").unwrap();
+        let (token, signature) = cookie.split_once('.').expect("token.signature");
+        assert_eq!(token, form.csrf());
+        assert_eq!(signature.len(), 43);
+
+        // A cookie planted by someone else (a sibling host, an earlier page of an attacker):
+        // the same value in cookie and field, but no valid signature.
+        let planted = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        for value in [planted.to_string(), format!("{planted}.{signature}")] {
+            let attacker = Visitor::new(&app);
+            attacker.set_cookie("creneau_csrf", &value);
+            let mut forged = vec![("csrf", planted)];
+            forged.extend_from_slice(&fields);
+            assert_eq!(attacker.post(&path, &forged).await.status, StatusCode::FORBIDDEN);
+        }
+        assert!(registrations(&app, f.session_id).await.is_empty());
+
+        let mut good = vec![("csrf", token)];
+        good.extend_from_slice(&fields);
+        assert_eq!(v.post(&path, &good).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(registrations(&app, f.session_id).await.len(), 1);
+    }
+);
