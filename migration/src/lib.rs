@@ -7,6 +7,7 @@ mod m20261129_000002_workshops;
 mod m20261129_000003_outbox;
 mod m20261129_000004_appointments;
 mod m20261129_000005_feeds;
+mod m20261201_120000_sign_in_throttle;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_outbox::Migration),
             Box::new(m20261129_000004_appointments::Migration),
             Box::new(m20261129_000005_feeds::Migration),
+            Box::new(m20261201_120000_sign_in_throttle::Migration),
         ]
     }
 }

@@ -5,3 +5,4 @@ pub(crate) mod holidays;
 pub(crate) mod refusal;
 pub(crate) mod series;
 pub mod slots;
+pub mod text;

@@ -40,7 +40,7 @@ use super::{
     message::{outgoing, without_token},
     smtp::{Mailer, SendError},
 };
-use crate::{platform::config::Settings, platform::state::AppState};
+use crate::{platform::config::Settings, platform::logging::redact, platform::state::AppState};
 
 /// How the worker claims, retries and gives up.
 #[derive(Debug, Clone)]
@@ -400,7 +400,7 @@ impl<'a> Run<'a> {
                         }
                         Ok((outcomes, Err(e))) => {
                             record_failures += 1;
-                            tracing::error!(worker = self.worker, error = %e, "outbox: could not record deliveries");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: could not record deliveries");
                             stopping = true;
                             if record_failures < RECORD_ATTEMPTS {
                                 // Written with the next group, after a pause for the database.
@@ -414,7 +414,7 @@ impl<'a> Run<'a> {
                             }
                         }
                         Err(e) => {
-                            tracing::error!(worker = self.worker, error = %e, "outbox: the recorder failed");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: the recorder failed");
                             stopping = true;
                             first_error.get_or_insert(e.into());
                         }
@@ -430,7 +430,7 @@ impl<'a> Run<'a> {
                             // A panic while rendering or sending: the row stays leased and
                             // comes back when the lease runs out.
                             self.unrecorded -= 1;
-                            tracing::error!(worker = self.worker, error = %e, "outbox: delivery task failed");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: delivery task failed");
                             first_error.get_or_insert(e.into());
                             stopping = true;
                         }
@@ -459,7 +459,7 @@ impl<'a> Run<'a> {
                             }
                         }
                         Err(e) => {
-                            tracing::error!(worker = self.worker, error = %e, "outbox: claim failed");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: claim failed");
                             first_error.get_or_insert(e);
                         }
                     }
@@ -475,7 +475,7 @@ impl<'a> Run<'a> {
                 Ok(n) => self.report.released += n as usize,
                 // They come back when the lease runs out.
                 Err(e) => {
-                    tracing::error!(worker = self.worker, error = %e, "outbox: could not give rows back");
+                    tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: could not give rows back");
                     first_error.get_or_insert(e.into());
                 }
             }
@@ -515,7 +515,9 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            Err(e) => tracing::warn!(worker = self.worker, error = %e, "outbox: could not renew the lease"),
+            Err(e) => {
+                tracing::warn!(worker = self.worker, error = %redact(&e.to_string()), "outbox: could not renew the lease")
+            }
         }
     }
 }
@@ -523,8 +525,8 @@ impl<'a> Run<'a> {
 /// Renders and sends one row; answers what became of it (written later by the recorder).
 async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy: Policy) -> Outcome {
     let message = outgoing(&row, &state.settings.mail_from)
-        .map_err(|e| e.to_string())
-        .and_then(|email| to_message(&email).map_err(|e| e.to_string()));
+        .map_err(|e| redact(&e.to_string()))
+        .and_then(|email| to_message(&email).map_err(|e| redact(&e.to_string())));
     let message = match message {
         Ok(m) => m,
         Err(error) => {
@@ -547,7 +549,8 @@ async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy
         }
         Err(e) => {
             let attempts = row.attempts + 1;
-            let error = e.to_string();
+            // The server's words may quote the recipient: blanked before they are logged or kept.
+            let error = redact(&e.to_string());
             if matches!(e, SendError::Permanent { .. }) || attempts >= policy.max_attempts {
                 tracing::warn!(outbox_id = row.id, attempts, error = %error, "outbox: delivery failed, giving up");
                 Outcome::Failed {
@@ -616,7 +619,7 @@ pub async fn run_until(state: AppState, shutdown: impl std::future::Future<Outpu
             }
             Err(e) => {
                 errors_in_a_row += 1;
-                tracing::error!(error = %format!("{e:#}"), "outbox worker step failed");
+                tracing::error!(error = %redact(&format!("{e:#}")), "outbox worker step failed");
                 std::time::Duration::from_secs(u64::from(errors_in_a_row.min(30)))
             }
         };
