@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use entities::{sign_in_throttle, staff_member, staff_token};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -196,6 +196,6 @@ mod tests {
         // After its burst, one client takes a try every `PER_CLIENT.every`; the account
         // bucket refills faster than that.
         assert!(PER_ACCOUNT.every < PER_CLIENT.every);
-        assert!(PER_ACCOUNT.burst > PER_CLIENT.burst);
+        const { assert!(PER_ACCOUNT.burst > PER_CLIENT.burst) };
     }
 }
