@@ -163,8 +163,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for TimedIo<T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_blank_line_ending_a_head_is_found_across_reads() {
+    #[tokio::test]
+    async fn the_blank_line_ending_a_head_is_found_across_reads() {
         let mut io = TimedIo {
             inner: (),
             timeout: Duration::from_secs(1),
