@@ -17,6 +17,7 @@ pub mod place;
 pub mod place_motif;
 pub mod registration;
 pub mod session;
+pub mod sign_in_throttle;
 pub mod staff_member;
 pub mod staff_token;
 pub mod workshop;

@@ -120,7 +120,13 @@ impl TestApp {
             let _ = rx.await;
         }));
         let base = format!("http://127.0.0.1:{port}");
-        let client = Client::builder().pool_max_idle_per_host(256).build().unwrap();
+        // Forgets idle connections before the server closes them (after 5 s), so none is reused
+        // just as it closes.
+        let client = Client::builder()
+            .pool_max_idle_per_host(256)
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
+            .build()
+            .unwrap();
         let pg_database = (backend == Backend::Postgres)
             .then(|| {
                 url.rsplit_once('/')

@@ -8,8 +8,8 @@
 //! Failure simulation:
 //! * [`TestSmtpServer::set_down`]: new connections get `421` and are closed, existing
 //!   sessions answer `451` to `MAIL` (what a relay does when its queue is unavailable);
-//! * [`TestSmtpServer::reject_recipients_containing`]: `RCPT` answered `550` (a permanent
-//!   failure);
+//! * [`TestSmtpServer::reject_recipients_containing`]: `RCPT` answered `550` quoting
+//!   the address, as real servers do (a permanent failure);
 //! * [`TestSmtpServer::hold_replies_after`]: messages past the first `n` are stored but their
 //!   final reply is held back (a server that accepted the data and then went silent, or a slow
 //!   one), until the hold is lifted;
@@ -283,7 +283,8 @@ async fn session_inner(stream: TcpStream, state: &State) -> std::io::Result<()> 
                         Some(p) => {
                             let reject = state.reject_rcpt.lock().unwrap().clone();
                             if reject.is_some_and(|r| p.contains(&r)) {
-                                "550 5.1.1 mailbox unavailable\r\n".into()
+                                // Real servers quote the address in their refusal.
+                                format!("550 5.1.1 <{p}>: Recipient address rejected: mailbox unavailable\r\n")
                             } else {
                                 tx.to.push(p);
                                 "250 2.1.5 OK\r\n".into()

@@ -78,7 +78,7 @@ pub(crate) struct StaffMotif {
 pub(crate) struct MotifInput {
     /// Shown to residents, e.g. "Impôts".
     #[oai(validator(min_length = 1, max_length = 200))]
-    pub label: String,
+    pub label: crate::domain::text::Line,
     /// A multiple of 15, from 15 to 240.
     pub duration_minutes: i32,
     /// Residents may book it online (default true); false for staff-only reasons.
@@ -92,7 +92,7 @@ pub(crate) struct MotifInput {
     pub horizon_days: i32,
     /// What to bring, shown when booking and sent with the confirmation and reminders.
     #[oai(default, validator(max_length = 2000))]
-    pub instructions: String,
+    pub instructions: crate::domain::text::Lines,
     #[oai(default)]
     pub position: i32,
     #[oai(default = "default_true")]
@@ -141,10 +141,10 @@ pub(crate) struct OpeningRuleInput {
     pub weekday: Weekday,
     /// Wall time `HH:MM`, on a quarter-hour.
     #[oai(validator(max_length = 5))]
-    pub start_time: String,
+    pub start_time: crate::domain::text::Line,
     /// Wall time `HH:MM`, on a quarter-hour, after `start_time` (same day).
     #[oai(validator(max_length = 5))]
-    pub end_time: String,
+    pub end_time: crate::domain::text::Line,
     /// Weeks of the month (1 to 5) for "1st and 3rd Wednesday"; absent for every week.
     pub weeks_of_month: Option<Vec<u8>>,
     /// First date on which the rule applies (absent: already in force).
@@ -178,12 +178,12 @@ pub(crate) struct ExtraOpeningInput {
     pub date: NaiveDate,
     /// Wall time `HH:MM`, on a quarter-hour.
     #[oai(validator(max_length = 5))]
-    pub start_time: String,
+    pub start_time: crate::domain::text::Line,
     #[oai(validator(max_length = 5))]
-    pub end_time: String,
+    pub end_time: crate::domain::text::Line,
     /// Shown with the opening, e.g. "Permanence spéciale déclaration de revenus".
     #[oai(validator(max_length = 300))]
-    pub note: Option<String>,
+    pub note: Option<crate::domain::text::Lines>,
 }
 
 /// A period without appointments, for the whole place or one desk.
@@ -212,13 +212,13 @@ pub(crate) struct ClosureInput {
     /// One desk (1 to the place's desks), e.g. an agent on leave; absent for the whole place.
     pub desk: Option<i32>,
     /// Start of the closure.
-    pub starts_at: DateTime<FixedOffset>,
+    pub starts_at: crate::domain::text::Instant,
     /// End of the closure (exclusive).
-    pub ends_at: DateTime<FixedOffset>,
+    pub ends_at: crate::domain::text::Instant,
     /// Shown to residents on the place's opening hours when the whole place is closed
     /// (e.g. "Fermeture pour travaux"); staff only see it for a desk.
     #[oai(validator(min_length = 1, max_length = 300))]
-    pub reason: String,
+    pub reason: crate::domain::text::Lines,
 }
 
 /// A new closure and the appointments it overlaps, which are kept: staff move or cancel them.
@@ -307,22 +307,22 @@ pub(crate) struct AppointmentRequest {
     /// The reason (see `GET /api/v1/motifs`).
     pub motif: i32,
     /// The start of a slot from `GET /api/v1/places/{id}/slots`, as given there.
-    pub start: DateTime<FixedOffset>,
+    pub start: crate::domain::text::Instant,
     /// The resident's name, as they want to be called.
     #[oai(validator(max_length = 200))]
-    pub name: String,
+    pub name: crate::domain::text::Line,
     /// An e-mail address, for the confirmation, the calendar invite and the reminders.
     #[oai(validator(max_length = 254))]
-    pub email: Option<String>,
+    pub email: Option<crate::domain::text::Line>,
     /// A phone number; enough on its own when the person has no e-mail.
     #[oai(validator(max_length = 40))]
-    pub phone: Option<String>,
+    pub phone: Option<crate::domain::text::Line>,
     /// Anything the agent should know beforehand (1000 characters at most).
     #[oai(validator(max_length = 1000))]
-    pub note: Option<String>,
+    pub note: Option<crate::domain::text::Lines>,
     /// Hearing, sight, mobility, language… so the agent can prepare (500 characters at most).
     #[oai(validator(max_length = 500))]
-    pub accessibility_needs: Option<String>,
+    pub accessibility_needs: Option<crate::domain::text::Lines>,
     /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
     /// Left out: yes when a mobile and no e-mail are given.
     pub sms: Option<bool>,
@@ -335,18 +335,18 @@ pub(crate) struct StaffAppointmentRequest {
     pub motif: i32,
     /// The start of a slot; minimum notice and horizon do not apply, but the slot must not
     /// be over and a desk must be free.
-    pub start: DateTime<FixedOffset>,
+    pub start: crate::domain::text::Instant,
     #[oai(validator(max_length = 200))]
-    pub name: String,
+    pub name: crate::domain::text::Line,
     #[oai(validator(max_length = 254))]
-    pub email: Option<String>,
+    pub email: Option<crate::domain::text::Line>,
     /// A phone number alone is enough.
     #[oai(validator(max_length = 40))]
-    pub phone: Option<String>,
+    pub phone: Option<crate::domain::text::Line>,
     #[oai(validator(max_length = 1000))]
-    pub note: Option<String>,
+    pub note: Option<crate::domain::text::Lines>,
     #[oai(validator(max_length = 500))]
-    pub accessibility_needs: Option<String>,
+    pub accessibility_needs: Option<crate::domain::text::Lines>,
     /// Book even if the person already holds the maximum of upcoming appointments.
     #[oai(default)]
     pub override_fair_use: bool,
@@ -410,14 +410,14 @@ pub(crate) struct AppointmentCreated {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct RescheduleRequest {
     /// The start of another free slot for the same reason and place.
-    pub start: DateTime<FixedOffset>,
+    pub start: crate::domain::text::Instant,
 }
 
 /// A staff move to another slot, possibly for another reason.
 #[derive(Object, Debug, Clone)]
 pub(crate) struct StaffRescheduleRequest {
     /// The new start (no notice or horizon for staff).
-    pub start: DateTime<FixedOffset>,
+    pub start: crate::domain::text::Instant,
     /// Another reason offered by the place, if it changes.
     pub motif: Option<i32>,
 }
@@ -486,7 +486,7 @@ pub(crate) struct OutcomeInput {
 pub(crate) struct StaffCancel {
     /// Told to the resident, e.g. "Agent absent, nous vous rappelons".
     #[oai(validator(max_length = 500))]
-    pub reason: Option<String>,
+    pub reason: Option<crate::domain::text::Lines>,
 }
 
 /// One opening period of a day, as instants.

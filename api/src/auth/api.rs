@@ -21,9 +21,9 @@ use crate::{
 #[derive(Object, Debug)]
 pub(crate) struct LoginRequest {
     #[oai(validator(max_length = 254))]
-    pub email: String,
+    pub email: crate::domain::text::Line,
     #[oai(validator(max_length = 200))]
-    pub password: String,
+    pub password: crate::domain::text::Line,
 }
 
 #[derive(Object, Debug)]
@@ -58,12 +58,12 @@ impl From<staff_member::Model> for StaffMember {
 #[derive(Object, Debug)]
 pub(crate) struct StaffInput {
     #[oai(validator(max_length = 254))]
-    pub email: String,
+    pub email: crate::domain::text::Line,
     #[oai(validator(max_length = 200))]
-    pub name: String,
+    pub name: crate::domain::text::Line,
     pub role: Role,
     #[oai(validator(min_length = 10, max_length = 200))]
-    pub password: String,
+    pub password: crate::domain::text::Line,
 }
 
 #[derive(Object, Debug)]
@@ -91,8 +91,14 @@ pub struct AuthApi;
 impl AuthApi {
     /// Sign in with e-mail and password; answers a bearer token valid 12 hours.
     #[oai(path = "/login", method = "post", operation_id = "login")]
-    async fn login(&self, state: Data<&AppState>, body: Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-        match sign_in(&state, &body.email, &body.password).await {
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        req: &poem::Request,
+        body: Json<LoginRequest>,
+    ) -> ApiResult<Json<LoginResponse>> {
+        let client = crate::http::limits::client_of(req, state.settings.trust_proxy);
+        match sign_in(&state, &body.email, &body.password, client).await {
             Ok(done) => Ok(Json(LoginResponse {
                 token: done.token,
                 expires_at: done.expires_at,

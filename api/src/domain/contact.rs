@@ -18,6 +18,8 @@ pub enum ContactError {
     NoWayToReach,
     #[error("Le texte est trop long ({0} caractères au plus).")]
     TooLong(usize),
+    #[error("{}", super::text::CONTROL_MESSAGE)]
+    Control,
 }
 
 impl super::refusal::DomainError for ContactError {
@@ -38,7 +40,7 @@ impl ContactError {
             ContactError::EmailInvalid => "email",
             ContactError::PhoneInvalid | ContactError::PhoneWrongLength => "phone",
             ContactError::NoWayToReach => "email",
-            ContactError::TooLong(_) => "note",
+            ContactError::TooLong(_) | ContactError::Control => "note",
         }
     }
 }
@@ -266,12 +268,14 @@ impl Contact {
     }
 }
 
-/// A free-text field (note, accessibility needs): trimmed, bounded, kept as data. It is
+/// A free-text field (note, accessibility needs, a reason): trimmed, bounded, kept as data,
+/// several lines allowed but no other control character (see `domain::text`). It is
 /// escaped wherever it is shown, never interpreted.
 pub(crate) fn free_text(raw: Option<&str>, max: usize) -> Result<Option<String>, ContactError> {
     match raw.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) if v.chars().count() > max => Err(ContactError::TooLong(max)),
+        Some(v) if !super::text::acceptable(v, true) => Err(ContactError::Control),
         Some(v) => Ok(Some(v.to_string())),
     }
 }

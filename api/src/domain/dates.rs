@@ -1,7 +1,7 @@
 //! The years a date taken from a request may fall in. Anything outside is refused where it
 //! enters (page URLs, API parameters), so no later date arithmetic can overflow on a
 //! hand-made value (chrono accepts years up to ±262,143).
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike};
 
 pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
@@ -9,8 +9,9 @@ pub(crate) fn date_in_range(d: NaiveDate) -> bool {
     YEARS.contains(&d.year())
 }
 
+/// Within [`YEARS`], and not a leap second (`23:59:60`, which chrono accepts).
 pub(crate) fn instant_in_range<Z: TimeZone>(t: &DateTime<Z>) -> bool {
-    YEARS.contains(&t.naive_utc().year())
+    YEARS.contains(&t.naive_utc().year()) && t.naive_utc().nanosecond() < 1_000_000_000
 }
 
 /// The French message for a date outside [`YEARS`].

@@ -6,3 +6,4 @@ pub(crate) mod holidays;
 pub(crate) mod refusal;
 pub(crate) mod series;
 pub mod slots;
+pub mod text;

@@ -6,6 +6,7 @@
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
 use crate::domain::refusal::{DomainError, Refusal, chain};
+use crate::platform::logging::redact;
 
 /// A JSON problem body.
 #[derive(Object, Debug, Clone)]
@@ -64,8 +65,31 @@ pub enum ApiError {
     Internal(Json<Problem>),
 }
 
+/// A body or parameter poem-openapi could not read: 400, unless the JSON was well formed and
+/// only a value was refused by our strict types (`domain::text`), which is a 422.
 fn bad_request(err: poem::Error) -> ApiError {
-    ApiError::BadRequest(Json(Problem::new("bad_request", format!("Requête invalide : {err}"))))
+    let (status, code, message) = unreadable(&err.to_string());
+    if status == 422 {
+        ApiError::Unprocessable(Json(Problem::new(code, message)))
+    } else {
+        ApiError::BadRequest(Json(Problem::new(code, message)))
+    }
+}
+
+/// The status, code and French message for a request poem-openapi could not read.
+fn unreadable(detail: &str) -> (u16, &'static str, String) {
+    if let Some(message) = crate::domain::text::refusal_in(detail) {
+        return (422, "validation", message.to_string());
+    }
+    (
+        400,
+        "bad_request",
+        format!(
+            "Requête invalide : un champ manque, vaut null ou n'a pas le type attendu (texte, nombre, date), \
+             voir /docs. Détail : {}",
+            redact(detail)
+        ),
+    )
 }
 
 impl ApiError {
@@ -98,7 +122,7 @@ impl ApiError {
         )))
     }
     pub(crate) fn internal(err: impl std::fmt::Display) -> ApiError {
-        tracing::error!(error = %err, "internal error");
+        tracing::error!(error = %redact(&err.to_string()), "internal error");
         ApiError::Internal(Json(Problem::new(
             "internal",
             "Une erreur interne est survenue ; rien n'a été modifié. Réessayez dans un instant.",
@@ -231,11 +255,20 @@ pub(crate) fn problem_response(err: poem::Error) -> poem::Response {
             "Type de contenu non pris en charge : envoyez du JSON (application/json).".into(),
         ),
         s if s.is_server_error() => {
-            tracing::error!(error = %err, "unhandled error");
+            tracing::error!(error = %redact(&err.to_string()), "unhandled error");
             (
                 "internal",
                 "Une erreur interne est survenue ; rien n'a été modifié.".into(),
             )
+        }
+        StatusCode::BAD_REQUEST => {
+            let (s, code, message) = unreadable(&err.to_string());
+            let status = StatusCode::from_u16(s).unwrap_or(status);
+            let body = serde_json::json!({ "code": code, "message": message });
+            return poem::Response::builder()
+                .status(status)
+                .content_type("application/json; charset=utf-8")
+                .body(body.to_string());
         }
         _ => ("bad_request", format!("Requête invalide : {err}")),
     };

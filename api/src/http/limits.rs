@@ -69,6 +69,13 @@ pub(crate) fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trus
     })
 }
 
+/// The client address of a request, counted as [`client_key`] does.
+pub(crate) fn client_of(req: &Request, trust_proxy: bool) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    client_key(peer, forwarded, trust_proxy)
+}
+
 /// A rate of `per_minute` with bursts of `burst` (both at least 1).
 pub(crate) fn quota(per_minute: u32, burst: u32) -> Quota {
     let rate = NonZeroU32::new(per_minute.max(1)).expect("at least 1");

@@ -2,6 +2,8 @@
 //! mapping of errors to answers, and the middleware every request goes through.
 pub(crate) mod access_log;
 pub(crate) mod admission;
+pub(crate) mod allow;
+pub(crate) mod deadline;
 pub(crate) mod error;
 pub(crate) mod headers;
 pub(crate) mod limits;

@@ -27,6 +27,10 @@ use crate::{
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A request that takes longer is answered 503; no honest request does.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection must finish a request's headers this soon after opening or after its last
+/// answer, or it is closed: one that sends partial headers or nothing, and an idle
+/// keep-alive one (see `http::deadline`).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Application {
     pub state: AppState,
@@ -53,7 +57,10 @@ impl Application {
         Ok(Application {
             state,
             port,
-            acceptor: poem::listener::AcceptorExt::boxed(acceptor),
+            acceptor: poem::listener::AcceptorExt::boxed(crate::http::deadline::HeadDeadline {
+                inner: acceptor,
+                timeout: IDLE_TIMEOUT,
+            }),
         })
     }
 
@@ -123,6 +130,7 @@ async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) 
 pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let api = openapi::service();
     let yaml = Arc::new(api.spec_yaml());
+    let allow = Arc::new(crate::http::allow::AllowTable::from_spec(&api.spec()));
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
     let https = state.settings.public_url.starts_with("https://");
@@ -163,6 +171,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
             }
             resp
         })
+        .around(move |ep, req| crate::http::allow::add_allow(ep, allow.clone(), req))
         .with(CatchPanic::new().with_handler(panic_response))
         .with(admission)
         .with(ReadCache::new(clock))

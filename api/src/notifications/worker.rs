@@ -42,7 +42,7 @@ use super::{
     sms::{self, OutgoingSms, SmsError},
     smtp::{Mailer, SendError},
 };
-use crate::{platform::config::Settings, platform::state::AppState};
+use crate::{platform::config::Settings, platform::logging::redact, platform::state::AppState};
 
 /// How the worker claims, retries and gives up.
 #[derive(Debug, Clone)]
@@ -402,7 +402,7 @@ impl<'a> Run<'a> {
                         }
                         Ok((outcomes, Err(e))) => {
                             record_failures += 1;
-                            tracing::error!(worker = self.worker, error = %e, "outbox: could not record deliveries");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: could not record deliveries");
                             stopping = true;
                             if record_failures < RECORD_ATTEMPTS {
                                 // Written with the next group, after a pause for the database.
@@ -416,7 +416,7 @@ impl<'a> Run<'a> {
                             }
                         }
                         Err(e) => {
-                            tracing::error!(worker = self.worker, error = %e, "outbox: the recorder failed");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: the recorder failed");
                             stopping = true;
                             first_error.get_or_insert(e.into());
                         }
@@ -432,7 +432,7 @@ impl<'a> Run<'a> {
                             // A panic while rendering or sending: the row stays leased and
                             // comes back when the lease runs out.
                             self.unrecorded -= 1;
-                            tracing::error!(worker = self.worker, error = %e, "outbox: delivery task failed");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: delivery task failed");
                             first_error.get_or_insert(e.into());
                             stopping = true;
                         }
@@ -461,7 +461,7 @@ impl<'a> Run<'a> {
                             }
                         }
                         Err(e) => {
-                            tracing::error!(worker = self.worker, error = %e, "outbox: claim failed");
+                            tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: claim failed");
                             first_error.get_or_insert(e);
                         }
                     }
@@ -477,7 +477,7 @@ impl<'a> Run<'a> {
                 Ok(n) => self.report.released += n as usize,
                 // They come back when the lease runs out.
                 Err(e) => {
-                    tracing::error!(worker = self.worker, error = %e, "outbox: could not give rows back");
+                    tracing::error!(worker = self.worker, error = %redact(&e.to_string()), "outbox: could not give rows back");
                     first_error.get_or_insert(e.into());
                 }
             }
@@ -517,7 +517,9 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            Err(e) => tracing::warn!(worker = self.worker, error = %e, "outbox: could not renew the lease"),
+            Err(e) => {
+                tracing::warn!(worker = self.worker, error = %redact(&e.to_string()), "outbox: could not renew the lease")
+            }
         }
     }
 }
@@ -529,8 +531,8 @@ async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy
         return deliver_sms(state, row, policy).await;
     }
     let message = outgoing(&row, &state.settings)
-        .map_err(|e| e.to_string())
-        .and_then(|email| to_message(&email).map_err(|e| e.to_string()));
+        .map_err(|e| redact(&e.to_string()))
+        .and_then(|email| to_message(&email).map_err(|e| redact(&e.to_string())));
     let message = match message {
         Ok(m) => m,
         Err(error) => return unbuildable(&row, error),
@@ -539,7 +541,8 @@ async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy
         Ok(()) => sent(&state, &row),
         Err(e) => {
             let permanent = matches!(e, SendError::Permanent { .. });
-            after_failure(&state, &row, &policy, permanent, e.to_string())
+            // The server's words may quote the recipient: blanked before they are logged or kept.
+            after_failure(&state, &row, &policy, permanent, redact(&e.to_string()))
         }
     }
 }
@@ -554,7 +557,8 @@ async fn deliver_sms(state: AppState, row: outbox::Model, policy: Policy) -> Out
         Ok(()) => sent(&state, &row),
         Err(e) => {
             let permanent = matches!(e, SmsError::Permanent(_));
-            after_failure(&state, &row, &policy, permanent, e.to_string())
+            // The server's words may quote the recipient: blanked before they are logged or kept.
+            after_failure(&state, &row, &policy, permanent, redact(&e.to_string()))
         }
     }
 }
@@ -663,7 +667,7 @@ pub async fn run_until(state: AppState, shutdown: impl std::future::Future<Outpu
             }
             Err(e) => {
                 errors_in_a_row += 1;
-                tracing::error!(error = %format!("{e:#}"), "outbox worker step failed");
+                tracing::error!(error = %redact(&format!("{e:#}")), "outbox worker step failed");
                 std::time::Duration::from_secs(u64::from(errors_in_a_row.min(30)))
             }
         };

@@ -47,7 +47,7 @@ impl ResponseError for PageError {
 
 impl PageError {
     pub(crate) fn internal(err: impl std::fmt::Display) -> PageError {
-        tracing::error!(error = %err, "page error");
+        tracing::error!(error = %crate::platform::logging::redact(&err.to_string()), "page error");
         PageError::Internal
     }
 }
@@ -126,7 +126,7 @@ pub(crate) async fn error_page(state: Option<&AppState>, path: &str, err: poem::
                     "Cette page ne s'utilise pas de cette façon. Repartez de l'accueil.".to_string(),
                 ),
                 s if s.is_server_error() => {
-                    tracing::error!(error = %err, "page error");
+                    tracing::error!(error = %crate::platform::logging::redact(&err.to_string()), "page error");
                     (
                         "Erreur du service",
                         "Une erreur est survenue de notre côté ; rien n'a été modifié. Réessayez dans un instant."

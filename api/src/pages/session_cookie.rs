@@ -24,8 +24,13 @@ pub(crate) use crate::auth::sign_in::SignInError;
 
 /// Checks the password and opens a session; answers the raw token, to be put in the cookie
 /// and nowhere else.
-pub(crate) async fn sign_in(state: &AppState, email: &str, pass: &str) -> Result<(String, DateTime<Utc>), SignInError> {
-    let done = crate::auth::sign_in::sign_in(state, email, pass).await?;
+pub(crate) async fn sign_in(
+    state: &AppState,
+    email: &str,
+    pass: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<(String, DateTime<Utc>), SignInError> {
+    let done = crate::auth::sign_in::sign_in(state, email, pass, client).await?;
     Ok((done.token, done.expires_at))
 }
 

@@ -56,20 +56,20 @@ impl From<place::Model> for Place {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct PlaceInput {
     #[oai(validator(min_length = 1, max_length = 200))]
-    pub name: String,
+    pub name: crate::domain::text::Line,
     pub kind: PlaceKind,
     #[oai(validator(min_length = 1, max_length = 300))]
-    pub address: String,
+    pub address: crate::domain::text::Line,
     #[oai(validator(min_length = 1, max_length = 10))]
-    pub postal_code: String,
+    pub postal_code: crate::domain::text::Line,
     #[oai(validator(min_length = 1, max_length = 100))]
-    pub city: String,
+    pub city: crate::domain::text::Line,
     #[oai(validator(max_length = 40))]
-    pub public_phone: Option<String>,
+    pub public_phone: Option<crate::domain::text::Line>,
     #[oai(validator(max_length = 1000))]
-    pub equipment: Option<String>,
+    pub equipment: Option<crate::domain::text::Lines>,
     #[oai(validator(max_length = 2000))]
-    pub access_notes: Option<String>,
+    pub access_notes: Option<crate::domain::text::Lines>,
     #[oai(default = "one", validator(minimum(value = "1"), maximum(value = "20")))]
     pub desks: i32,
     #[oai(default = "yes")]
@@ -169,15 +169,15 @@ impl AdminPlacesApi {
 pub(crate) const PLACE_NOT_FOUND: &str = "Ce lieu n'existe pas.";
 
 fn fill(mut a: place::ActiveModel, p: PlaceInput) -> place::ActiveModel {
-    let blank = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let blank = |v: Option<&str>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     a.name = Set(p.name.trim().to_string());
     a.kind = Set(p.kind);
     a.address = Set(p.address.trim().to_string());
     a.postal_code = Set(p.postal_code.trim().to_string());
     a.city = Set(p.city.trim().to_string());
-    a.public_phone = Set(blank(p.public_phone));
-    a.equipment = Set(blank(p.equipment));
-    a.access_notes = Set(blank(p.access_notes));
+    a.public_phone = Set(blank(p.public_phone.as_deref()));
+    a.equipment = Set(blank(p.equipment.as_deref()));
+    a.access_notes = Set(blank(p.access_notes.as_deref()));
     a.desks = Set(p.desks);
     a.close_on_public_holidays = Set(p.close_on_public_holidays);
     a.active = Set(p.active);

@@ -64,13 +64,13 @@ pub struct Session {
 pub(crate) struct RegistrationRequest {
     /// The participant's name, as they want to be called.
     #[oai(validator(max_length = 200))]
-    pub name: String,
+    pub name: crate::domain::text::Line,
     /// An e-mail address, to receive the confirmation and calendar invite.
     #[oai(validator(max_length = 254))]
-    pub email: Option<String>,
+    pub email: Option<crate::domain::text::Line>,
     /// A phone number; enough on its own when the person has no e-mail.
     #[oai(validator(max_length = 40))]
-    pub phone: Option<String>,
+    pub phone: Option<crate::domain::text::Line>,
     /// The resident agrees that their details are used for this registration.
     pub consent: bool,
     /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
@@ -81,11 +81,11 @@ pub(crate) struct RegistrationRequest {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct StaffRegistrationRequest {
     #[oai(validator(max_length = 200))]
-    pub name: String,
+    pub name: crate::domain::text::Line,
     #[oai(validator(max_length = 254))]
-    pub email: Option<String>,
+    pub email: Option<crate::domain::text::Line>,
     #[oai(validator(max_length = 40))]
-    pub phone: Option<String>,
+    pub phone: Option<crate::domain::text::Line>,
     /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
     /// Left out: yes when a mobile and no e-mail are given.
     pub sms: Option<bool>,
@@ -173,15 +173,15 @@ pub(crate) struct AttendanceUpdate {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct WorkshopInput {
     #[oai(validator(min_length = 1, max_length = 200))]
-    pub title: String,
+    pub title: crate::domain::text::Line,
     #[oai(validator(max_length = 500))]
-    pub summary: String,
+    pub summary: crate::domain::text::Lines,
     #[oai(validator(max_length = 5000))]
-    pub description: String,
+    pub description: crate::domain::text::Lines,
     #[oai(validator(max_length = 100))]
-    pub level: String,
+    pub level: crate::domain::text::Line,
     #[oai(validator(max_length = 200))]
-    pub audience: String,
+    pub audience: crate::domain::text::Line,
     #[oai(validator(minimum(value = "15"), maximum(value = "600")))]
     pub default_duration_minutes: i32,
     #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
@@ -199,25 +199,25 @@ pub(crate) struct SessionInput {
     pub workshop_id: i32,
     pub place_id: i32,
     /// RFC 3339 with an offset, e.g. `2027-01-12T14:00:00+01:00`.
-    pub starts_at: DateTime<FixedOffset>,
-    pub ends_at: DateTime<FixedOffset>,
+    pub starts_at: crate::domain::text::Instant,
+    pub ends_at: crate::domain::text::Instant,
     /// Defaults to the workshop's capacity.
     #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
     pub capacity: Option<i32>,
     pub facilitator_id: Option<i32>,
     /// Defaults to the start.
-    pub registration_closes_at: Option<DateTime<FixedOffset>>,
+    pub registration_closes_at: Option<crate::domain::text::Instant>,
 }
 
 #[derive(Object, Debug, Clone)]
 pub(crate) struct SessionUpdate {
     pub place_id: Option<i32>,
-    pub starts_at: Option<DateTime<FixedOffset>>,
-    pub ends_at: Option<DateTime<FixedOffset>>,
+    pub starts_at: Option<crate::domain::text::Instant>,
+    pub ends_at: Option<crate::domain::text::Instant>,
     #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
     pub capacity: Option<i32>,
     pub facilitator_id: Option<i32>,
-    pub registration_closes_at: Option<DateTime<FixedOffset>>,
+    pub registration_closes_at: Option<crate::domain::text::Instant>,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,9 +254,9 @@ pub(crate) struct SeriesInput {
     pub weekday: Weekday,
     /// Wall time, `HH:MM`.
     #[oai(validator(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
-    pub start_time: String,
+    pub start_time: crate::domain::text::Line,
     #[oai(validator(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
-    pub end_time: String,
+    pub end_time: crate::domain::text::Line,
     pub first_date: chrono::NaiveDate,
     pub last_date: chrono::NaiveDate,
     #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
@@ -284,5 +284,5 @@ pub(crate) struct SeriesCreated {
 pub(crate) struct CancelSession {
     /// Told to every registered resident, e.g. "Animateur malade".
     #[oai(validator(max_length = 500))]
-    pub reason: Option<String>,
+    pub reason: Option<crate::domain::text::Lines>,
 }

@@ -190,6 +190,12 @@ async fn booking_and_messages(app: TestApp, smtp: TestSmtpServer) {
         "token paths are logged blanked"
     );
 
+    // The server's refusal quoted the address; it is logged with the address blanked.
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("giving up") && l.contains("Recipient address rejected") && l.contains("[adresse]")),
+        "the SMTP rejection is logged, redacted"
+    );
     for secret in [
         email.as_str(),
         other_email.as_str(),

@@ -26,7 +26,7 @@ pub(crate) async fn show_form(ctx: Ctx) -> PageResult {
 }
 
 #[handler]
-pub(crate) async fn submit(ctx: Ctx, jar: &CookieJar, form: FormData) -> PageResult {
+pub(crate) async fn submit(ctx: Ctx, req: &poem::Request, jar: &CookieJar, form: FormData) -> PageResult {
     if !ctx.csrf.accepts(&form) {
         return Err(PageError::Csrf);
     }
@@ -42,7 +42,8 @@ pub(crate) async fn submit(ctx: Ctx, jar: &CookieJar, form: FormData) -> PageRes
     if !errors.is_empty() {
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &email, errors);
     }
-    match session_cookie::sign_in(&ctx.state, &email, password).await {
+    let client = crate::http::limits::client_of(req, ctx.state.settings.trust_proxy);
+    match session_cookie::sign_in(&ctx.state, &email, password, client).await {
         Ok((raw, _)) => {
             jar.add(session_cookie::opened(&ctx.state, &raw));
             Ok(see_other("/staff"))
