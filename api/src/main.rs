@@ -104,25 +104,28 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(settings, Clock::system()).await?;
             demo::seed(&app.state).await.context("filling the demo database")?;
             let s = &app.state.settings;
-            println!("Créneau — démonstration (Ville d'Arles)");
-            println!("  Site :        http://{}/", s.listen);
-            println!("  API :         http://{}/docs", s.listen);
-            println!(
-                "  Connexion agent : {} / {}",
+            let mail = match s.smtp_url.as_ref().map(|u| u.expose_secret()) {
+                Some(url) => format!("envoyés par {}", url.split('@').next_back().unwrap_or(url)),
+                None => format!("écrits dans {}/ (fichiers .eml)", s.mail_dir.display()),
+            };
+            let sms = match s.sms_url {
+                Some(_) => format!("envoyés par {}", app.state.sms.describe()),
+                None => format!("écrits dans {}/ (fichiers .txt)", s.sms_dir.display()),
+            };
+            let banner = format!(
+                "Créneau — démonstration (Ville d'Arles)\n  Site :        http://{listen}/\n  API :         http://{listen}/docs\n  \
+                 Connexion agent : {} / {}\n  E-mails :     {mail}\n  SMS :         {sms}\n",
                 demo::DEMO_ADMIN_EMAIL,
-                demo::DEMO_PASSWORD
+                demo::DEMO_PASSWORD,
+                listen = s.listen,
             );
-            match s.smtp_url.as_ref().map(|u| u.expose_secret()) {
-                Some(url) => println!(
-                    "  E-mails :     envoyés par {}",
-                    url.split('@').next_back().unwrap_or(url)
-                ),
-                None => println!("  E-mails :     écrits dans {}/ (fichiers .eml)", s.mail_dir.display()),
-            }
-            match s.sms_url {
-                Some(_) => println!("  SMS :         envoyés par {}", app.state.sms.describe()),
-                None => println!("  SMS :         écrits dans {}/ (fichiers .txt)", s.sms_dir.display()),
-            }
+            // The banner with the login comes last, once the server answers: the start-up
+            // lines (migrations, the worker, the listener) are above it, not over it.
+            let port = app.port();
+            tokio::spawn(async move {
+                wait_until_answering(port).await;
+                print!("{banner}");
+            });
             serve(app).await
         }
         Command::Staff {
@@ -157,6 +160,23 @@ async fn main() -> anyhow::Result<()> {
             println!("Compte créé : {} ({}) pour {}", member.email, member.role, org.name);
             Ok(())
         }
+    }
+}
+
+/// Returns once `GET /healthz` on this port answers (the server's loop is running).
+async fn wait_until_answering(port: u16) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for _ in 0..200 {
+        if let Ok(mut conn) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            let mut answer = [0u8; 12];
+            if conn.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await.is_ok()
+                && conn.read_exact(&mut answer).await.is_ok()
+                && answer.starts_with(b"HTTP/1.")
+            {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

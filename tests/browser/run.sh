@@ -47,7 +47,8 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "$CRENEAU_BASE_URL/healthz" >/dev/null
 
-# The staff login printed by the demo.
+# The staff login printed by the demo, last, once it answers.
+for _ in $(seq 1 50); do grep -q 'Connexion agent' "$work/demo.log" && break; sleep 0.1; done
 login="$(grep -m1 'Connexion agent' "$work/demo.log" | sed 's/.*: *//')"
 export CRENEAU_STAFF_EMAIL="${login%% / *}"
 export CRENEAU_STAFF_PASSWORD="${login##* / }"

@@ -60,6 +60,10 @@ pub fn available() -> bool {
     there
 }
 
+/// A concatenated message still arriving: (recipient, reference), the number of parts, the
+/// parts by sequence number, the sender.
+type PendingParts = ((String, u8), u8, Vec<(u8, String)>, String);
+
 impl TestKannel {
     /// Starts the three processes; `None` when Kannel is not installed (outside CI).
     pub fn start() -> Option<TestKannel> {
@@ -148,8 +152,7 @@ impl TestKannel {
     pub fn received(&self) -> Vec<ReceivedSms> {
         let log = std::fs::read_to_string(self.dir.join("fakesmsc.log")).unwrap_or_default();
         let mut out = Vec::new();
-        // (to, reference) → (total, parts by sequence number)
-        let mut pending: Vec<((String, u8), u8, Vec<(u8, String)>, String)> = Vec::new();
+        let mut pending: Vec<PendingParts> = Vec::new();
         for l in log.lines() {
             let Some(at) = l.find("Got message ") else { continue };
             let rest = &l[at..];

@@ -193,7 +193,15 @@ async fn insert_sms<C: ConnectionTrait>(
     if timing == Timing::Reminder && not_before <= ctx.now {
         return Ok(());
     }
-    let json = serde_json::to_string(payload).map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
+    // An SMS carries the code and its short link, which open nothing alone: the row keeps no
+    // manage token nor its key.
+    let json = serde_json::to_string(&Payload {
+        booking_code: Some(to.booking_code.clone()).filter(|c| !c.is_empty()),
+        manage_url: None,
+        manage_key: None,
+        ..payload.clone()
+    })
+    .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     outbox::ActiveModel {
         organisation_id: Set(ctx.organisation.id),
         kind: Set(payload.event),
