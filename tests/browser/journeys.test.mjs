@@ -165,7 +165,7 @@ test('a resident books an appointment, moves it and cancels it', async () => {
   assert.match(page.url(), /\/rendez-vous\/[A-Za-z0-9_-]{43}$/);
   assert.equal(await h1(page), 'Votre rendez-vous est confirmé');
   const manage = page.url();
-  const before = await page.locator('.facts dd').nth(1).innerText();
+  const before = await page.locator('.facts div', { hasText: 'Date' }).locator('dd').innerText();
   await checkCalendarLink(page);
   await audit(page, 'Rendez-vous confirmé');
   await shoot(page, '10-rdv-confirme.png');
@@ -178,7 +178,7 @@ test('a resident books an appointment, moves it and cancels it', async () => {
   await audit(page, 'Rendez-vous : confirmer le nouvel horaire');
   await page.getByRole('button', { name: 'Confirmer le nouvel horaire' }).click();
   assert.equal(page.url(), manage);
-  const after = await page.locator('.facts dd').nth(1).innerText();
+  const after = await page.locator('.facts div', { hasText: 'Date' }).locator('dd').innerText();
   assert.notEqual(after, before, 'the appointment moved');
 
   await page.getByRole('link', { name: 'Annuler le rendez-vous' }).click();
@@ -330,5 +330,18 @@ test('a resident books, moves and cancels an appointment with the keyboard alone
   await tabTo(page, (f) => f.text === 'Oui, annuler mon rendez-vous', 'the confirm button');
   await enterAndWait(page);
   assert.equal(await h1(page), 'Votre rendez-vous est annulé');
+  await page.close();
+});
+
+test('the API documentation renders under its Content-Security-Policy', async () => {
+  const page = await browser.context.newPage();
+  const refused = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+  });
+  await page.goto(`${BASE}/docs`);
+  await page.locator('.swagger-ui .info .title').waitFor({ timeout: 15000 });
+  assert.ok(await page.locator('.opblock').first().isVisible(), 'the operations are listed');
+  assert.deepEqual(refused, [], 'nothing refused by the policy');
   await page.close();
 });
