@@ -134,32 +134,13 @@ async fn insert<C: ConnectionTrait>(
     }
     .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     outbox::ActiveModel {
-        organisation_id: Set(ctx.organisation.id),
-        kind: Set(payload.event),
-        booking_kind: Set(Some(to.booking)),
-        booking_id: Set(Some(to.booking_id)),
-        recipient_name: Set(to.name.clone()),
         recipient_email: Set(to.email.clone()),
-        payload: Set(json),
         ical_uid: Set(calendar.map(|_| ical_uid(to.booking, to.booking_id, ctx.public_host))),
         ical_sequence: Set(calendar.map(|_| to.sequence)),
         ical_method: Set(calendar),
-        not_before: Set(not_before),
-        expires_at: Set(expires_at),
         status: Set(status),
-        attempts: Set(0),
-        locked_until: Set(None),
-        locked_by: Set(None),
-        last_error: Set(None),
-        // Random rather than derived from the row id, which is only known after the insert.
-        message_id: Set(format!("{}@{}", &token::generate()[..22], ctx.public_host)),
-        created_at: Set(ctx.now),
-        sent_at: Set(None),
         channel: Set(Channel::Email),
-        recipient_phone: Set(None),
-        sms_secret: Set(None),
-        reported_at: Set(None),
-        ..Default::default()
+        ..row(ctx, to, payload.event, json, not_before, expires_at)
     }
     .insert(db)
     .await?;
@@ -203,35 +184,53 @@ async fn insert_sms<C: ConnectionTrait>(
     })
     .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     outbox::ActiveModel {
+        status: Set(OutboxStatus::Pending),
+        channel: Set(Channel::Sms),
+        recipient_phone: Set(Some(phone.to_string())),
+        sms_secret: Set(Some(token::generate())),
+        ..row(ctx, to, payload.event, json, not_before, expires_at)
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// What the rows of every channel share: who and what it is about, when it may go, and a
+/// fresh message id. The caller says the channel and its recipient.
+fn row(
+    ctx: &Context<'_>,
+    to: &Recipient,
+    event: Event,
+    payload: String,
+    not_before: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> outbox::ActiveModel {
+    outbox::ActiveModel {
         organisation_id: Set(ctx.organisation.id),
-        kind: Set(payload.event),
+        kind: Set(event),
         booking_kind: Set(Some(to.booking)),
         booking_id: Set(Some(to.booking_id)),
         recipient_name: Set(to.name.clone()),
         recipient_email: Set(None),
-        payload: Set(json),
+        payload: Set(payload),
         ical_uid: Set(None),
         ical_sequence: Set(None),
         ical_method: Set(None),
         not_before: Set(not_before),
         expires_at: Set(expires_at),
-        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),
+        // Random rather than derived from the row id, which is only known after the insert.
         message_id: Set(format!("{}@{}", &token::generate()[..22], ctx.public_host)),
         created_at: Set(ctx.now),
         sent_at: Set(None),
-        channel: Set(Channel::Sms),
-        recipient_phone: Set(Some(phone.to_string())),
-        sms_secret: Set(Some(token::generate())),
+        recipient_phone: Set(None),
+        sms_secret: Set(None),
         reported_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Parses the organisation's reminder offsets ("2880,180" minutes); junk entries are ignored.

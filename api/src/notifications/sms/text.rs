@@ -81,6 +81,14 @@ fn compose(p: &Payload, public_url: &str, tz: Tz, max: usize, detail: Detail) ->
         Detail::NoAddress => format!(", {}", cut(&p.place_name, max)),
         Detail::NoPlace | Detail::NoTitle => String::new(),
     };
+    // Why staff cancelled, when they said.
+    let reason = p
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| format!(" Motif : {}.", cut(r, max)))
+        .unwrap_or_default();
     let head = match p.event {
         Event::RegistrationConfirmed | Event::AppointmentConfirmed => {
             format!("Confirmé : {what}, {at}{place}.")
@@ -93,23 +101,9 @@ fn compose(p: &Payload, public_url: &str, tz: Tz, max: usize, detail: Detail) ->
             format!("Une place s'est libérée. Vous êtes inscrit : {what}, {at}{place}.")
         }
         Event::RegistrationCancelled | Event::AppointmentCancelled => {
-            let reason = p
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(|r| format!(" Motif : {}.", cut(r, max)))
-                .unwrap_or_default();
             format!("Annulé : {what}, {at}.{reason}")
         }
         Event::SessionCancelled => {
-            let reason = p
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(|r| format!(" Motif : {}.", cut(r, max)))
-                .unwrap_or_default();
             format!("Séance annulée : {what}, {at}.{reason}")
         }
         Event::SessionMoved | Event::AppointmentRescheduled => {
