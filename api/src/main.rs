@@ -26,7 +26,8 @@ enum Command {
     Serve,
     /// Serve http://127.0.0.1:8080 on a fresh SQLite file filled with Arles' demo data.
     Demo {
-        /// The SQLite file, recreated at each start.
+        /// The SQLite file, recreated at each start; or a `postgres://` URL of an empty
+        /// database (for checks that must run on PostgreSQL too).
         #[arg(long, default_value = "creneau-demo.db")]
         database: String,
         /// Where to serve; the flag wins over CRENEAU_LISTEN.
@@ -82,11 +83,15 @@ async fn main() -> anyhow::Result<()> {
             creneau::notifications::worker::run_until(state, shutdown_signal()).await
         }
         Command::Demo { database, listen } => {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{database}{suffix}"));
-            }
             let mut settings = Settings::from_env()?;
-            settings.database_url = format!("sqlite://{database}?mode=rwc");
+            if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+                settings.database_url = database.clone();
+            } else {
+                for suffix in ["", "-wal", "-shm", ".secret"] {
+                    let _ = std::fs::remove_file(format!("{database}{suffix}"));
+                }
+                settings.database_url = format!("sqlite://{database}?mode=rwc");
+            }
             settings.listen = listen.clone();
             if std::env::var_os("CRENEAU_PUBLIC_URL").is_none() {
                 settings.public_url = format!("http://{listen}");

@@ -4,7 +4,7 @@ use entities::{feed_token, organisation, place, staff_member};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, OpenApi,
-    param::Path,
+    param::{Header, Path},
     payload::{Json, PlainText},
 };
 use std::collections::HashMap;
@@ -40,16 +40,41 @@ pub(crate) enum IcsResponse {
         /// How long clients may keep it.
         #[oai(header = "Cache-Control")]
         String,
+        /// The version of this document: send it back in `If-None-Match`.
+        #[oai(header = "ETag")]
+        String,
     ),
+    /// Unchanged since the version named in `If-None-Match`.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String, #[oai(header = "Cache-Control")] String),
 }
+
+/// Feeds say `REFRESH-INTERVAL:PT1H`: clients and proxies may keep them that long.
+const FEED_CACHE_SECONDS: u32 = 3600;
 
 impl IcsResponse {
     fn new(ics: String, filename: &str, cache: &str) -> IcsResponse {
+        let etag = format!("\"{}\"", &token::hash(&ics)[..32]);
         IcsResponse::Calendar(
             PlainText(ics),
             format!("inline; filename=\"{filename}\""),
             cache.to_string(),
+            etag,
         )
+    }
+
+    /// A feed: its document, or `304` when the subscriber already holds this version (the
+    /// document is the same bytes for the same data, so its hash names the version).
+    fn feed(ics: String, filename: &str, cache: &str, if_none_match: Option<&str>) -> IcsResponse {
+        let resp = IcsResponse::new(ics, filename, cache);
+        match (&resp, if_none_match) {
+            (IcsResponse::Calendar(_, _, cache, etag), Some(asked))
+                if asked.split(',').any(|t| t.trim().trim_start_matches("W/") == etag) =>
+            {
+                IcsResponse::NotModified(etag.clone(), cache.clone())
+            }
+            _ => resp,
+        }
     }
 }
 
@@ -93,6 +118,9 @@ impl CalendarsApi {
         state: Data<&AppState>,
         /// The feed's token followed by `.ics`.
         feed: Path<String>,
+        /// The `ETag` of the version the subscriber holds.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
         let raw = feed.0.strip_suffix(".ics").unwrap_or(&feed.0);
         if !token::looks_valid(raw) {
@@ -130,7 +158,8 @@ impl CalendarsApi {
             }
             _ => return Err(CalendarError::NotFound.into()),
         };
-        Ok(IcsResponse::new(ics, "agenda.ics", "private, max-age=300"))
+        let cache = format!("private, max-age={FEED_CACHE_SECONDS}");
+        Ok(IcsResponse::feed(ics, "agenda.ics", &cache, if_none_match.0.as_deref()))
     }
 
     /// The public feed of a place's workshop sessions (no personal data), to subscribe to
@@ -140,7 +169,14 @@ impl CalendarsApi {
         method = "get",
         operation_id = "getPlaceSessionsFeed"
     )]
-    async fn place_sessions(&self, state: Data<&AppState>, id: Path<i32>) -> ApiResult<IcsResponse> {
+    async fn place_sessions(
+        &self,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        /// The `ETag` of the version the subscriber holds.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> ApiResult<IcsResponse> {
         let p = place::Entity::find_by_id(id.0)
             .one(&state.db)
             .await?
@@ -151,7 +187,13 @@ impl CalendarsApi {
             .await?
             .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))?;
         let ics = feeds::feed(&state, &org, Scope::Place(&p), Audience::Public).await?;
-        Ok(IcsResponse::new(ics, "ateliers.ics", "public, max-age=300"))
+        let cache = format!("public, max-age={FEED_CACHE_SECONDS}");
+        Ok(IcsResponse::feed(
+            ics,
+            "ateliers.ics",
+            &cache,
+            if_none_match.0.as_deref(),
+        ))
     }
 }
 

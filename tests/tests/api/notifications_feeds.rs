@@ -439,3 +439,66 @@ db_test!(
         let _ = own;
     }
 );
+
+/// A GET of `path` with `If-None-Match: etag`.
+async fn get_if_none_match(app: &creneau_tests::app::TestApp, path: &str, etag: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap()
+}
+
+db_test!(
+    async fn feeds_answer_304_to_a_subscriber_holding_their_version_and_may_be_kept_an_hour(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        let feed = json(
+            app.admin_post(
+                &admin,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await,
+        )
+        .await;
+        let staff_path = path_of(feed["url"].as_str().unwrap());
+        let public_path = format!("/api/v1/places/{}/sessions.ics", f.place_id);
+        for (path, cache) in [
+            (&staff_path, "private, max-age=3600"),
+            (&public_path, "public, max-age=3600"),
+        ] {
+            let first = app.get(path).await;
+            assert_eq!(first.status(), 200);
+            assert_eq!(
+                first.headers()["cache-control"],
+                cache,
+                "in line with REFRESH-INTERVAL:PT1H"
+            );
+            let etag = first.headers()["etag"].to_str().unwrap().to_string();
+            assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+            let same = get_if_none_match(&app, path, &etag).await;
+            assert_eq!(same.status(), 304, "{path}");
+            assert_eq!(same.headers()["etag"], etag.as_str());
+            assert!(same.text().await.unwrap().is_empty());
+            // Another version's tag gets the document.
+            assert_eq!(get_if_none_match(&app, path, "\"autre\"").await.status(), 200);
+        }
+
+        // A change makes a new version: the old tag no longer matches.
+        let etag = app.get(&public_path).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        app.admin_post(
+            &admin,
+            &format!("/api/v1/admin/sessions/{}/cancel", f.session_id),
+            json!({"reason": "Travaux"}),
+        )
+        .await;
+        let changed = get_if_none_match(&app, &public_path, &etag).await;
+        assert_eq!(changed.status(), 200);
+        assert_ne!(changed.headers()["etag"], etag.as_str());
+    }
+);
