@@ -62,7 +62,14 @@ const PRODID: &str = "-//Créneau//Créneau//FR";
 /// For `Cancel` the event has `STATUS:CANCELLED` and no alarm.
 pub fn invite(ev: &CalendarEvent) -> String {
     let mut cal = base_calendar();
-    cal.append_property(Property::new("METHOD", ev.method.as_str()));
+    // RFC 5546: a REQUEST or a CANCEL names its ATTENDEE. A booking without e-mail has none,
+    // so its download is a published event (a cancelled one keeps `STATUS:CANCELLED`).
+    let method = if ev.attendee_email.is_some() {
+        ev.method.as_str()
+    } else {
+        "PUBLISH"
+    };
+    cal.append_property(Property::new("METHOD", method));
     cal.push(vevent(ev, ev.method == CalendarMethod::Request));
     render(&cal)
 }

@@ -401,6 +401,26 @@ mail_test!(
             (Some("REQUEST"), 1)
         );
 
+        // Without an e-mail there is no ATTENDEE: the download is published, not requested
+        // (RFC 5546), and once cancelled it stays published with STATUS:CANCELLED.
+        let carl = json(app.register(f.session_id, "Carl", None, Some("06 12 34 56 78")).await).await;
+        let carl_token = carl["manage_token"].as_str().unwrap();
+        app.request(
+            Method::DELETE,
+            &format!("/api/v1/registrations/{carl_token}"),
+            None,
+            None,
+        )
+        .await;
+        let resp = app.get(&format!("/api/v1/registrations/{carl_token}/invite.ics")).await;
+        let text = resp.text().await.unwrap();
+        let published = parse_invite(&text);
+        assert_eq!(
+            (published.method.as_deref(), published.status.as_deref()),
+            (Some("PUBLISH"), Some("CANCELLED"))
+        );
+        assert!(published.attendee.is_none(), "{text}");
+
         for bad in ["not-a-token", &"A".repeat(43)] {
             let resp = app.get(&format!("/api/v1/registrations/{bad}/invite.ics")).await;
             problem(resp, 404, "not_found").await;
