@@ -83,7 +83,12 @@ fn shorten(s: &str, max: usize) -> String {
         s
     } else {
         let cut: String = s.chars().take(max - 1).collect();
-        format!("{}…", cut.trim_end())
+        // At the last word that fits whole, unless that would leave too little of the title.
+        let at_word = match cut.rfind(' ') {
+            Some(space) if cut[..space].chars().count() >= max / 2 => &cut[..space],
+            _ => cut.as_str(),
+        };
+        format!("{}…", at_word.trim_end_matches([' ', ',', ';', ':', '-']))
     }
 }
 
@@ -333,6 +338,16 @@ fn html(subject: &str, blocks: &[Block]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_title_is_cut_at_a_word_in_the_subject() {
+        let cut = shorten("Créer mon compte citoyen et gérer mes démarches administratives en ligne", 40);
+        assert_eq!(cut, "Créer mon compte citoyen et gérer mes…");
+        assert!(cut.chars().count() <= 40);
+        // One endless word is cut where it must.
+        assert_eq!(shorten(&"a".repeat(50), 10), format!("{}…", "a".repeat(9)));
+        assert_eq!(shorten("Court", 40), "Court");
+    }
     use chrono::{TimeZone, Utc};
 
     const EVENTS: [Event; 10] = [
