@@ -70,12 +70,26 @@ pub(crate) fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEven
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(str::to_string);
-    match &url {
-        Some(u) => lines.push(format!("Consulter ou annuler {what} : {u}")),
-        None if v.method == CalendarMethod::Request => lines.push(format!(
+    if let Some(code) = p.booking_code.as_deref().filter(|c| !c.is_empty()) {
+        lines.push(format!(
+            "Code de réservation : {}",
+            crate::domain::booking_code::display(code)
+        ));
+    }
+    match (&url, v.method) {
+        // A cancelled event offers nothing more to cancel.
+        (Some(u), CalendarMethod::Cancel) => lines.push(format!("Consulter {what} : {u}")),
+        (Some(u), _) => lines.push(format!("Consulter ou annuler {what} : {u}")),
+        (None, CalendarMethod::Request) => lines.push(format!(
             "Pour annuler : utilisez le lien reçu par e-mail lors de {what}."
         )),
-        None => {}
+        (None, _) => {}
+    }
+    if v.method == CalendarMethod::Request {
+        lines.push(
+            "Répondre « non » à cette invitation dans votre agenda n'annule pas : utilisez le lien ou votre code de réservation."
+                .into(),
+        );
     }
     CalendarEvent {
         uid: v.uid.to_string(),
@@ -149,4 +163,70 @@ pub(crate) fn without_token(payload_json: &str) -> Option<String> {
     payload.manage_url = None;
     payload.manage_key = None;
     serde_json::to_string(&payload).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::notifications::payload::Event;
+
+    fn payload() -> Payload {
+        Payload {
+            event: Event::RegistrationConfirmed,
+            booking: BookingKind::Registration,
+            organisation_name: "Ville d'Arles".into(),
+            organisation_email: "contact@arles.example".into(),
+            organisation_phone: None,
+            timezone: "Europe/Paris".into(),
+            title: "Créer mon compte citoyen".into(),
+            place_name: "Médiathèque".into(),
+            place_address: "Place Félix Rey, 13200 Arles".into(),
+            place_phone: None,
+            place_access: None,
+            starts_at: Utc.with_ymd_and_hms(2027, 1, 12, 13, 0, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2027, 1, 12, 15, 0, 0).unwrap(),
+            instructions: None,
+            manage_url: Some("https://arles.example/inscription/abc".into()),
+            waitlist_position: None,
+            reason: Some("Travaux".into()),
+            previous_starts_at: None,
+            sms_sender: None,
+            booking_code: Some("K7P4QX".into()),
+            manage_key: None,
+        }
+    }
+
+    fn description(method: CalendarMethod) -> String {
+        calendar_event(
+            &payload(),
+            &InviteVersion {
+                uid: "registration-1@arles.example",
+                sequence: 0,
+                method,
+                dtstamp: Utc.with_ymd_and_hms(2027, 1, 1, 8, 0, 0).unwrap(),
+                organizer_email: "ne-pas-repondre@arles.example",
+                attendee_name: "Zoé",
+                attendee_email: Some("zoe@exemple.fr"),
+            },
+        )
+        .description
+    }
+
+    #[test]
+    fn an_invite_gives_the_code_and_says_that_declining_it_in_the_calendar_does_not_cancel() {
+        let d = description(CalendarMethod::Request);
+        assert!(d.contains("Code de réservation : K7P-4QX"), "{d}");
+        assert!(d.contains("Consulter ou annuler votre inscription"), "{d}");
+        assert!(d.contains("n'annule pas"), "{d}");
+    }
+
+    #[test]
+    fn a_cancellation_does_not_offer_to_cancel_again() {
+        let d = description(CalendarMethod::Cancel);
+        assert!(d.contains("Annulé."), "{d}");
+        assert!(d.contains("Consulter votre inscription : https://"), "{d}");
+        assert!(!d.contains("annuler"), "{d}");
+    }
 }

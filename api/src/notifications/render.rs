@@ -219,6 +219,13 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
         ))),
         None => {}
     }
+    // Gmail and Outlook offer "Oui / Non" under an invite: a "Non" there reaches nobody.
+    if calendar == Some(CalendarMethod::Request) {
+        b.push(Block::Para(
+            "Répondre « non » à l'invitation dans votre agenda n'annule pas : pour annuler, utilisez votre lien de réservation ou votre code."
+                .into(),
+        ));
+    }
 
     // What to do next.
     let booking = if appointment {
@@ -340,8 +347,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_invite_says_that_answering_it_in_the_calendar_does_not_cancel() {
+        let p = payload(Event::RegistrationConfirmed);
+        let with_invite = render(&p, "Zoé", Some(CalendarMethod::Request));
+        assert!(with_invite.text.contains("n'annule pas"), "{}", with_invite.text);
+        let plain = render(&p, "Zoé", None);
+        assert!(!plain.text.contains("n'annule pas"), "{}", plain.text);
+    }
+
+    #[test]
     fn a_long_title_is_cut_at_a_word_in_the_subject() {
-        let cut = shorten("Créer mon compte citoyen et gérer mes démarches administratives en ligne", 40);
+        let cut = shorten(
+            "Créer mon compte citoyen et gérer mes démarches administratives en ligne",
+            40,
+        );
         assert_eq!(cut, "Créer mon compte citoyen et gérer mes…");
         assert!(cut.chars().count() <= 40);
         // One endless word is cut where it must.
