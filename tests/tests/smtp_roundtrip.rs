@@ -42,6 +42,7 @@ fn email(id: u64, ev: &CalendarEvent) -> OutgoingEmail {
         message_id: format!("outbox-{id}@arles.creneau.example"),
         from_name: "Ville d'Arles – Créneau".into(),
         from_email: "ne-pas-repondre@arles.creneau.example".into(),
+        reply_to: "mediation@arles.example".into(),
         to_name: "Zoé Lefèvre".into(),
         to_email: "zoe.lefevre@example.fr".into(),
         subject: "Réservation confirmée : atelier « Créer son adresse e-mail »".into(),

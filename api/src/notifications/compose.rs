@@ -33,6 +33,8 @@ pub struct OutgoingEmail {
     pub message_id: String,
     pub from_name: String,
     pub from_email: String,
+    /// Where replies go (the organisation's contact address): `From` is a no-reply address.
+    pub reply_to: String,
     pub to_name: String,
     pub to_email: String,
     pub subject: String,
@@ -84,6 +86,7 @@ pub(crate) fn message_id_header(id: &str) -> String {
 pub fn to_message(email: &OutgoingEmail) -> Result<Message, ComposeError> {
     let from = mailbox("from", &email.from_name, &email.from_email)?;
     let to = mailbox("to", &email.to_name, &email.to_email)?;
+    let reply_to = mailbox("reply-to", &email.from_name, &email.reply_to)?;
     let message_id = message_id_header(&email.message_id);
     if message_id.len() < 5 || !message_id.contains('@') {
         return Err(ComposeError::InvalidMessageId(email.message_id.clone()));
@@ -93,6 +96,7 @@ pub fn to_message(email: &OutgoingEmail) -> Result<Message, ComposeError> {
         .message_id(Some(message_id))
         .date_now()
         .from(from)
+        .reply_to(reply_to)
         .to(to)
         .subject(clean_header_text(&email.subject))
         .header(AutoSubmitted);
@@ -190,6 +194,7 @@ mod tests {
             message_id: "outbox-42@arles.creneau.example".into(),
             from_name: "Ville d'Arles – Créneau".into(),
             from_email: "ne-pas-repondre@arles.creneau.example".into(),
+            reply_to: "mediation@arles.example".into(),
             to_name: "Zoé Lefèvre".into(),
             to_email: "zoe@example.fr".into(),
             subject: "Votre réservation : atelier « Premiers pas »".into(),

@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use super::{
     enqueue::{Context, ical_uid},
     ical::{self, CalendarEvent, CalendarMethod},
-    message::{InviteVersion, calendar_event},
+    message::{InviteVersion, calendar_event, contact_address},
     payload::{BookingKind, Event},
 };
 use crate::{http::error::ApiError, platform::state::AppState, platform::token};
@@ -101,7 +101,7 @@ pub(crate) async fn registration_invite(state: &AppState, raw: &str) -> Result<S
             sequence: r.ical_sequence,
             method,
             dtstamp: r.updated_at,
-            organizer_email: &state.settings.mail_from,
+            organizer_email: contact_address(&org.contact_email, &state.settings.mail_from),
             attendee_name: &r.name,
             attendee_email: r.email.as_deref(),
         },
@@ -150,7 +150,7 @@ pub(crate) async fn appointment_invite(state: &AppState, raw: &str) -> Result<St
             sequence: a.ical_sequence,
             method,
             dtstamp: a.updated_at,
-            organizer_email: &state.settings.mail_from,
+            organizer_email: contact_address(&org.contact_email, &state.settings.mail_from),
             attendee_name: &a.name,
             attendee_email: a.email.as_deref(),
         },

@@ -30,7 +30,8 @@ pub(crate) struct InviteVersion<'a> {
     pub method: CalendarMethod,
     /// `DTSTAMP`: when this version was decided.
     pub dtstamp: DateTime<Utc>,
-    /// The sending address (`settings.mail_from`); its name is the organisation's.
+    /// The organisation's contact address (see [`contact_address`]); its name is the
+    /// organisation's.
     pub organizer_email: &'a str,
     pub attendee_name: &'a str,
     pub attendee_email: Option<&'a str>,
@@ -109,6 +110,18 @@ pub(crate) fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEven
     }
 }
 
+/// Where a resident's answer should go: the organisation's contact address when it has one,
+/// else the sending address. Used as the invite's `ORGANIZER` and the mail's `Reply-To`, so
+/// that a "Non" in Gmail or Outlook, or a reply, reaches someone instead of `ne-pas-repondre@`.
+pub(crate) fn contact_address<'a>(organisation_email: &'a str, mail_from: &'a str) -> &'a str {
+    let contact = organisation_email.trim();
+    if contact.contains('@') && !contact.chars().any(char::is_whitespace) {
+        contact
+    } else {
+        mail_from
+    }
+}
+
 /// The e-mail of one outbox row. Errors are permanent: the row itself cannot be sent.
 pub(crate) fn outgoing(row: &outbox::Model, settings: &Settings) -> Result<OutgoingEmail, MessageError> {
     let mail_from = settings.mail_from.as_str();
@@ -135,7 +148,7 @@ pub(crate) fn outgoing(row: &outbox::Model, settings: &Settings) -> Result<Outgo
                     sequence: row.ical_sequence.unwrap_or(0),
                     method,
                     dtstamp: row.created_at,
-                    organizer_email: mail_from,
+                    organizer_email: contact_address(&payload.organisation_email, mail_from),
                     attendee_name: &row.recipient_name,
                     attendee_email: Some(&to_email),
                 },
@@ -147,6 +160,7 @@ pub(crate) fn outgoing(row: &outbox::Model, settings: &Settings) -> Result<Outgo
         message_id: row.message_id.clone(),
         from_name: payload.organisation_name.clone(),
         from_email: mail_from.to_string(),
+        reply_to: contact_address(&payload.organisation_email, mail_from).to_string(),
         to_name: row.recipient_name.clone(),
         to_email,
         subject: rendered.subject,

@@ -85,7 +85,16 @@ mail_test!(
         assert!(attendee.ends_with(":mailto:jeanne@exemple.fr"), "{attendee}");
         let organizer = invite.organizer.unwrap();
         assert!(organizer.contains("CN=Ville de arles"), "{organizer}");
-        assert!(organizer.ends_with(&format!(":mailto:{FROM}")), "{organizer}");
+        // Answers (a "Non" in the calendar, a reply) reach the organisation, not the no-reply
+        // sender.
+        assert!(organizer.ends_with(":mailto:contact@arles.example"), "{organizer}");
+        assert!(invite.description.contains("n'annule pas"), "{}", invite.description);
+        let reply_to = m.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("Reply-To"));
+        assert!(
+            reply_to.is_some_and(|(_, v)| v.contains("<contact@arles.example>")),
+            "{:?}",
+            m.headers
+        );
 
         // Sent once: recorded, and the stored copy keeps no working link.
         let row = &rows_of(&app, Event::RegistrationConfirmed).await[0];
