@@ -19,6 +19,8 @@ pub struct Model {
     pub registration_closes_at: DateTimeUtc,
     pub series_key: Option<String>,
     pub cancel_reason: Option<String>,
+    /// The feeds' `SEQUENCE`: grows when the time or place changes, or it is cancelled.
+    pub ical_sequence: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,7 @@ mod m20261201_000001_sms_channel;
 mod m20261201_120000_feed_creator;
 mod m20261201_120000_sign_in_throttle;
 mod m20261201_120100_manage_keys;
+mod m20261201_125000_session_sequence;
 mod m20261201_130001_registration_name_key;
 mod m20261201_130002_booking_codes;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_120000_feed_creator::Migration),
             Box::new(m20261201_120000_sign_in_throttle::Migration),
             Box::new(m20261201_120100_manage_keys::Migration),
+            Box::new(m20261201_125000_session_sequence::Migration),
             Box::new(m20261201_130001_registration_name_key::Migration),
             Box::new(m20261201_130002_booking_codes::Migration),
         ]

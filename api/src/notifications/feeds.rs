@@ -323,6 +323,7 @@ fn events(
 ) -> Vec<CalendarEvent> {
     let host = state.public_host();
     let base = |uid: String,
+                sequence: i32,
                 cancelled: bool,
                 summary: String,
                 place: Option<&place::Model>,
@@ -331,7 +332,7 @@ fn events(
                 ends_at: DateTime<Utc>,
                 dtstamp: DateTime<Utc>| CalendarEvent {
         uid,
-        sequence: 0,
+        sequence: u32::try_from(sequence).unwrap_or(0),
         method: method(cancelled),
         summary,
         location: location(place),
@@ -396,6 +397,7 @@ fn events(
         }
         out.push(base(
             format!("session-{}@{host}", s.id),
+            s.ical_sequence,
             cancelled,
             format!("Atelier « {title} »"),
             data.places.get(&s.place_id),
@@ -432,6 +434,7 @@ fn events(
         lines.push(format!("Poste : {}", a.desk));
         out.push(base(
             format!("appointment-{}-agenda@{host}", a.id),
+            a.ical_sequence,
             cancelled,
             format!("Rendez-vous « {label} » — {}", a.name),
             data.places.get(&a.place_id),

@@ -559,6 +559,7 @@ pub(crate) async fn cancel_session(
     }
     let mut active: session::ActiveModel = sc.session.clone().into();
     active.status = Set(SessionStatus::Cancelled);
+    active.ical_sequence = Set(sc.session.ical_sequence + 1);
     active.seats_taken = Set(0);
     active.cancel_reason = Set(reason);
     active.updated_at = Set(now);
@@ -622,6 +623,9 @@ pub(crate) async fn move_session(
     active.ends_at = Set(ends_at);
     active.place_id = Set(place_id);
     active.registration_closes_at = Set(registration_closes_at);
+    if moved {
+        active.ical_sequence = Set(sc.session.ical_sequence + 1);
+    }
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
     if moved && sc.session.status == SessionStatus::Scheduled {

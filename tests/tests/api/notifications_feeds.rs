@@ -502,3 +502,52 @@ db_test!(
         assert_ne!(changed.headers()["etag"], etag.as_str());
     }
 );
+
+db_test!(
+    async fn a_session_s_sequence_in_the_feeds_grows_when_it_moves_or_is_cancelled(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let path = format!("/api/v1/places/{}/sessions.ics", f.place_id);
+        let sequence = |cal: &Calendar| {
+            cal.events()
+                .next()
+                .unwrap()
+                .property_value("SEQUENCE")
+                .map(str::to_string)
+        };
+        assert_eq!(sequence(&calendar(&app, &path).await.0).as_deref(), Some("0"));
+
+        // A change of capacity only: the event in calendars stays as it is.
+        let resp = app
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/sessions/{}", f.session_id),
+                Some(&admin),
+                Some(json!({"capacity": 10})),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(sequence(&calendar(&app, &path).await.0).as_deref(), Some("0"));
+
+        let old = session_row(&app, f.session_id).await;
+        let new_start = old.starts_at + Duration::days(1);
+        let resp = app
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/sessions/{}", f.session_id),
+                Some(&admin),
+                Some(json!({"starts_at": new_start.to_rfc3339(), "ends_at": (new_start + Duration::hours(2)).to_rfc3339()})),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(sequence(&calendar(&app, &path).await.0).as_deref(), Some("1"));
+
+        app.admin_post(
+            &admin,
+            &format!("/api/v1/admin/sessions/{}/cancel", f.session_id),
+            json!({"reason": "Travaux"}),
+        )
+        .await;
+        assert_eq!(sequence(&calendar(&app, &path).await.0).as_deref(), Some("2"));
+    }
+);
