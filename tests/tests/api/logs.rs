@@ -96,7 +96,8 @@ async fn booking_and_messages(app: TestApp, smtp: TestSmtpServer) {
     // Contacts unique to this run, so another test's lines cannot be mistaken for ours.
     let tag: u32 = rand_tag();
     let email = format!("claire.fontaine.{tag}@exemple.fr");
-    let phone_digits = format!("06{:08}", tag % 100_000_000);
+    // In a range France has opened (0612…): the number must pass libphonenumber.
+    let phone_digits = format!("0612{:06}", tag % 1_000_000);
     let phone = phone_digits
         .as_bytes()
         .chunks(2)
@@ -243,7 +244,8 @@ async fn sms_journey(backend: Backend) {
     let (_, admin) = app.organisation("arles").await;
     let f = app.session_with(&admin, 5, 3).await;
     let tag = rand_tag();
-    let phone_digits = format!("07{:08}", tag % 100_000_000);
+    // In a range France has opened (0781…): the number must pass libphonenumber.
+    let phone_digits = format!("0781{:06}", tag % 1_000_000);
     let international = format!("+33{}", &phone_digits[1..]);
     let resp = app
         .register(f.session_id, "Lucie Marchand", None, Some(&phone_digits))
