@@ -115,7 +115,7 @@ pub(crate) fn calendar_event(p: &Payload, v: &InviteVersion<'_>) -> CalendarEven
 /// that a "Non" in Gmail or Outlook, or a reply, reaches someone instead of `ne-pas-repondre@`.
 pub(crate) fn contact_address<'a>(organisation_email: &'a str, mail_from: &'a str) -> &'a str {
     let contact = organisation_email.trim();
-    if contact.contains('@') && !contact.chars().any(char::is_whitespace) {
+    if crate::domain::contact::EmailAddress::parse(contact).is_ok() {
         contact
     } else {
         mail_from
