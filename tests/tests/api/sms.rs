@@ -30,13 +30,17 @@ macro_rules! sms_test {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[cfg_attr(not(kannel_tests), ignore = "install Kannel to run it: apt-get install -y kannel kannel-extras")]
             async fn on_sqlite() {
                 let Some((app, kannel)) = spawn(creneau_tests::app::Backend::Sqlite).await else { return };
                 run(app, kannel).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            #[cfg_attr(not(postgres_tests), ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL")]
+            #[cfg_attr(
+                any(not(postgres_tests), not(kannel_tests)),
+                ignore = "set CRENEAU_TEST_POSTGRES_URL and install Kannel to run it on PostgreSQL"
+            )]
             async fn on_postgres() {
                 let Some((app, kannel)) = spawn(creneau_tests::app::Backend::Postgres).await else { return };
                 run(app, kannel).await
