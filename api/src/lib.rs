@@ -1,11 +1,12 @@
 //! Créneau: workshops and appointments for a town's digital-inclusion programme.
 //!
 //! Features live in folders named for them (`workshops/`, `appointments/`, `notifications/`,
-//! `pages/`, `auth/`, `places/`); pure rules in `domain/`; the HTTP edge in `http/`; what every
+//! `pages/`, `auth/`, `places/`, `calls/`); pure rules in `domain/`; the HTTP edge in `http/`; what every
 //! feature stands on (configuration, database, clock, tokens, logs) in `platform/`.
 pub mod appointments;
 pub mod auth;
 pub(crate) mod bookings;
+pub mod calls;
 pub mod demo;
 pub mod domain;
 pub mod french;

@@ -5,6 +5,7 @@
 pub mod appointment;
 pub mod appointment_claim;
 pub mod booking_code;
+pub mod call_made;
 pub mod closure;
 pub mod extra_opening;
 pub mod feed_token;

@@ -37,6 +37,9 @@ pub struct Model {
     pub sms_secret: Option<String>,
     /// When the gateway last reported on an SMS (delivered or not).
     pub reported_at: Option<DateTimeUtc>,
+    /// Staff changed something the person must know: if no channel reaches them, they go on
+    /// the calls list (set on the e-mail row of the message).
+    pub call_if_unreached: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ mod m20261201_125000_session_sequence;
 mod m20261201_130001_registration_name_key;
 mod m20261201_130002_booking_codes;
 mod m20261202_090000_sms_replies;
+mod m20261202_091000_calls;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_130001_registration_name_key::Migration),
             Box::new(m20261201_130002_booking_codes::Migration),
             Box::new(m20261202_090000_sms_replies::Migration),
+            Box::new(m20261202_091000_calls::Migration),
         ]
     }
 }

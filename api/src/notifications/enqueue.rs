@@ -140,6 +140,7 @@ async fn insert<C: ConnectionTrait>(
         ical_method: Set(calendar),
         status: Set(status),
         channel: Set(Channel::Email),
+        call_if_unreached: Set(!to.answer && crate::calls::worth_a_call(payload.event)),
         ..row(ctx, to, payload.event, json, not_before, expires_at)
     }
     .insert(db)
@@ -236,6 +237,7 @@ fn row(
         recipient_phone: Set(None),
         sms_secret: Set(None),
         reported_at: Set(None),
+        call_if_unreached: Set(false),
         ..Default::default()
     }
 }

@@ -39,6 +39,7 @@ fn env() -> &'static Environment<'static> {
             "staff/session_cancel.html",
             "staff/messages.html",
             "staff/replies.html",
+            "staff/calls.html",
             "staff/feeds.html",
             "appointments/places.html",
             "appointments/motifs.html",

@@ -61,6 +61,8 @@ pub(crate) struct StaffCtx {
     pub base: Ctx,
     pub me: StaffIdentity,
     pub token: String,
+    /// The calls still to make, shown in the menu.
+    pub calls_due: u64,
 }
 
 impl<'a> FromRequest<'a> for StaffCtx {
@@ -72,7 +74,15 @@ impl<'a> FromRequest<'a> for StaffCtx {
             .map(|c| c.value_str().to_string())
             .ok_or(PageError::LoginRequired)?;
         let me = resolve_staff(&base.state, &raw).await.map_err(PageError::from)?;
-        Ok(StaffCtx { base, me, token: raw })
+        let calls_due = crate::calls::queries::count_due(&base.state.db, me.organisation_id)
+            .await
+            .map_err(PageError::from)?;
+        Ok(StaffCtx {
+            base,
+            me,
+            token: raw,
+            calls_due,
+        })
     }
 }
 
@@ -111,6 +121,7 @@ impl StaffCtx {
             name => &self.me.name,
             role => self.me.role.to_string(),
             manager => self.me.require_manager().is_ok(),
+            calls_due => self.calls_due,
         };
         let base = context! {
             site => &self.base.site,

@@ -4,6 +4,7 @@ mod admission;
 mod appointments;
 mod appointments_race;
 mod appointments_staff;
+mod calls;
 mod helpers;
 mod input;
 mod limits;

@@ -419,6 +419,19 @@ sms_test!(
             "{}",
             page.body
         );
+
+        // When staff cancel her session, she is on the calls list: SMS can no longer tell her.
+        let resp = app
+            .admin_post(
+                &admin,
+                &format!("/api/v1/admin/sessions/{}/cancel", other.session_id),
+                json!({"reason": "Salle fermée"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let calls = v.get("/staff/a-appeler").await.body;
+        assert!(calls.contains("Jeanne Roux"), "{calls}");
+        assert!(calls.contains("a répondu STOP aux SMS"), "{calls}");
     }
 );
 

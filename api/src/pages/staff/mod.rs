@@ -4,6 +4,7 @@ use poem::{Route, get, post};
 
 pub(crate) mod agenda;
 pub(crate) mod appointments;
+pub(crate) mod calls;
 pub(crate) mod feeds;
 pub(crate) mod login;
 pub(crate) mod messages;
@@ -41,6 +42,8 @@ pub(crate) fn routes() -> Route {
         .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
         .at("/messages/:id/relancer", post(messages::retry))
+        .at("/a-appeler", get(calls::list))
+        .at("/a-appeler/:id/prevenu", post(calls::called))
         .at("/sms-recus", get(replies::list))
         .at("/sms-recus/:id/lu", post(replies::mark_read))
 }
