@@ -75,25 +75,10 @@ mod tests {
         Payload {
             event,
             booking,
-            organisation_name: "Ville d'Arles".into(),
-            organisation_email: "contact@arles.example".into(),
-            organisation_phone: None,
-            timezone: "Europe/Paris".into(),
-            title: "Créer mon compte citoyen".into(),
-            place_name: "Médiathèque".into(),
-            place_address: "Place Saint-Trophime, 13200 Arles".into(),
-            place_phone: None,
-            place_access: None,
             starts_at: Utc.with_ymd_and_hms(2027, 1, 7, 13, 0, 0).unwrap(),
             ends_at: Utc.with_ymd_and_hms(2027, 1, 7, 15, 0, 0).unwrap(),
-            instructions: None,
-            manage_url: None,
-            manage_key: None,
-            waitlist_position: None,
             reason: None,
-            previous_starts_at: None,
-            sms_sender: None,
-            booking_code: None,
+            ..Payload::sample()
         }
     }
 

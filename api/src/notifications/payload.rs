@@ -43,3 +43,35 @@ pub struct Payload {
     #[serde(default)]
     pub booking_code: Option<String>,
 }
+
+#[cfg(test)]
+impl Payload {
+    /// A registration confirmed for a workshop at the Médiathèque: the one fixture the
+    /// renderers' tests start from.
+    pub(crate) fn sample() -> Payload {
+        use chrono::{TimeZone, Utc};
+        Payload {
+            event: Event::RegistrationConfirmed,
+            booking: BookingKind::Registration,
+            organisation_name: "Ville d'Arles".into(),
+            organisation_email: "contact@arles.example".into(),
+            organisation_phone: None,
+            timezone: "Europe/Paris".into(),
+            title: "Créer mon compte citoyen".into(),
+            place_name: "Médiathèque".into(),
+            place_address: "Place Félix Rey, 13200 Arles".into(),
+            place_phone: None,
+            place_access: None,
+            starts_at: Utc.with_ymd_and_hms(2027, 1, 12, 13, 0, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2027, 1, 12, 15, 0, 0).unwrap(),
+            instructions: None,
+            manage_url: Some("https://arles.example/inscription/abc".into()),
+            waitlist_position: None,
+            reason: Some("Travaux".into()),
+            previous_starts_at: None,
+            sms_sender: None,
+            booking_code: Some("K7P4QX".into()),
+            manage_key: None,
+        }
+    }
+}
