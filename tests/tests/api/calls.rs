@@ -118,3 +118,42 @@ db_test!(
         assert!(!body.contains("Marc Petit"));
     }
 );
+
+db_test!(
+    async fn cancelling_a_session_says_beforehand_whom_it_leaves_to_call_and_afterwards_how_each_was_told(
+        app: TestApp,
+    ) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        app.register(f.session_id, "Lucienne Fabre", None, Some("04 90 11 22 33"))
+            .await;
+        app.register(f.session_id, "Jeanne Roux", None, Some("06 12 34 56 78"))
+            .await;
+        app.register(f.session_id, "Marc Petit", Some("marc@exemple.fr"), None)
+            .await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let form = v.get(&format!("/staff/seances/{}/annuler", f.session_id)).await.body;
+        assert!(
+            form.contains("2 personnes (inscrites ou en attente) seront prévenues par e-mail ou SMS."),
+            "{form}"
+        );
+        assert!(form.contains("1 personne n'a ni e-mail ni SMS"), "{form}");
+        assert!(form.contains("<li>Lucienne Fabre — 04 90 11 22 33</li>"), "{form}");
+
+        let done = v
+            .submit(
+                &format!("/staff/seances/{}/annuler", f.session_id),
+                &format!("/staff/seances/{}/annuler", f.session_id),
+                &[("reason", "Animatrice malade"), ("confirm", "on")],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let page = v.get(&format!("/staff/seances/{}", f.session_id)).await.body;
+        assert!(page.contains("Personnes prévenues de l'annulation (3)"), "{page}");
+        assert!(page.contains("Jeanne Roux — code"), "{page}");
+        assert!(page.contains("prévenu·e par SMS"), "{page}");
+        assert!(page.contains("prévenu·e par e-mail"), "{page}");
+        assert!(page.contains("<strong>à prévenir par téléphone</strong>"), "{page}");
+    }
+);

@@ -145,6 +145,9 @@ struct Registrant {
     position: Option<usize>,
     /// The number answered "STOP": no SMS reach this person.
     sms_stopped: bool,
+    /// How messages reach the person: "e-mail", "SMS", "e-mail et SMS", or `None` when only
+    /// a call can.
+    reached_by: Option<&'static str>,
 }
 
 fn attendance_label(a: Attendance) -> &'static str {
@@ -160,7 +163,7 @@ struct Loaded {
     place: place::Model,
     confirmed: Vec<Registrant>,
     waiting: Vec<Registrant>,
-    cancelled: usize,
+    cancelled: Vec<Registrant>,
 }
 
 async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
@@ -198,6 +201,16 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
         attendance: attendance_label(r.attendance),
         position,
         sms_stopped: r.phone.as_ref().is_some_and(|p| stopped.contains(p)),
+        reached_by: {
+            let sms = crate::notifications::sms::number_to_text(r.phone.as_deref(), r.sms_consent)
+                .is_some_and(|p| !stopped.contains(&p));
+            match (r.email.is_some(), sms) {
+                (true, true) => Some("e-mail et SMS"),
+                (true, false) => Some("e-mail"),
+                (false, true) => Some("SMS"),
+                (false, false) => None,
+            }
+        },
     };
     let confirmed = rows
         .iter()
@@ -213,7 +226,8 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
     let cancelled = rows
         .iter()
         .filter(|r| r.status == RegistrationStatus::Cancelled)
-        .count();
+        .map(|r| person(r, None))
+        .collect();
     Ok(Loaded {
         session,
         place,
@@ -257,7 +271,8 @@ async fn session_page(
             session,
             confirmed => &l.confirmed,
             waiting => &l.waiting,
-            cancelled_count => l.cancelled,
+            cancelled_count => l.cancelled.len(),
+            cancelled_people => &l.cancelled,
             confirmed_text => french::people(l.confirmed.len()),
             notice,
             values,
@@ -687,11 +702,15 @@ async fn cancel_page(ctx: &StaffCtx, id: &str, status: StatusCode, values: Value
         return Ok(see_other(&format!("/staff/seances/{}", l.session.id)));
     }
     let session = session_context(ctx, &l);
-    let told = l.confirmed.len() + l.waiting.len();
+    let people = || l.confirmed.iter().chain(&l.waiting);
+    let told = people().filter(|r| r.reached_by.is_some()).count();
+    let to_call: Vec<&Registrant> = people().filter(|r| r.reached_by.is_none()).collect();
     ctx.render_status(
         status,
         "staff/session_cancel.html",
-        context! { nav => "seances", session, told_text => french::people(told), values, errors },
+        context! {
+            nav => "seances", session, told, told_text => french::people(told), to_call, values, errors
+        },
     )
 }
 
