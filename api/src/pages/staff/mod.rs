@@ -9,6 +9,7 @@ pub(crate) mod login;
 pub(crate) mod messages;
 pub(crate) mod notice;
 pub(crate) mod sessions;
+pub(crate) mod statistics;
 
 pub(crate) fn routes() -> Route {
     Route::new()
@@ -40,4 +41,6 @@ pub(crate) fn routes() -> Route {
         .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
         .at("/messages/:id/relancer", post(messages::retry))
+        .at("/statistiques", get(statistics::page))
+        .at("/statistiques/rapport", get(statistics::report))
 }
