@@ -171,11 +171,17 @@ fn month_label(m: NaiveDate) -> String {
 
 /// The month index of `col` (0 for the period's first month): one `WHEN` per month start.
 fn month_bucket(col: impl IntoColumnRef + Clone, month_starts: &[DateTime<Utc>]) -> Expr {
+    // Month numbers are written as literals (our own integers, never request data), so that
+    // PostgreSQL types the column as an integer whatever the number of months.
+    let last = Expr::cust((month_starts.len().max(1) - 1).to_string());
+    if month_starts.len() <= 1 {
+        return last;
+    }
     let mut case = CaseStatement::new();
     for (i, start) in month_starts.iter().enumerate().skip(1) {
-        case = case.case(Expr::col(col.clone()).lt(*start), Expr::val(i as i32 - 1));
+        case = case.case(Expr::col(col.clone()).lt(*start), Expr::cust((i - 1).to_string()));
     }
-    case.finally(Expr::val(month_starts.len() as i32 - 1)).into()
+    case.finally(last).into()
 }
 
 /// `COUNT(CASE WHEN cond THEN 1 END)`.
