@@ -366,3 +366,29 @@ db_test!(
     }
 );
 
+
+db_test!(
+    async fn promotions_made_before_the_column_existed_are_found_again_from_their_message(app: TestApp) {
+        use migration::MigratorTrait;
+
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 1, 1).await;
+        let (_, _, first) = register(&app, f.session_id, "Alice Martin").await;
+        register(&app, f.session_id, "Bruno Petit").await;
+        let resp = app
+            .request(Method::DELETE, &format!("/api/v1/registrations/{first}"), None, None)
+            .await;
+        assert!(resp.status().is_success());
+        let promoted_at = |rows: Vec<entities::registration::Model>| rows.iter().map(|r| r.promoted_at).collect::<Vec<_>>();
+        let before = promoted_at(registrations(&app, f.session_id).await);
+        assert_eq!(before, [None, Some(app.now())]);
+
+        // Undo the statistics migration and run it again over the existing rows.
+        let db = &app.state.db;
+        let names: Vec<String> = migration::Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+        let at = names.iter().position(|n| n == "m20261202_130000_statistics").unwrap();
+        migration::Migrator::down(db, Some((names.len() - at) as u32)).await.unwrap();
+        migration::Migrator::up(db, None).await.unwrap();
+        assert_eq!(promoted_at(registrations(&app, f.session_id).await), before);
+    }
+);
