@@ -50,7 +50,12 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
-            .alter_table(Table::alter().table("registration").drop_column("promoted_at").to_owned())
+            .alter_table(
+                Table::alter()
+                    .table("registration")
+                    .drop_column("promoted_at")
+                    .to_owned(),
+            )
             .await
     }
 }

@@ -44,7 +44,10 @@ pub(crate) type Apis = (
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
-    let apis = (core_apis(), crate::appointments::apis(), crate::notifications::apis(),
+    let apis = (
+        core_apis(),
+        crate::appointments::apis(),
+        crate::notifications::apis(),
         crate::statistics::api::AdminStatsApi,
     );
     OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))

@@ -215,7 +215,11 @@ impl Scope {
             place_id: filter.place_id,
             workshop_id: filter.workshop_id,
             motif_id: filter.motif_id,
-            month_starts: filter.months().into_iter().map(|m| Ord::max(start_of(m, tz), start)).collect(),
+            month_starts: filter
+                .months()
+                .into_iter()
+                .map(|m| Ord::max(start_of(m, tz), start))
+                .collect(),
         }
     }
 
@@ -279,7 +283,11 @@ pub(super) fn registration_confirmed() -> Expr {
 }
 
 /// The key a person is counted by: e-mail, else phone.
-pub(super) fn person(table: impl sea_orm::sea_query::IntoIden + Copy, email: impl sea_orm::sea_query::IntoIden, phone: impl sea_orm::sea_query::IntoIden) -> Expr {
+pub(super) fn person(
+    table: impl sea_orm::sea_query::IntoIden + Copy,
+    email: impl sea_orm::sea_query::IntoIden,
+    phone: impl sea_orm::sea_query::IntoIden,
+) -> Expr {
     Func::coalesce([Expr::col((table, email)), Expr::col((table, phone))]).into()
 }
 
@@ -308,135 +316,68 @@ pub async fn compute<C: ConnectionTrait>(
         Ok((Ord::max(i, 0) as usize).min(months.len() - 1))
     };
 
-    if scope.with_workshops() {
-        let started = Expr::col((session::Entity, session::Column::StartsAt)).lt(now);
-        let confirmed = registration_confirmed();
-        let attendance = |v: Attendance| {
-            Cond::all()
-                .add(registration_confirmed())
-                .add(started.clone())
-                .add(Expr::col((registration::Entity, registration::Column::Attendance)).eq(v))
-        };
-        let promoted = Expr::col((registration::Entity, registration::Column::PromotedAt)).is_not_null();
-        let mut q = scope.registrations();
-        q.expr_as(month_bucket((session::Entity, session::Column::StartsAt), &scope.month_starts), "bucket")
-            .expr_as(count_if(confirmed.clone()), "registrations")
-            .expr_as(count_if(attendance(Attendance::Present)), "present")
-            .expr_as(count_if(attendance(Attendance::Absent)), "absent")
-            .expr_as(count_if(attendance(Attendance::Unknown)), "unmarked")
-            .expr_as(
-                count_if(Expr::col((registration::Entity, registration::Column::Status)).eq(RegistrationStatus::Waitlisted)),
-                "waitlisted",
-            )
-            .expr_as(count_if(Cond::all().add(promoted.clone()).add(confirmed.clone())), "promotions")
-            .expr_as(
-                count_if(Cond::all().add(promoted).add(attendance(Attendance::Present))),
-                "promotions_came",
-            )
-            .group_by_col("bucket");
-        for row in db.query_all(&q).await? {
-            let m = month(&mut months, &row)?;
-            let (present, absent) = (get(&row, "present")?, get(&row, "absent")?);
-            w.registrations += get(&row, "registrations")?;
-            w.present += present;
-            w.absent += absent;
-            w.unmarked += get(&row, "unmarked")?;
-            w.waitlisted += get(&row, "waitlisted")?;
-            w.promotions += get(&row, "promotions")?;
-            w.promotions_came += get(&row, "promotions_came")?;
-            months[m].registrations += get(&row, "registrations")?;
-            months[m].came += present;
-            months[m].no_show += absent;
-        }
-
-        let held = Cond::all().add(Expr::col((session::Entity, session::Column::StartsAt)).lt(now));
-        let mut q = Query::select();
-        q.from(session::Entity);
-        scope.sessions(&mut q);
-        q.expr_as(month_bucket((session::Entity, session::Column::StartsAt), &scope.month_starts), "bucket")
-            .expr_as(Func::count(Expr::col((session::Entity, session::Column::Id))), "sessions")
-            .expr_as(count_if(held.clone()), "held")
-            .expr_as(
-                Func::sum(Into::<Expr>::into(
-                    Expr::case(held.clone(), Expr::col((session::Entity, session::Column::Capacity))).finally(0),
-                ))
-                .cast_as(Alias::new(int8(db))),
-                "offered",
-            )
-            .expr_as(
-                Func::sum(Into::<Expr>::into(
-                    Expr::case(held, Expr::col((session::Entity, session::Column::SeatsTaken))).finally(0),
-                ))
-                .cast_as(Alias::new(int8(db))),
-                "taken",
-            )
-            .group_by_col("bucket");
-        for row in db.query_all(&q).await? {
-            let m = month(&mut months, &row)?;
-            w.sessions += get(&row, "sessions")?;
-            w.sessions_held += get(&row, "held")?;
-            let (offered, taken) = (get(&row, "offered")?, get(&row, "taken")?);
-            w.seats_offered += offered;
-            w.seats_taken += taken;
-            months[m].seats_offered += offered;
-            months[m].seats_taken += taken;
-        }
-        w.fill_rate = rate(w.seats_taken, w.seats_offered);
-        w.attendance_rate = rate(w.present, w.present + w.absent);
-        w.no_show_rate = rate(w.absent, w.present + w.absent);
+    // The queries run side by side (on separate pool connections), each a single scan.
+    let backend = db.get_database_backend();
+    let (workshops, appointments) = (scope.with_workshops(), scope.with_appointments());
+    let (registration_rows, session_rows, appointment_rows, delay_rows, people) = tokio::try_join!(
+        rows(db, workshops.then(|| registrations_query(&scope, now))),
+        rows(db, workshops.then(|| sessions_query(&scope, now, backend))),
+        rows(db, appointments.then(|| appointments_query(&scope, now))),
+        rows(db, appointments.then(|| delays_query(&scope, backend))),
+        distinct_people(db, &scope),
+    )?;
+    for row in registration_rows {
+        let m = month(&mut months, &row)?;
+        let (present, absent) = (get(&row, "present")?, get(&row, "absent")?);
+        w.registrations += get(&row, "registrations")?;
+        w.present += present;
+        w.absent += absent;
+        w.unmarked += get(&row, "unmarked")?;
+        w.waitlisted += get(&row, "waitlisted")?;
+        w.promotions += get(&row, "promotions")?;
+        w.promotions_came += get(&row, "promotions_came")?;
+        months[m].registrations += get(&row, "registrations")?;
+        months[m].came += present;
+        months[m].no_show += absent;
     }
 
-    if scope.with_appointments() {
-        let status = |s: AppointmentStatus| Expr::col((appointment::Entity, appointment::Column::Status)).eq(s);
-        let mut q = scope.appointments();
-        q.expr_as(
-            month_bucket((appointment::Entity, appointment::Column::StartsAt), &scope.month_starts),
-            "bucket",
-        )
-        .expr_as(count_if(appointment_not_cancelled()), "booked")
-        .expr_as(count_if(status(AppointmentStatus::Honoured)), "honoured")
-        .expr_as(count_if(status(AppointmentStatus::NoShow)), "no_show")
-        .expr_as(count_if(status(AppointmentStatus::Excused)), "excused")
-        .expr_as(count_if(status(AppointmentStatus::Cancelled)), "cancelled")
-        .expr_as(
-            count_if(
-                Cond::all()
-                    .add(status(AppointmentStatus::Booked))
-                    .add(Expr::col((appointment::Entity, appointment::Column::StartsAt)).lt(now)),
-            ),
-            "unmarked",
-        )
-        .group_by_col("bucket");
-        for row in db.query_all(&q).await? {
-            let m = month(&mut months, &row)?;
-            let (honoured, no_show) = (get(&row, "honoured")?, get(&row, "no_show")?);
-            a.booked += get(&row, "booked")?;
-            a.honoured += honoured;
-            a.no_show += no_show;
-            a.excused += get(&row, "excused")?;
-            a.cancelled += get(&row, "cancelled")?;
-            a.unmarked += get(&row, "unmarked")?;
-            months[m].appointments += get(&row, "booked")?;
-            months[m].came += honoured;
-            months[m].no_show += no_show;
-        }
-        let marked = a.honoured + a.no_show + a.excused;
-        a.attendance_rate = rate(a.honoured, marked);
-        a.no_show_rate = rate(a.no_show, marked);
-
-        let mut q = scope.appointments();
-        q.and_where(appointment_not_cancelled())
-            .expr_as(Expr::cust(days_between(db.get_database_backend())), "days")
-            .expr_as(Func::count(Expr::col((appointment::Entity, appointment::Column::Id))), "n")
-            .group_by_col("days");
-        let mut delays = Vec::new();
-        for row in db.query_all(&q).await? {
-            delays.push((row.try_get::<i64>("", "days")?, get(&row, "n")?));
-        }
-        a.median_days_to_appointment = median(delays);
+    for row in session_rows {
+        let m = month(&mut months, &row)?;
+        w.sessions += get(&row, "sessions")?;
+        w.sessions_held += get(&row, "held")?;
+        let (offered, taken) = (get(&row, "offered")?, get(&row, "taken")?);
+        w.seats_offered += offered;
+        w.seats_taken += taken;
+        months[m].seats_offered += offered;
+        months[m].seats_taken += taken;
     }
+    w.fill_rate = rate(w.seats_taken, w.seats_offered);
+    w.attendance_rate = rate(w.present, w.present + w.absent);
+    w.no_show_rate = rate(w.absent, w.present + w.absent);
 
-    let people = distinct_people(db, &scope).await?;
+    for row in appointment_rows {
+        let m = month(&mut months, &row)?;
+        let (honoured, no_show) = (get(&row, "honoured")?, get(&row, "no_show")?);
+        a.booked += get(&row, "booked")?;
+        a.honoured += honoured;
+        a.no_show += no_show;
+        a.excused += get(&row, "excused")?;
+        a.cancelled += get(&row, "cancelled")?;
+        a.unmarked += get(&row, "unmarked")?;
+        months[m].appointments += get(&row, "booked")?;
+        months[m].came += honoured;
+        months[m].no_show += no_show;
+    }
+    let marked = a.honoured + a.no_show + a.excused;
+    a.attendance_rate = rate(a.honoured, marked);
+    a.no_show_rate = rate(a.no_show, marked);
+
+    let mut delays = Vec::new();
+    for row in delay_rows {
+        delays.push((row.try_get::<i64>("", "days")?, get(&row, "n")?));
+    }
+    a.median_days_to_appointment = median(delays);
+
     let came = w.present + a.honoured;
     let marked = w.present + w.absent + a.honoured + a.no_show + a.excused;
     Ok(Statistics {
@@ -454,9 +395,127 @@ pub async fn compute<C: ConnectionTrait>(
     })
 }
 
+/// Confirmed registrations, attendance and promotions, per month.
+fn registrations_query(scope: &Scope, now: DateTime<Utc>) -> SelectStatement {
+    let started = Expr::col((session::Entity, session::Column::StartsAt)).lt(now);
+    let confirmed = registration_confirmed();
+    let attendance = |v: Attendance| {
+        Cond::all()
+            .add(registration_confirmed())
+            .add(started.clone())
+            .add(Expr::col((registration::Entity, registration::Column::Attendance)).eq(v))
+    };
+    let promoted = Expr::col((registration::Entity, registration::Column::PromotedAt)).is_not_null();
+    let mut q = scope.registrations();
+    q.expr_as(
+        month_bucket((session::Entity, session::Column::StartsAt), &scope.month_starts),
+        "bucket",
+    )
+    .expr_as(count_if(confirmed.clone()), "registrations")
+    .expr_as(count_if(attendance(Attendance::Present)), "present")
+    .expr_as(count_if(attendance(Attendance::Absent)), "absent")
+    .expr_as(count_if(attendance(Attendance::Unknown)), "unmarked")
+    .expr_as(
+        count_if(Expr::col((registration::Entity, registration::Column::Status)).eq(RegistrationStatus::Waitlisted)),
+        "waitlisted",
+    )
+    .expr_as(
+        count_if(Cond::all().add(promoted.clone()).add(confirmed.clone())),
+        "promotions",
+    )
+    .expr_as(
+        count_if(Cond::all().add(promoted).add(attendance(Attendance::Present))),
+        "promotions_came",
+    )
+    .group_by_col("bucket");
+    q
+}
+
+/// Sessions, sessions held and their seats, per month.
+fn sessions_query(scope: &Scope, now: DateTime<Utc>, backend: DbBackend) -> SelectStatement {
+    let held = Cond::all().add(Expr::col((session::Entity, session::Column::StartsAt)).lt(now));
+    let mut q = Query::select();
+    q.from(session::Entity);
+    scope.sessions(&mut q);
+    q.expr_as(
+        month_bucket((session::Entity, session::Column::StartsAt), &scope.month_starts),
+        "bucket",
+    )
+    .expr_as(
+        Func::count(Expr::col((session::Entity, session::Column::Id))),
+        "sessions",
+    )
+    .expr_as(count_if(held.clone()), "held")
+    .expr_as(
+        Func::sum(Into::<Expr>::into(
+            Expr::case(held.clone(), Expr::col((session::Entity, session::Column::Capacity))).finally(0),
+        ))
+        .cast_as(Alias::new(int8(backend))),
+        "offered",
+    )
+    .expr_as(
+        Func::sum(Into::<Expr>::into(
+            Expr::case(held, Expr::col((session::Entity, session::Column::SeatsTaken))).finally(0),
+        ))
+        .cast_as(Alias::new(int8(backend))),
+        "taken",
+    )
+    .group_by_col("bucket");
+    q
+}
+
+/// Appointments by status, per month.
+fn appointments_query(scope: &Scope, now: DateTime<Utc>) -> SelectStatement {
+    let status = |s: AppointmentStatus| Expr::col((appointment::Entity, appointment::Column::Status)).eq(s);
+    let mut q = scope.appointments();
+    q.expr_as(
+        month_bucket(
+            (appointment::Entity, appointment::Column::StartsAt),
+            &scope.month_starts,
+        ),
+        "bucket",
+    )
+    .expr_as(count_if(appointment_not_cancelled()), "booked")
+    .expr_as(count_if(status(AppointmentStatus::Honoured)), "honoured")
+    .expr_as(count_if(status(AppointmentStatus::NoShow)), "no_show")
+    .expr_as(count_if(status(AppointmentStatus::Excused)), "excused")
+    .expr_as(count_if(status(AppointmentStatus::Cancelled)), "cancelled")
+    .expr_as(
+        count_if(
+            Cond::all()
+                .add(status(AppointmentStatus::Booked))
+                .add(Expr::col((appointment::Entity, appointment::Column::StartsAt)).lt(now)),
+        ),
+        "unmarked",
+    )
+    .group_by_col("bucket");
+    q
+}
+
+/// How many appointments were booked how many whole days ahead.
+fn delays_query(scope: &Scope, backend: DbBackend) -> SelectStatement {
+    let mut q = scope.appointments();
+    q.and_where(appointment_not_cancelled())
+        .expr_as(Expr::cust(days_between(backend)), "days")
+        .expr_as(
+            Func::count(Expr::col((appointment::Entity, appointment::Column::Id))),
+            "n",
+        )
+        .group_by_col("days");
+    q
+}
+
+/// The rows of `q`, or none when the filter leaves that part out.
+async fn rows<C: ConnectionTrait>(db: &C, q: Option<SelectStatement>) -> Result<Vec<QueryResult>, DbErr> {
+    match q {
+        Some(q) => db.query_all(&q).await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The integer type `SUM` is cast to, so both backends answer an `i64`.
-fn int8(db: &impl ConnectionTrait) -> &'static str {
-    match db.get_database_backend() {
+fn int8(backend: DbBackend) -> &'static str {
+    match backend {
         DbBackend::Postgres => "bigint",
         _ => "integer",
     }
@@ -479,7 +538,11 @@ async fn distinct_people<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<i6
     if scope.with_workshops() {
         let mut q = scope.registrations();
         q.and_where(registration_confirmed()).expr_as(
-            person(registration::Entity, registration::Column::EmailKey, registration::Column::PhoneKey),
+            person(
+                registration::Entity,
+                registration::Column::EmailKey,
+                registration::Column::PhoneKey,
+            ),
             "person",
         );
         parts.push(q);
@@ -487,7 +550,11 @@ async fn distinct_people<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<i6
     if scope.with_appointments() {
         let mut q = scope.appointments();
         q.and_where(appointment_not_cancelled()).expr_as(
-            person(appointment::Entity, appointment::Column::EmailKey, appointment::Column::PhoneKey),
+            person(
+                appointment::Entity,
+                appointment::Column::EmailKey,
+                appointment::Column::PhoneKey,
+            ),
             "person",
         );
         parts.push(q);

@@ -167,17 +167,23 @@ impl StatsFilter {
     /// Refuses a place, workshop or reason that is not the organisation's own.
     pub async fn check<C: ConnectionTrait>(self, db: &C, organisation_id: i32) -> Result<StatsFilter, FilterError> {
         if let Some(id) = self.place_id
-            && find_in_org::<place::Entity, _>(db, organisation_id, id).await?.is_none()
+            && find_in_org::<place::Entity, _>(db, organisation_id, id)
+                .await?
+                .is_none()
         {
             return Err(FilterError::UnknownPlace);
         }
         if let Some(id) = self.workshop_id
-            && find_in_org::<workshop::Entity, _>(db, organisation_id, id).await?.is_none()
+            && find_in_org::<workshop::Entity, _>(db, organisation_id, id)
+                .await?
+                .is_none()
         {
             return Err(FilterError::UnknownWorkshop);
         }
         if let Some(id) = self.motif_id
-            && find_in_org::<motif::Entity, _>(db, organisation_id, id).await?.is_none()
+            && find_in_org::<motif::Entity, _>(db, organisation_id, id)
+                .await?
+                .is_none()
         {
             return Err(FilterError::UnknownMotif);
         }
@@ -207,7 +213,9 @@ impl StatsFilter {
         let mut m = self.from.with_day(1).expect("day 1 exists");
         while m <= self.to {
             out.push(m);
-            m = m.checked_add_months(chrono::Months::new(1)).expect("within the accepted years");
+            m = m
+                .checked_add_months(chrono::Months::new(1))
+                .expect("within the accepted years");
         }
         out
     }
@@ -275,7 +283,10 @@ mod tests {
             place: Some("médiathèque".into()),
             ..Default::default()
         };
-        assert!(matches!(StatsFilter::parse(&r, today()), Err(FilterError::UnknownPlace)));
+        assert!(matches!(
+            StatsFilter::parse(&r, today()),
+            Err(FilterError::UnknownPlace)
+        ));
     }
 
     #[test]

@@ -65,7 +65,11 @@ async fn per_group<C: ConnectionTrait>(
         .to_owned();
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
-        out.push((row.try_get::<i32>("", "grp")?, get(&row, "people")?, get(&row, "bookings")?));
+        out.push((
+            row.try_get::<i32>("", "grp")?,
+            get(&row, "people")?,
+            get(&row, "bookings")?,
+        ));
     }
     Ok(out)
 }
@@ -84,7 +88,11 @@ pub async fn figures<C: ConnectionTrait>(
         q.and_where(registration_confirmed())
             .expr_as(Expr::col((session::Entity, group)), "grp")
             .expr_as(
-                person(registration::Entity, registration::Column::EmailKey, registration::Column::PhoneKey),
+                person(
+                    registration::Entity,
+                    registration::Column::EmailKey,
+                    registration::Column::PhoneKey,
+                ),
                 "person",
             );
         q
@@ -94,7 +102,11 @@ pub async fn figures<C: ConnectionTrait>(
         .and_where(appointment_not_cancelled())
         .expr_as(Expr::col((appointment::Entity, appointment::Column::PlaceId)), "grp")
         .expr_as(
-            person(appointment::Entity, appointment::Column::EmailKey, appointment::Column::PhoneKey),
+            person(
+                appointment::Entity,
+                appointment::Column::EmailKey,
+                appointment::Column::PhoneKey,
+            ),
             "person",
         );
     let mut by_place = registrations(session::Column::PlaceId);
@@ -118,12 +130,20 @@ pub async fn figures<C: ConnectionTrait>(
 
     let mut total = scope.registrations();
     total.and_where(registration_confirmed()).expr_as(
-        person(registration::Entity, registration::Column::EmailKey, registration::Column::PhoneKey),
+        person(
+            registration::Entity,
+            registration::Column::EmailKey,
+            registration::Column::PhoneKey,
+        ),
         "person",
     );
     let mut appointments_total = scope.appointments();
     appointments_total.and_where(appointment_not_cancelled()).expr_as(
-        person(appointment::Entity, appointment::Column::EmailKey, appointment::Column::PhoneKey),
+        person(
+            appointment::Entity,
+            appointment::Column::EmailKey,
+            appointment::Column::PhoneKey,
+        ),
         "person",
     );
     total.union(UnionType::All, appointments_total);
@@ -178,7 +198,10 @@ pub async fn figures<C: ConnectionTrait>(
 /// (group id, count).
 type QueryResultRow = (i32, i64);
 
-async fn counts<C: ConnectionTrait>(db: &C, q: sea_orm::sea_query::SelectStatement) -> Result<Vec<QueryResultRow>, DbErr> {
+async fn counts<C: ConnectionTrait>(
+    db: &C,
+    q: sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<QueryResultRow>, DbErr> {
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
         out.push((row.try_get::<i32>("", "grp")?, get(&row, "n")?));

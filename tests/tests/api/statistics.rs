@@ -27,10 +27,14 @@ async fn place(app: &TestApp, token: &str, name: &str, kind: &str) -> i32 {
 
 async fn workshop(app: &TestApp, token: &str, title: &str) -> i32 {
     let resp = app
-        .admin_post(token, "/api/v1/admin/workshops", json!({
-            "title": title, "summary": "Pas à pas", "description": "Atelier", "level": "Débutant",
-            "audience": "Adultes", "default_duration_minutes": 120, "default_capacity": 8
-        }))
+        .admin_post(
+            token,
+            "/api/v1/admin/workshops",
+            json!({
+                "title": title, "summary": "Pas à pas", "description": "Atelier", "level": "Débutant",
+                "audience": "Adultes", "default_duration_minutes": 120, "default_capacity": 8
+            }),
+        )
         .await;
     assert_eq!(resp.status(), 201);
     json(resp).await["id"].as_i64().unwrap() as i32
@@ -40,10 +44,14 @@ async fn workshop(app: &TestApp, token: &str, title: &str) -> i32 {
 async fn session(app: &TestApp, token: &str, workshop_id: i32, place_id: i32, capacity: i32, days: i64) -> i32 {
     let start = app.now() + Duration::days(days) + Duration::hours(5);
     let resp = app
-        .admin_post(token, "/api/v1/admin/sessions", json!({
-            "workshop_id": workshop_id, "place_id": place_id, "capacity": capacity,
-            "starts_at": start.to_rfc3339(), "ends_at": (start + Duration::hours(2)).to_rfc3339()
-        }))
+        .admin_post(
+            token,
+            "/api/v1/admin/sessions",
+            json!({
+                "workshop_id": workshop_id, "place_id": place_id, "capacity": capacity,
+                "starts_at": start.to_rfc3339(), "ends_at": (start + Duration::hours(2)).to_rfc3339()
+            }),
+        )
         .await;
     assert_eq!(resp.status(), 201);
     json(resp).await["id"].as_i64().unwrap() as i32
@@ -174,7 +182,19 @@ async fn known_data_set(app: &TestApp) -> Known {
     let at = app.now() + Duration::days(2);
     use AppointmentStatus::*;
     // Chloé again (same e-mail: the same person), a phone alone, two more, one cancelled.
-    appointment_row(app, org, mediation, m, 1, at, 2, Honoured, Some("chloé@exemple.fr"), None).await;
+    appointment_row(
+        app,
+        org,
+        mediation,
+        m,
+        1,
+        at,
+        2,
+        Honoured,
+        Some("chloé@exemple.fr"),
+        None,
+    )
+    .await;
     appointment_row(app, org, mediation, m, 2, at, 4, Honoured, None, Some("+33612345678")).await;
     appointment_row(app, org, mediation, m, 3, at, 10, NoShow, Some("p3@exemple.fr"), None).await;
     appointment_row(app, org, mediation, m, 4, at, 1, Excused, Some("p4@exemple.fr"), None).await;
@@ -182,7 +202,13 @@ async fn known_data_set(app: &TestApp) -> Known {
 
     app.state.clock.advance(Duration::days(10));
     let admin = app.login("admin@arles.example", PASSWORD).await;
-    for (id, attendance) in [(c, "present"), (d, "absent"), (e, "present"), (f, "present"), (g, "absent")] {
+    for (id, attendance) in [
+        (c, "present"),
+        (d, "absent"),
+        (e, "present"),
+        (f, "present"),
+        (g, "absent"),
+    ] {
         mark(app, &admin, id, attendance).await;
     }
     Known {
@@ -211,28 +237,46 @@ db_test!(
         let w = &s["workshops"];
         assert_eq!(w["sessions"], 3);
         assert_eq!(w["sessions_held"], 3);
-        assert_eq!((w["seats_offered"].as_i64(), w["seats_taken"].as_i64()), (Some(9), Some(6)));
+        assert_eq!(
+            (w["seats_offered"].as_i64(), w["seats_taken"].as_i64()),
+            (Some(9), Some(6))
+        );
         assert!((w["fill_rate"].as_f64().unwrap() - 6.0 / 9.0).abs() < 1e-9);
         assert_eq!(w["registrations"], 6, "the two who cancelled are not bookings");
-        assert_eq!((w["present"].as_i64(), w["absent"].as_i64(), w["unmarked"].as_i64()), (Some(3), Some(2), Some(1)));
+        assert_eq!(
+            (w["present"].as_i64(), w["absent"].as_i64(), w["unmarked"].as_i64()),
+            (Some(3), Some(2), Some(1))
+        );
         assert!((w["attendance_rate"].as_f64().unwrap() - 0.6).abs() < 1e-9);
-        assert_eq!((w["promotions"].as_i64(), w["promotions_came"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(
+            (w["promotions"].as_i64(), w["promotions_came"].as_i64()),
+            (Some(2), Some(1))
+        );
 
         let a = &s["appointments"];
         assert_eq!(a["booked"], 4);
-        assert_eq!((a["honoured"].as_i64(), a["no_show"].as_i64(), a["excused"].as_i64()), (Some(2), Some(1), Some(1)));
+        assert_eq!(
+            (a["honoured"].as_i64(), a["no_show"].as_i64(), a["excused"].as_i64()),
+            (Some(2), Some(1), Some(1))
+        );
         assert_eq!(a["cancelled"], 1);
         assert_eq!(a["no_show_rate"], 0.25);
         assert_eq!(a["median_days_to_appointment"], 3.0, "booked 1, 2, 4 and 10 days ahead");
 
         assert_eq!(s["bookings"], 10);
-        assert_eq!(s["people"], 9, "Chloé counts once across her registration and her appointment");
+        assert_eq!(
+            s["people"], 9,
+            "Chloé counts once across her registration and her appointment"
+        );
         assert!((s["attendance_rate"].as_f64().unwrap() - 5.0 / 9.0).abs() < 1e-9);
         assert!((s["no_show_rate"].as_f64().unwrap() - 3.0 / 9.0).abs() < 1e-9);
         let months = s["months"].as_array().unwrap();
         assert_eq!(months.len(), 1);
         assert_eq!(months[0]["month"], "2027-01");
-        assert_eq!((months[0]["registrations"].as_i64(), months[0]["appointments"].as_i64()), (Some(6), Some(4)));
+        assert_eq!(
+            (months[0]["registrations"].as_i64(), months[0]["appointments"].as_i64()),
+            (Some(6), Some(4))
+        );
         assert_eq!(s["themes_and_autonomy"], Value::Null);
 
         // Over three months, everything falls in January.
@@ -241,9 +285,22 @@ db_test!(
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| (m["month"].as_str().unwrap().to_string(), m["registrations"].as_i64().unwrap(), m["appointments"].as_i64().unwrap()))
+            .map(|m| {
+                (
+                    m["month"].as_str().unwrap().to_string(),
+                    m["registrations"].as_i64().unwrap(),
+                    m["appointments"].as_i64().unwrap(),
+                )
+            })
             .collect();
-        assert_eq!(months, [("2026-12".into(), 0, 0), ("2027-01".into(), 6, 4), ("2027-02".into(), 0, 0)]);
+        assert_eq!(
+            months,
+            [
+                ("2026-12".into(), 0, 0),
+                ("2027-01".into(), 6, 4),
+                ("2027-02".into(), 0, 0)
+            ]
+        );
         assert_eq!(winter["bookings"], 10);
 
         // February holds nothing.
@@ -257,10 +314,16 @@ db_test!(
     async fn the_figures_narrow_to_one_place(app: TestApp) {
         let k = known_data_set(&app).await;
         let library = stats(&app, &k.admin, &format!("{JANUARY}&place={}", k.library)).await;
-        assert_eq!((library["bookings"].as_i64(), library["people"].as_i64()), (Some(6), Some(6)));
+        assert_eq!(
+            (library["bookings"].as_i64(), library["people"].as_i64()),
+            (Some(6), Some(6))
+        );
         assert_eq!(library["appointments"]["booked"], 0);
         let point = stats(&app, &k.admin, &format!("{JANUARY}&place={}", k.mediation)).await;
-        assert_eq!((point["bookings"].as_i64(), point["people"].as_i64()), (Some(4), Some(4)));
+        assert_eq!(
+            (point["bookings"].as_i64(), point["people"].as_i64()),
+            (Some(4), Some(4))
+        );
         assert_eq!(point["workshops"]["sessions"], 0);
     }
 );
@@ -312,8 +375,14 @@ db_test!(
         v.sign_in("admin@arles.example", PASSWORD).await;
         let page = v.get("/staff/statistiques?du=2027-01-01&au=2027-01-31").await;
         assert_eq!(page.status, 200, "{}", page.body);
-        assert!(page.contains(r#"role="img""#) && page.contains(r#"<title id="reservations-titre">Réservations par mois</title>"#));
-        assert!(page.contains("<caption>Réservations par mois</caption>"), "a table beside the chart");
+        assert!(
+            page.contains(r#"role="img""#)
+                && page.contains(r#"<title id="reservations-titre">Réservations par mois</title>"#)
+        );
+        assert!(
+            page.contains("<caption>Réservations par mois</caption>"),
+            "a table beside the chart"
+        );
         assert!(page.contains(r#"<tr><th scope="row">janv. 2027</th><td>6</td><td>4</td></tr>"#));
         assert!(!page.contains("<script"), "no JavaScript");
         for (label, value) in [
@@ -321,14 +390,23 @@ db_test!(
             ("Personnes différentes", api["people"].to_string()),
             ("Taux de présence", "56\u{a0}%".to_string()),
             ("Remplissage des séances", "67\u{a0}%".to_string()),
-            ("Places libérées (liste d'attente)", api["workshops"]["promotions"].to_string()),
+            (
+                "Places libérées (liste d'attente)",
+                api["workshops"]["promotions"].to_string(),
+            ),
             ("Délai médian avant un rendez-vous", "3 jours".to_string()),
         ] {
             let expected = format!(r#"<dt>{label}</dt><dd><span class="stats-value">{value}</span>"#);
             assert!(page.contains(&expected), "{expected}");
         }
-        assert!(page.contains("Pas encore disponible"), "themes and survey await their modules");
-        assert!(page.contains(r#"href="/staff/statistiques" aria-current="page""#), "in the menu");
+        assert!(
+            page.contains("Pas encore disponible"),
+            "themes and survey await their modules"
+        );
+        assert!(
+            page.contains(r#"href="/staff/statistiques" aria-current="page""#),
+            "in the menu"
+        );
 
         let report = v.get("/staff/statistiques/rapport?du=2027-01-01&au=2027-01-31").await;
         assert_eq!(report.status, 200);
@@ -355,17 +433,38 @@ db_test!(
         assert_eq!(page.status(), 200);
         let body = page.text().await.unwrap();
         let row = |title: &str| {
-            let at = body.find(&format!(r#"<th scope="row">{title}</th>"#)).unwrap_or_else(|| panic!("{title} in {body}"));
+            let at = body
+                .find(&format!(r#"<th scope="row">{title}</th>"#))
+                .unwrap_or_else(|| panic!("{title} in {body}"));
             body[at..at + body[at..].find("</tr>").unwrap()].to_string()
         };
-        assert_eq!(row("Atelier tablette").matches("moins de 5").count(), 2, "{}", row("Atelier tablette"));
-        assert!(row("Atelier e-mail").contains("<td>5</td><td>5</td>"), "{}", row("Atelier e-mail"));
+        assert_eq!(
+            row("Atelier tablette").matches("moins de 5").count(),
+            2,
+            "{}",
+            row("Atelier tablette")
+        );
+        assert!(
+            row("Atelier e-mail").contains("<td>5</td><td>5</td>"),
+            "{}",
+            row("Atelier e-mail")
+        );
         assert!(row("Médiathèque").contains("<td>9</td><td>9</td>"));
-        assert!(!body.contains("Anne") && !body.contains("exemple.fr"), "no names, no contacts");
-        assert!(app.get("/").await.text().await.unwrap().contains(r#"href="/statistiques""#), "linked from the footer");
+        assert!(
+            !body.contains("Anne") && !body.contains("exemple.fr"),
+            "no names, no contacts"
+        );
+        assert!(
+            app.get("/")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains(r#"href="/statistiques""#),
+            "linked from the footer"
+        );
     }
 );
-
 
 db_test!(
     async fn promotions_made_before_the_column_existed_are_found_again_from_their_message(app: TestApp) {
@@ -379,15 +478,21 @@ db_test!(
             .request(Method::DELETE, &format!("/api/v1/registrations/{first}"), None, None)
             .await;
         assert!(resp.status().is_success());
-        let promoted_at = |rows: Vec<entities::registration::Model>| rows.iter().map(|r| r.promoted_at).collect::<Vec<_>>();
+        let promoted_at =
+            |rows: Vec<entities::registration::Model>| rows.iter().map(|r| r.promoted_at).collect::<Vec<_>>();
         let before = promoted_at(registrations(&app, f.session_id).await);
         assert_eq!(before, [None, Some(app.now())]);
 
         // Undo the statistics migration and run it again over the existing rows.
         let db = &app.state.db;
-        let names: Vec<String> = migration::Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+        let names: Vec<String> = migration::Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
         let at = names.iter().position(|n| n == "m20261202_130000_statistics").unwrap();
-        migration::Migrator::down(db, Some((names.len() - at) as u32)).await.unwrap();
+        migration::Migrator::down(db, Some((names.len() - at) as u32))
+            .await
+            .unwrap();
         migration::Migrator::up(db, None).await.unwrap();
         assert_eq!(promoted_at(registrations(&app, f.session_id).await), before);
     }

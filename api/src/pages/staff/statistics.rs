@@ -289,7 +289,12 @@ pub(crate) async fn report(ctx: StaffCtx, Query(raw): Query<RawFilter>) -> PageR
             return Err(PageError::Rule(StatusCode::UNPROCESSABLE_ENTITY, message));
         }
     };
-    let today = ctx.state().clock.now().with_timezone(&ctx.state().settings.timezone).date_naive();
+    let today = ctx
+        .state()
+        .clock
+        .now()
+        .with_timezone(&ctx.state().settings.timezone)
+        .date_naive();
     ctx.render(
         "staff/statistics_report.html",
         context! {
