@@ -19,6 +19,7 @@ impl AdminStatsApi {
     /// a start after the end, a period over three years, or a place, workshop or reason that
     /// is not the organisation's answer 422 with a French message.
     #[oai(path = "/stats", method = "get", operation_id = "adminStatistics")]
+    #[allow(clippy::too_many_arguments)] // one parameter per filter, as the spec lists them
     async fn statistics(
         &self,
         state: Data<&AppState>,
