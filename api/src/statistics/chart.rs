@@ -13,26 +13,13 @@ pub struct Series<'a> {
     pub class: &'a str,
 }
 
+use crate::notifications::mail_html::escape;
+
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 240.0;
 const LEFT: f64 = 40.0;
 const BOTTOM: f64 = 40.0;
 const TOP: f64 = 12.0;
-
-/// `&`, `<`, `>`, `"` as entities.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A round top for the axis: 1, 2 or 5 times a power of ten, at least `max`.
 fn nice_top(max: i64) -> i64 {

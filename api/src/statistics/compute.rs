@@ -274,16 +274,16 @@ impl Scope {
     }
 }
 
-pub(super) fn appointment_not_cancelled() -> Expr {
+fn appointment_not_cancelled() -> Expr {
     Expr::col((appointment::Entity, appointment::Column::Status)).ne(AppointmentStatus::Cancelled)
 }
 
-pub(super) fn registration_confirmed() -> Expr {
+fn registration_confirmed() -> Expr {
     Expr::col((registration::Entity, registration::Column::Status)).eq(RegistrationStatus::Confirmed)
 }
 
 /// The key a person is counted by: e-mail, else phone.
-pub(super) fn person(
+fn person(
     table: impl sea_orm::sea_query::IntoIden + Copy,
     email: impl sea_orm::sea_query::IntoIden,
     phone: impl sea_orm::sea_query::IntoIden,
@@ -532,44 +532,67 @@ fn days_between(backend: DbBackend) -> &'static str {
     }
 }
 
+/// The period's confirmed registrations, one row each: its `person` key, and as `grp` the
+/// session's `group` column when one is given.
+pub(super) fn registration_people(scope: &Scope, group: Option<session::Column>) -> SelectStatement {
+    let mut q = scope.registrations();
+    q.and_where(registration_confirmed()).expr_as(
+        person(
+            registration::Entity,
+            registration::Column::EmailKey,
+            registration::Column::PhoneKey,
+        ),
+        "person",
+    );
+    if let Some(g) = group {
+        q.expr_as(Expr::col((session::Entity, g)), "grp");
+    }
+    q
+}
+
+/// The period's appointments not cancelled, one row each: `person`, and the place as `grp`
+/// when `by_place`.
+pub(super) fn appointment_people(scope: &Scope, by_place: bool) -> SelectStatement {
+    let mut q = scope.appointments();
+    q.and_where(appointment_not_cancelled()).expr_as(
+        person(
+            appointment::Entity,
+            appointment::Column::EmailKey,
+            appointment::Column::PhoneKey,
+        ),
+        "person",
+    );
+    if by_place {
+        q.expr_as(Expr::col((appointment::Entity, appointment::Column::PlaceId)), "grp");
+    }
+    q
+}
+
+/// `people` (distinct) and `bookings` of a union of the selects above.
+pub(super) fn people_and_bookings(bookings: SelectStatement) -> SelectStatement {
+    Query::select()
+        .expr_as(Func::count_distinct(Expr::col("person")), "people")
+        .expr_as(Func::count(Expr::col("person")), "bookings")
+        .from_subquery(bookings, "bookings")
+        .to_owned()
+}
+
 /// The distinct people among the period's bookings (see the module's notes).
 async fn distinct_people<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<i64, DbErr> {
     let mut parts = Vec::new();
     if scope.with_workshops() {
-        let mut q = scope.registrations();
-        q.and_where(registration_confirmed()).expr_as(
-            person(
-                registration::Entity,
-                registration::Column::EmailKey,
-                registration::Column::PhoneKey,
-            ),
-            "person",
-        );
-        parts.push(q);
+        parts.push(registration_people(scope, None));
     }
     if scope.with_appointments() {
-        let mut q = scope.appointments();
-        q.and_where(appointment_not_cancelled()).expr_as(
-            person(
-                appointment::Entity,
-                appointment::Column::EmailKey,
-                appointment::Column::PhoneKey,
-            ),
-            "person",
-        );
-        parts.push(q);
+        parts.push(appointment_people(scope, false));
     }
     let mut parts = parts.into_iter();
     let Some(mut union) = parts.next() else { return Ok(0) };
     for p in parts {
         union.union(UnionType::All, p);
     }
-    let q = Query::select()
-        .expr_as(Func::count_distinct(Expr::col("person")), "n")
-        .from_subquery(union, "bookings")
-        .to_owned();
-    match db.query_one(&q).await? {
-        Some(row) => get(&row, "n"),
+    match db.query_one(&people_and_bookings(union)).await? {
+        Some(row) => get(&row, "people"),
         None => Ok(0),
     }
 }

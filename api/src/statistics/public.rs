@@ -4,14 +4,13 @@
 //! which says nothing about anyone, is always shown.
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use entities::{place, registration, session, workshop};
+use entities::{place, session, workshop};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::StatsFilter;
-use super::compute::{Scope, appointment_not_cancelled, get, person, registration_confirmed};
-use entities::appointment;
+use super::compute::{Scope, appointment_people, get, people_and_bookings, registration_people};
 
 /// Below this many people, a group's figures are not published.
 pub const THRESHOLD: i64 = 5;
@@ -56,13 +55,8 @@ async fn per_group<C: ConnectionTrait>(
     db: &C,
     rows: sea_orm::sea_query::SelectStatement,
 ) -> Result<Vec<(i32, i64, i64)>, DbErr> {
-    let q = Query::select()
-        .column("grp")
-        .expr_as(Func::count_distinct(Expr::col("person")), "people")
-        .expr_as(Func::count(Expr::col("person")), "bookings")
-        .from_subquery(rows, "bookings")
-        .group_by_col("grp")
-        .to_owned();
+    let mut q = people_and_bookings(rows);
+    q.column("grp").group_by_col("grp");
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
         out.push((
@@ -83,36 +77,10 @@ pub async fn figures<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<PublicFigures, DbErr> {
     let scope = Scope::new(&StatsFilter::year(year), organisation_id, tz);
-    let registrations = |group: session::Column| {
-        let mut q = scope.registrations();
-        q.and_where(registration_confirmed())
-            .expr_as(Expr::col((session::Entity, group)), "grp")
-            .expr_as(
-                person(
-                    registration::Entity,
-                    registration::Column::EmailKey,
-                    registration::Column::PhoneKey,
-                ),
-                "person",
-            );
-        q
-    };
-    let mut appointments = scope.appointments();
-    appointments
-        .and_where(appointment_not_cancelled())
-        .expr_as(Expr::col((appointment::Entity, appointment::Column::PlaceId)), "grp")
-        .expr_as(
-            person(
-                appointment::Entity,
-                appointment::Column::EmailKey,
-                appointment::Column::PhoneKey,
-            ),
-            "person",
-        );
-    let mut by_place = registrations(session::Column::PlaceId);
-    by_place.union(UnionType::All, appointments.clone());
+    let mut by_place = registration_people(&scope, Some(session::Column::PlaceId));
+    by_place.union(UnionType::All, appointment_people(&scope, true));
     let places = per_group(db, by_place).await?;
-    let workshops = per_group(db, registrations(session::Column::WorkshopId)).await?;
+    let workshops = per_group(db, registration_people(&scope, Some(session::Column::WorkshopId))).await?;
 
     let held = |group: session::Column| {
         let mut q = Query::select();
@@ -128,30 +96,9 @@ pub async fn figures<C: ConnectionTrait>(
     let held_by_place = counts(db, held(session::Column::PlaceId)).await?;
     let held_by_workshop = counts(db, held(session::Column::WorkshopId)).await?;
 
-    let mut total = scope.registrations();
-    total.and_where(registration_confirmed()).expr_as(
-        person(
-            registration::Entity,
-            registration::Column::EmailKey,
-            registration::Column::PhoneKey,
-        ),
-        "person",
-    );
-    let mut appointments_total = scope.appointments();
-    appointments_total.and_where(appointment_not_cancelled()).expr_as(
-        person(
-            appointment::Entity,
-            appointment::Column::EmailKey,
-            appointment::Column::PhoneKey,
-        ),
-        "person",
-    );
-    total.union(UnionType::All, appointments_total);
-    let q = Query::select()
-        .expr_as(Func::count_distinct(Expr::col("person")), "people")
-        .expr_as(Func::count(Expr::col("person")), "bookings")
-        .from_subquery(total, "bookings")
-        .to_owned();
+    let mut total = registration_people(&scope, None);
+    total.union(UnionType::All, appointment_people(&scope, false));
+    let q = people_and_bookings(total);
     let (people, bookings) = match db.query_one(&q).await? {
         Some(row) => (get(&row, "people")?, get(&row, "bookings")?),
         None => (0, 0),

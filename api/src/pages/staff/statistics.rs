@@ -161,6 +161,10 @@ fn chart(id: &'static str, title: &'static str, s: &Statistics, series: Vec<Seri
     }
 }
 
+fn series(name: &'static str, values: Vec<i64>, class: &'static str) -> Series<'static> {
+    Series { name, values, class }
+}
+
 fn charts(s: &Statistics) -> Vec<Chart> {
     let col = |f: fn(&crate::statistics::compute::MonthFigures) -> i64| s.months.iter().map(f).collect::<Vec<_>>();
     vec![
@@ -169,16 +173,8 @@ fn charts(s: &Statistics) -> Vec<Chart> {
             "Réservations par mois",
             s,
             vec![
-                Series {
-                    name: "Inscriptions",
-                    values: col(|m| m.registrations),
-                    class: "chart-a",
-                },
-                Series {
-                    name: "Rendez-vous",
-                    values: col(|m| m.appointments),
-                    class: "chart-b",
-                },
+                series("Inscriptions", col(|m| m.registrations), "chart-a"),
+                series("Rendez-vous", col(|m| m.appointments), "chart-b"),
             ],
         ),
         chart(
@@ -186,16 +182,8 @@ fn charts(s: &Statistics) -> Vec<Chart> {
             "Présences par mois",
             s,
             vec![
-                Series {
-                    name: "Venus",
-                    values: col(|m| m.came),
-                    class: "chart-a",
-                },
-                Series {
-                    name: "Absents sans prévenir",
-                    values: col(|m| m.no_show),
-                    class: "chart-b",
-                },
+                series("Venus", col(|m| m.came), "chart-a"),
+                series("Absents sans prévenir", col(|m| m.no_show), "chart-b"),
             ],
         ),
         chart(
@@ -203,16 +191,8 @@ fn charts(s: &Statistics) -> Vec<Chart> {
             "Places des séances tenues, par mois",
             s,
             vec![
-                Series {
-                    name: "Places offertes",
-                    values: col(|m| m.seats_offered),
-                    class: "chart-b",
-                },
-                Series {
-                    name: "Places prises",
-                    values: col(|m| m.seats_taken),
-                    class: "chart-a",
-                },
+                series("Places offertes", col(|m| m.seats_offered), "chart-b"),
+                series("Places prises", col(|m| m.seats_taken), "chart-a"),
             ],
         ),
     ]
