@@ -158,6 +158,21 @@ if ob:
                    + ", ".join(f"{x['reference_per_second']:,.0f}" for x in ob))
     summary.append(("(d) outbox", ok))
 
+# (h) statistics of a year
+for kind, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+    st = [r["result"] for r in pick(f"stats_{kind}")]
+    if not st:
+        continue
+    m = med([x["median_ms"] for x in st])
+    ok = m <= 200
+    w(f"| (h) statistics of a year, {label} | {m:,.0f} ms (`statistics::compute`, {st[0]['bookings']:,} bookings) "
+      f"| – | – | ≤ 200 ms | {yes(ok)} |")
+    details.append(f"- (h) statistics, {label}: one year for 20 places ({st[0]['registrations']:,} registrations in "
+                   f"2,200 sessions, {st[0]['appointments']:,} appointments, {st[0]['people']:,} people), seeded by "
+                   "batched inserts then `ANALYZE`; `compute` for the year timed 5 times per run (its queries run "
+                   "side by side); medians per run: " + ", ".join(f"{x['median_ms']:,.0f} ms" for x in st))
+    summary.append((f"(h) statistics {kind}", ok))
+
 # (e) pretix
 px = pick("pretix")
 if px:

@@ -189,6 +189,17 @@ done
 
 fi
 
+if ! skip stats; then
+echo "== (h) statistics of a year"
+for kind in sqlite postgres; do
+  for i in $(seq 1 "$RUNS"); do
+    DB=$(fresh_db "$kind")
+    out=$("$BENCH" stats "$DB" 5)
+    record "{\"row\":\"stats_$kind\",\"run\":$i,\"result\":$out}"
+  done
+done
+fi
+
 if ! skip criterion; then
   # Against the code of the baseline commit, built and run here in this same run: a
   # figure kept from another machine would measure the machine, not the code.

@@ -35,6 +35,9 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     /// The person accepted confirmations and reminders by SMS.
     pub sms_consent: bool,
+    /// When the person was given a seat from the waiting list (`None`: never waitlisted, or
+    /// still waiting).
+    pub promoted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,4 +21,6 @@ pub(crate) enum ApiTags {
     AdminAppointments,
     /// Staff: accounts, the outbox, feeds.
     AdminOrganisation,
+    /// Staff: the programme's figures for a period.
+    AdminStatistics,
 }

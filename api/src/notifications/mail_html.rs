@@ -35,8 +35,8 @@ fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-fn escape(s: &str) -> String {
+/// Escapes text for HTML element content and quoted attribute values (SVG text too).
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -7,7 +7,7 @@ pub mod enqueue;
 pub(crate) mod feeds;
 pub mod ical;
 pub mod lease;
-mod mail_html;
+pub(crate) mod mail_html;
 pub(crate) mod message;
 pub(crate) mod outbox_api;
 pub mod payload;

@@ -37,6 +37,7 @@ pub(crate) mod params;
 pub(crate) mod render;
 pub(crate) mod session_cookie;
 pub(crate) mod staff;
+pub(crate) mod statistics;
 pub(crate) mod workshops;
 
 pub(crate) use error::{PageError, PageResult};
@@ -58,6 +59,7 @@ pub(crate) fn mount(route: Route) -> Route {
         .nest("/retrouver", page(find::find_routes()))
         .nest("/r", page(find::short_routes()))
         .nest("/staff", page(staff::routes()))
+        .at("/statistiques", page(get(statistics::page)))
         .nest("/static", page(static_files()))
 }
 

@@ -405,6 +405,7 @@ async fn promote(
         active.status = Set(RegistrationStatus::Confirmed);
         active.ical_sequence = Set(sequence);
         active.updated_at = Set(now);
+        active.promoted_at = Set(Some(now));
         let promoted = active.update(txn).await?;
         let to = recipient(&promoted);
         let payload = ctx.payload(

@@ -19,6 +19,7 @@ mod provisioning;
 mod read_cache;
 mod sign_in;
 mod sms;
+mod statistics;
 mod timeouts;
 mod workshops;
 mod workshops_staff;

@@ -11,6 +11,7 @@ pub(crate) mod messages;
 pub(crate) mod notice;
 pub(crate) mod replies;
 pub(crate) mod sessions;
+pub(crate) mod statistics;
 
 pub(crate) fn routes() -> Route {
     Route::new()
@@ -46,4 +47,6 @@ pub(crate) fn routes() -> Route {
         .at("/a-appeler/:id/prevenu", post(calls::called))
         .at("/sms-recus", get(replies::list))
         .at("/sms-recus/:id/lu", post(replies::mark_read))
+        .at("/statistiques", get(statistics::page))
+        .at("/statistiques/rapport", get(statistics::report))
 }

@@ -367,12 +367,12 @@ pub(crate) async fn sheet(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
 }
 
 #[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
 }
 
-async fn choices(ctx: &StaffCtx) -> Result<(Vec<Choice>, Vec<Choice>), PageError> {
+pub(crate) async fn choices(ctx: &StaffCtx) -> Result<(Vec<Choice>, Vec<Choice>), PageError> {
     let db = &ctx.state().db;
     let workshops = workshop::Entity::find()
         .filter(workshop::Column::OrganisationId.eq(ctx.me.organisation_id))
