@@ -2,6 +2,7 @@
 //! hold ([`kinds`]). Request and response types live in the api crate: the models here are
 //! storage shapes only; the kinds are shared, since the API publishes the same strings.
 
+pub mod activity_record;
 pub mod appointment;
 pub mod appointment_claim;
 pub mod booking_code;
@@ -20,4 +21,5 @@ pub mod session;
 pub mod sign_in_throttle;
 pub mod staff_member;
 pub mod staff_token;
+pub mod theme_mapping;
 pub mod workshop;

@@ -169,6 +169,7 @@ crate::domain::refusal::map_domain_errors!(
     crate::appointments::service::AppointmentError,
     crate::auth::staff::AuthError,
     crate::workshops::planning::PlanningError,
+    crate::records::service::RecordError,
 );
 
 impl From<sea_orm::DbErr> for ApiError {
