@@ -20,6 +20,7 @@ use sea_orm::{
 };
 
 use super::codes::{join_set, niveau_from_level, stored_set};
+use crate::appointments::queries::organisation_tz;
 
 /// The facts a draft is pre-filled with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +158,6 @@ async fn drop_draft<C: ConnectionTrait>(db: &C, source: Source) -> Result<(), Db
 pub(crate) async fn after_appointment_marked<C: ConnectionTrait>(
     db: &C,
     a: &appointment::Model,
-    tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let source = Source::Appointment(a.id);
@@ -165,6 +165,7 @@ pub(crate) async fn after_appointment_marked<C: ConnectionTrait>(
         return drop_draft(db, source).await;
     }
     let themes = mapped_themes(db, MappedKind::Motif, a.motif_id).await?;
+    let tz = organisation_tz(db, a.organisation_id).await?;
     write_draft(db, source, individual(a, themes, tz), now).await
 }
 
@@ -173,7 +174,6 @@ pub(crate) async fn after_appointment_marked<C: ConnectionTrait>(
 pub(crate) async fn after_attendance<C: ConnectionTrait>(
     db: &C,
     s: &session::Model,
-    tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let source = Source::Session(s.id);
@@ -191,6 +191,7 @@ pub(crate) async fn after_attendance<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the session's workshop".into()))?;
     let themes = mapped_themes(db, MappedKind::Workshop, w.id).await?;
+    let tz = organisation_tz(db, s.organisation_id).await?;
     write_draft(db, source, collective(s, &w, themes, present, tz), now).await
 }
 

@@ -216,7 +216,7 @@ pub(crate) async fn mark_attendance(
     a.attendance = Set(attendance);
     a.updated_at = Set(state.clock.now());
     let marked = a.update(&txn).await?;
-    crate::records::drafts::after_attendance(&txn, &s, state.settings.timezone, state.clock.now()).await?;
+    crate::records::drafts::after_attendance(&txn, &s, state.clock.now()).await?;
     txn.commit().await?;
     Ok(marked)
 }

@@ -177,6 +177,8 @@ pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(
         .as_ref()
         .map(|d| d.appointments.iter().map(|a| AppointmentRow::new(a, now)).collect())
         .unwrap_or_default();
+    let ids: Vec<i32> = appointments.iter().map(|a| a.id).collect();
+    let records = super::records::of_appointments(&ctx.state().db, &ids).await?;
     let notice = match q.fait.as_deref() {
         Some("reserve") => Some("Rendez-vous enregistré."),
         Some("note") => Some("Présence enregistrée."),
@@ -197,6 +199,7 @@ pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(
             openings,
             closures,
             appointments,
+            records,
             notice,
         },
     )

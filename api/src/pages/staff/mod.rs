@@ -8,6 +8,7 @@ pub(crate) mod feeds;
 pub(crate) mod login;
 pub(crate) mod messages;
 pub(crate) mod notice;
+pub(crate) mod records;
 pub(crate) mod sessions;
 
 pub(crate) fn routes() -> Route {
@@ -40,4 +41,12 @@ pub(crate) fn routes() -> Route {
         .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
         .at("/messages/:id/relancer", post(messages::retry))
+        .at("/comptes-rendus", get(records::list))
+        .at("/comptes-rendus/thematiques", get(records::themes_list))
+        .at(
+            "/comptes-rendus/thematiques/:kind/:id",
+            get(records::themes_form).post(records::themes_save),
+        )
+        .at("/comptes-rendus/:id", get(records::show).post(records::save))
+        .at("/comptes-rendus/:id/ecarter", post(records::decline))
 }
