@@ -69,7 +69,12 @@ impl MigrationTrait for Migration {
                         "organisation",
                         ForeignKeyAction::Cascade,
                     ))
-                    .foreign_key(&mut fk("activity_record", "place_id", "place", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "activity_record",
+                        "place_id",
+                        "place",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .foreign_key(&mut fk(
                         "activity_record",
                         "appointment_id",
@@ -93,13 +98,21 @@ impl MigrationTrait for Migration {
             .await?;
         crate::index(manager, "activity_record", &["appointment_id"], true).await?;
         crate::index(manager, "activity_record", &["session_id"], true).await?;
-        crate::index(manager, "activity_record", &["organisation_id", "status", "date"], false).await
+        crate::index(
+            manager,
+            "activity_record",
+            &["organisation_id", "status", "date"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table("activity_record").to_owned())
             .await?;
-        manager.drop_table(Table::drop().table("theme_mapping").to_owned()).await
+        manager
+            .drop_table(Table::drop().table("theme_mapping").to_owned())
+            .await
     }
 }

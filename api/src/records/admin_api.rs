@@ -107,7 +107,11 @@ impl AdminRecordsApi {
     }
 
     /// The themes of a workshop, which the records of its sessions are pre-filled with.
-    #[oai(path = "/workshops/:id/themes", method = "get", operation_id = "adminGetWorkshopThemes")]
+    #[oai(
+        path = "/workshops/:id/themes",
+        method = "get",
+        operation_id = "adminGetWorkshopThemes"
+    )]
     async fn workshop_themes(
         &self,
         state: Data<&AppState>,
@@ -118,7 +122,11 @@ impl AdminRecordsApi {
     }
 
     /// Set the themes of a workshop (an empty list removes them).
-    #[oai(path = "/workshops/:id/themes", method = "put", operation_id = "adminSetWorkshopThemes")]
+    #[oai(
+        path = "/workshops/:id/themes",
+        method = "put",
+        operation_id = "adminSetWorkshopThemes"
+    )]
     async fn set_workshop_themes(
         &self,
         state: Data<&AppState>,

@@ -262,8 +262,14 @@ mod tests {
                 "associations",
             ]
         );
-        assert_eq!(codes::<Materiel>(), ["ordinateur", "telephone", "tablette", "autre", "aucun"]);
-        assert_eq!(codes::<TypeLieu>(), ["lieu_activite", "domicile", "a_distance", "autre"]);
+        assert_eq!(
+            codes::<Materiel>(),
+            ["ordinateur", "telephone", "tablette", "autre", "aucun"]
+        );
+        assert_eq!(
+            codes::<TypeLieu>(),
+            ["lieu_activite", "domicile", "a_distance", "autre"]
+        );
         assert_eq!(
             codes::<Autonomie>(),
             ["entierement_accompagne", "partiellement_autonome", "autonome"]
@@ -314,7 +320,10 @@ mod tests {
         assert_eq!(parse_set::<Theme, _>(&["email", "courriel"]), Err("courriel".into()));
         assert_eq!(join_set(&[Theme::Email, Theme::Logement]), "email,logement");
         assert_eq!(stored_set::<Theme>("").unwrap(), vec![]);
-        assert_eq!(stored_set::<Theme>("email,logement").unwrap(), vec![Theme::Email, Theme::Logement]);
+        assert_eq!(
+            stored_set::<Theme>("email,logement").unwrap(),
+            vec![Theme::Email, Theme::Logement]
+        );
         assert!(stored_set::<Theme>("email,inconnu").is_err());
     }
 

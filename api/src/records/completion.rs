@@ -79,7 +79,10 @@ impl Problems {
         let raw = raw.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
         let parsed = T::parse(raw);
         if parsed.is_none() {
-            self.add(field, format!("{what} inconnu(e) : « {raw} ». Choisissez une valeur de la liste."));
+            self.add(
+                field,
+                format!("{what} inconnu(e) : « {raw} ». Choisissez une valeur de la liste."),
+            );
         }
         parsed
     }
@@ -174,7 +177,11 @@ impl Completion {
                 }
                 p.refuse_if(titre_atelier.is_some(), "titre_atelier", ONLY_COLLECTIVE);
                 p.refuse_if(input.niveau.is_some(), "niveau", ONLY_COLLECTIVE);
-                p.refuse_if(input.participants.is_some_and(|n| n != 1), "participants", ONLY_COLLECTIVE);
+                p.refuse_if(
+                    input.participants.is_some_and(|n| n != 1),
+                    "participants",
+                    ONLY_COLLECTIVE,
+                );
                 Completion {
                     duration_minutes: input.duration_minutes,
                     themes,
@@ -276,7 +283,14 @@ mod tests {
         };
         assert_eq!(
             fields(Completion::parse(RecordKind::Individuel, &bad)),
-            ["duration_minutes", "themes", "materiel", "autonomie", "type_lieu", "structure"]
+            [
+                "duration_minutes",
+                "themes",
+                "materiel",
+                "autonomie",
+                "type_lieu",
+                "structure"
+            ]
         );
     }
 
@@ -347,6 +361,9 @@ mod tests {
             commune_postal_code: Some("132".into()),
             ..individual()
         };
-        assert_eq!(fields(Completion::parse(RecordKind::Individuel, &bad)), ["commune_postal_code"]);
+        assert_eq!(
+            fields(Completion::parse(RecordKind::Individuel, &bad)),
+            ["commune_postal_code"]
+        );
     }
 }

@@ -10,14 +10,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entities::{
     activity_record::{self, Niveau, RecordKind, RecordStatus, Theme, TypeLieu},
-    appointment, registration, session,
+    appointment,
     kinds::{AppointmentStatus, Attendance, RegistrationStatus},
+    registration, session,
     theme_mapping::{self, MappedKind},
     workshop,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::codes::{join_set, niveau_from_level, stored_set};
 use crate::appointments::queries::organisation_tz;

@@ -68,10 +68,7 @@ impl DomainError for RecordError {
 }
 
 impl InOrganisation for activity_record::Entity {
-    fn in_organisation(
-        select: sea_orm::Select<Self>,
-        organisation_id: i32,
-    ) -> sea_orm::Select<Self> {
+    fn in_organisation(select: sea_orm::Select<Self>, organisation_id: i32) -> sea_orm::Select<Self> {
         select.filter(activity_record::Column::OrganisationId.eq(organisation_id))
     }
 }

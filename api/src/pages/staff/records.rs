@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::Datelike;
 use entities::{
     activity_record::{
-        self, Autonomie, Genre, Materiel, Niveau, RecordKind, RecordStatus, StatutSocial, Structure, Theme,
-        TrancheAge, TypeLieu,
+        self, Autonomie, Genre, Materiel, Niveau, RecordKind, RecordStatus, StatutSocial, Structure, Theme, TrancheAge,
+        TypeLieu,
     },
     appointment, motif, place, session,
     theme_mapping::MappedKind,
@@ -67,14 +67,26 @@ type Shown = HashMap<&'static str, Vec<String>>;
 
 fn shown_from_record(r: &activity_record::Model) -> Shown {
     let text = |v: &Option<String>| v.iter().cloned().collect::<Vec<_>>();
-    let split = |v: &str| v.split(',').filter(|c| !c.is_empty()).map(String::from).collect::<Vec<_>>();
+    let split = |v: &str| {
+        v.split(',')
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
     HashMap::from([
         ("duration_minutes", vec![r.duration_minutes.to_string()]),
         ("themes", split(&r.themes)),
         ("materiel", split(&r.materiel)),
         ("type_lieu", one(r.type_lieu)),
         ("autonomie", one(r.autonomie)),
-        ("oriente", if r.oriente == Some(true) { vec!["oui".into()] } else { vec![] }),
+        (
+            "oriente",
+            if r.oriente == Some(true) {
+                vec!["oui".into()]
+            } else {
+                vec![]
+            },
+        ),
         ("structure", one(r.structure)),
         ("precisions", text(&r.precisions)),
         ("titre_atelier", text(&r.titre_atelier)),
@@ -191,7 +203,10 @@ async fn about<C: ConnectionTrait>(db: &C, r: &activity_record::Model) -> Result
             .await?
             .map_or_else(String::new, |m| m.label);
         return Ok(About {
-            what: format!("Rendez-vous « {label} » à {}", french::time(&a.starts_at.with_timezone(&tz))),
+            what: format!(
+                "Rendez-vous « {label} » à {}",
+                french::time(&a.starts_at.with_timezone(&tz))
+            ),
             link: format!("/staff/lieux/{}?jour={}#rdv-{}", a.place_id, r.date, a.id),
         });
     }
@@ -203,7 +218,10 @@ async fn about<C: ConnectionTrait>(db: &C, r: &activity_record::Model) -> Result
             .await?
             .map_or_else(String::new, |w| w.title);
         return Ok(About {
-            what: format!("Atelier « {title} » à {}", french::time(&s.starts_at.with_timezone(&tz))),
+            what: format!(
+                "Atelier « {title} » à {}",
+                french::time(&s.starts_at.with_timezone(&tz))
+            ),
             link: format!("/staff/seances/{}", s.id),
         });
     }
@@ -276,7 +294,8 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
 }
 
 fn record_id(raw: &str) -> Result<i32, PageError> {
-    raw.parse().map_err(|_| PageError::NotFound("Ce compte rendu n'existe pas.".into()))
+    raw.parse()
+        .map_err(|_| PageError::NotFound("Ce compte rendu n'existe pas.".into()))
 }
 
 async fn record_page(
@@ -369,7 +388,14 @@ pub(crate) async fn save(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
             for p in problems {
                 errors.add(p.field, p.message);
             }
-            record_page(&ctx, &r, StatusCode::UNPROCESSABLE_ENTITY, shown_from_form(&form), errors).await
+            record_page(
+                &ctx,
+                &r,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown_from_form(&form),
+                errors,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -507,7 +533,8 @@ async fn themes_page(
 }
 
 fn target_id(raw: &str) -> Result<i32, PageError> {
-    raw.parse().map_err(|_| PageError::NotFound("Adresse introuvable.".into()))
+    raw.parse()
+        .map_err(|_| PageError::NotFound("Adresse introuvable.".into()))
 }
 
 #[handler]
