@@ -510,3 +510,17 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    async fn the_demo_seeds_theme_mappings_a_draft_and_completed_records(app: TestApp) {
+        creneau::demo::seed(&app.state).await.unwrap();
+        let rows = records(&app).await;
+        let draft: Vec<_> = rows.iter().filter(|r| r.status == RecordStatus::Draft).collect();
+        assert_eq!(draft.len(), 1, "the session under way, its attendance taken");
+        assert!(draft[0].session_id.is_some() && draft[0].participants == 2);
+        assert!(!draft[0].themes.is_empty(), "its workshop has themes");
+        assert_eq!(rows.iter().filter(|r| r.status == RecordStatus::Completed).count(), 3);
+        let mappings = entities::theme_mapping::Entity::find().all(&app.state.db).await.unwrap();
+        assert!(mappings.len() >= 10, "every reason and workshop");
+    }
+);
