@@ -520,7 +520,10 @@ db_test!(
         assert!(draft[0].session_id.is_some() && draft[0].participants == 2);
         assert!(!draft[0].themes.is_empty(), "its workshop has themes");
         assert_eq!(rows.iter().filter(|r| r.status == RecordStatus::Completed).count(), 3);
-        let mappings = entities::theme_mapping::Entity::find().all(&app.state.db).await.unwrap();
+        let mappings = entities::theme_mapping::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap();
         assert!(mappings.len() >= 10, "every reason and workshop");
     }
 );
