@@ -9,7 +9,7 @@ use super::{
     codes::parse_set,
     completion::{FieldProblem, RecordInput},
     drafts::mapped_themes,
-    dto::{ActivityRecord, MappedThemes, RecordCompletion, ThemesOf},
+    dto::{ActivityRecord, MappedThemes, ThemesOf},
     service::{self, RecordError, RecordFilter},
 };
 use crate::{
@@ -68,10 +68,9 @@ impl AdminRecordsApi {
         state: Data<&AppState>,
         Staff(me): Staff,
         id: Path<i32>,
-        body: Json<RecordCompletion>,
+        body: Json<RecordInput>,
     ) -> ApiResult<Json<ActivityRecord>> {
-        let input = RecordInput::from(body.0);
-        let r = service::complete(&state, &me, id.0, &input).await?;
+        let r = service::complete(&state, &me, id.0, &body.0).await?;
         Ok(Json(ActivityRecord::from_model(r)?))
     }
 

@@ -8,26 +8,49 @@ use entities::activity_record::{
 use super::codes::{Coded, parse_set};
 use crate::domain::text::acceptable;
 
-/// What the mediator sends, as typed: codes are plain text until read here.
-#[derive(Debug, Clone, Default)]
+/// Completing a record (the API's body; the console's form is read into the same). Codes
+/// are those of the reference, as plain text until read strictly here: an unknown one is
+/// refused with 422 and a French message naming the field. Individual records need
+/// `type_lieu` and `autonomie` (and `structure` when `oriente`); collective records need
+/// `titre_atelier` and take no individual field nor profile.
+#[derive(Debug, Clone, Default, poem_openapi::Object)]
 pub(crate) struct RecordInput {
+    /// Duration in minutes, 1 to 720.
     pub duration_minutes: i32,
+    /// Theme codes, at least one.
     pub themes: Vec<String>,
+    /// Equipment codes, at least one (`aucun` alone).
     pub materiel: Vec<String>,
+    /// `lieu_activite`, `domicile`, `a_distance` or `autre` (individual records).
     pub type_lieu: Option<String>,
+    /// `entierement_accompagne`, `partiellement_autonome` or `autonome` (individual records).
     pub autonomie: Option<String>,
+    /// The person was sent on to another organisation (individual records).
+    #[oai(default)]
     pub oriente: bool,
+    /// Where to, when `oriente`: a `structureDeRedirection` code (ignored otherwise).
     pub structure: Option<String>,
+    /// About the administrative procedure (individual records), 2000 characters at most.
     pub precisions: Option<String>,
+    /// The workshop's title (collective records).
     pub titre_atelier: Option<String>,
+    /// `debutant`, `intermediaire` or `avance` (collective records).
     pub niveau: Option<String>,
+    /// People present, 1 to 500 (collective records); absent: the count from attendance.
     pub participants: Option<i32>,
+    /// The mediator's notes, 4000 characters at most.
     pub notes: Option<String>,
+    /// Profile (individual records, all optional): `masculin`, `feminin`, `non_communique`.
     pub genre: Option<String>,
+    /// A `trancheAge` code.
     pub tranche_age: Option<String>,
+    /// A `statutSocial` code.
     pub statut_social: Option<String>,
+    /// Commune of residence.
     pub commune: Option<String>,
+    /// Its postal code, five digits.
     pub commune_postal_code: Option<String>,
+    /// The person's first accompaniment.
     pub first_time: Option<bool>,
 }
 

@@ -6,7 +6,7 @@ use entities::activity_record::{
 };
 use poem_openapi::Object;
 
-use super::{codes::stored_set, completion::RecordInput};
+use super::codes::stored_set;
 
 /// An activity record, in the fields and codes of La Coop de la médiation numérique.
 #[derive(Object, Debug, Clone)]
@@ -101,76 +101,6 @@ impl ActivityRecord {
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
-    }
-}
-
-/// Completing a record. Codes are those of the reference, read strictly: an unknown one is
-/// refused with 422 and a French message naming the field. Individual records need
-/// `type_lieu` and `autonomie` (and `structure` when `oriente`); collective records need
-/// `titre_atelier` and take no individual field nor profile.
-#[derive(Object, Debug, Clone)]
-pub(crate) struct RecordCompletion {
-    /// Duration in minutes, 1 to 720.
-    pub duration_minutes: i32,
-    /// Theme codes, at least one.
-    pub themes: Vec<String>,
-    /// Equipment codes, at least one (`aucun` alone).
-    pub materiel: Vec<String>,
-    /// `lieu_activite`, `domicile`, `a_distance` or `autre` (individual records).
-    pub type_lieu: Option<String>,
-    /// `entierement_accompagne`, `partiellement_autonome` or `autonome` (individual records).
-    pub autonomie: Option<String>,
-    /// The person was sent on to another organisation (individual records).
-    #[oai(default)]
-    pub oriente: bool,
-    /// Where to, when `oriente`: a `structureDeRedirection` code (ignored otherwise).
-    pub structure: Option<String>,
-    /// About the administrative procedure (individual records), 2000 characters at most.
-    pub precisions: Option<String>,
-    /// The workshop's title (collective records).
-    pub titre_atelier: Option<String>,
-    /// `debutant`, `intermediaire` or `avance` (collective records).
-    pub niveau: Option<String>,
-    /// People present, 1 to 500 (collective records); absent: the count from attendance.
-    pub participants: Option<i32>,
-    /// The mediator's notes, 4000 characters at most.
-    pub notes: Option<String>,
-    /// Profile (individual records, all optional): `masculin`, `feminin`, `non_communique`.
-    pub genre: Option<String>,
-    /// A `trancheAge` code.
-    pub tranche_age: Option<String>,
-    /// A `statutSocial` code.
-    pub statut_social: Option<String>,
-    /// Commune of residence.
-    pub commune: Option<String>,
-    /// Its postal code, five digits.
-    pub commune_postal_code: Option<String>,
-    /// The person's first accompaniment.
-    pub first_time: Option<bool>,
-}
-
-impl From<RecordCompletion> for RecordInput {
-    fn from(c: RecordCompletion) -> RecordInput {
-        RecordInput {
-            duration_minutes: c.duration_minutes,
-            themes: c.themes,
-            materiel: c.materiel,
-            type_lieu: c.type_lieu,
-            autonomie: c.autonomie,
-            oriente: c.oriente,
-            structure: c.structure,
-            precisions: c.precisions,
-            titre_atelier: c.titre_atelier,
-            niveau: c.niveau,
-            participants: c.participants,
-            notes: c.notes,
-            genre: c.genre,
-            tranche_age: c.tranche_age,
-            statut_social: c.statut_social,
-            commune: c.commune,
-            commune_postal_code: c.commune_postal_code,
-            first_time: c.first_time,
-        }
     }
 }
 

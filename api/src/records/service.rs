@@ -175,7 +175,18 @@ pub(crate) async fn complete(
     a.commune = Set(c.commune);
     a.commune_postal_code = Set(c.commune_postal_code);
     a.first_time = Set(c.first_time);
-    a.status = Set(RecordStatus::Completed);
+    settle(txn, a, RecordStatus::Completed, me, now).await
+}
+
+/// Writes the mediator's decision (completed or declined), who made it and when, and commits.
+async fn settle(
+    txn: db::WriteTransaction,
+    mut a: activity_record::ActiveModel,
+    status: RecordStatus,
+    me: &StaffIdentity,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<activity_record::Model, RecordError> {
+    a.status = Set(status);
     a.completed_by_staff_id = Set(Some(me.id));
     a.completed_at = Set(Some(now));
     a.updated_at = Set(now);
@@ -196,15 +207,7 @@ pub(crate) async fn decline(
     if r.status == RecordStatus::Completed {
         return Err(RecordError::AlreadyCompleted);
     }
-    let now = state.clock.now();
-    let mut a: activity_record::ActiveModel = r.into();
-    a.status = Set(RecordStatus::Declined);
-    a.completed_by_staff_id = Set(Some(me.id));
-    a.completed_at = Set(Some(now));
-    a.updated_at = Set(now);
-    let saved = a.update(&txn).await?;
-    txn.commit().await?;
-    Ok(saved)
+    settle(txn, r.into(), RecordStatus::Declined, me, state.clock.now()).await
 }
 
 /// Checks that the motif or workshop `id` belongs to the caller's organisation.
