@@ -16,4 +16,5 @@ pub mod pages;
 pub mod places;
 pub mod platform;
 pub mod statistics;
+pub mod records;
 pub mod workshops;

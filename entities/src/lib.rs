@@ -2,6 +2,7 @@
 //! hold ([`kinds`]). Request and response types live in the api crate: the models here are
 //! storage shapes only; the kinds are shared, since the API publishes the same strings.
 
+pub mod activity_record;
 pub mod appointment;
 pub mod appointment_claim;
 pub mod booking_code;
@@ -23,4 +24,5 @@ pub mod sms_opt_out;
 pub mod sms_reply;
 pub mod staff_member;
 pub mod staff_token;
+pub mod theme_mapping;
 pub mod workshop;

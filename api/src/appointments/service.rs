@@ -686,6 +686,7 @@ pub(crate) async fn mark(
     a.status = Set(outcome.status());
     a.updated_at = Set(now);
     let marked = a.update(&txn).await?;
+    crate::records::drafts::after_appointment_marked(&txn, &marked, now).await?;
     txn.commit().await?;
     Ok(marked)
 }

@@ -1,6 +1,7 @@
 //! `creneau demo`: Arles' places, a workshop catalogue and sessions over the coming weeks,
 //! so that a newcomer sees the product working with one command.
 pub(crate) mod appointments;
+pub(crate) mod records;
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
 use entities::{
@@ -339,6 +340,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     crate::demo::appointments::seed(state, &org, &places).await?;
+    crate::demo::records::seed(state, &org, &places).await?;
     Ok(Seeded {
         organisation: org,
         places,

@@ -170,6 +170,7 @@ crate::domain::refusal::map_domain_errors!(
     crate::auth::staff::AuthError,
     crate::workshops::planning::PlanningError,
     crate::statistics::FilterError,
+    crate::records::service::RecordError,
 );
 
 impl From<sea_orm::DbErr> for ApiError {

@@ -41,6 +41,7 @@ pub(crate) type Apis = (
     crate::appointments::AppointmentApis,
     crate::notifications::Apis,
     crate::statistics::api::AdminStatsApi,
+    crate::records::Apis,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -49,6 +50,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
         crate::appointments::apis(),
         crate::notifications::apis(),
         crate::statistics::api::AdminStatsApi,
+        crate::records::apis(),
     );
     OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))
         .description(

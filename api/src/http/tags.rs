@@ -19,6 +19,8 @@ pub(crate) enum ApiTags {
     AdminWorkshops,
     /// Staff: opening hours, closures, reasons, agendas, appointments.
     AdminAppointments,
+    /// Staff: activity records (comptes rendus) and the themes that pre-fill them.
+    AdminRecords,
     /// Staff: accounts, the outbox, feeds.
     AdminOrganisation,
     /// Staff: the programme's figures for a period.

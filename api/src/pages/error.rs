@@ -84,6 +84,7 @@ crate::domain::refusal::map_domain_errors!(
     crate::workshops::service::RegistrationError,
     crate::workshops::planning::PlanningError,
     crate::appointments::service::AppointmentError,
+    crate::records::service::RecordError,
 );
 
 impl From<sea_orm::DbErr> for PageError {

@@ -59,6 +59,11 @@ fn env() -> &'static Environment<'static> {
             "staff/appointment_book.html",
             "staff/appointment_slots.html",
             "staff/appointment_details.html",
+            "staff/_record_fields.html",
+            "staff/records.html",
+            "staff/record.html",
+            "staff/record_themes.html",
+            "staff/record_theme_form.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

@@ -210,10 +210,15 @@ pub(crate) async fn mark_attendance(
     if state.clock.now() < s.starts_at {
         return Err(PlanningError::NotStarted);
     }
+    // The session's activity record follows who is present, in the same transaction.
+    let txn = db::begin_write(&state.db).await?;
     let mut a: registration::ActiveModel = r.into();
     a.attendance = Set(attendance);
     a.updated_at = Set(state.clock.now());
-    Ok(a.update(&state.db).await?)
+    let marked = a.update(&txn).await?;
+    crate::records::drafts::after_attendance(&txn, &s, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(marked)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use creneau::auth::Role;
 use creneau_tests::{app::TestApp, db_test};
+use entities::activity_record::{self, RecordKind, RecordStatus};
 use entities::{outbox, staff_token};
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -89,6 +90,15 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         ("adminListOutbox", Manager, 200),
         ("adminRetryOutbox", Manager, 200),
         ("adminStatistics", Facilitator, 200),
+        ("adminListRecords", Facilitator, 200),
+        ("adminGetRecord", Facilitator, 200),
+        // The fixture's record is its session's: facilitators complete their own sessions'.
+        ("adminCompleteRecord", AssignedFacilitator, 200),
+        ("adminDeclineRecord", AssignedFacilitator, 200),
+        ("adminGetMotifThemes", Facilitator, 200),
+        ("adminSetMotifThemes", Manager, 200),
+        ("adminGetWorkshopThemes", Facilitator, 200),
+        ("adminSetWorkshopThemes", Manager, 200),
     ]
 }
 
@@ -137,6 +147,8 @@ struct Rows {
     feed: i64,
     /// A message of the organisation's outbox, marked failed.
     outbox: i64,
+    /// The draft activity record of the session.
+    record: i64,
 }
 
 struct Org {
@@ -265,7 +277,28 @@ async fn rows(app: &TestApp, o: &Org, n: u32) -> Rows {
     failed.status = Set(OutboxStatus::Failed);
     failed.last_error = Set(Some("550 boîte inconnue".into()));
     let outbox_id = failed.update(&app.state.db).await.unwrap().id;
+    let record = activity_record::ActiveModel {
+        organisation_id: Set(o.id),
+        place_id: Set(f.place_id),
+        kind: Set(RecordKind::Collectif),
+        session_id: Set(Some(f.session_id)),
+        date: Set(chrono::NaiveDate::from_ymd_opt(2027, 1, 7).unwrap()),
+        duration_minutes: Set(120),
+        themes: Set(String::new()),
+        materiel: Set(String::new()),
+        titre_atelier: Set(Some("Créer mon compte citoyen".into())),
+        participants: Set(1),
+        status: Set(RecordStatus::Draft),
+        created_at: Set(app.now()),
+        updated_at: Set(app.now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap()
+    .id;
     Rows {
+        record: record.into(),
         feed,
         outbox: outbox_id,
         motif,
@@ -299,6 +332,7 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
         "appointments" => r.appointment,
         "feeds" => r.feed,
         "outbox" => r.outbox,
+        "records" => r.record,
         _ if !op.path.contains("{id}") => 0,
         other => panic!("{}: which row is a {other}? add it to access_matrix::call", op.path),
     };
@@ -356,6 +390,12 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
         "adminMarkAppointment" => Some(json!({"outcome": "honoured"})),
         "adminCreateFeed" => Some(json!({"kind": "place", "place_id": r.place})),
         "adminRetryOutbox" => None,
+        "adminCompleteRecord" => Some(json!({
+            "duration_minutes": 120, "themes": ["email"], "materiel": ["ordinateur"],
+            "titre_atelier": "Créer mon compte citoyen", "niveau": "debutant"
+        })),
+        "adminDeclineRecord" => None,
+        "adminSetMotifThemes" | "adminSetWorkshopThemes" => Some(json!({"themes": ["email"]})),
         "logout" => Some(json!({})),
         _ if op.method == Method::GET || op.method == Method::DELETE => None,
         other => panic!("no request body known for {other}: add one in access_matrix::call"),

@@ -17,6 +17,7 @@ mod openapi_sync;
 mod pages;
 mod provisioning;
 mod read_cache;
+mod records;
 mod sign_in;
 mod sms;
 mod statistics;

@@ -195,6 +195,8 @@ pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(
                 .collect()
         })
         .unwrap_or_default();
+    let ids: Vec<i32> = appointments.iter().map(|a| a.id).collect();
+    let records = super::records::of_appointments(&ctx.state().db, &ids).await?;
     let notice = match q.fait.as_deref() {
         Some("reserve") => Some("Rendez-vous enregistré."),
         Some("note") => Some("Présence enregistrée."),
@@ -215,6 +217,7 @@ pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(
             openings,
             closures,
             appointments,
+            records,
             notice,
         },
     )

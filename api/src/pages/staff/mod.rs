@@ -10,6 +10,7 @@ pub(crate) mod login;
 pub(crate) mod messages;
 pub(crate) mod notice;
 pub(crate) mod replies;
+pub(crate) mod records;
 pub(crate) mod sessions;
 pub(crate) mod statistics;
 
@@ -49,4 +50,12 @@ pub(crate) fn routes() -> Route {
         .at("/sms-recus/:id/lu", post(replies::mark_read))
         .at("/statistiques", get(statistics::page))
         .at("/statistiques/rapport", get(statistics::report))
+        .at("/comptes-rendus", get(records::list))
+        .at("/comptes-rendus/thematiques", get(records::themes_list))
+        .at(
+            "/comptes-rendus/thematiques/:kind/:id",
+            get(records::themes_form).post(records::themes_save),
+        )
+        .at("/comptes-rendus/:id", get(records::show).post(records::save))
+        .at("/comptes-rendus/:id/ecarter", post(records::decline))
 }

@@ -263,12 +263,14 @@ async fn session_page(
 ) -> PageResult {
     let l = load(ctx, id).await?;
     let session = session_context(ctx, &l);
+    let record = super::records::of_session(&ctx.state().db, l.session.id).await?;
     ctx.render_status(
         status,
         "staff/session.html",
         context! {
             nav => "seances",
             session,
+            record,
             confirmed => &l.confirmed,
             waiting => &l.waiting,
             cancelled_count => l.cancelled.len(),
