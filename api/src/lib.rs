@@ -15,6 +15,6 @@ pub mod notifications;
 pub mod pages;
 pub mod places;
 pub mod platform;
-pub mod statistics;
 pub mod records;
+pub mod statistics;
 pub mod workshops;

@@ -126,13 +126,59 @@ pub struct Statistics {
     pub appointments: AppointmentFigures,
     /// One entry per month the period touches.
     pub months: Vec<MonthFigures>,
-    /// Themes and autonomy from the activity records. Absent until that module is wired in.
-    // MERGE: the activity records branch fills this with
-    // `records::stats::summary(db, org, from, to, place)` (and gives the field its type).
-    pub themes_and_autonomy: Option<serde_json::Value>,
+    /// Themes and autonomy from the completed activity records of the period (at the place
+    /// filtered on; the workshop and reason filters do not narrow records).
+    pub themes_and_autonomy: Option<RecordFigures>,
     /// Satisfaction survey results (smileys, clarity, response rate). Absent until wired in.
     // MERGE: the survey branch fills this with `survey::results(…)`.
     pub survey: Option<serde_json::Value>,
+}
+
+/// One code of the activity record and how many completed records carry it.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct CodeCount {
+    /// The reference's code (`email`, `autonome`…).
+    pub code: String,
+    /// Its French label.
+    pub label: String,
+    pub count: i64,
+}
+
+/// What the completed activity records of the period say.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct RecordFigures {
+    /// Completed records.
+    pub records: i64,
+    /// People accompanied: one per individual record, the participants of collective ones.
+    pub participants: i64,
+    /// Records per theme (a record with two themes counts in each), most frequent first.
+    pub themes: Vec<CodeCount>,
+    /// Individual records per autonomy outcome.
+    pub autonomy: Vec<CodeCount>,
+}
+
+impl From<crate::records::stats::Summary> for RecordFigures {
+    fn from(s: crate::records::stats::Summary) -> RecordFigures {
+        use crate::records::codes::Coded;
+        fn counts<T: Coded>(m: std::collections::BTreeMap<T, u32>) -> Vec<CodeCount> {
+            let mut v: Vec<CodeCount> = m
+                .into_iter()
+                .map(|(k, n)| CodeCount {
+                    code: k.code(),
+                    label: k.label().to_string(),
+                    count: i64::from(n),
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count));
+            v
+        }
+        RecordFigures {
+            records: i64::from(s.records),
+            participants: i64::from(s.participants),
+            themes: counts(s.themes),
+            autonomy: counts(s.autonomie),
+        }
+    }
 }
 
 /// `part / whole`, absent when there is nothing to divide.
@@ -390,7 +436,11 @@ pub async fn compute<C: ConnectionTrait>(
         workshops: w,
         appointments: a,
         months,
-        themes_and_autonomy: None,
+        themes_and_autonomy: Some(
+            crate::records::stats::summary(db, organisation_id, filter.from, filter.to, filter.place_id)
+                .await?
+                .into(),
+        ),
         survey: None,
     })
 }

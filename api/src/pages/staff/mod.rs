@@ -9,8 +9,8 @@ pub(crate) mod feeds;
 pub(crate) mod login;
 pub(crate) mod messages;
 pub(crate) mod notice;
-pub(crate) mod replies;
 pub(crate) mod records;
+pub(crate) mod replies;
 pub(crate) mod sessions;
 pub(crate) mod statistics;
 
