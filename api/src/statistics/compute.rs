@@ -169,7 +169,7 @@ impl From<crate::records::stats::Summary> for RecordFigures {
                     count: i64::from(n),
                 })
                 .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count));
+            v.sort_by_key(|c| std::cmp::Reverse(c.count));
             v
         }
         RecordFigures {
