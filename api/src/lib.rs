@@ -8,6 +8,7 @@ pub mod auth;
 pub(crate) mod bookings;
 pub mod demo;
 pub mod domain;
+pub mod exports;
 pub mod french;
 pub mod http;
 pub mod notifications;

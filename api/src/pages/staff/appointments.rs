@@ -92,7 +92,7 @@ fn day_of(ctx: &StaffCtx, tz: Tz, raw: Option<&str>) -> (NaiveDate, NaiveDate) {
     (raw.and_then(parse_date).unwrap_or(today), today)
 }
 
-fn status_label(s: AppointmentStatus) -> &'static str {
+pub(crate) fn status_label(s: AppointmentStatus) -> &'static str {
     match s {
         AppointmentStatus::Booked => "Prévu",
         AppointmentStatus::Honoured => "Venu",

@@ -145,7 +145,7 @@ struct Registrant {
     position: Option<usize>,
 }
 
-fn attendance_label(a: Attendance) -> &'static str {
+pub(crate) fn attendance_label(a: Attendance) -> &'static str {
     match a {
         Attendance::Present => "Présent",
         Attendance::Absent => "Absent",
