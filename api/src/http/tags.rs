@@ -21,4 +21,6 @@ pub(crate) enum ApiTags {
     AdminAppointments,
     /// Staff: accounts, the outbox, feeds.
     AdminOrganisation,
+    /// Staff: exports (CSV, XLSX) of registrants and appointments, logged.
+    AdminExports,
 }
