@@ -15,4 +15,5 @@ pub mod notifications;
 pub mod pages;
 pub mod places;
 pub mod platform;
+pub mod retention;
 pub mod workshops;
