@@ -73,6 +73,11 @@ fn hour(tz: Tz, at: DateTime<Utc>) -> Cell {
     Cell::Text(at.with_timezone(&tz).format("%H:%M").to_string())
 }
 
+/// A phone as French people read it; an erased one (empty) is an empty cell.
+fn phone(stored: Option<&str>) -> Cell {
+    Cell::opt(stored.filter(|p| !p.is_empty()).map(french::phone))
+}
+
 fn booked_by(b: BookedBy) -> Cell {
     Cell::text(match b {
         BookedBy::Resident => "En ligne",
@@ -131,7 +136,7 @@ pub(crate) async fn registrants(
                         Cell::text(place.clone()),
                         Cell::text(crate::domain::booking_code::display(&r.booking_code)),
                         Cell::Text(r.name),
-                        Cell::opt(r.phone.as_deref().map(french::phone)),
+                        phone(r.phone.as_deref()),
                         Cell::opt(r.email),
                         Cell::text(registration_status(r.status)),
                         Cell::text(attendance_label(r.attendance)),
@@ -296,7 +301,7 @@ pub(crate) async fn appointments(
                         name_of(&motifs, a.motif_id),
                         Cell::text(crate::domain::booking_code::display(&a.booking_code)),
                         Cell::Text(a.name),
-                        Cell::opt(a.phone.as_deref().map(french::phone)),
+                        phone(a.phone.as_deref()),
                         Cell::opt(a.email),
                         Cell::text(status_label(a.status)),
                         Cell::opt(a.accessibility_needs),

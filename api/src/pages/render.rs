@@ -54,6 +54,10 @@ fn env() -> &'static Environment<'static> {
             "staff/appointment_book.html",
             "staff/appointment_slots.html",
             "staff/appointment_details.html",
+            "staff/exports.html",
+            "manage/_erase.html",
+            "manage/erase.html",
+            "manage/erased.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

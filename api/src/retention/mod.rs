@@ -28,6 +28,11 @@ const JOB: &str = "retention";
 /// Bookings erased per transaction.
 const BATCH: u64 = 200;
 
+/// What an erased booking's phone becomes: empty, not NULL, because the tables' CHECK
+/// "an e-mail or a phone" (from their first migration) cannot be dropped on SQLite without
+/// rebuilding them. The contact keys, which every lookup uses, are NULL.
+pub const CLEARED_PHONE: &str = "";
+
 /// The instant before which bookings are erased: `months` before `now`.
 pub fn cutoff(now: DateTime<Utc>, months: u32) -> DateTime<Utc> {
     now.checked_sub_months(Months::new(months)).unwrap_or(DateTime::<Utc>::MIN_UTC)
@@ -100,7 +105,7 @@ impl DailyCheck {
         }
         self.next = Some(now + Self::EVERY);
         if let Err(e) = run_if_due(state).await {
-            tracing::error!(error = %e, "retention step failed; tried again at the next check");
+            tracing::error!(error = %crate::platform::logging::redact(&e.to_string()), "retention step failed; tried again at the next check");
         }
     }
 }
@@ -171,7 +176,7 @@ pub async fn erase<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32], n
                 .col_expr(registration::Column::Name, Expr::value(ERASED_NAME))
                 .col_expr(registration::Column::NameKey, Expr::value(""))
                 .col_expr(registration::Column::Email, Expr::value(Option::<String>::None))
-                .col_expr(registration::Column::Phone, Expr::value(Option::<String>::None))
+                .col_expr(registration::Column::Phone, Expr::value(CLEARED_PHONE))
                 .col_expr(registration::Column::EmailKey, Expr::value(Option::<String>::None))
                 .col_expr(registration::Column::PhoneKey, Expr::value(Option::<String>::None))
                 .col_expr(registration::Column::ManageKey, Expr::value(Option::<String>::None))
@@ -188,7 +193,7 @@ pub async fn erase<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32], n
             appointment::Entity::update_many()
                 .col_expr(appointment::Column::Name, Expr::value(ERASED_NAME))
                 .col_expr(appointment::Column::Email, Expr::value(Option::<String>::None))
-                .col_expr(appointment::Column::Phone, Expr::value(Option::<String>::None))
+                .col_expr(appointment::Column::Phone, Expr::value(CLEARED_PHONE))
                 .col_expr(appointment::Column::EmailKey, Expr::value(Option::<String>::None))
                 .col_expr(appointment::Column::PhoneKey, Expr::value(Option::<String>::None))
                 .col_expr(appointment::Column::Note, Expr::value(Option::<String>::None))
