@@ -94,7 +94,11 @@ impl AdminExportsApi {
 
     /// The appointments of the days `from` to `to` (both included, in the organisation's
     /// zone, a year at most), at one place or all, by start time, as CSV or XLSX. Logged.
-    #[oai(path = "/appointments/export", method = "get", operation_id = "adminExportAppointments")]
+    #[oai(
+        path = "/appointments/export",
+        method = "get",
+        operation_id = "adminExportAppointments"
+    )]
     async fn appointments(
         &self,
         state: Data<&AppState>,
@@ -112,7 +116,16 @@ impl AdminExportsApi {
         let rows = bookings::appointments(&state.db, me.organisation_id, period).await??;
         let format = format.0.unwrap_or(Format::Csv);
         let stem = format!("rendez-vous-{}-{}", period.from, period.to);
-        let file = download(&state, &me, bookings::APPOINTMENTS, format, period.describe(), &stem, rows).await?;
+        let file = download(
+            &state,
+            &me,
+            bookings::APPOINTMENTS,
+            format,
+            period.describe(),
+            &stem,
+            rows,
+        )
+        .await?;
         Ok(file.into())
     }
 }

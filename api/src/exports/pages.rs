@@ -30,7 +30,10 @@ fn not_an_export() -> PageError {
 
 /// `/staff/seances/{id}/{file}`: `export.csv` or `export.xlsx`.
 #[handler]
-pub(crate) async fn session_registrants(ctx: StaffCtx, Path((id, file)): Path<(String, String)>) -> Result<Response, PageError> {
+pub(crate) async fn session_registrants(
+    ctx: StaffCtx,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
     let format = file
         .strip_prefix("export.")
         .and_then(|_| Format::from_file_name(&file))
@@ -114,9 +117,17 @@ pub(crate) async fn appointments(
         Err(e) => return refuse(&ctx, &q, e).await,
     };
     let stem = format!("rendez-vous-{}-{}", period.from, period.to);
-    let file = download(state, &ctx.me, bookings::APPOINTMENTS, format, period.describe(), &stem, rows)
-        .await
-        .map_err(PageError::internal)?;
+    let file = download(
+        state,
+        &ctx.me,
+        bookings::APPOINTMENTS,
+        format,
+        period.describe(),
+        &stem,
+        rows,
+    )
+    .await
+    .map_err(PageError::internal)?;
     Ok(file.into_response())
 }
 
@@ -167,7 +178,11 @@ pub(crate) async fn log_page(ctx: StaffCtx) -> Result<Response, PageError> {
             when: french::short_at(&r.at.with_timezone(&tz), year),
             who: members.get(&r.staff_member_id).cloned().unwrap_or_default(),
             what: super::log::label(&r.what).to_string(),
-            format: if r.format == "xlsx" { "Excel".into() } else { "CSV".into() },
+            format: if r.format == "xlsx" {
+                "Excel".into()
+            } else {
+                "CSV".into()
+            },
             filters: r.filters,
             rows: r.rows.map_or_else(
                 || "interrompu".into(),
@@ -193,7 +208,10 @@ mod tests {
     #[test]
     fn the_period_form_takes_french_or_iso_dates_and_names_the_wrong_field() {
         let p = q("01/12/2026", "2026-12-31", "4").period().unwrap();
-        assert_eq!((p.from.to_string(), p.to.to_string(), p.place_id), ("2026-12-01".into(), "2026-12-31".into(), Some(4)));
+        assert_eq!(
+            (p.from.to_string(), p.to.to_string(), p.place_id),
+            ("2026-12-01".into(), "2026-12-31".into(), Some(4))
+        );
         assert_eq!(q("hier", "2026-12-31", "").period(), Err(PeriodError::From));
         assert_eq!(q("2026-12-01", "", "").period(), Err(PeriodError::To));
         assert_eq!(q("2026-12-01", "2026-12-31", "x").period(), Err(PeriodError::Place));

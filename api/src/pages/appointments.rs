@@ -429,7 +429,9 @@ async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> R
 async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let a = by_token(&ctx, &token).await?;
     let appt = appointment_context(&ctx, &token, a).await?;
-    let erase = crate::retention::pages::erase_offer(&ctx, crate::notifications::payload::BookingKind::Appointment, &token).await?;
+    let erase =
+        crate::retention::pages::erase_offer(&ctx, crate::notifications::payload::BookingKind::Appointment, &token)
+            .await?;
     ctx.render("appointments/manage.html", context! { appt, ..erase })
 }
 

@@ -58,6 +58,8 @@ fn env() -> &'static Environment<'static> {
             "manage/_erase.html",
             "manage/erase.html",
             "manage/erased.html",
+            "staff/people.html",
+            "staff/people_erase.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

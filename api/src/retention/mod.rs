@@ -18,6 +18,7 @@ use sea_orm::{
 use crate::platform::state::AppState;
 
 pub(crate) mod pages;
+pub(crate) mod staff;
 
 /// What an erased booking is called from then on.
 pub const ERASED_NAME: &str = "Personne effacée";
@@ -35,7 +36,8 @@ pub const CLEARED_PHONE: &str = "";
 
 /// The instant before which bookings are erased: `months` before `now`.
 pub fn cutoff(now: DateTime<Utc>, months: u32) -> DateTime<Utc> {
-    now.checked_sub_months(Months::new(months)).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    now.checked_sub_months(Months::new(months))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Whether a resident may erase their booking now: once it is over or cancelled (before, they
@@ -166,7 +168,12 @@ fn dead_token_hash() -> sea_orm::sea_query::SimpleExpr {
 
 /// Erases the personal data of these bookings (of one kind) and of their outbox rows, in the
 /// caller's transaction. Statuses, attendance, dates and counts are left as they are.
-pub async fn erase<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32], now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn erase<C: ConnectionTrait>(
+    db: &C,
+    kind: BookingKind,
+    ids: &[i32],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -180,7 +187,10 @@ pub async fn erase<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32], n
                 .col_expr(registration::Column::EmailKey, Expr::value(Option::<String>::None))
                 .col_expr(registration::Column::PhoneKey, Expr::value(Option::<String>::None))
                 .col_expr(registration::Column::ManageKey, Expr::value(Option::<String>::None))
-                .col_expr(registration::Column::FoundTokenHash, Expr::value(Option::<String>::None))
+                .col_expr(
+                    registration::Column::FoundTokenHash,
+                    Expr::value(Option::<String>::None),
+                )
                 .col_expr(registration::Column::ManageTokenHash, dead_token_hash())
                 .col_expr(registration::Column::SmsConsent, Expr::value(false))
                 .col_expr(registration::Column::ErasedAt, Expr::value(now))
@@ -197,7 +207,10 @@ pub async fn erase<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32], n
                 .col_expr(appointment::Column::EmailKey, Expr::value(Option::<String>::None))
                 .col_expr(appointment::Column::PhoneKey, Expr::value(Option::<String>::None))
                 .col_expr(appointment::Column::Note, Expr::value(Option::<String>::None))
-                .col_expr(appointment::Column::AccessibilityNeeds, Expr::value(Option::<String>::None))
+                .col_expr(
+                    appointment::Column::AccessibilityNeeds,
+                    Expr::value(Option::<String>::None),
+                )
                 .col_expr(appointment::Column::CancelReason, Expr::value(Option::<String>::None))
                 .col_expr(appointment::Column::ManageKey, Expr::value(Option::<String>::None))
                 .col_expr(appointment::Column::FoundTokenHash, Expr::value(Option::<String>::None))
@@ -280,7 +293,10 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2028, 12, 1, 3, 0, 0).unwrap();
         assert_eq!(cutoff(now, 24), Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap());
         let end_of_march = Utc.with_ymd_and_hms(2027, 3, 31, 0, 0, 0).unwrap();
-        assert_eq!(cutoff(end_of_march, 1), Utc.with_ymd_and_hms(2027, 2, 28, 0, 0, 0).unwrap());
+        assert_eq!(
+            cutoff(end_of_march, 1),
+            Utc.with_ymd_and_hms(2027, 2, 28, 0, 0, 0).unwrap()
+        );
     }
 
     #[test]

@@ -6,9 +6,9 @@ use entities::export_log;
 use reqwest::{Method, StatusCode};
 use sea_orm::{EntityTrait, QueryOrder};
 
-use crate::pages::Visitor;
 use crate::appointments::{book, paris, point};
 use crate::helpers::*;
+use crate::pages::Visitor;
 
 const HYPERLINK: &str = "=HYPERLINK(\"http://x\",\"y\")";
 
@@ -34,7 +34,10 @@ fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn column(header: &[String], title: &str) -> usize {
-    header.iter().position(|h| h == title).unwrap_or_else(|| panic!("no column {title} in {header:?}"))
+    header
+        .iter()
+        .position(|h| h == title)
+        .unwrap_or_else(|| panic!("no column {title} in {header:?}"))
 }
 
 async fn logged(app: &creneau_tests::app::TestApp) -> Vec<export_log::Model> {
@@ -49,9 +52,13 @@ db_test!(
     async fn a_session_s_registrants_read_back_from_csv_and_xlsx_with_the_formula_inert(app: TestApp) {
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 5, 3).await;
-        let r = app.register(f.session_id, HYPERLINK, Some("hyper@exemple.fr"), None).await;
+        let r = app
+            .register(f.session_id, HYPERLINK, Some("hyper@exemple.fr"), None)
+            .await;
         assert_eq!(r.status(), 201);
-        let r = app.register(f.session_id, "Élodie Çelik-Dupré", None, Some("06 12 34 56 78")).await;
+        let r = app
+            .register(f.session_id, "Élodie Çelik-Dupré", None, Some("06 12 34 56 78"))
+            .await;
         assert_eq!(r.status(), 201);
         let path = format!("/api/v1/admin/sessions/{}/registrants/export", f.session_id);
 
@@ -71,7 +78,11 @@ db_test!(
             column(&header, "E-mail"),
             column(&header, "Statut"),
         );
-        assert_eq!(rows[0][name], format!("'{HYPERLINK}"), "made inert with a leading quote");
+        assert_eq!(
+            rows[0][name],
+            format!("'{HYPERLINK}"),
+            "made inert with a leading quote"
+        );
         assert_eq!(rows[0][email], "hyper@exemple.fr");
         assert_eq!(rows[1][name], "Élodie Çelik-Dupré");
         assert_eq!(rows[1][phone], "06 12 34 56 78");
@@ -122,7 +133,12 @@ db_test!(
             assert_eq!(cells[0][0].value, "Atelier");
         }
         let day = "2027-01-05";
-        let (_, bytes) = download(&app, &admin, &format!("/api/v1/admin/appointments/export?from={day}&to={day}")).await;
+        let (_, bytes) = download(
+            &app,
+            &admin,
+            &format!("/api/v1/admin/appointments/export?from={day}&to={day}"),
+        )
+        .await;
         let (header, rows) = read_csv(&bytes);
         assert_eq!(header[0], "Date");
         assert!(rows.is_empty());
@@ -142,7 +158,10 @@ db_test!(
             let resp = book(&app, p.place, p.motif, at, name, Some("rdv@exemple.fr"), None).await;
             assert_eq!(resp.status(), 201, "{name}");
         }
-        let path = format!("/api/v1/admin/appointments/export?from=2027-01-05&to=2027-01-05&place={}", p.place);
+        let path = format!(
+            "/api/v1/admin/appointments/export?from=2027-01-05&to=2027-01-05&place={}",
+            p.place
+        );
         let (_, bytes) = download(&app, &p.admin, &path).await;
         let (header, rows) = read_csv(&bytes);
         let name = column(&header, "Nom");
@@ -160,7 +179,12 @@ db_test!(
         }
 
         let reversed = "/api/v1/admin/appointments/export?from=2027-01-06&to=2027-01-05";
-        let message = problem(app.request(Method::GET, reversed, Some(&p.admin), None).await, 422, "validation").await;
+        let message = problem(
+            app.request(Method::GET, reversed, Some(&p.admin), None).await,
+            422,
+            "validation",
+        )
+        .await;
         assert!(message.contains("après la date de début"), "{message}");
         let before = logged(&app).await.len();
 
@@ -169,12 +193,23 @@ db_test!(
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
         let page = v.get("/staff/rendez-vous").await;
-        assert!(page.contains("formaction=\"/staff/rendez-vous/export.xlsx\""), "{}", page.body);
-        let file = v.get("/staff/rendez-vous/export.csv?du=05%2F01%2F2027&au=05%2F01%2F2027&lieu=").await;
+        assert!(
+            page.contains("formaction=\"/staff/rendez-vous/export.xlsx\""),
+            "{}",
+            page.body
+        );
+        let file = v
+            .get("/staff/rendez-vous/export.csv?du=05%2F01%2F2027&au=05%2F01%2F2027&lieu=")
+            .await;
         assert_eq!(file.status, StatusCode::OK, "{}", file.body);
-        assert_eq!(file.header("content-disposition"), "attachment; filename=\"rendez-vous-2027-01-05-2027-01-05.csv\"");
+        assert_eq!(
+            file.header("content-disposition"),
+            "attachment; filename=\"rendez-vous-2027-01-05-2027-01-05.csv\""
+        );
         assert!(file.body.contains("Zoé Martin"));
-        let bad = v.get("/staff/rendez-vous/export.csv?du=05%2F01%2F2027&au=hier&lieu=").await;
+        let bad = v
+            .get("/staff/rendez-vous/export.csv?du=05%2F01%2F2027&au=hier&lieu=")
+            .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.contains("id=\"au-erreur\""), "{}", bad.body);
         assert!(bad.contains("Indiquez la date de fin"), "{}", bad.body);

@@ -53,7 +53,12 @@ async fn appointment_places(ctx: &StaffCtx) -> Result<Vec<place::Model>, PageErr
 
 #[handler]
 pub(crate) async fn places(ctx: StaffCtx) -> PageResult {
-    let today = ctx.state().clock.now().with_timezone(&ctx.state().settings.timezone).date_naive();
+    let today = ctx
+        .state()
+        .clock
+        .now()
+        .with_timezone(&ctx.state().settings.timezone)
+        .date_naive();
     let export = crate::exports::pages::period_form(
         &crate::exports::pages::PeriodQuery::this_month(today),
         &FormErrors::default(),

@@ -34,6 +34,11 @@ pub(crate) fn routes() -> Route {
         .at("/rendez-vous/:id/marquer", post(appointments::mark))
         .at("/rendez-vous/:file", get(crate::exports::pages::appointments))
         .at("/exports", get(crate::exports::pages::log_page))
+        .at("/personnes", get(crate::retention::staff::search_page))
+        .at(
+            "/personnes/effacer",
+            get(crate::retention::staff::confirm_page).post(crate::retention::staff::erase_person),
+        )
         .at("/lieux/:id", get(appointments::day_view))
         .at(
             "/lieux/:id/reserver",
