@@ -67,13 +67,13 @@ pub type RowStream = BoxStream<'static, Result<Vec<Cell>, DbErr>>;
 /// Rows read a page at a time: `fetch(key)` answers a page and the key of the next one, or
 /// `None` when there is nothing more. Each page is one short query: no connection or
 /// transaction is held while the client reads.
-pub fn paged<K, F, Fut>(first: K, mut fetch: F) -> RowStream
+pub fn paged<K, F, Fut>(first: K, fetch: F) -> RowStream
 where
     K: Send + 'static,
     F: FnMut(K) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Option<(Vec<Vec<Cell>>, K)>, DbErr>> + Send + 'static,
 {
-    futures_util::stream::try_unfold(first, move |key| fetch(key))
+    futures_util::stream::try_unfold(first, fetch)
         .map_ok(|rows| futures_util::stream::iter(rows.into_iter().map(Ok)))
         .try_flatten()
         .boxed()
