@@ -347,10 +347,13 @@ mod tests {
             Err(PeriodError::Reversed)
         );
         assert_eq!(
-            Period::new(d("2026-01-01"), d("2027-01-01"), None),
+            Period::new(d("2026-01-01"), d("2027-01-02"), None),
             Err(PeriodError::TooLong)
         );
-        assert!(Period::new(d("2026-01-01"), d("2026-12-31"), Some(3)).is_ok());
+        assert!(
+            Period::new(d("2026-01-01"), d("2027-01-01"), Some(3)).is_ok(),
+            "366 days, both ends included"
+        );
         assert!(Period::new(d("2026-12-01"), d("2026-12-01"), None).is_ok());
     }
 

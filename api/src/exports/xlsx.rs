@@ -111,7 +111,7 @@ mod tests {
         w.finish(&mut out).unwrap();
         let xml = sheet_xml(out.into_inner());
         assert!(!xml.contains("<f>"), "{xml}");
-        assert!(xml.contains("=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)"), "{xml}");
+        assert!(xml.contains("<t>=HYPERLINK(\"http://x\",\"y\")</t>"), "{xml}");
         assert!(xml.contains("<v>-2</v>"), "{xml}");
         assert!(xml.contains("Élodie"), "{xml}");
     }
