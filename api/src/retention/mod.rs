@@ -114,50 +114,59 @@ impl DailyCheck {
 
 /// Erases every booking dated before `before` not erased yet.
 pub async fn erase_older_than(state: &AppState, before: DateTime<Utc>) -> Result<Erased, DbErr> {
-    let now = state.clock.now();
-    let mut done = Erased::default();
-    loop {
+    let db = &state.db;
+    let registrations = erase_in_batches(state, BookingKind::Registration, || async move {
         let old_sessions = Query::select()
             .column(session::Column::Id)
             .from(session::Entity)
             .and_where(Expr::col(session::Column::StartsAt).lt(before))
             .to_owned();
-        let ids: Vec<i32> = registration::Entity::find()
+        registration::Entity::find()
             .select_only()
             .column(registration::Column::Id)
             .filter(registration::Column::ErasedAt.is_null())
             .filter(registration::Column::SessionId.in_subquery(old_sessions))
             .limit(BATCH)
             .into_tuple()
-            .all(&state.db)
-            .await?;
-        if ids.is_empty() {
-            break;
-        }
-        let txn = state.db.begin().await?;
-        erase(&txn, BookingKind::Registration, &ids, now).await?;
-        txn.commit().await?;
-        done.registrations += ids.len();
-    }
-    loop {
-        let ids: Vec<i32> = appointment::Entity::find()
+            .all(db)
+            .await
+    })
+    .await?;
+    let appointments = erase_in_batches(state, BookingKind::Appointment, || async move {
+        appointment::Entity::find()
             .select_only()
             .column(appointment::Column::Id)
             .filter(appointment::Column::ErasedAt.is_null())
             .filter(appointment::Column::StartsAt.lt(before))
             .limit(BATCH)
             .into_tuple()
-            .all(&state.db)
-            .await?;
+            .all(db)
+            .await
+    })
+    .await?;
+    Ok(Erased {
+        registrations,
+        appointments,
+    })
+}
+
+/// Erases the bookings `next` names, a batch per transaction, until it names none.
+async fn erase_in_batches<F, Fut>(state: &AppState, kind: BookingKind, next: F) -> Result<usize, DbErr>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<i32>, DbErr>>,
+{
+    let mut done = 0;
+    loop {
+        let ids = next().await?;
         if ids.is_empty() {
-            break;
+            return Ok(done);
         }
         let txn = state.db.begin().await?;
-        erase(&txn, BookingKind::Appointment, &ids, now).await?;
+        erase(&txn, kind, &ids, state.clock.now()).await?;
         txn.commit().await?;
-        done.appointments += ids.len();
+        done += ids.len();
     }
-    Ok(done)
 }
 
 /// The manage token's hash of an erased booking: unique (the column is) and never the hash
