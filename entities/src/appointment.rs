@@ -42,6 +42,8 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     /// The person accepted confirmations and reminders by SMS.
     pub sms_consent: bool,
+    /// When its personal data was erased (retention or on request); the row stays, anonymised.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

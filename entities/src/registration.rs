@@ -38,6 +38,8 @@ pub struct Model {
     /// When the person was given a seat from the waiting list (`None`: never waitlisted, or
     /// still waiting).
     pub promoted_at: Option<DateTimeUtc>,
+    /// When its personal data was erased (retention or on request); the row stays, anonymised.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

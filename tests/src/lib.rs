@@ -1,5 +1,6 @@
 pub mod app;
 pub mod kannel;
+pub mod spreadsheet;
 
 pub mod mail;
 pub mod smtp_server;

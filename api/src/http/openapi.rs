@@ -42,6 +42,7 @@ pub(crate) type Apis = (
     crate::notifications::Apis,
     crate::statistics::api::AdminStatsApi,
     crate::records::Apis,
+    crate::exports::api::AdminExportsApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -51,6 +52,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
         crate::notifications::apis(),
         crate::statistics::api::AdminStatsApi,
         crate::records::apis(),
+        crate::exports::api::AdminExportsApi,
     );
     OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))
         .description(

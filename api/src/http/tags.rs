@@ -25,4 +25,6 @@ pub(crate) enum ApiTags {
     AdminOrganisation,
     /// Staff: the programme's figures for a period.
     AdminStatistics,
+    /// Staff: exports (CSV, XLSX) of registrants and appointments, logged.
+    AdminExports,
 }

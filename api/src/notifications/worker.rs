@@ -652,6 +652,7 @@ pub async fn run_until(state: AppState, shutdown: impl std::future::Future<Outpu
     tokio::pin!(shutdown);
     let stopped = std::sync::atomic::AtomicBool::new(false);
     let mut errors_in_a_row = 0u32;
+    let mut retention_check = crate::retention::DailyCheck::default();
     loop {
         let stop = async {
             (&mut shutdown).await;
@@ -674,6 +675,7 @@ pub async fn run_until(state: AppState, shutdown: impl std::future::Future<Outpu
         if stopped.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
+        retention_check.run_if_due(&state).await;
         tokio::select! {
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(pause) => {}

@@ -49,6 +49,10 @@ pub(crate) fn manage_routes() -> Route {
         .at("/:token/annuler", get(confirm_cancel).post(cancel))
         .at("/:token/deplacer", get(move_slots))
         .at("/:token/deplacer/confirmer", get(confirm_move).post(do_move))
+        .at(
+            "/:token/effacer",
+            get(crate::retention::pages::confirm_appointment).post(crate::retention::pages::erase_appointment),
+        )
 }
 
 /// Days of free slots shown per page.
@@ -425,7 +429,10 @@ async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> R
 async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let a = by_token(&ctx, &token).await?;
     let appt = appointment_context(&ctx, &token, a).await?;
-    ctx.render("appointments/manage.html", context! { appt })
+    let erase =
+        crate::retention::pages::erase_offer(&ctx, crate::notifications::payload::BookingKind::Appointment, &token)
+            .await?;
+    ctx.render("appointments/manage.html", context! { appt, ..erase })
 }
 
 async fn cancel_page(

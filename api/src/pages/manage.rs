@@ -24,6 +24,10 @@ pub(crate) fn registration_routes() -> Route {
     Route::new()
         .at("/:token", get(show))
         .at("/:token/annuler", get(confirm_cancel).post(cancel))
+        .at(
+            "/:token/effacer",
+            get(crate::retention::pages::confirm_registration).post(crate::retention::pages::erase_registration),
+        )
 }
 
 fn bad_link() -> PageError {
@@ -62,6 +66,7 @@ fn status_str(s: RegistrationStatus) -> &'static str {
 async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let (r, has_email) = registration_with_contact(&ctx, &token).await?;
     let (session, place) = session_view(&ctx, &r.session).await?;
+    let erase = crate::retention::pages::erase_offer(&ctx, BookingKind::Registration, &token).await?;
     ctx.render(
         "manage/registration.html",
         context! {
@@ -75,6 +80,7 @@ async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             ics_url => format!("/api/v1/registrations/{token}/invite.ics"),
             manage_url => manage_url(&ctx.state, BookingKind::Registration, &token),
             token,
+            ..erase
         },
     )
 }

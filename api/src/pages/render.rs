@@ -64,6 +64,12 @@ fn env() -> &'static Environment<'static> {
             "staff/record.html",
             "staff/record_themes.html",
             "staff/record_theme_form.html",
+            "staff/exports.html",
+            "manage/_erase.html",
+            "manage/erase.html",
+            "manage/erased.html",
+            "staff/people.html",
+            "staff/people_erase.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

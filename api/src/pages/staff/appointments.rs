@@ -53,19 +53,35 @@ async fn appointment_places(ctx: &StaffCtx) -> Result<Vec<place::Model>, PageErr
 
 #[handler]
 pub(crate) async fn places(ctx: StaffCtx) -> PageResult {
+    let today = ctx
+        .state()
+        .clock
+        .now()
+        .with_timezone(&ctx.state().settings.timezone)
+        .date_naive();
+    let export = crate::exports::pages::period_form(
+        &crate::exports::pages::PeriodQuery::this_month(today),
+        &FormErrors::default(),
+    );
+    places_page(&ctx, export, StatusCode::OK).await
+}
+
+/// The list of places, with the export form (`export`: its values and errors).
+pub(crate) async fn places_page(ctx: &StaffCtx, export: Value, status: StatusCode) -> PageResult {
     #[derive(Serialize)]
     struct Row {
         id: i32,
         name: String,
     }
-    let rows: Vec<Row> = appointment_places(&ctx)
+    let rows: Vec<Row> = appointment_places(ctx)
         .await?
         .into_iter()
         .map(|p| Row { id: p.id, name: p.name })
         .collect();
-    ctx.render(
+    ctx.render_status(
+        status,
         "staff/appointment_places.html",
-        context! { nav => "rendez-vous", places => rows },
+        context! { nav => "rendez-vous", places => rows, export },
     )
 }
 
@@ -92,7 +108,7 @@ fn day_of(ctx: &StaffCtx, tz: Tz, raw: Option<&str>) -> (NaiveDate, NaiveDate) {
     (raw.and_then(parse_date).unwrap_or(today), today)
 }
 
-fn status_label(s: AppointmentStatus) -> &'static str {
+pub(crate) fn status_label(s: AppointmentStatus) -> &'static str {
     match s {
         AppointmentStatus::Booked => "Prévu",
         AppointmentStatus::Honoured => "Venu",

@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Route {
         )
         .at("/seances/:id", get(sessions::show))
         .at("/seances/:id/presences", post(sessions::attendance))
+        .at("/seances/:id/:file", get(crate::exports::pages::session_registrants))
         .at("/seances/:id/inscrire", post(sessions::register))
         .at("/seances/:id/emargement", get(sessions::sheet))
         .at(
@@ -35,6 +36,13 @@ pub(crate) fn routes() -> Route {
         )
         .at("/rendez-vous", get(appointments::places))
         .at("/rendez-vous/:id/marquer", post(appointments::mark))
+        .at("/rendez-vous/:file", get(crate::exports::pages::appointments))
+        .at("/exports", get(crate::exports::pages::log_page))
+        .at("/personnes", get(crate::retention::staff::search_page))
+        .at(
+            "/personnes/effacer",
+            get(crate::retention::staff::confirm_page).post(crate::retention::staff::erase_person),
+        )
         .at("/lieux/:id", get(appointments::day_view))
         .at(
             "/lieux/:id/reserver",

@@ -150,7 +150,7 @@ struct Registrant {
     reached_by: Option<&'static str>,
 }
 
-fn attendance_label(a: Attendance) -> &'static str {
+pub(crate) fn attendance_label(a: Attendance) -> &'static str {
     match a {
         Attendance::Present => "Présent",
         Attendance::Absent => "Absent",
