@@ -14,4 +14,5 @@ pub mod notifications;
 pub mod pages;
 pub mod places;
 pub mod platform;
+pub mod survey;
 pub mod workshops;

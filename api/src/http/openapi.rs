@@ -40,10 +40,16 @@ pub(crate) type Apis = (
     CoreApis,
     crate::appointments::AppointmentApis,
     crate::notifications::Apis,
+    crate::survey::admin_api::AdminSurveyApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
-    let apis = (core_apis(), crate::appointments::apis(), crate::notifications::apis());
+    let apis = (
+        core_apis(),
+        crate::appointments::apis(),
+        crate::notifications::apis(),
+        crate::survey::admin_api::AdminSurveyApi,
+    );
     OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))
         .description(
             "Ateliers numériques et rendez-vous de médiation numérique pour les communes : \

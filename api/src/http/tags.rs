@@ -21,4 +21,6 @@ pub(crate) enum ApiTags {
     AdminAppointments,
     /// Staff: accounts, the outbox, feeds.
     AdminOrganisation,
+    /// Staff: the satisfaction survey's results (groups of five answers or more).
+    AdminSurvey,
 }

@@ -42,4 +42,7 @@ pub struct Payload {
     /// The booking's code as stored (`K7P4QX`); rows written before codes existed have none.
     #[serde(default)]
     pub booking_code: Option<String>,
+    /// A survey invitation's "no more surveys" link; blanked once sent, like the manage link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_stop_url: Option<String>,
 }

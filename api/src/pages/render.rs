@@ -54,6 +54,11 @@ fn env() -> &'static Environment<'static> {
             "staff/appointment_book.html",
             "staff/appointment_slots.html",
             "staff/appointment_details.html",
+            "privacy.html",
+            "survey/form.html",
+            "survey/thanks.html",
+            "survey/stop.html",
+            "staff/survey.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

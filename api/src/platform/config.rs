@@ -41,6 +41,9 @@ pub struct Settings {
     /// The server secret (`CRENEAU_SECRET`, see [`crate::platform::secret`]); filled at start
     /// by [`Settings::resolve_secret`] when the configuration has none.
     pub secret: Option<SecretString>,
+    /// Months after a booking's date when its personal data is erased
+    /// (`CRENEAU_RETENTION_MONTHS`, default 24); the privacy page states it.
+    pub retention_months: u32,
 }
 
 impl Settings {
@@ -91,6 +94,7 @@ impl Settings {
             max_in_flight: number("CRENEAU_MAX_IN_FLIGHT", 16)?,
             max_waiting: number("CRENEAU_MAX_WAITING", 1024)?,
             secret: var("CRENEAU_SECRET").map(SecretString::from),
+            retention_months: number("CRENEAU_RETENTION_MONTHS", 24)?,
         })
     }
 
@@ -117,6 +121,7 @@ impl Settings {
             max_in_flight: 16,
             max_waiting: 1024,
             secret: Some(SecretString::from(crate::platform::token::generate())),
+            retention_months: 24,
         }
     }
 

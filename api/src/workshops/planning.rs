@@ -210,10 +210,17 @@ pub(crate) async fn mark_attendance(
     if state.clock.now() < s.starts_at {
         return Err(PlanningError::NotStarted);
     }
+    let now = state.clock.now();
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let mut a: registration::ActiveModel = r.into();
     a.attendance = Set(attendance);
-    a.updated_at = Set(state.clock.now());
-    Ok(a.update(&state.db).await?)
+    a.updated_at = Set(now);
+    let marked = a.update(&txn).await?;
+    if attendance == Attendance::Present {
+        crate::workshops::service::offer_survey(state, &txn, &marked, now).await?;
+    }
+    txn.commit().await?;
+    Ok(marked)
 }
 
 #[allow(clippy::too_many_arguments)]

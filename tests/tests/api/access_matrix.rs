@@ -88,6 +88,7 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         ("adminRevokeFeed", Manager, 204),
         ("adminListOutbox", Manager, 200),
         ("adminRetryOutbox", Manager, 200),
+        ("adminSurveyResults", Facilitator, 200),
     ]
 }
 
@@ -304,6 +305,9 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
     let mut path = op.path.replace("{id}", &id.to_string());
     if op.id == "adminListSlots" {
         path.push_str(&format!("?motif={}", r.motif));
+    }
+    if op.id == "adminSurveyResults" {
+        path.push_str("?from=2027-01&to=2027-01");
     }
     let place = json!({
         "name": format!("Espace {n}"), "kind": "library", "address": "1 rue Test",

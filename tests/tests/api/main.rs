@@ -18,6 +18,7 @@ mod provisioning;
 mod read_cache;
 mod sign_in;
 mod sms;
+mod survey;
 mod timeouts;
 mod workshops;
 mod workshops_staff;

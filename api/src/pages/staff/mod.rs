@@ -39,5 +39,6 @@ pub(crate) fn routes() -> Route {
         .at("/flux", get(feeds::list))
         .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
+        .at("/avis", get(crate::survey::pages::staff_results))
         .at("/messages/:id/relancer", post(messages::retry))
 }
