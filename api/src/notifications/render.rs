@@ -718,6 +718,39 @@ mod tests {
     }
 
     #[test]
+    fn a_survey_invitation_thanks_gives_the_link_and_the_way_to_refuse_worded_for_its_subject() {
+        let mut p = payload(Event::SurveyInvitation);
+        p.manage_url = Some("https://arles.example/avis/TOKEN".into());
+        p.survey_stop_url = Some("https://arles.example/avis/stop/STOP".into());
+        let r = render(&p, "Zoé", None);
+        assert_eq!(r.subject, "Votre avis sur l'atelier « Créer mon compte citoyen »");
+        assert!(
+            r.text
+                .contains("Merci d'être venu à l'atelier « Créer mon compte citoyen » du mardi 12 janvier."),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Comment s'est passé l'atelier ?"), "{}", r.text);
+        assert!(r.text.contains("https://arles.example/avis/TOKEN"));
+        assert!(
+            r.text
+                .contains("Pour ne plus recevoir de questionnaire :\nhttps://arles.example/avis/stop/STOP")
+        );
+        assert!(r.text.contains("ne sert qu'une fois et marche pendant 14 jours"));
+        assert!(!r.text.contains("annuler"), "nothing to cancel: {}", r.text);
+        p.booking = BookingKind::Appointment;
+        p.title = "CAF".into();
+        let r = render(&p, "Zoé", None);
+        assert_eq!(r.subject, "Votre avis sur le rendez-vous « CAF »");
+        assert!(
+            r.text.contains("Merci d'être venu au rendez-vous « CAF »"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Comment s'est passé le rendez-vous ?"));
+    }
+
+    #[test]
     fn every_event_renders_a_subject_and_a_signature() {
         for event in EVENTS {
             let r = render(&payload(event), "Eve", None);

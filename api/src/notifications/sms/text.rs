@@ -286,4 +286,22 @@ mod tests {
             assert!(gsm::length(&text) <= budget(event), "{event:?}: {text}");
         }
     }
+
+    #[test]
+    fn a_survey_sms_carries_both_links_in_two_segments_at_most() {
+        let mut p = payload(Event::SurveyInvitation, BookingKind::Appointment);
+        p.title = "Aide a la declaration de revenus en ligne et a la creation de compte".repeat(3);
+        p.manage_url = Some(format!("https://ateliers.ville-arles.example/avis/{}", "A".repeat(43)));
+        p.survey_stop_url = Some(format!(
+            "https://ateliers.ville-arles.example/avis/stop/{}",
+            "B".repeat(43)
+        ));
+        let text = render(&p, "https://ateliers.ville-arles.example");
+        assert!(gsm::length(&text) <= 2 * gsm::PER_PART, "{text}");
+        assert!(text.starts_with("Merci d'etre venu au rendez-vous"), "{text}");
+        assert!(
+            text.contains(&"A".repeat(43)) && text.contains(&"B".repeat(43)),
+            "{text}"
+        );
+    }
 }
