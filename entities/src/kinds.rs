@@ -126,6 +126,8 @@ pub enum OutboxStatus {
     Delivered,
     /// An SMS the gateway reported as not delivered (number unreachable, refused).
     Undelivered,
+    /// An SMS to a number that answered "STOP": never sent, staff reach the person by phone.
+    OptedOut,
 }
 
 /// How an outbox row reaches the person.

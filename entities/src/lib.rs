@@ -18,6 +18,8 @@ pub mod place_motif;
 pub mod registration;
 pub mod session;
 pub mod sign_in_throttle;
+pub mod sms_opt_out;
+pub mod sms_reply;
 pub mod staff_member;
 pub mod staff_token;
 pub mod survey_answer;

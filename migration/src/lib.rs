@@ -14,6 +14,7 @@ mod m20261201_120100_manage_keys;
 mod m20261201_125000_session_sequence;
 mod m20261201_130001_registration_name_key;
 mod m20261201_130002_booking_codes;
+mod m20261202_090000_sms_replies;
 mod m20261202_110000_survey;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_125000_session_sequence::Migration),
             Box::new(m20261201_130001_registration_name_key::Migration),
             Box::new(m20261201_130002_booking_codes::Migration),
+            Box::new(m20261202_090000_sms_replies::Migration),
             Box::new(m20261202_110000_survey::Migration),
         ]
     }

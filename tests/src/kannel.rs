@@ -20,9 +20,15 @@ pub struct ReceivedSms {
     pub text: String,
 }
 
+/// The secret in the URL Kannel calls with each incoming text (`CRENEAU_SMS_INBOUND_SECRET`).
+pub const INBOUND_SECRET: &str = "inbound-s3cret";
+
 pub struct TestKannel {
     dir: PathBuf,
     pub sendsms_port: u16,
+    /// The port the app must listen on for Kannel to forward incoming texts to it.
+    pub app_port: u16,
+    smsc_port: u16,
     bearerbox: Option<Child>,
     smsbox: Option<Child>,
     fakesmsc: Option<Child>,
@@ -73,17 +79,22 @@ impl TestKannel {
         let dir = std::env::temp_dir().join(format!("creneau-kannel-{:016x}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).expect("a temporary folder");
         let (admin, boxes, smsc, sendsms) = (free_port(), free_port(), free_port(), free_port());
+        let app = free_port();
         let config = format!(
             "group = core\nadmin-port = {admin}\nadmin-password = admin-test\nsmsbox-port = {boxes}\n\
              dlr-storage = internal\nlog-level = 1\nbox-allow-ip = 127.0.0.1\n\n\
              group = smsc\nsmsc = fake\nsmsc-id = fake\nport = {smsc}\nconnect-allow-ip = 127.0.0.1\n\n\
              group = smsbox\nbearerbox-host = 127.0.0.1\nsendsms-port = {sendsms}\nlog-level = 1\n\n\
-             group = sendsms-user\nusername = creneau\npassword = s3cret\nmax-messages = 3\nconcatenation = true\n"
+             group = sendsms-user\nusername = creneau\npassword = s3cret\nmax-messages = 3\nconcatenation = true\n\n\
+             group = sms-service\nkeyword = default\ncatch-all = true\nmax-messages = 0\n\
+             get-url = \"http://127.0.0.1:{app}/sms/kannel/inbound?secret={INBOUND_SECRET}&from=%p&text=%a\"\n"
         );
         std::fs::write(dir.join("kannel.conf"), config).expect("the Kannel config");
         let mut k = TestKannel {
             dir,
             sendsms_port: sendsms,
+            app_port: app,
+            smsc_port: smsc,
             bearerbox: None,
             smsbox: None,
             fakesmsc: None,
@@ -91,21 +102,54 @@ impl TestKannel {
         k.bearerbox = Some(k.spawn(BEARERBOX, &["kannel.conf"], "bearerbox.log"));
         wait_for_port(boxes, "bearerbox");
         wait_for_port(smsc, "bearerbox's fake SMSC link");
-        k.fakesmsc = Some(k.spawn(
+        k.start_fakesmsc(0, "0 0 text nothing");
+        k.start_smsbox();
+        Some(k)
+    }
+
+    /// (Re)connects a fake SMS centre that sends `max` incoming messages `message`
+    /// ("FROM TO text BODY") and prints every message it receives to `fakesmsc.log`.
+    fn start_fakesmsc(&mut self, max: u32, message: &str) {
+        if let Some(mut c) = self.fakesmsc.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let child = self.spawn(
             FAKESMSC,
             &[
                 "-H",
                 "127.0.0.1",
                 "-r",
-                &smsc.to_string(),
+                &self.smsc_port.to_string(),
                 "-m",
-                "0",
-                "0 0 text nothing",
+                &max.to_string(),
+                message,
             ],
             "fakesmsc.log",
-        ));
-        k.start_smsbox();
-        Some(k)
+        );
+        self.fakesmsc = Some(child);
+    }
+
+    /// A resident's phone texts `text` to the gateway, which forwards it to the app (on
+    /// [`TestKannel::app_port`]); then the centre goes back to only receiving.
+    pub async fn send_from(&mut self, from: &str, text: &str) {
+        let log = self.dir.join("fakesmsc.log");
+        let before = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("sent message")
+            .count();
+        self.start_fakesmsc(1, &format!("{from} 36000 text {text}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("sent message")
+            .count()
+            == before
+        {
+            assert!(Instant::now() < deadline, "fakesmsc did not send the incoming message");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        self.start_fakesmsc(0, "0 0 text nothing");
     }
 
     fn spawn(&self, program: &str, args: &[&str], log: &str) -> Child {

@@ -150,6 +150,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
             "/sms/kannel/report",
             get(crate::notifications::sms::reports::kannel_report),
         )
+        .at(
+            "/sms/kannel/inbound",
+            get(crate::notifications::sms::inbound::kannel_inbound),
+        )
         .at("/metrics", get(crate::http::metrics::endpoint))
         .nest("/docs", docs)
         .data(yaml)

@@ -184,11 +184,18 @@ async fn insert_sms<C: ConnectionTrait>(
         ..payload.clone()
     })
     .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
+    // A number that answered "STOP" gets nothing; the row stays, so staff see the person
+    // must be called.
+    let opted_out = sms::inbound::opted_out(db, ctx.organisation.id, phone).await?;
     outbox::ActiveModel {
-        status: Set(OutboxStatus::Pending),
+        status: Set(if opted_out {
+            OutboxStatus::OptedOut
+        } else {
+            OutboxStatus::Pending
+        }),
         channel: Set(Channel::Sms),
         recipient_phone: Set(Some(phone.to_string())),
-        sms_secret: Set(Some(token::generate())),
+        sms_secret: Set((!opted_out).then(token::generate)),
         ..row(ctx, to, payload.event, json, not_before, expires_at)
     }
     .insert(db)

@@ -51,7 +51,7 @@ fn signature(secret: &SecretString, token: &str) -> String {
 /// The token of a cookie value whose signature holds.
 fn verified(secret: &SecretString, value: &str) -> Option<String> {
     let (token, sig) = value.split_once('.')?;
-    (token::looks_valid(token) && constant_time_eq(sig.as_bytes(), signature(secret, token).as_bytes()))
+    (token::looks_valid(token) && token::constant_time_eq(sig.as_bytes(), signature(secret, token).as_bytes()))
         .then(|| token.to_string())
 }
 
@@ -80,7 +80,7 @@ impl PublicToken {
 
     /// True when the form's hidden field matches the cookie the browser sent.
     pub(crate) fn accepts(&self, form: &FormData) -> bool {
-        self.from_cookie && constant_time_eq(form.get(CSRF_FIELD).as_bytes(), self.value.as_bytes())
+        self.from_cookie && token::constant_time_eq(form.get(CSRF_FIELD).as_bytes(), self.value.as_bytes())
     }
 }
 
@@ -103,11 +103,7 @@ pub(crate) fn staff_token(session_token: &str) -> String {
 }
 
 pub(crate) fn staff_accepts(session_token: &str, form: &FormData) -> bool {
-    constant_time_eq(form.get(CSRF_FIELD).as_bytes(), staff_token(session_token).as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    token::constant_time_eq(form.get(CSRF_FIELD).as_bytes(), staff_token(session_token).as_bytes())
 }
 
 #[cfg(test)]

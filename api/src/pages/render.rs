@@ -38,6 +38,7 @@ fn env() -> &'static Environment<'static> {
             "staff/series_new.html",
             "staff/session_cancel.html",
             "staff/messages.html",
+            "staff/replies.html",
             "staff/feeds.html",
             "appointments/places.html",
             "appointments/motifs.html",

@@ -20,6 +20,9 @@ pub struct Settings {
     /// `kannel://USER:PASSWORD@HOST:PORT`; `None`: SMS are written as text files to `sms_dir`.
     pub sms_url: Option<SecretString>,
     pub sms_dir: PathBuf,
+    /// The secret in the URL Kannel calls with each incoming text
+    /// (`/sms/kannel/inbound?secret=…`); `None`: replies are not taken.
+    pub sms_inbound_secret: Option<SecretString>,
     pub log_json: bool,
     /// Run the outbox worker inside `serve` (the default) or leave it to `creneau worker`.
     pub run_worker: bool,
@@ -83,6 +86,7 @@ impl Settings {
             mail_dir: var("CRENEAU_MAIL_DIR").unwrap_or_else(|| "outbox-mail".into()).into(),
             sms_url: var("CRENEAU_SMS_URL").map(SecretString::from),
             sms_dir: var("CRENEAU_SMS_DIR").unwrap_or_else(|| "outbox-sms".into()).into(),
+            sms_inbound_secret: var("CRENEAU_SMS_INBOUND_SECRET").map(SecretString::from),
             log_json: var("CRENEAU_LOG_FORMAT").is_some_and(|v| v == "json"),
             run_worker: var("CRENEAU_WORKER").is_none_or(|v| v != "off"),
             public_post_per_minute: number("CRENEAU_RATE_PUBLIC_POST_PER_MINUTE", 600)?,
@@ -110,6 +114,7 @@ impl Settings {
             mail_dir: std::env::temp_dir().join("creneau-mail"),
             sms_url: None,
             sms_dir: std::env::temp_dir().join("creneau-sms"),
+            sms_inbound_secret: None,
             log_json: false,
             run_worker: false,
             public_post_per_minute: 100_000,

@@ -29,6 +29,11 @@ pub fn hash(token: &str) -> String {
 }
 
 /// Cheap shape check before any database look-up, so garbage never reaches a query.
+/// Whether two secrets are equal, in a time that does not tell how much of them matched.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub(crate) fn looks_valid(token: &str) -> bool {
     token.len() == 43
         && token

@@ -57,6 +57,7 @@ impl AdminSurveyApi {
     /// included, in the organisation's zone), optionally for one place, workshop or reason.
     /// Hidden (`shown: false`) under five answers.
     #[oai(path = "/survey/results", method = "get", operation_id = "adminSurveyResults")]
+    #[allow(clippy::too_many_arguments)]
     async fn survey_results(
         &self,
         state: Data<&AppState>,

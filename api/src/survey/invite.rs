@@ -94,7 +94,12 @@ pub(crate) async fn offer<C: ConnectionTrait>(
         .filter(outbox::Column::BookingId.eq(a.booking_id))
         .count(db)
         .await?;
-    if already > 0 || (a.email.is_none() && a.sms_to.is_none()) {
+    // A number that answered "STOP" gets no survey at all (not even a row for staff).
+    let sms_to = match &a.sms_to {
+        Some(phone) if !sms::inbound::opted_out(db, org, phone).await? => Some(phone.clone()),
+        _ => None,
+    };
+    if already > 0 || (a.email.is_none() && sms_to.is_none()) {
         return Ok(false);
     }
     let keys: Vec<String> = [a.email_key, a.phone_key]
@@ -180,7 +185,7 @@ pub(crate) async fn offer<C: ConnectionTrait>(
         booking_id: a.booking_id,
         name: a.name.to_string(),
         email: a.email.map(str::to_string),
-        sms_to: a.sms_to.clone(),
+        sms_to: sms_to.clone(),
         answer: false,
         sequence: 0,
         booking_code: a.booking_code.to_string(),
@@ -197,7 +202,7 @@ pub(crate) async fn offer<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    if let Some(phone) = &a.sms_to {
+    if let Some(phone) = &sms_to {
         // Not the answer to the person's own action: it waits for the morning.
         let not_before = sms::quiet::send_at(tz, ctx.now, Timing::Other);
         outbox::ActiveModel {

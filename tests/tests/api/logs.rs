@@ -219,14 +219,18 @@ fn rand_tag() -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(kannel_tests),
+    ignore = "install Kannel to run it: apt-get install -y kannel kannel-extras"
+)]
 async fn the_logs_of_sms_sent_retried_and_reported_hold_no_number_text_or_link_on_sqlite() {
     sms_journey(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[cfg_attr(
-    not(postgres_tests),
-    ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL"
+    any(not(postgres_tests), not(kannel_tests)),
+    ignore = "set CRENEAU_TEST_POSTGRES_URL and install Kannel to run it on PostgreSQL"
 )]
 async fn the_logs_of_sms_sent_retried_and_reported_hold_no_number_text_or_link_on_postgres() {
     sms_journey(Backend::Postgres).await;

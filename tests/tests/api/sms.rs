@@ -25,18 +25,30 @@ macro_rules! sms_test {
             ) -> Option<(creneau_tests::app::TestApp, creneau_tests::kannel::TestKannel)> {
                 let kannel = creneau_tests::kannel::TestKannel::start()?;
                 let url = kannel.url();
-                let app = creneau_tests::app::TestApp::spawn_reachable(backend, move |s| s.sms_url = Some(url.into())).await?;
+                let port = kannel.app_port;
+                let app = creneau_tests::app::TestApp::spawn_reachable(backend, move |s| {
+                    s.sms_url = Some(url.into());
+                    // Where Kannel forwards incoming texts.
+                    s.listen = format!("127.0.0.1:{port}");
+                    s.public_url = format!("http://127.0.0.1:{port}");
+                    s.sms_inbound_secret = Some(creneau_tests::kannel::INBOUND_SECRET.into());
+                })
+                .await?;
                 Some((app, kannel))
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[cfg_attr(not(kannel_tests), ignore = "install Kannel to run it: apt-get install -y kannel kannel-extras")]
             async fn on_sqlite() {
                 let Some((app, kannel)) = spawn(creneau_tests::app::Backend::Sqlite).await else { return };
                 run(app, kannel).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            #[cfg_attr(not(postgres_tests), ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL")]
+            #[cfg_attr(
+                any(not(postgres_tests), not(kannel_tests)),
+                ignore = "set CRENEAU_TEST_POSTGRES_URL and install Kannel to run it on PostgreSQL"
+            )]
             async fn on_postgres() {
                 let Some((app, kannel)) = spawn(creneau_tests::app::Backend::Postgres).await else { return };
                 run(app, kannel).await
@@ -319,5 +331,171 @@ db_test!(
                 .filter(|r| r.kind == entities::kinds::Event::Reminder)
                 .all(|r| r.status == OutboxStatus::Cancelled)
         );
+    }
+);
+
+/// Waits (at most 10 s) until Kannel has forwarded an incoming text and the app recorded it.
+async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn opt_outs(app: &TestApp) -> Vec<entities::sms_opt_out::Model> {
+    use sea_orm::EntityTrait;
+    entities::sms_opt_out::Entity::find().all(&app.state.db).await.unwrap()
+}
+
+async fn replies(app: &TestApp) -> Vec<entities::sms_reply::Model> {
+    use sea_orm::EntityTrait;
+    entities::sms_reply::Entity::find().all(&app.state.db).await.unwrap()
+}
+
+sms_test!(
+    async fn a_resident_who_answers_stop_gets_no_more_sms_and_staff_see_they_must_be_called(
+        app: TestApp,
+        kannel: TestKannel,
+    ) {
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        assert_eq!(
+            app.register(f.session_id, "Jeanne Roux", None, Some("06 12 34 56 78"))
+                .await
+                .status(),
+            201
+        );
+        assert_eq!(drain(&app).await.sent, 1);
+        assert_eq!(kannel.wait_for(1).await.len(), 1);
+
+        // Answered from her phone, as Kannel gives it: in any case, with an accent.
+        kannel.send_from("+33612345678", "Stôp merci").await;
+        wait_until("the opt-out is recorded", || async { !opt_outs(&app).await.is_empty() }).await;
+        let out = opt_outs(&app).await;
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].organisation_id, out[0].phone.as_str()), (org, "+33612345678"));
+        // Her two reminders will never leave, and no reply was kept as a text.
+        let rows = sms_rows(&app).await;
+        let reminders: Vec<_> = rows
+            .iter()
+            .filter(|r| r.kind == entities::kinds::Event::Reminder)
+            .collect();
+        assert_eq!(reminders.len(), 2);
+        assert!(
+            reminders.iter().all(|r| r.status == OutboxStatus::OptedOut),
+            "{reminders:?}"
+        );
+        assert!(replies(&app).await.is_empty());
+
+        // A new booking from the same number writes its SMS rows as opted out: nothing goes.
+        let other = app.session_with(&admin, 5, 4).await;
+        assert_eq!(
+            app.register(other.session_id, "Jeanne Roux", None, Some("06 12 34 56 78"))
+                .await
+                .status(),
+            201
+        );
+        let new_rows: Vec<_> = sms_rows(&app).await.into_iter().skip(rows.len()).collect();
+        assert!(!new_rows.is_empty());
+        assert!(
+            new_rows
+                .iter()
+                .all(|r| r.status == OutboxStatus::OptedOut && r.sms_secret.is_none())
+        );
+        assert_eq!(drain(&app).await, BatchReport::default());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(kannel.received().len(), 1);
+
+        // Staff see it beside her number, and on the page of texts received.
+        let v = crate::pages::Visitor::new(&app);
+        v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
+        let page = v.get(&format!("/staff/seances/{}", f.session_id)).await;
+        assert!(page.body.contains("a répondu STOP aux SMS"), "{}", page.body);
+        let page = v.get("/staff/sms-recus").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("Jeanne Roux — 06 12 34 56 78 (depuis le"),
+            "{}",
+            page.body
+        );
+    }
+);
+
+sms_test!(
+    async fn any_other_answer_is_kept_for_the_staff_of_the_organisation_that_texted(app: TestApp, kannel: TestKannel) {
+        let (org, admin) = app.organisation("arles").await;
+        app.organisation("tarascon").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        assert_eq!(
+            app.register(f.session_id, "Jeanne Roux", None, Some("07 81 22 33 44"))
+                .await
+                .status(),
+            201
+        );
+        assert_eq!(drain(&app).await.sent, 1);
+        kannel
+            .send_from("+33781223344", "Je serai en retard de 10 minutes")
+            .await;
+        wait_until("the text is recorded", || async { !replies(&app).await.is_empty() }).await;
+        let got = replies(&app).await;
+        assert_eq!(got.len(), 1, "kept once, for the one organisation that texted");
+        assert_eq!(got[0].organisation_id, org);
+        assert_eq!(got[0].body, "Je serai en retard de 10 minutes");
+        assert!(opt_outs(&app).await.is_empty());
+        // A forged "STOP" (wrong secret) is refused and changes nothing.
+        let forged = app
+            .get("/sms/kannel/inbound?secret=guess&from=%2B33781223344&text=STOP")
+            .await;
+        assert_eq!(forged.status(), 404);
+        assert!(opt_outs(&app).await.is_empty());
+
+        let v = crate::pages::Visitor::new(&app);
+        v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
+        let page = v.get("/staff/sms-recus").await;
+        assert!(page.body.contains("Jeanne Roux — 07 81 22 33 44"), "{}", page.body);
+        assert!(page.body.contains("Je serai en retard de 10 minutes"));
+        assert!(page.body.contains("pas encore lu"));
+
+        // Another organisation's staff neither see it nor can mark it.
+        let w = crate::pages::Visitor::new(&app);
+        w.sign_in("admin@tarascon.example", "mot-de-passe-solide").await;
+        let theirs = w.get("/staff/sms-recus").await;
+        assert!(!theirs.body.contains("en retard"), "{}", theirs.body);
+        let refused = w
+            .submit("/staff/sms-recus", &format!("/staff/sms-recus/{}/lu", got[0].id), &[])
+            .await;
+        assert_eq!(refused.status, 404);
+        assert!(replies(&app).await[0].read_at.is_none());
+
+        let read = v
+            .submit("/staff/sms-recus", &format!("/staff/sms-recus/{}/lu", got[0].id), &[])
+            .await;
+        assert_eq!(read.status, 303);
+        assert!(replies(&app).await[0].read_at.is_some());
+    }
+);
+
+db_test!(
+    async fn an_incoming_text_with_a_wrong_secret_or_none_configured_answers_404_and_changes_nothing(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        assert_eq!(
+            app.register(f.session_id, "Jeanne Roux", None, Some("06 12 34 56 78"))
+                .await
+                .status(),
+            201
+        );
+        // This app has no inbound secret: every call is refused.
+        let resp = app
+            .get("/sms/kannel/inbound?secret=&from=%2B33612345678&text=STOP")
+            .await;
+        assert_eq!(resp.status(), 404);
+        let resp = app
+            .get("/sms/kannel/inbound?secret=guess&from=%2B33612345678&text=STOP")
+            .await;
+        assert_eq!(resp.status(), 404);
+        assert!(opt_outs(&app).await.is_empty());
+        assert!(sms_rows(&app).await.iter().all(|r| r.status == OutboxStatus::Pending));
     }
 );

@@ -1,6 +1,7 @@
 //! SMS, the outbox's second channel: who can receive them, what they say, when they may go,
 //! and the gateways that carry them.
 pub mod gsm;
+pub mod inbound;
 pub mod provider;
 pub mod quiet;
 pub(crate) mod reports;

@@ -7,7 +7,7 @@ use poem::{handler, http::StatusCode, web::Data, web::Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde::Deserialize;
 
-use crate::platform::state::AppState;
+use crate::platform::{state::AppState, token};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Report {
@@ -25,10 +25,6 @@ pub(crate) fn status_of(kind: u32) -> Option<OutboxStatus> {
         2 | 16 => Some(OutboxStatus::Undelivered),
         _ => None,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[handler]
@@ -50,7 +46,7 @@ pub(crate) async fn kannel_report(
         })?
         .ok_or_else(not_found)?;
     let known = row.sms_secret.as_deref().unwrap_or_default();
-    if known.is_empty() || !constant_time_eq(known.as_bytes(), secret.as_bytes()) {
+    if known.is_empty() || !token::constant_time_eq(known.as_bytes(), secret.as_bytes()) {
         tracing::warn!(outbox_id = id, "SMS report with a wrong secret: ignored");
         return Err(not_found());
     }

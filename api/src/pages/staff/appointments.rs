@@ -116,6 +116,8 @@ pub(crate) struct AppointmentRow {
     pub status_label: &'static str,
     pub booked: bool,
     pub started: bool,
+    /// The number answered "STOP": no SMS reach this person (filled where the phone shows).
+    pub sms_stopped: bool,
 }
 
 impl AppointmentRow {
@@ -133,6 +135,7 @@ impl AppointmentRow {
             status_label: status_label(a.status),
             booked: a.status == AppointmentStatus::Booked,
             started: a.starts_at.with_timezone(&Utc) <= now,
+            sms_stopped: false,
         }
     }
 }
@@ -173,9 +176,24 @@ pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(
                 .collect()
         })
         .unwrap_or_default();
+    let phones: Vec<String> = d
+        .iter()
+        .flat_map(|d| d.appointments.iter())
+        .filter_map(|a| a.phone.clone())
+        .collect();
+    let stopped =
+        crate::notifications::sms::inbound::opted_out_among(&ctx.state().db, ctx.me.organisation_id, phones).await?;
     let appointments: Vec<AppointmentRow> = d
         .as_ref()
-        .map(|d| d.appointments.iter().map(|a| AppointmentRow::new(a, now)).collect())
+        .map(|d| {
+            d.appointments
+                .iter()
+                .map(|a| AppointmentRow {
+                    sms_stopped: a.phone.as_ref().is_some_and(|p| stopped.contains(p)),
+                    ..AppointmentRow::new(a, now)
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let notice = match q.fait.as_deref() {
         Some("reserve") => Some("Rendez-vous enregistré."),

@@ -8,6 +8,7 @@ pub(crate) mod feeds;
 pub(crate) mod login;
 pub(crate) mod messages;
 pub(crate) mod notice;
+pub(crate) mod replies;
 pub(crate) mod sessions;
 
 pub(crate) fn routes() -> Route {
@@ -41,4 +42,6 @@ pub(crate) fn routes() -> Route {
         .at("/messages", get(messages::list))
         .at("/avis", get(crate::survey::pages::staff_results))
         .at("/messages/:id/relancer", post(messages::retry))
+        .at("/sms-recus", get(replies::list))
+        .at("/sms-recus/:id/lu", post(replies::mark_read))
 }

@@ -143,6 +143,8 @@ struct Registrant {
     present: bool,
     attendance: &'static str,
     position: Option<usize>,
+    /// The number answered "STOP": no SMS reach this person.
+    sms_stopped: bool,
 }
 
 fn attendance_label(a: Attendance) -> &'static str {
@@ -179,6 +181,12 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
         .order_by_asc(registration::Column::Id)
         .all(&state.db)
         .await?;
+    let stopped = crate::notifications::sms::inbound::opted_out_among(
+        &state.db,
+        ctx.me.organisation_id,
+        rows.iter().filter_map(|r| r.phone.clone()),
+    )
+    .await?;
     let person = |r: &registration::Model, position: Option<usize>| Registrant {
         id: r.id,
         booking_code: crate::domain::booking_code::display(&r.booking_code),
@@ -189,6 +197,7 @@ async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
         present: r.attendance == Attendance::Present,
         attendance: attendance_label(r.attendance),
         position,
+        sms_stopped: r.phone.as_ref().is_some_and(|p| stopped.contains(p)),
     };
     let confirmed = rows
         .iter()

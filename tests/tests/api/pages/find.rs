@@ -320,7 +320,7 @@ db_test!(
 
 db_test!(
     async fn bookings_made_before_codes_existed_get_one_when_the_migration_runs(app: TestApp) {
-        use migration::{MigrationName, MigratorTrait};
+        use migration::MigratorTrait;
         use sea_orm::EntityTrait;
 
         let p = point(&app, 1).await;
