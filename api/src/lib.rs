@@ -19,4 +19,5 @@ pub mod platform;
 pub mod records;
 pub mod statistics;
 pub mod retention;
+pub mod survey;
 pub mod workshops;

@@ -154,6 +154,8 @@ pub enum Event {
     AppointmentRescheduled,
     AppointmentCancelled,
     Reminder,
+    /// The satisfaction survey's link, after a workshop or an appointment attended.
+    SurveyInvitation,
 }
 
 /// Which kind of booking a message is about.

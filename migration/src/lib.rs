@@ -17,6 +17,7 @@ mod m20261201_130002_booking_codes;
 mod m20261202_090000_sms_replies;
 mod m20261202_091000_calls;
 mod m20261202_100000_activity_records;
+mod m20261202_110000_survey;
 mod m20261202_120000_exports_and_retention;
 mod m20261202_130000_statistics;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_090000_sms_replies::Migration),
             Box::new(m20261202_091000_calls::Migration),
             Box::new(m20261202_100000_activity_records::Migration),
+            Box::new(m20261202_110000_survey::Migration),
             Box::new(m20261202_120000_exports_and_retention::Migration),
             Box::new(m20261202_130000_statistics::Migration),
         ]

@@ -687,6 +687,43 @@ pub(crate) async fn mark(
     a.updated_at = Set(now);
     let marked = a.update(&txn).await?;
     crate::records::drafts::after_appointment_marked(&txn, &marked, now).await?;
+    if outcome == Outcome::Honoured {
+        offer_survey(state, &txn, &marked, now).await?;
+    }
     txn.commit().await?;
     Ok(marked)
+}
+
+/// The satisfaction survey of an appointment honoured (see [`crate::survey::invite`]).
+async fn offer_survey<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    a: &appointment::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let host = state.public_host();
+    let Some(pc) = PlaceContext::load(txn, a.place_id).await? else {
+        return Ok(());
+    };
+    let Some(m) = motif::Entity::find_by_id(a.motif_id).one(txn).await? else {
+        return Ok(());
+    };
+    let to = recipient(a);
+    let attended = crate::survey::invite::Attended {
+        booking: BookingKind::Appointment,
+        booking_id: a.id,
+        workshop_id: None,
+        motif_id: Some(m.id),
+        title: &m.label,
+        starts_at: a.starts_at,
+        ends_at: a.ends_at,
+        name: &a.name,
+        email: a.email.as_deref(),
+        sms_to: to.sms_to,
+        email_key: a.email_key.as_deref(),
+        phone_key: a.phone_key.as_deref(),
+        booking_code: &a.booking_code,
+    };
+    crate::survey::invite::offer(txn, state.settings.secret(), &pc.ctx(state, &host, now), &attended).await?;
+    Ok(())
 }

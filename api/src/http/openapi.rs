@@ -43,6 +43,7 @@ pub(crate) type Apis = (
     crate::statistics::api::AdminStatsApi,
     crate::records::Apis,
     crate::exports::api::AdminExportsApi,
+    crate::survey::admin_api::AdminSurveyApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -53,6 +54,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
         crate::statistics::api::AdminStatsApi,
         crate::records::apis(),
         crate::exports::api::AdminExportsApi,
+        crate::survey::admin_api::AdminSurveyApi,
     );
     OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))
         .description(

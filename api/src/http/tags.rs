@@ -27,4 +27,6 @@ pub(crate) enum ApiTags {
     AdminStatistics,
     /// Staff: exports (CSV, XLSX) of registrants and appointments, logged.
     AdminExports,
+    /// Staff: the satisfaction survey's results (groups of five answers or more).
+    AdminSurvey,
 }

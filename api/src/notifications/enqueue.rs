@@ -73,6 +73,7 @@ impl Context<'_> {
             previous_starts_at: None,
             sms_sender: Some(sms::sender(self.organisation)),
             booking_code: None,
+            survey_stop_url: None,
         }
     }
 
@@ -205,7 +206,7 @@ async fn insert_sms<C: ConnectionTrait>(
 
 /// What the rows of every channel share: who and what it is about, when it may go, and a
 /// fresh message id. The caller says the channel and its recipient.
-fn row(
+pub(crate) fn row(
     ctx: &Context<'_>,
     to: &Recipient,
     event: Event,

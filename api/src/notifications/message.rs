@@ -9,7 +9,7 @@ use crate::platform::config::Settings;
 use super::{
     compose::OutgoingEmail,
     ical::{CalendarEvent, CalendarMethod, invite},
-    payload::{BookingKind, Payload},
+    payload::{BookingKind, Event, Payload},
     render::render,
 };
 
@@ -126,14 +126,7 @@ pub(crate) fn contact_address<'a>(organisation_email: &'a str, mail_from: &'a st
 pub(crate) fn outgoing(row: &outbox::Model, settings: &Settings) -> Result<OutgoingEmail, MessageError> {
     let mail_from = settings.mail_from.as_str();
     let mut payload: Payload = serde_json::from_str(&row.payload)?;
-    if let Some(key) = payload.manage_key.take() {
-        let page = match payload.booking {
-            BookingKind::Registration => "inscription",
-            BookingKind::Appointment => "rendez-vous",
-        };
-        let raw = crate::platform::token::manage_token(settings.secret(), &key);
-        payload.manage_url = Some(format!("{}/{page}/{raw}", settings.public_url));
-    }
+    open_link(&mut payload, settings);
     let to_email = row.recipient_email.clone().ok_or(MessageError::NoRecipient)?;
     let method = row.ical_method;
     let rendered = render(&payload, &row.recipient_name, method);
@@ -170,12 +163,27 @@ pub(crate) fn outgoing(row: &outbox::Model, settings: &Settings) -> Result<Outgo
     })
 }
 
+/// Turns the payload's key into its link (the manage page, or a survey invitation's
+/// `/avis/` page) with the server secret, at send time.
+pub(crate) fn open_link(payload: &mut Payload, settings: &Settings) {
+    if let Some(key) = payload.manage_key.take() {
+        let page = match (payload.event, payload.booking) {
+            (Event::SurveyInvitation, _) => "avis",
+            (_, BookingKind::Registration) => "inscription",
+            (_, BookingKind::Appointment) => "rendez-vous",
+        };
+        let raw = crate::platform::token::manage_token(settings.secret(), &key);
+        payload.manage_url = Some(format!("{}/{page}/{raw}", settings.public_url));
+    }
+}
+
 /// The payload as stored once the message is out: without the manage link, so no usable
 /// token stays in the outbox.
 pub(crate) fn without_token(payload_json: &str) -> Option<String> {
     let mut payload: Payload = serde_json::from_str(payload_json).ok()?;
     payload.manage_url = None;
     payload.manage_key = None;
+    payload.survey_stop_url = None;
     serde_json::to_string(&payload).ok()
 }
 

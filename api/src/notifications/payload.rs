@@ -42,6 +42,9 @@ pub struct Payload {
     /// The booking's code as stored (`K7P4QX`); rows written before codes existed have none.
     #[serde(default)]
     pub booking_code: Option<String>,
+    /// A survey invitation's "no more surveys" link; blanked once sent, like the manage link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_stop_url: Option<String>,
 }
 
 #[cfg(test)]
@@ -71,6 +74,7 @@ impl Payload {
             previous_starts_at: None,
             sms_sender: None,
             booking_code: Some("K7P4QX".into()),
+            survey_stop_url: None,
             manage_key: None,
         }
     }

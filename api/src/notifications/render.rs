@@ -74,6 +74,10 @@ pub(crate) fn subject(p: &Payload, tz: Tz) -> String {
             let time = french::time_of_day(p.starts_at.with_timezone(&tz).time());
             format!("Rappel : {title}, {day} à {time}")
         }
+        Event::SurveyInvitation if p.booking == BookingKind::Appointment => {
+            format!("Votre avis sur le rendez-vous « {title} »")
+        }
+        Event::SurveyInvitation => format!("Votre avis sur l'atelier « {title} »"),
     }
 }
 
@@ -109,6 +113,9 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 }
 
 fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Vec<Block> {
+    if p.event == Event::SurveyInvitation {
+        return survey_body(p, name, tz);
+    }
     let title = p.title.trim();
     let appointment = p.booking == BookingKind::Appointment;
     let mut b = vec![Block::Para(format!("Bonjour {},", name.trim()))];
@@ -145,6 +152,7 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
         ),
         Event::Reminder if appointment => format!("Nous vous rappelons votre rendez-vous « {title} »."),
         Event::Reminder => format!("Nous vous rappelons votre atelier « {title} »."),
+        Event::SurveyInvitation => survey_headline(p, tz),
     };
     b.push(Block::Para(headline));
 
@@ -285,15 +293,65 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
         }
     }
 
-    // Signature.
+    b.push(signature(p));
+    b
+}
+
+/// Who sent it and how to reach them.
+fn signature(p: &Payload) -> Block {
     let mut contact = p.organisation_email.trim().to_string();
     if let Some(tel) = p.organisation_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         contact = format!("{contact}, {tel}");
     }
-    b.push(Block::Note(format!(
+    Block::Note(format!(
         "{}\nContact : {contact}\nCe message est envoyé automatiquement : merci de ne pas y répondre.",
         p.organisation_name.trim()
+    ))
+}
+
+/// "Thank you for coming to the workshop « … » on Tuesday 12 January."
+fn survey_headline(p: &Payload, tz: Tz) -> String {
+    let title = p.title.trim();
+    let day = french::short_date(p.starts_at.with_timezone(&tz).date_naive());
+    match p.booking {
+        BookingKind::Appointment => format!("Merci d'être venu au rendez-vous « {title} » du {day}."),
+        BookingKind::Registration => format!("Merci d'être venu à l'atelier « {title} » du {day}."),
+    }
+}
+
+/// The survey invitation: why, the link (single use, 14 days), and how to refuse the next ones.
+fn survey_body(p: &Payload, name: &str, tz: Tz) -> Vec<Block> {
+    let thing = match p.booking {
+        BookingKind::Appointment => "le rendez-vous",
+        BookingKind::Registration => "l'atelier",
+    };
+    let mut b = vec![
+        Block::Para(format!("Bonjour {},", name.trim())),
+        Block::Para(survey_headline(p, tz)),
+        Block::Para(format!(
+            "Comment s'est passé {thing} ? Dites-le-nous en deux minutes : vos réponses sont anonymes. \
+             Elles ne sont reliées ni à vous ni à votre réservation, et nous aident à améliorer l'accueil."
+        )),
+    ];
+    if let Some(url) = p.manage_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        b.push(Block::Link {
+            intro: "Pour donner votre avis".into(),
+            label: "Donner mon avis".into(),
+            url: url.to_string(),
+        });
+    }
+    b.push(Block::Para(format!(
+        "Ce lien ne sert qu'une fois et marche pendant {} jours.",
+        crate::survey::invite::VALID_DAYS
     )));
+    if let Some(url) = p.survey_stop_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        b.push(Block::Link {
+            intro: "Pour ne plus recevoir de questionnaire".into(),
+            label: "Ne plus recevoir de questionnaire".into(),
+            url: url.to_string(),
+        });
+    }
+    b.push(signature(p));
     b
 }
 
@@ -369,7 +427,7 @@ mod tests {
     }
     use chrono::{TimeZone, Utc};
 
-    const EVENTS: [Event; 10] = [
+    const EVENTS: [Event; 11] = [
         Event::RegistrationConfirmed,
         Event::RegistrationWaitlisted,
         Event::RegistrationPromoted,
@@ -380,6 +438,7 @@ mod tests {
         Event::AppointmentRescheduled,
         Event::AppointmentCancelled,
         Event::Reminder,
+        Event::SurveyInvitation,
     ];
 
     fn payload(event: Event) -> Payload {
@@ -405,6 +464,7 @@ mod tests {
             previous_starts_at: None,
             sms_sender: None,
             booking_code: Some("K7P4QX".into()),
+            survey_stop_url: None,
         }
     }
 
@@ -655,6 +715,39 @@ mod tests {
         assert!(r.subject.contains('…'));
         assert!(r.subject.chars().count() < 110, "{}", r.subject);
         assert!(r.text.contains(p.title.trim()));
+    }
+
+    #[test]
+    fn a_survey_invitation_thanks_gives_the_link_and_the_way_to_refuse_worded_for_its_subject() {
+        let mut p = payload(Event::SurveyInvitation);
+        p.manage_url = Some("https://arles.example/avis/TOKEN".into());
+        p.survey_stop_url = Some("https://arles.example/avis/stop/STOP".into());
+        let r = render(&p, "Zoé", None);
+        assert_eq!(r.subject, "Votre avis sur l'atelier « Créer mon compte citoyen »");
+        assert!(
+            r.text
+                .contains("Merci d'être venu à l'atelier « Créer mon compte citoyen » du mardi 12 janvier."),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Comment s'est passé l'atelier ?"), "{}", r.text);
+        assert!(r.text.contains("https://arles.example/avis/TOKEN"));
+        assert!(
+            r.text
+                .contains("Pour ne plus recevoir de questionnaire :\nhttps://arles.example/avis/stop/STOP")
+        );
+        assert!(r.text.contains("ne sert qu'une fois et marche pendant 14 jours"));
+        assert!(!r.text.contains("annuler"), "nothing to cancel: {}", r.text);
+        p.booking = BookingKind::Appointment;
+        p.title = "CAF".into();
+        let r = render(&p, "Zoé", None);
+        assert_eq!(r.subject, "Votre avis sur le rendez-vous « CAF »");
+        assert!(
+            r.text.contains("Merci d'être venu au rendez-vous « CAF »"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Comment s'est passé le rendez-vous ?"));
     }
 
     #[test]

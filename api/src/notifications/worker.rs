@@ -564,7 +564,9 @@ async fn deliver_sms(state: AppState, row: outbox::Model, policy: Policy) -> Out
 }
 
 fn outgoing_sms(state: &AppState, row: &outbox::Model) -> Result<OutgoingSms, String> {
-    let payload: Payload = serde_json::from_str(&row.payload).map_err(|e| format!("unreadable payload: {e}"))?;
+    let mut payload: Payload = serde_json::from_str(&row.payload).map_err(|e| format!("unreadable payload: {e}"))?;
+    // Only a survey invitation's SMS row keeps a key (a booking's drops it at enqueue).
+    super::message::open_link(&mut payload, &state.settings);
     let to = row.recipient_phone.clone().ok_or("the row has no recipient phone")?;
     let from = payload
         .sms_sender

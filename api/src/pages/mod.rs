@@ -34,6 +34,7 @@ pub(crate) mod forms;
 pub(crate) mod home;
 pub(crate) mod manage;
 pub(crate) mod params;
+pub(crate) mod privacy;
 pub(crate) mod render;
 pub(crate) mod session_cookie;
 pub(crate) mod staff;
@@ -52,6 +53,8 @@ pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src
 pub(crate) fn mount(route: Route) -> Route {
     route
         .at("/accessibilite", page(get(accessibility::page)))
+        .at("/donnees-personnelles", page(get(privacy::page)))
+        .nest("/avis", page(crate::survey::pages::routes()))
         .nest("/ateliers", page(workshops::routes()))
         .nest("/inscription", page(manage::registration_routes()))
         .nest("/prendre-rendez-vous", page(appointments::booking_routes()))

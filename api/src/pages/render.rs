@@ -70,6 +70,11 @@ fn env() -> &'static Environment<'static> {
             "manage/erased.html",
             "staff/people.html",
             "staff/people_erase.html",
+            "privacy.html",
+            "survey/form.html",
+            "survey/thanks.html",
+            "survey/stop.html",
+            "staff/survey.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

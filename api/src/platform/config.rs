@@ -44,7 +44,8 @@ pub struct Settings {
     /// The server secret (`CRENEAU_SECRET`, see [`crate::platform::secret`]); filled at start
     /// by [`Settings::resolve_secret`] when the configuration has none.
     pub secret: Option<SecretString>,
-    /// Months after a booking's date when its personal data is erased (`CRENEAU_RETENTION_MONTHS`).
+    /// Months after a booking's date when its personal data is erased
+    /// (`CRENEAU_RETENTION_MONTHS`, default 24); the privacy page states it.
     pub retention_months: u32,
 }
 

@@ -210,13 +210,18 @@ pub(crate) async fn mark_attendance(
     if state.clock.now() < s.starts_at {
         return Err(PlanningError::NotStarted);
     }
-    // The session's activity record follows who is present, in the same transaction.
+    // The session's activity record follows who is present, in the same transaction, and a
+    // person marked present is offered the survey.
+    let now = state.clock.now();
     let txn = db::begin_write(&state.db).await?;
     let mut a: registration::ActiveModel = r.into();
     a.attendance = Set(attendance);
-    a.updated_at = Set(state.clock.now());
+    a.updated_at = Set(now);
     let marked = a.update(&txn).await?;
-    crate::records::drafts::after_attendance(&txn, &s, state.clock.now()).await?;
+    crate::records::drafts::after_attendance(&txn, &s, now).await?;
+    if attendance == Attendance::Present {
+        crate::workshops::service::offer_survey(state, &txn, &marked, now).await?;
+    }
     txn.commit().await?;
     Ok(marked)
 }

@@ -170,6 +170,37 @@ fn missing(what: &str) -> DbErr {
     DbErr::RecordNotFound(format!("{what} referenced by a session"))
 }
 
+/// The satisfaction survey of a registrant marked present (see [`crate::survey::invite`]).
+pub(crate) async fn offer_survey(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    r: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let host = state.public_host();
+    let Some(sc) = SessionContext::load_locked(txn, r.session_id).await? else {
+        return Ok(());
+    };
+    let to = recipient(r);
+    let attended = crate::survey::invite::Attended {
+        booking: BookingKind::Registration,
+        booking_id: r.id,
+        workshop_id: Some(sc.workshop.id),
+        motif_id: None,
+        title: &sc.workshop.title,
+        starts_at: sc.session.starts_at,
+        ends_at: sc.session.ends_at,
+        name: &r.name,
+        email: r.email.as_deref(),
+        sms_to: to.sms_to,
+        email_key: r.email_key.as_deref(),
+        phone_key: r.phone_key.as_deref(),
+        booking_code: &r.booking_code,
+    };
+    crate::survey::invite::offer(txn, state.settings.secret(), &sc.ctx(state, &host, now), &attended).await?;
+    Ok(())
+}
+
 fn recipient(r: &registration::Model) -> Recipient {
     Recipient {
         booking: BookingKind::Registration,

@@ -102,6 +102,7 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         ("adminExportRegistrants", Facilitator, 200),
         // Called without a period: 422 once the role got through.
         ("adminExportAppointments", Facilitator, 422),
+        ("adminSurveyResults", Facilitator, 200),
     ]
 }
 
@@ -343,6 +344,9 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
     if op.id == "adminListSlots" {
         path.push_str(&format!("?motif={}", r.motif));
     }
+    if op.id == "adminSurveyResults" {
+        path.push_str("?from=2027-01&to=2027-01");
+    }
     let place = json!({
         "name": format!("Espace {n}"), "kind": "library", "address": "1 rue Test",
         "postal_code": "13200", "city": "Arles"
@@ -558,11 +562,12 @@ db_test!(
                 let text = resp.text().await.unwrap();
                 assert_eq!(status, ok_status, "{} {} as {who}: {text}", op.method, op.path);
                 // Lists show the caller's organisation only.
-                // (The figures of `adminStatistics` are one object, not a list of rows; exports
-                // answer files, not lists: their organisation scope is tested in `exports`.)
+                // (The figures of `adminStatistics` and of `adminSurveyResults` are one object,
+                // not a list of rows; exports answer files, not lists: their organisation scope is
+                // tested in `exports`, the survey's in `survey`.)
                 if op.method == Method::GET
                     && !op.path.contains("{id}")
-                    && !["whoAmI", "adminStatistics"].contains(&op.id.as_str())
+                    && !["whoAmI", "adminStatistics", "adminSurveyResults"].contains(&op.id.as_str())
                     && !op.path.ends_with("/export")
                 {
                     for other in [b_rows.place, b_rows.workshop, b_rows.session, b_rows.staff] {

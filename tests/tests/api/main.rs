@@ -23,6 +23,7 @@ mod retention;
 mod sign_in;
 mod sms;
 mod statistics;
+mod survey;
 mod timeouts;
 mod workshops;
 mod workshops_staff;

@@ -20,6 +20,9 @@ pub fn budget(event: Event) -> usize {
 /// is the base of the short link `/r/{code}`.
 pub fn render(p: &Payload, public_url: &str) -> String {
     let tz = crate::platform::time::parse_tz(&p.timezone);
+    if p.event == Event::SurveyInvitation {
+        return survey(p, tz);
+    }
     let limit = budget(p.event);
     // The variable parts (title, place) are cut shorter and shorter until the text fits;
     // then the address goes, then the place.
@@ -32,6 +35,37 @@ pub fn render(p: &Payload, public_url: &str) -> String {
         }
     }
     gsm::transliterate(&compose(p, public_url, tz, 4, Detail::NoTitle))
+}
+
+/// A survey invitation: thanks, the link, and the link to refuse the next ones; the title is
+/// cut until it fits two segments.
+fn survey(p: &Payload, tz: Tz) -> String {
+    use chrono::Datelike;
+    let d = p.starts_at.with_timezone(&tz).date_naive();
+    let link = p.manage_url.as_deref().map(str::trim).unwrap_or_default();
+    let stop = p
+        .survey_stop_url
+        .as_deref()
+        .map(|u| format!(" Ne plus recevoir de questionnaire : {}", u.trim()))
+        .unwrap_or_default();
+    let compose = |max: usize| {
+        let what = match p.booking {
+            BookingKind::Registration => format!("à l'atelier \"{}\"", cut(&p.title, max)),
+            BookingKind::Appointment => format!("au rendez-vous \"{}\"", cut(&p.title, max)),
+        };
+        gsm::transliterate(&format!(
+            "Merci d'être venu {what} du {:02}/{:02}. Votre avis, anonyme, en 2 minutes : {link}{stop}",
+            d.day(),
+            d.month()
+        ))
+    };
+    for max in [60, 45, 35, 28, 22, 18, 14, 10, 7, 4] {
+        let text = compose(max);
+        if gsm::length(&text) <= 2 * gsm::PER_PART {
+            return text;
+        }
+    }
+    compose(4)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,6 +144,8 @@ fn compose(p: &Payload, public_url: &str, tz: Tz, max: usize, detail: Detail) ->
             format!("Nouvel horaire : {what}, {at}{place}.")
         }
         Event::Reminder => format!("Rappel : {what}, {at}{place}."),
+        // Written by `survey`.
+        Event::SurveyInvitation => format!("Votre avis : {what}, {at}."),
     };
     let mut text = head;
     if let Some(phone) = p
@@ -167,6 +203,7 @@ mod tests {
             sms_sender: None,
             booking_code: None,
             manage_key: None,
+            survey_stop_url: None,
         }
     }
 
@@ -248,5 +285,23 @@ mod tests {
             assert!(!text.contains("/inscription/"), "{text}");
             assert!(gsm::length(&text) <= budget(event), "{event:?}: {text}");
         }
+    }
+
+    #[test]
+    fn a_survey_sms_carries_both_links_in_two_segments_at_most() {
+        let mut p = payload(Event::SurveyInvitation, BookingKind::Appointment);
+        p.title = "Aide a la declaration de revenus en ligne et a la creation de compte".repeat(3);
+        p.manage_url = Some(format!("https://ateliers.ville-arles.example/avis/{}", "A".repeat(43)));
+        p.survey_stop_url = Some(format!(
+            "https://ateliers.ville-arles.example/avis/stop/{}",
+            "B".repeat(43)
+        ));
+        let text = render(&p, "https://ateliers.ville-arles.example");
+        assert!(gsm::length(&text) <= 2 * gsm::PER_PART, "{text}");
+        assert!(text.starts_with("Merci d'etre venu au rendez-vous"), "{text}");
+        assert!(
+            text.contains(&"A".repeat(43)) && text.contains(&"B".repeat(43)),
+            "{text}"
+        );
     }
 }

@@ -40,6 +40,7 @@ pub(crate) fn kind_label(kind: Event) -> &'static str {
         Event::AppointmentRescheduled => "Rendez-vous déplacé",
         Event::AppointmentCancelled => "Rendez-vous annulé",
         Event::Reminder => "Rappel",
+        Event::SurveyInvitation => "Questionnaire de satisfaction",
     }
 }
 

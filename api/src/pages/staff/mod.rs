@@ -51,6 +51,7 @@ pub(crate) fn routes() -> Route {
         .at("/flux", get(feeds::list))
         .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
+        .at("/avis", get(crate::survey::pages::staff_results))
         .at("/messages/:id/relancer", post(messages::retry))
         .at("/a-appeler", get(calls::list))
         .at("/a-appeler/:id/prevenu", post(calls::called))
