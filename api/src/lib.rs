@@ -17,7 +17,7 @@ pub mod pages;
 pub mod places;
 pub mod platform;
 pub mod records;
-pub mod statistics;
 pub mod retention;
+pub mod statistics;
 pub mod survey;
 pub mod workshops;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Months, Utc};
 use entities::kinds::{BookingKind, OutboxStatus};
 use entities::{appointment, job_run, outbox, registration, session};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, Query},
 };
 
@@ -144,10 +144,44 @@ pub async fn erase_older_than(state: &AppState, before: DateTime<Utc>) -> Result
             .await
     })
     .await?;
+    erase_beside_bookings(state, before).await?;
     Ok(Erased {
         registrations,
         appointments,
     })
+}
+
+/// What else holds personal data past the same date: the free text of activity records (the
+/// codes and counts stay for the statistics), the texts residents sent back (number and
+/// words), and the survey's per-person rows (a keyed hash of a contact and when it was last
+/// asked). A number's "STOP" and a refusal of surveys are kept: they must be honoured for as
+/// long as the person is contacted.
+async fn erase_beside_bookings(state: &AppState, before: DateTime<Utc>) -> Result<(), DbErr> {
+    use entities::{activity_record, sms_reply, survey_contact};
+    let db = &state.db;
+    let tz = state.settings.timezone;
+    let day = before.with_timezone(&tz).date_naive();
+    activity_record::Entity::update_many()
+        .col_expr(activity_record::Column::Notes, Expr::value(Option::<String>::None))
+        .col_expr(activity_record::Column::Precisions, Expr::value(Option::<String>::None))
+        .filter(activity_record::Column::Date.lt(day))
+        .filter(
+            Condition::any()
+                .add(activity_record::Column::Notes.is_not_null())
+                .add(activity_record::Column::Precisions.is_not_null()),
+        )
+        .exec(db)
+        .await?;
+    sms_reply::Entity::delete_many()
+        .filter(sms_reply::Column::ReceivedAt.lt(before))
+        .exec(db)
+        .await?;
+    survey_contact::Entity::delete_many()
+        .filter(survey_contact::Column::LastInvitedAt.lt(before))
+        .filter(survey_contact::Column::RefusedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Erases the bookings `next` names, a batch per transaction, until it names none.

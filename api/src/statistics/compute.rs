@@ -129,9 +129,9 @@ pub struct Statistics {
     /// Themes and autonomy from the completed activity records of the period (at the place
     /// filtered on; the workshop and reason filters do not narrow records).
     pub themes_and_autonomy: Option<RecordFigures>,
-    /// Satisfaction survey results (smileys, clarity, response rate). Absent until wired in.
-    // MERGE: the survey branch fills this with `survey::results(…)`.
-    pub survey: Option<serde_json::Value>,
+    /// Satisfaction survey results of the period's months (smileys, clarity, response rate);
+    /// absent when fewer than five people answered.
+    pub survey: Option<SurveyFigures>,
 }
 
 /// One code of the activity record and how many completed records carry it.
@@ -177,6 +177,37 @@ impl From<crate::records::stats::Summary> for RecordFigures {
             participants: i64::from(s.participants),
             themes: counts(s.themes),
             autonomy: counts(s.autonomie),
+        }
+    }
+}
+
+/// What the satisfaction survey says, from five answers on.
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct SurveyFigures {
+    pub answers: i64,
+    /// Share of each smiley (0 to 1).
+    pub share_good: f64,
+    pub share_average: f64,
+    pub share_bad: f64,
+    /// Mean clarity mark (1 to 5), when any was given.
+    pub mean_clarity: Option<f64>,
+    /// Invitations sent in the same months.
+    pub invitations: i64,
+    /// Answers over invitations (0 to 1).
+    pub response_rate: Option<f64>,
+}
+
+impl From<crate::survey::results::Results> for SurveyFigures {
+    fn from(r: crate::survey::results::Results) -> SurveyFigures {
+        let n = Ord::max(r.answers, 1) as f64;
+        SurveyFigures {
+            answers: r.answers as i64,
+            share_good: r.good as f64 / n,
+            share_average: r.average as f64 / n,
+            share_bad: r.bad as f64 / n,
+            mean_clarity: r.mean_clarity,
+            invitations: r.invitations as i64,
+            response_rate: r.response_rate,
         }
     }
 }
@@ -441,7 +472,17 @@ pub async fn compute<C: ConnectionTrait>(
                 .await?
                 .into(),
         ),
-        survey: None,
+        survey: crate::survey::results::results(
+            db,
+            organisation_id,
+            &filter.from.format("%Y-%m").to_string(),
+            &filter.to.format("%Y-%m").to_string(),
+            filter.place_id,
+            filter.workshop_id,
+            filter.motif_id,
+        )
+        .await?
+        .map(SurveyFigures::from),
     })
 }
 

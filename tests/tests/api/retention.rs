@@ -75,6 +75,19 @@ db_test!(
             .count();
         assert!(sent_before > 0);
 
+        // A text a resident sent back the same day: its number and words go too.
+        use sea_orm::ActiveModelTrait;
+        entities::sms_reply::ActiveModel {
+            organisation_id: sea_orm::Set(p.org),
+            phone: sea_orm::Set("+33612345678".into()),
+            body: sea_orm::Set("Je serai en retard".into()),
+            received_at: sea_orm::Set(app.now()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+
         // Two years and a day after the old session; the young one is 40 days later.
         let old_start = session_row(&app, old.session_id).await.starts_at;
         app.state
@@ -84,6 +97,13 @@ db_test!(
             panic!("the first run of the day runs");
         };
         assert_eq!((erased.registrations, erased.appointments), (2, 1));
+        assert!(
+            entities::sms_reply::Entity::find()
+                .all(&app.state.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let after = registrations(&app, old.session_id).await;
         assert_eq!(after.len(), before.len(), "rows kept");

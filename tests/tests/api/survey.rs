@@ -421,6 +421,19 @@ db_test!(
         let page = staff.get("/staff/avis?du=2027-01&au=2027-01").await;
         assert!(!page.contains("Pas assez de réponses"), "{}", page.body);
         assert!(page.contains("83 %"), "the response rate: {}", page.body);
+        // The statistics of the period carry the same results.
+        let stats = json(
+            app.request(
+                Method::GET,
+                "/api/v1/admin/stats?from=2027-01-01&to=2027-01-31",
+                Some(&a),
+                None,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(stats["survey"]["answers"], 5, "{stats}");
+        assert!((stats["survey"]["share_good"].as_f64().unwrap() - 0.6).abs() < 1e-9);
         // Another organisation sees none of it.
         let (_, other) = app.organisation("tarascon").await;
         let theirs = json(app.request(Method::GET, &path, Some(&other), None).await).await;
