@@ -22,35 +22,49 @@ pub(crate) struct RecordInput {
     /// Equipment codes, at least one (`aucun` alone).
     pub materiel: Vec<String>,
     /// `lieu_activite`, `domicile`, `a_distance` or `autre` (individual records).
+    #[oai(skip_serializing_if_is_none)]
     pub type_lieu: Option<String>,
     /// `entierement_accompagne`, `partiellement_autonome` or `autonome` (individual records).
+    #[oai(skip_serializing_if_is_none)]
     pub autonomie: Option<String>,
     /// The person was sent on to another organisation (individual records).
     #[oai(default)]
     pub oriente: bool,
     /// Where to, when `oriente`: a `structureDeRedirection` code (ignored otherwise).
+    #[oai(skip_serializing_if_is_none)]
     pub structure: Option<String>,
     /// About the administrative procedure (individual records), 2000 characters at most.
+    #[oai(skip_serializing_if_is_none)]
     pub precisions: Option<String>,
     /// The workshop's title (collective records).
+    #[oai(skip_serializing_if_is_none)]
     pub titre_atelier: Option<String>,
     /// `debutant`, `intermediaire` or `avance` (collective records).
+    #[oai(skip_serializing_if_is_none)]
     pub niveau: Option<String>,
     /// People present, 1 to 500 (collective records); absent: the count from attendance.
+    #[oai(skip_serializing_if_is_none)]
     pub participants: Option<i32>,
     /// The mediator's notes, 4000 characters at most.
+    #[oai(skip_serializing_if_is_none)]
     pub notes: Option<String>,
     /// Profile (individual records, all optional): `masculin`, `feminin`, `non_communique`.
+    #[oai(skip_serializing_if_is_none)]
     pub genre: Option<String>,
     /// A `trancheAge` code.
+    #[oai(skip_serializing_if_is_none)]
     pub tranche_age: Option<String>,
     /// A `statutSocial` code.
+    #[oai(skip_serializing_if_is_none)]
     pub statut_social: Option<String>,
     /// Commune of residence.
+    #[oai(skip_serializing_if_is_none)]
     pub commune: Option<String>,
     /// Its postal code, five digits.
+    #[oai(skip_serializing_if_is_none)]
     pub commune_postal_code: Option<String>,
     /// The person's first accompaniment.
+    #[oai(skip_serializing_if_is_none)]
     pub first_time: Option<bool>,
 }
 

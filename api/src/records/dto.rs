@@ -19,8 +19,10 @@ pub(crate) struct ActivityRecord {
     /// The place where it happened (the lieu d'activité).
     pub place_id: i32,
     /// The appointment it records (individual records).
+    #[oai(skip_serializing_if_is_none)]
     pub appointment_id: Option<i32>,
     /// The session it records (collective records).
+    #[oai(skip_serializing_if_is_none)]
     pub session_id: Option<i32>,
     /// The day, in the organisation's zone.
     pub date: NaiveDate,
@@ -31,38 +33,54 @@ pub(crate) struct ActivityRecord {
     /// `materiel` used.
     pub materiel: Vec<Materiel>,
     /// `typeLieu` (individual records).
+    #[oai(skip_serializing_if_is_none)]
     pub type_lieu: Option<TypeLieu>,
     /// `autonomie` (individual records).
+    #[oai(skip_serializing_if_is_none)]
     pub autonomie: Option<Autonomie>,
     /// `orienteVersStructure` (individual records).
+    #[oai(skip_serializing_if_is_none)]
     pub oriente: Option<bool>,
     /// `structureDeRedirection`, when the person was sent on.
+    #[oai(skip_serializing_if_is_none)]
     pub structure: Option<Structure>,
     /// `precisionsDemarche`: about the administrative procedure.
+    #[oai(skip_serializing_if_is_none)]
     pub precisions: Option<String>,
     /// `titreAtelier` (collective records).
+    #[oai(skip_serializing_if_is_none)]
     pub titre_atelier: Option<String>,
     /// `niveau` (collective records).
+    #[oai(skip_serializing_if_is_none)]
     pub niveau: Option<Niveau>,
     /// People accompanied: 1 for an individual record, those present for a session.
     pub participants: i32,
     /// The mediator's notes.
+    #[oai(skip_serializing_if_is_none)]
     pub notes: Option<String>,
     /// Beneficiary profile (individual records, optional): `genre`.
+    #[oai(skip_serializing_if_is_none)]
     pub genre: Option<Genre>,
     /// `trancheAge`.
+    #[oai(skip_serializing_if_is_none)]
     pub tranche_age: Option<TrancheAge>,
     /// `statutSocial`.
+    #[oai(skip_serializing_if_is_none)]
     pub statut_social: Option<StatutSocial>,
     /// Commune of residence.
+    #[oai(skip_serializing_if_is_none)]
     pub commune: Option<String>,
     /// Its postal code.
+    #[oai(skip_serializing_if_is_none)]
     pub commune_postal_code: Option<String>,
     /// The person's first accompaniment.
+    #[oai(skip_serializing_if_is_none)]
     pub first_time: Option<bool>,
     /// The staff member who completed or declined it.
+    #[oai(skip_serializing_if_is_none)]
     pub completed_by_staff_id: Option<i32>,
     /// When it was completed or declined.
+    #[oai(skip_serializing_if_is_none)]
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -46,6 +46,7 @@ pub struct WorkshopFigures {
     /// Seats taken in the sessions held.
     pub seats_taken: i64,
     /// `seats_taken / seats_offered` (0 to 1); absent without a session held.
+    #[oai(skip_serializing_if_is_none)]
     pub fill_rate: Option<f64>,
     /// Confirmed registrations.
     pub registrations: i64,
@@ -56,8 +57,10 @@ pub struct WorkshopFigures {
     /// Registrations of sessions held, not marked.
     pub unmarked: i64,
     /// `present / (present + absent)`.
+    #[oai(skip_serializing_if_is_none)]
     pub attendance_rate: Option<f64>,
     /// `absent / (present + absent)`.
+    #[oai(skip_serializing_if_is_none)]
     pub no_show_rate: Option<f64>,
     /// Still on a waiting list.
     pub waitlisted: i64,
@@ -81,10 +84,13 @@ pub struct AppointmentFigures {
     /// Past and not marked.
     pub unmarked: i64,
     /// `honoured / (honoured + no_show + excused)`.
+    #[oai(skip_serializing_if_is_none)]
     pub attendance_rate: Option<f64>,
     /// `no_show / (honoured + no_show + excused)`.
+    #[oai(skip_serializing_if_is_none)]
     pub no_show_rate: Option<f64>,
     /// Median whole days between booking and appointment.
+    #[oai(skip_serializing_if_is_none)]
     pub median_days_to_appointment: Option<f64>,
     /// Cancelled (by the resident or staff).
     pub cancelled: i64,
@@ -119,8 +125,10 @@ pub struct Statistics {
     /// Distinct people among those bookings (by e-mail, else phone).
     pub people: i64,
     /// Came, of the past and marked bookings (0 to 1).
+    #[oai(skip_serializing_if_is_none)]
     pub attendance_rate: Option<f64>,
     /// Did not come without warning, of the past and marked bookings (0 to 1).
+    #[oai(skip_serializing_if_is_none)]
     pub no_show_rate: Option<f64>,
     pub workshops: WorkshopFigures,
     pub appointments: AppointmentFigures,
@@ -128,9 +136,11 @@ pub struct Statistics {
     pub months: Vec<MonthFigures>,
     /// Themes and autonomy from the completed activity records of the period (at the place
     /// filtered on; the workshop and reason filters do not narrow records).
+    #[oai(skip_serializing_if_is_none)]
     pub themes_and_autonomy: Option<RecordFigures>,
     /// Satisfaction survey results of the period's months (smileys, clarity, response rate);
     /// absent when fewer than five people answered.
+    #[oai(skip_serializing_if_is_none)]
     pub survey: Option<SurveyFigures>,
 }
 
@@ -190,10 +200,12 @@ pub struct SurveyFigures {
     pub share_average: f64,
     pub share_bad: f64,
     /// Mean clarity mark (1 to 5), when any was given.
+    #[oai(skip_serializing_if_is_none)]
     pub mean_clarity: Option<f64>,
     /// Invitations sent in the same months.
     pub invitations: i64,
     /// Answers over invitations (0 to 1).
+    #[oai(skip_serializing_if_is_none)]
     pub response_rate: Option<f64>,
 }
 

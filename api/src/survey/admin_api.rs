@@ -20,18 +20,25 @@ pub(crate) struct SurveyResults {
     /// The fewest answers a result is shown for (5).
     pub minimum_answers: u64,
     /// Number of answers.
+    #[oai(skip_serializing_if_is_none)]
     pub answers: Option<u64>,
     /// Answers "ça s'est mal passé".
+    #[oai(skip_serializing_if_is_none)]
     pub bad: Option<u64>,
     /// Answers "moyennement".
+    #[oai(skip_serializing_if_is_none)]
     pub average: Option<u64>,
     /// Answers "ça s'est bien passé".
+    #[oai(skip_serializing_if_is_none)]
     pub good: Option<u64>,
     /// Mean clarity mark, from 1 (pas clair du tout) to 5 (très clair), when any was given.
+    #[oai(skip_serializing_if_is_none)]
     pub mean_clarity: Option<f64>,
     /// Invitations sent for the same months and group.
+    #[oai(skip_serializing_if_is_none)]
     pub invitations: Option<u64>,
     /// Answers divided by invitations sent (0 to 1).
+    #[oai(skip_serializing_if_is_none)]
     pub response_rate: Option<f64>,
 }
 
