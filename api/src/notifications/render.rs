@@ -444,27 +444,12 @@ mod tests {
     fn payload(event: Event) -> Payload {
         Payload {
             event,
-            booking: BookingKind::Registration,
-            organisation_name: "Ville d'Arles".into(),
-            organisation_email: "contact@arles.example".into(),
             organisation_phone: Some("04 90 00 00 00".into()),
-            timezone: "Europe/Paris".into(),
-            title: "Créer mon compte citoyen".into(),
-            place_name: "Médiathèque".into(),
-            place_address: "Place Félix Rey, 13200 Arles".into(),
             place_phone: Some("04 90 49 39 39".into()),
             place_access: Some("Ascenseur à gauche de l'accueil".into()),
-            starts_at: Utc.with_ymd_and_hms(2027, 1, 12, 13, 0, 0).unwrap(),
-            ends_at: Utc.with_ymd_and_hms(2027, 1, 12, 15, 0, 0).unwrap(),
-            instructions: None,
             manage_url: Some("https://arles.example/inscription/TOKEN".into()),
-            manage_key: None,
-            waitlist_position: None,
             reason: None,
-            previous_starts_at: None,
-            sms_sender: None,
-            booking_code: Some("K7P4QX".into()),
-            survey_stop_url: None,
+            ..Payload::sample()
         }
     }
 

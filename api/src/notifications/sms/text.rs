@@ -174,36 +174,24 @@ fn compose(p: &Payload, public_url: &str, tz: Tz, max: usize, detail: Detail) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn payload(event: Event, booking: BookingKind) -> Payload {
         Payload {
             event,
             booking,
-            organisation_name: "Ville d'Arles".into(),
-            organisation_email: "contact@arles.example".into(),
             organisation_phone: Some("04 90 00 00 00".into()),
-            timezone: "Europe/Paris".into(),
             title: "Créer mon compte citoyen et gérer mes démarches en ligne sans stress".into(),
             place_name: "Médiathèque Émile-Zola, salle Rhône-Crêtes".into(),
-            place_address: "Place Félix Rey, 13200 Arles".into(),
             place_phone: Some("+33490493939".into()),
-            place_access: None,
-            // Tuesday 12 January 2027, 14:00 in Paris.
-            starts_at: Utc.with_ymd_and_hms(2027, 1, 12, 13, 0, 0).unwrap(),
-            ends_at: Utc.with_ymd_and_hms(2027, 1, 12, 15, 0, 0).unwrap(),
-            instructions: None,
+            // Tuesday 12 January 2027, 14:00 in Paris (as the sample).
             manage_url: Some(format!(
                 "https://ateliers.ville-arles.example/inscription/{}",
                 "A".repeat(43)
             )),
             waitlist_position: Some(2),
             reason: Some("Animatrice malade, nous sommes désolés".into()),
-            previous_starts_at: None,
-            sms_sender: None,
             booking_code: None,
-            manage_key: None,
-            survey_stop_url: None,
+            ..Payload::sample()
         }
     }
 
