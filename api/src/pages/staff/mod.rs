@@ -20,19 +20,22 @@ pub(crate) fn routes() -> Route {
         .at("/connexion", get(login::show_form).post(login::submit))
         .at("/deconnexion", post(login::logout))
         .at("/seances", get(sessions::list))
-        .at("/seances/nouvelle", get(sessions::new_form).post(sessions::create))
+        .at(
+            "/seances/nouvelle",
+            get(sessions::create::new_form).post(sessions::create::create),
+        )
         .at(
             "/seances/serie",
-            get(sessions::series_form).post(sessions::create_series),
+            get(sessions::create::series_form).post(sessions::create::create_series),
         )
-        .at("/seances/:id", get(sessions::show))
-        .at("/seances/:id/presences", post(sessions::attendance))
+        .at("/seances/:id", get(sessions::show::show))
+        .at("/seances/:id/presences", post(sessions::show::attendance))
         .at("/seances/:id/:file", get(crate::exports::pages::session_registrants))
-        .at("/seances/:id/inscrire", post(sessions::register))
-        .at("/seances/:id/emargement", get(sessions::sheet))
+        .at("/seances/:id/inscrire", post(sessions::show::register))
+        .at("/seances/:id/emargement", get(sessions::show::sheet))
         .at(
             "/seances/:id/annuler",
-            get(sessions::cancel_form).post(sessions::cancel),
+            get(sessions::cancel::cancel_form).post(sessions::cancel::cancel),
         )
         .at("/rendez-vous", get(appointments::places))
         .at("/rendez-vous/:id/marquer", post(appointments::mark))

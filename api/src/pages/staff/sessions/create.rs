@@ -1,0 +1,234 @@
+//! Creating one session, or a weekly series of them.
+use super::fields::{Choice, capacity_field, choice, choices, date_field, refusal_on, time_field};
+use chrono::Weekday;
+use minijinja::{Value, context};
+use poem::{handler, http::StatusCode};
+
+use crate::french;
+use crate::{
+    domain::series::{SeriesError, WeeklySeries, wall_to_utc_earliest},
+    pages::{
+        PageResult,
+        forms::{FormData, FormErrors},
+        see_other,
+        session_cookie::StaffCtx,
+    },
+    workshops::planning::{self, NewSeries, NewSession},
+};
+
+async fn new_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+    let (workshops, places) = choices(ctx).await?;
+    ctx.render_status(
+        status,
+        "staff/session_new.html",
+        context! { nav => "seances", workshops, places, values, errors },
+    )
+}
+
+#[handler]
+pub(crate) async fn new_form(ctx: StaffCtx) -> PageResult {
+    ctx.require_manager()?;
+    new_page(&ctx, StatusCode::OK, context! {}, FormErrors::default()).await
+}
+
+#[handler]
+pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.require_manager()?;
+    let (workshops, places) = choices(&ctx).await?;
+    let mut errors = FormErrors::default();
+    let workshop_id = choice(&form, "workshop", &workshops, &mut errors, "Choisissez un atelier.");
+    let place_id = choice(&form, "place", &places, &mut errors, "Choisissez un lieu.");
+    let date = date_field(&form, "date", &mut errors, "Indiquez la date (exemple : 12/01/2027).");
+    let start = time_field(
+        &form,
+        "start",
+        &mut errors,
+        "Indiquez l'heure de début (exemple : 14:00).",
+    );
+    let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
+    let capacity = capacity_field(&form, &mut errors);
+    let tz = ctx.state().settings.timezone;
+    let starts_at = match (date, start) {
+        (Some(d), Some(t)) => {
+            let at = wall_to_utc_earliest(tz, d.and_time(t));
+            if at.is_none() {
+                errors.add(
+                    "start",
+                    "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).",
+                );
+            }
+            at
+        }
+        _ => None,
+    };
+    let ends_at = match (date, start, end) {
+        (Some(_), Some(s), Some(e)) if e <= s => {
+            errors.add("end", "L'heure de fin doit suivre l'heure de début.");
+            None
+        }
+        (Some(d), _, Some(e)) => wall_to_utc_earliest(tz, d.and_time(e)),
+        _ => None,
+    };
+    let values = Value::from_serialize(form.values());
+    if let (true, Some(workshop_id), Some(place_id), Some(starts_at), Some(ends_at), Some(capacity)) =
+        (errors.is_empty(), workshop_id, place_id, starts_at, ends_at, capacity)
+    {
+        let new = NewSession {
+            workshop_id,
+            place_id,
+            starts_at,
+            ends_at,
+            capacity,
+            facilitator_id: None,
+            registration_closes_at: None,
+        };
+        match planning::create_session(ctx.state(), &ctx.me, new).await {
+            Ok(s) => return Ok(see_other(&format!("/staff/seances/{}?fait=creee", s.id))),
+            Err(e) => refusal_on(&mut errors, e, &[("ends_at", "end"), ("capacity", "capacity")])?,
+        }
+    }
+    new_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await
+}
+
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+async fn series_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+    let (workshops, places) = choices(ctx).await?;
+    let weekdays: Vec<Choice> = WEEKDAYS
+        .iter()
+        .map(|w| Choice {
+            value: w.number_from_monday().to_string(),
+            label: french::weekday(*w).to_string(),
+        })
+        .collect();
+    ctx.render_status(
+        status,
+        "staff/series_new.html",
+        context! { nav => "seances", workshops, places, weekdays, values, errors },
+    )
+}
+
+#[handler]
+pub(crate) async fn series_form(ctx: StaffCtx) -> PageResult {
+    ctx.require_manager()?;
+    series_page(
+        &ctx,
+        StatusCode::OK,
+        context! { skip_holidays => "oui" },
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[handler]
+pub(crate) async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.require_manager()?;
+    let (workshops, places) = choices(&ctx).await?;
+    let mut errors = FormErrors::default();
+    let workshop_id = choice(&form, "workshop", &workshops, &mut errors, "Choisissez un atelier.");
+    let place_id = choice(&form, "place", &places, &mut errors, "Choisissez un lieu.");
+    let weekday = form
+        .get("weekday")
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| WEEKDAYS.get(i).copied());
+    if weekday.is_none() {
+        errors.add("weekday", "Choisissez le jour de la semaine.");
+    }
+    let start = time_field(
+        &form,
+        "start",
+        &mut errors,
+        "Indiquez l'heure de début (exemple : 14:00).",
+    );
+    let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
+    let first = date_field(
+        &form,
+        "first_date",
+        &mut errors,
+        "Indiquez la première date (exemple : 05/01/2027).",
+    );
+    let last = date_field(
+        &form,
+        "last_date",
+        &mut errors,
+        "Indiquez la dernière date (exemple : 30/06/2027).",
+    );
+    let capacity = capacity_field(&form, &mut errors);
+    let values = Value::from_serialize(form.values());
+    if let (Some(weekday), Some(start_time), Some(end_time), Some(first_date), Some(last_date)) =
+        (weekday, start, end, first, last)
+    {
+        let series = WeeklySeries {
+            weekday,
+            start_time,
+            end_time,
+            first_date,
+            last_date,
+            skip_public_holidays: form.checked("skip_holidays"),
+        };
+        match series.plan(ctx.state().settings.timezone) {
+            Err(SeriesError::EndNotAfterStart { .. }) => {
+                errors.add("end", "L'heure de fin doit suivre l'heure de début.")
+            }
+            Err(SeriesError::LastDateBeforeFirstDate { .. }) => {
+                errors.add("last_date", "La dernière date doit suivre la première.")
+            }
+            Err(SeriesError::TooManyOccurrences { max }) => errors.add(
+                "last_date",
+                format!("Une série compte {max} séances au plus : raccourcissez la période."),
+            ),
+            Err(SeriesError::VanishesInDstGap { .. }) => errors.add(
+                "start",
+                "Une séance tomberait entièrement pendant le passage à l'heure d'été : changez les heures.",
+            ),
+            Ok(plan) if plan.occurrences.is_empty() => errors.add(
+                "first_date",
+                format!("Il n'y a aucun {} entre ces deux dates.", french::weekday(weekday)),
+            ),
+            Ok(_) => {}
+        }
+        if let (true, Some(workshop_id), Some(place_id), Some(capacity)) =
+            (errors.is_empty(), workshop_id, place_id, capacity)
+        {
+            let new = NewSeries {
+                workshop_id,
+                place_id,
+                series,
+                capacity,
+                facilitator_id: None,
+            };
+            match planning::create_series(ctx.state(), &ctx.me, new).await {
+                Ok(created) => {
+                    return Ok(see_other(&format!(
+                        "/staff/seances?fait=serie&n={}&feries={}",
+                        created.sessions.len(),
+                        created.skipped.len()
+                    )));
+                }
+                Err(e) => refusal_on(
+                    &mut errors,
+                    e,
+                    &[
+                        ("end_time", "end"),
+                        ("last_date", "last_date"),
+                        ("first_date", "first_date"),
+                        ("capacity", "capacity"),
+                    ],
+                )?,
+            }
+        }
+    }
+    series_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await
+}
