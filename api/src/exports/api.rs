@@ -128,4 +128,80 @@ impl AdminExportsApi {
         .await?;
         Ok(file.into())
     }
+
+    /// The completed activity records whose day is `from` to `to` (both included, a year at
+    /// most), at one place or all: one line per record, every field in the codes of La Coop
+    /// de la médiation numérique; the mediator's free text is left out. Logged.
+    #[oai(path = "/records/export", method = "get", operation_id = "adminExportRecords")]
+    async fn records(
+        &self,
+        state: Data<&AppState>,
+        Staff(me): Staff,
+        /// First day (`2026-12-01`).
+        from: Query<Option<NaiveDate>>,
+        /// Last day, included.
+        to: Query<Option<NaiveDate>>,
+        /// Only this place.
+        place: Query<Option<i32>>,
+        /// `csv` (the default) or `xlsx`.
+        format: Query<Option<Format>>,
+    ) -> ApiResult<ExportFile> {
+        let period = Period::new(bounded_date("from", from.0)?, bounded_date("to", to.0)?, place.0)?;
+        let rows = super::records::completed(&state.db, me.organisation_id, period).await??;
+        let stem = format!("comptes-rendus-{}-{}", period.from, period.to);
+        let file = download(
+            &state,
+            &me,
+            super::records::RECORDS,
+            format.0.unwrap_or(Format::Csv),
+            period.describe(),
+            &stem,
+            rows,
+        )
+        .await?;
+        Ok(file.into())
+    }
+
+    /// The figures of `GET /api/v1/admin/stats` for the same filters, as one long table
+    /// (section, indicator, code, month, value). Logged.
+    #[oai(path = "/stats/export", method = "get", operation_id = "adminExportStatistics")]
+    #[allow(clippy::too_many_arguments)] // one parameter per filter, as the spec lists them
+    async fn statistics(
+        &self,
+        state: Data<&AppState>,
+        Staff(me): Staff,
+        /// First day, `2027-01-31` (or `31/01/2027`), in the organisation's zone.
+        from: Query<Option<String>>,
+        /// Last day, included.
+        to: Query<Option<String>>,
+        /// Only this place (its id).
+        place: Query<Option<String>>,
+        /// Only this workshop's sessions (its id).
+        workshop: Query<Option<String>>,
+        /// Only appointments for this reason (its id).
+        motif: Query<Option<String>>,
+        /// `csv` (the default) or `xlsx`.
+        format: Query<Option<Format>>,
+    ) -> ApiResult<ExportFile> {
+        let raw = crate::statistics::RawFilter {
+            from: from.0,
+            to: to.0,
+            place: place.0,
+            workshop: workshop.0,
+            motif: motif.0,
+        };
+        let stats = crate::statistics::api::for_request(&state, me.organisation_id, &raw).await?;
+        let stem = format!("statistiques-{}-{}", stats.from, stats.to);
+        let file = download(
+            &state,
+            &me,
+            super::statistics::STATISTICS,
+            format.0.unwrap_or(Format::Csv),
+            super::statistics::describe(&stats, &raw),
+            &stem,
+            super::statistics::stream(&stats),
+        )
+        .await?;
+        Ok(file.into())
+    }
 }

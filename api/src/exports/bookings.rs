@@ -7,8 +7,7 @@ use chrono_tz::Tz;
 use entities::kinds::{BookedBy, RegistrationStatus};
 use entities::{appointment, motif, place, registration, session, workshop};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{Cell, RowStream, Table, paged};
@@ -271,14 +270,12 @@ pub(crate) async fn appointments(
             if let Some(p) = period.place_id {
                 q = q.filter(appointment::Column::PlaceId.eq(p));
             }
-            if let Some((at, id)) = after {
-                q = q.filter(
-                    Condition::any().add(appointment::Column::StartsAt.gt(at)).add(
-                        Condition::all()
-                            .add(appointment::Column::StartsAt.eq(at))
-                            .add(appointment::Column::Id.gt(id)),
-                    ),
-                );
+            if let Some(key) = after {
+                q = q.filter(super::after(
+                    appointment::Column::StartsAt,
+                    appointment::Column::Id,
+                    key,
+                ));
             }
             let rows = q
                 .order_by_asc(appointment::Column::StartsAt)

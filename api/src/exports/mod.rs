@@ -22,6 +22,8 @@ pub(crate) mod bookings;
 pub mod csv;
 pub(crate) mod log;
 pub(crate) mod pages;
+pub(crate) mod records;
+pub(crate) mod statistics;
 pub mod xlsx;
 
 /// One cell of an export.
@@ -59,7 +61,12 @@ pub struct Table {
 }
 
 /// Every export the console knows how to name; a feature adds its [`Table`] here.
-pub(crate) const TABLES: &[Table] = &[bookings::REGISTRANTS, bookings::APPOINTMENTS];
+pub(crate) const TABLES: &[Table] = &[
+    bookings::REGISTRANTS,
+    bookings::APPOINTMENTS,
+    records::RECORDS,
+    statistics::STATISTICS,
+];
 
 /// The rows of an export, in order, read as they are sent.
 pub type RowStream = BoxStream<'static, Result<Vec<Cell>, DbErr>>;
@@ -77,6 +84,18 @@ where
         .map_ok(|rows| futures_util::stream::iter(rows.into_iter().map(Ok)))
         .try_flatten()
         .boxed()
+}
+
+/// The rows after `key` in the order (`column`, `id`): a keyset page's condition.
+pub(crate) fn after<C: sea_orm::ColumnTrait, V: Into<sea_orm::Value> + Clone>(
+    column: C,
+    id: C,
+    key: (V, i32),
+) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    Condition::any()
+        .add(column.gt(key.0.clone()))
+        .add(Condition::all().add(column.eq(key.0)).add(id.gt(key.1)))
 }
 
 /// The two file formats.

@@ -1,7 +1,7 @@
 //! The console's downloads: a session's registrants (`/staff/seances/{id}/export.csv|.xlsx`),
 //! the appointments of a period (`/staff/rendez-vous/export.csv|.xlsx?du=…&au=…&lieu=…`), and
 //! the log of every export (`/staff/exports`).
-use std::collections::HashMap;
+use std::{collections::HashMap, future::Future};
 
 use chrono::{Datelike, NaiveDate};
 use entities::{export_log, staff_member};
@@ -11,21 +11,25 @@ use poem::{
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Format,
+    Format, RowStream, Table,
     bookings::{self, Period, PeriodError},
     download,
 };
 use crate::{
     french,
     pages::{PageError, forms::FormErrors, params::parse_date, session_cookie::StaffCtx},
+    statistics::{FilterError, RawFilter},
 };
 
-fn not_an_export() -> PageError {
-    PageError::NotFound("Ce fichier n'existe pas : choisissez CSV ou Excel.".into())
+/// `export.csv` → CSV, `export.xlsx` → XLSX; any other name is not a file of ours.
+fn format_of(file: &str) -> Result<Format, PageError> {
+    file.strip_prefix("export.")
+        .and_then(|_| Format::from_file_name(file))
+        .ok_or_else(|| PageError::NotFound("Ce fichier n'existe pas : choisissez CSV ou Excel.".into()))
 }
 
 /// `/staff/seances/{id}/{file}`: `export.csv` or `export.xlsx`.
@@ -34,19 +38,15 @@ pub(crate) async fn session_registrants(
     ctx: StaffCtx,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let format = file
-        .strip_prefix("export.")
-        .and_then(|_| Format::from_file_name(&file))
-        .ok_or_else(not_an_export)?;
+    let format = format_of(&file)?;
     let not_found = || PageError::NotFound("Cette séance n'existe pas.".into());
     let id: i32 = id.parse().map_err(|_| not_found())?;
     let state = ctx.state();
     let rows = bookings::registrants(&state.db, ctx.me.organisation_id, id)
         .await?
         .ok_or_else(not_found)?;
-    let file = download(
-        state,
-        &ctx.me,
+    respond(
+        &ctx,
         bookings::REGISTRANTS,
         format,
         format!("seance={id}"),
@@ -54,8 +54,6 @@ pub(crate) async fn session_registrants(
         rows,
     )
     .await
-    .map_err(PageError::internal)?;
-    Ok(file.into_response())
 }
 
 /// The period form of the appointments page, as typed.
@@ -103,39 +101,123 @@ pub(crate) async fn appointments(
     Path(file): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
-    let format = file
-        .strip_prefix("export.")
-        .and_then(|_| Format::from_file_name(&file))
-        .ok_or_else(not_an_export)?;
-    let state = ctx.state();
-    let period = match q.period() {
-        Ok(p) => p,
-        Err(e) => return refuse(&ctx, &q, e).await,
-    };
-    let rows = match bookings::appointments(&state.db, ctx.me.organisation_id, period).await? {
-        Ok(rows) => rows,
-        Err(e) => return refuse(&ctx, &q, e).await,
-    };
-    let stem = format!("rendez-vous-{}-{}", period.from, period.to);
-    let file = download(
-        state,
-        &ctx.me,
+    let db = ctx.state().db.clone();
+    let org = ctx.me.organisation_id;
+    period_export(
+        &ctx,
+        &file,
+        &q,
+        FormPage::Appointments,
         bookings::APPOINTMENTS,
-        format,
-        period.describe(),
-        &stem,
-        rows,
+        "rendez-vous",
+        |p| async move { bookings::appointments(&db, org, p).await },
     )
     .await
-    .map_err(PageError::internal)?;
+}
+
+/// `/staff/comptes-rendus/{file}`: the completed activity records of a period, `export.csv`
+/// or `export.xlsx`; a bad period shows the records page again with the message beside the
+/// field (422).
+#[handler]
+pub(crate) async fn records(
+    ctx: StaffCtx,
+    Path(file): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    let db = ctx.state().db.clone();
+    let org = ctx.me.organisation_id;
+    period_export(
+        &ctx,
+        &file,
+        &q,
+        FormPage::Records,
+        super::records::RECORDS,
+        "comptes-rendus",
+        |p| async move { super::records::completed(&db, org, p).await },
+    )
+    .await
+}
+
+/// `/staff/statistiques/{file}`: the figures of the statistics page, same filters, as
+/// `export.csv` or `export.xlsx`. A bad filter answers the statistics page's refusal.
+#[handler]
+pub(crate) async fn statistics(
+    ctx: StaffCtx,
+    Path(file): Path<String>,
+    Query(raw): Query<RawFilter>,
+) -> Result<Response, PageError> {
+    let format = format_of(&file)?;
+    let stats = match crate::statistics::api::for_request(ctx.state(), ctx.me.organisation_id, &raw).await {
+        Ok(s) => s,
+        Err(FilterError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(PageError::Rule(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    };
+    let stem = format!("statistiques-{}-{}", stats.from, stats.to);
+    let filters = super::statistics::describe(&stats, &raw);
+    let rows = super::statistics::stream(&stats);
+    respond(&ctx, super::statistics::STATISTICS, format, filters, &stem, rows).await
+}
+
+/// The console page holding a period's export form, shown again when the period is wrong.
+#[derive(Clone, Copy)]
+enum FormPage {
+    Appointments,
+    Records,
+}
+
+/// The export of a period's rows (`fetch` reads them, or refuses the place); a bad period
+/// shows `page` again with the message beside its field (422) and logs nothing.
+async fn period_export<F, Fut>(
+    ctx: &StaffCtx,
+    file: &str,
+    q: &PeriodQuery,
+    page: FormPage,
+    table: Table,
+    stem: &str,
+    fetch: F,
+) -> Result<Response, PageError>
+where
+    F: FnOnce(Period) -> Fut,
+    Fut: Future<Output = Result<Result<RowStream, PeriodError>, DbErr>>,
+{
+    let format = format_of(file)?;
+    let period = match q.period() {
+        Ok(p) => p,
+        Err(e) => return refuse(ctx, q, e, page).await,
+    };
+    let rows = match fetch(period).await? {
+        Ok(rows) => rows,
+        Err(e) => return refuse(ctx, q, e, page).await,
+    };
+    let stem = format!("{stem}-{}-{}", period.from, period.to);
+    respond(ctx, table, format, period.describe(), &stem, rows).await
+}
+
+/// Logs the export and answers its file.
+async fn respond(
+    ctx: &StaffCtx,
+    table: Table,
+    format: Format,
+    filters: String,
+    stem: &str,
+    rows: RowStream,
+) -> Result<Response, PageError> {
+    let file = download(ctx.state(), &ctx.me, table, format, filters, stem, rows)
+        .await
+        .map_err(PageError::internal)?;
     Ok(file.into_response())
 }
 
-/// The appointments page again, the period as typed and the message beside its field.
-async fn refuse(ctx: &StaffCtx, q: &PeriodQuery, e: PeriodError) -> Result<Response, PageError> {
+/// The form's page again, the period as typed and the message beside its field.
+async fn refuse(ctx: &StaffCtx, q: &PeriodQuery, e: PeriodError, page: FormPage) -> Result<Response, PageError> {
     let mut errors = FormErrors::default();
     errors.add(e.field(), e.to_string());
-    crate::pages::staff::appointments::places_page(ctx, period_form(q, &errors), StatusCode::UNPROCESSABLE_ENTITY).await
+    let form = period_form(q, &errors);
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    match page {
+        FormPage::Appointments => crate::pages::staff::appointments::places_page(ctx, form, status).await,
+        FormPage::Records => crate::pages::staff::records::list_page(ctx, None, form, status).await,
+    }
 }
 
 #[derive(Serialize)]

@@ -102,6 +102,9 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         ("adminExportRegistrants", Facilitator, 200),
         // Called without a period: 422 once the role got through.
         ("adminExportAppointments", Facilitator, 422),
+        ("adminExportRecords", Facilitator, 422),
+        // Without dates: this year up to today.
+        ("adminExportStatistics", Facilitator, 200),
         ("adminSurveyResults", Facilitator, 200),
     ]
 }

@@ -2,11 +2,11 @@
 //! and by openpyxl, with formulas inert; empty exports; the export log.
 use chrono::Duration;
 use creneau_tests::{db_test, spreadsheet};
-use entities::export_log;
+use entities::{activity_record, export_log};
 use reqwest::{Method, StatusCode};
 use sea_orm::{EntityTrait, QueryOrder};
 
-use crate::appointments::{book, paris, point};
+use crate::appointments::{book, mediation_point, paris, point};
 use crate::helpers::*;
 use crate::pages::Visitor;
 
@@ -221,5 +221,172 @@ db_test!(
         assert_eq!(console.status, StatusCode::OK, "{}", console.body);
         assert!(console.contains("Rendez-vous d'une période"), "{}", console.body);
         assert!(console.contains("Agent Test"));
+    }
+);
+
+db_test!(
+    async fn completed_activity_records_come_out_in_the_reference_s_codes_without_the_mediator_s_free_text(
+        app: TestApp,
+    ) {
+        let p = point(&app, 2).await;
+        let (admin, _) = crate::records::honoured(&app, &p, "Jeanne Martin", "jeanne@exemple.fr").await;
+        let record = activity_record::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let path = "/api/v1/admin/records/export?from=2027-01-01&to=2027-01-31";
+        let (_, bytes) = download(&app, &admin, path).await;
+        let (header, rows) = read_csv(&bytes);
+        assert_eq!(header[0], "type");
+        assert!(rows.is_empty(), "a draft is not exported: {rows:?}");
+
+        let resp = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/admin/records/{}", record.id),
+                Some(&admin),
+                Some(crate::records::complete_body()),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let (_, bytes) = download(&app, &admin, path).await;
+        let (header, rows) = read_csv(&bytes);
+        assert_eq!(rows.len(), 1);
+        let at = |title: &str| rows[0][column(&header, title)].clone();
+        assert_eq!(at("type"), "individuel");
+        assert_eq!(at("date"), "2027-01-05");
+        assert_eq!(at("duree"), "35");
+        assert_eq!(at("lieu"), "Maison publique de Trinquetaille");
+        assert_eq!(at("thematiques"), "social_sante");
+        assert_eq!(at("materiel"), "ordinateur,telephone");
+        assert_eq!(at("typeLieu"), "lieu_activite");
+        assert_eq!(at("autonomie"), "partiellement_autonome");
+        assert_eq!(at("orienteVersStructure"), "oui");
+        assert_eq!(at("structureDeRedirection"), "aide_sociale");
+        assert_eq!(at("genre"), "feminin");
+        assert_eq!(at("trancheAge"), "soixante_soixante_neuf");
+        assert_eq!(at("premierAccompagnement"), "oui");
+        assert_eq!(at("niveau"), "");
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("Prime d'activité"), "the procedure's details stay out");
+        assert!(!text.contains("Jeanne"), "no name: {text}");
+
+        let (_, bytes) = download(&app, &admin, &format!("{path}&format=xlsx")).await;
+        if spreadsheet::openpyxl_available() {
+            let (sheet, cells) = spreadsheet::read_xlsx(&bytes);
+            assert_eq!(sheet, "Comptes rendus");
+            assert_eq!(cells[1][column(&header, "thematiques")].value, "social_sante");
+            assert_eq!(cells[1][column(&header, "duree")].data_type, "n");
+        }
+
+        // Another organisation's place is refused, and nothing is logged for it.
+        let before = logged(&app).await.len();
+        let (_, other) = app.organisation("tarascon").await;
+        let theirs = mediation_point(&app, &other, "Point de Tarascon", 1).await;
+        let message = problem(
+            app.request(Method::GET, &format!("{path}&place={theirs}"), Some(&admin), None)
+                .await,
+            422,
+            "validation",
+        )
+        .await;
+        assert!(message.contains("Ce lieu n'existe pas"), "{message}");
+        assert_eq!(logged(&app).await.len(), before);
+
+        // The console: the form on the records page, the file, and a bad period beside its field.
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
+        let page = v.get("/staff/comptes-rendus").await;
+        assert!(
+            page.contains("formaction=\"/staff/comptes-rendus/export.xlsx\""),
+            "{}",
+            page.body
+        );
+        let file = v
+            .get("/staff/comptes-rendus/export.csv?du=01%2F01%2F2027&au=31%2F01%2F2027&lieu=")
+            .await;
+        assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+        assert_eq!(
+            file.header("content-disposition"),
+            "attachment; filename=\"comptes-rendus-2027-01-01-2027-01-31.csv\""
+        );
+        assert!(file.body.contains("partiellement_autonome"));
+        let bad = v.get("/staff/comptes-rendus/export.csv?du=hier&au=&lieu=").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.contains("id=\"du-erreur\""), "{}", bad.body);
+        // The record's own page still answers beside the export's path.
+        let one = v.get(&format!("/staff/comptes-rendus/{}", record.id)).await;
+        assert_eq!(one.status, StatusCode::OK);
+        let console = v.get("/staff/exports").await;
+        assert!(console.contains("Comptes rendus d'activité"), "{}", console.body);
+    }
+);
+
+db_test!(
+    async fn the_statistics_export_holds_the_console_s_figures_one_per_line(app: TestApp) {
+        let p = point(&app, 2).await;
+        let (admin, _) = crate::records::honoured(&app, &p, "Jeanne Martin", "jeanne@exemple.fr").await;
+        let record = activity_record::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let resp = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/admin/records/{}", record.id),
+                Some(&admin),
+                Some(crate::records::complete_body()),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let (_, bytes) = download(&app, &admin, "/api/v1/admin/stats/export?from=2027-01-01&to=2027-01-31").await;
+        let (header, rows) = read_csv(&bytes);
+        assert_eq!(header, ["Rubrique", "Indicateur", "Code", "Mois", "Valeur"]);
+        let value = |section: &str, indicator: &str, month: &str| {
+            rows.iter()
+                .find(|r| r[0] == section && r[1] == indicator && r[3] == month)
+                .map(|r| r[4].clone())
+                .unwrap_or_else(|| panic!("no {section} / {indicator} / {month} in {rows:?}"))
+        };
+        assert_eq!(value("Rendez-vous", "Rendez-vous pris", ""), "1");
+        assert_eq!(value("Rendez-vous", "Honorés", ""), "1");
+        assert_eq!(value("Rendez-vous", "Taux de présence (%)", ""), "100");
+        assert_eq!(value("Par mois", "Rendez-vous", "2027-01"), "1");
+        assert_eq!(value("Comptes rendus", "Comptes rendus complétés", ""), "1");
+        let theme = rows
+            .iter()
+            .find(|r| r[0] == "Thématiques" && r[2] == "social_sante")
+            .expect("the theme's line");
+        assert_eq!(theme[4], "1");
+
+        let bad = "/api/v1/admin/stats/export?from=2027-02-30";
+        problem(
+            app.request(Method::GET, bad, Some(&admin), None).await,
+            422,
+            "validation",
+        )
+        .await;
+
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
+        let page = v.get("/staff/statistiques?du=01%2F01%2F2027&au=31%2F01%2F2027").await;
+        assert!(page.contains("/staff/statistiques/export.xlsx?du="), "{}", page.body);
+        let file = v
+            .get("/staff/statistiques/export.xlsx?du=01%2F01%2F2027&au=31%2F01%2F2027")
+            .await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(
+            file.header("content-disposition"),
+            "attachment; filename=\"statistiques-2027-01-01-2027-01-31.xlsx\""
+        );
+        let log = logged(&app).await;
+        assert_eq!(log.last().unwrap().what, "statistics");
+        assert_eq!(log.last().unwrap().filters, "du=2027-01-01 au=2027-01-31");
+        assert_eq!(
+            v.get("/staff/statistiques/rapport?du=01%2F01%2F2027").await.status,
+            StatusCode::OK
+        );
     }
 );

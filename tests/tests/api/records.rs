@@ -37,7 +37,7 @@ async fn mark(app: &TestApp, token: &str, id: i32, outcome: &str) {
 
 /// A mediation point whose "CAF" reason has two themes, an appointment on Tuesday 10:00
 /// booked and honoured; answers the admin's fresh token and the appointment's id.
-async fn honoured(app: &TestApp, p: &Point, name: &str, email: &str) -> (String, i32) {
+pub(crate) async fn honoured(app: &TestApp, p: &Point, name: &str, email: &str) -> (String, i32) {
     let resp = put(
         app,
         &p.admin,
@@ -55,7 +55,7 @@ async fn honoured(app: &TestApp, p: &Point, name: &str, email: &str) -> (String,
     (admin, id)
 }
 
-fn complete_body() -> Value {
+pub(crate) fn complete_body() -> Value {
     json!({
         "duration_minutes": 35,
         "themes": ["social_sante"],

@@ -62,8 +62,16 @@ pub(crate) fn routes() -> Route {
         .at("/sms-recus/:id/lu", post(replies::mark_read))
         .at("/statistiques", get(statistics::page))
         .at("/statistiques/rapport", get(statistics::report))
+        .at(
+            "/statistiques/:file<export\\.(csv|xlsx)>",
+            get(crate::exports::pages::statistics),
+        )
         .at("/comptes-rendus", get(records::list))
         .at("/comptes-rendus/thematiques", get(records::themes_list))
+        .at(
+            "/comptes-rendus/:file<export\\.(csv|xlsx)>",
+            get(crate::exports::pages::records),
+        )
         .at(
             "/comptes-rendus/thematiques/:kind/:id",
             get(records::themes_form).post(records::themes_save),

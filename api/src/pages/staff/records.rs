@@ -13,7 +13,7 @@ use entities::{
     theme_mapping::MappedKind,
     workshop,
 };
-use minijinja::context;
+use minijinja::{Value, context};
 use poem::{
     handler,
     http::StatusCode,
@@ -25,6 +25,7 @@ use serde::Serialize;
 use super::notice::Done;
 use crate::{
     appointments::queries::organisation_tz,
+    exports::pages::{PeriodQuery, period_form},
     french,
     pages::{
         PageError, PageResult,
@@ -261,9 +262,27 @@ async fn place_names(ctx: &StaffCtx) -> Result<HashMap<i32, String>, DbErr> {
 
 #[handler]
 pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult {
+    let notice = match done.fait.as_deref() {
+        Some("enregistre") => Some("Compte rendu enregistré."),
+        Some("ecarte") => Some("Ce compte rendu ne sera pas enregistré."),
+        _ => None,
+    };
+    let state = ctx.state();
+    let today = state.clock.now().with_timezone(&state.settings.timezone).date_naive();
+    let export = period_form(&PeriodQuery::this_month(today), &FormErrors::default());
+    list_page(&ctx, notice, export, StatusCode::OK).await
+}
+
+/// The list, with the export form as given (`export`: its values and errors).
+pub(crate) async fn list_page(
+    ctx: &StaffCtx,
+    notice: Option<&'static str>,
+    export: Value,
+    status: StatusCode,
+) -> PageResult {
     let db = &ctx.state().db;
     let year = ctx.state().clock.now().year();
-    let places = place_names(&ctx).await?;
+    let places = place_names(ctx).await?;
     let rows = service::list(db, ctx.me.organisation_id, &RecordFilter::default()).await?;
     let mut drafts = Vec::new();
     let mut done_rows = Vec::new();
@@ -282,14 +301,13 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
             done_rows.push(listed);
         }
     }
-    let notice = match done.fait.as_deref() {
-        Some("enregistre") => Some("Compte rendu enregistré."),
-        Some("ecarte") => Some("Ce compte rendu ne sera pas enregistré."),
-        _ => None,
-    };
-    ctx.render(
+    let mut place_list: Vec<(i32, String)> = places.into_iter().collect();
+    place_list.sort_by(|a, b| a.1.cmp(&b.1));
+    let places: Vec<Value> = place_list.into_iter().map(|(id, name)| context! { id, name }).collect();
+    ctx.render_status(
+        status,
         "staff/records.html",
-        context! { nav => "comptes-rendus", drafts, done => done_rows, notice },
+        context! { nav => "comptes-rendus", drafts, done => done_rows, notice, export, places },
     )
 }
 
