@@ -1,5 +1,6 @@
 //! Demo data for appointments: opening hours of Arles' active mediation points, the usual
-//! reasons people come for, which point offers which, and a few appointments already booked.
+//! reasons people come for, which point offers which, and a few appointments already booked,
+//! two of them today whatever the day the demo starts.
 use chrono::{Duration, NaiveTime, Weekday};
 use entities::kinds::PlaceKind;
 use entities::{closure, extra_opening, motif, opening_rule, organisation, place, place_motif, staff_member};
@@ -347,6 +348,76 @@ pub(crate) async fn seed(
                 contact,
                 note: note.map(Into::into),
                 accessibility_needs: (name == "Marcel Arnaud").then(|| "Malentendant : parler face à lui".into()),
+                sms: None,
+            },
+            by,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    seed_today(state, tz, trinquetaille.map(|p| &**p), label("CAF"), by_phone).await?;
+    Ok(())
+}
+
+/// Today, whatever the day: an extra opening at Trinquetaille from now on (Sunday included:
+/// a demo must show a day's work) and two appointments booked in it by phone, so the day view
+/// and the agenda have something to show. Nothing when the day is nearly over.
+async fn seed_today(
+    state: &AppState,
+    tz: chrono_tz::Tz,
+    place: Option<&place::Model>,
+    motif: Option<&motif::Model>,
+    by: Booker,
+) -> anyhow::Result<()> {
+    let (Some(p), Some(m)) = (place, motif) else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    let local = now.with_timezone(&tz).naive_local();
+    // From the current half hour to four hours later, within the day.
+    let start = NaiveTime::from_hms_opt(
+        chrono::Timelike::hour(&local),
+        chrono::Timelike::minute(&local) / 30 * 30,
+        0,
+    )
+    .unwrap_or(NaiveTime::MIN);
+    let last = hm((23, 30))?;
+    // (Adding to a time of day wraps past midnight: compare before adding.)
+    let end = if start + Duration::hours(4) > start && start + Duration::hours(4) < last {
+        start + Duration::hours(4)
+    } else {
+        last.max(start)
+    };
+    if end - local.time() < Duration::minutes(i64::from(m.duration_minutes)) * 2 {
+        return Ok(());
+    }
+    extra_opening::ActiveModel {
+        place_id: Set(p.id),
+        date: Set(local.date()),
+        start_time: Set(start),
+        end_time: Set(end),
+        note: Set(Some("Permanence sans rendez-vous du jour".into())),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    let day_end = now + (end - local.time());
+    let slots = free_slots(&state.db, p, tz, m, None, now, now, day_end).await?;
+    let people = [
+        ("Odette Blanc", None, Some("04 90 96 11 22")),
+        ("Samir Kaci", Some("samir.kaci@exemple.fr"), None),
+    ];
+    for (slot, (name, email, phone)) in slots.iter().step_by(2).zip(people) {
+        let contact = Contact::parse(name, email, phone).map_err(|e| anyhow::anyhow!("{e}"))?;
+        service::book(
+            state,
+            NewAppointment {
+                place_id: p.id,
+                motif_id: m.id,
+                starts_at: slot.starts_at,
+                contact,
+                note: None,
+                accessibility_needs: None,
                 sms: None,
             },
             by,

@@ -5,10 +5,10 @@ pub(crate) mod records;
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
 use entities::{
-    kinds::{PlaceKind, SessionStatus},
-    organisation, place, session, workshop,
+    kinds::{OutboxStatus, PlaceKind, SessionStatus},
+    organisation, outbox, place, session, workshop,
 };
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
     auth::{Role, api::create_staff},
@@ -339,12 +339,50 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    // A session cancelled, with its people told or left to call: the console shows both.
+    let cancelled = &first_sessions[3];
+    for (name, email, phone) in [
+        ("Henriette Pons", None, Some("04 90 93 44 55")),
+        ("Louis Mercier", Some("louis.mercier@exemple.fr"), None),
+    ] {
+        let contact = Contact::parse(name, email, phone).map_err(|e| anyhow::anyhow!("{e}"))?;
+        service::register(state, cancelled.id, contact, true, None, Booker::Staff(admin.id))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    service::cancel_session(state, cancelled.id, Some("L'animatrice est malade.".into()))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    failed_message(state, "yvette.bonnet@exemple.fr").await?;
     crate::demo::appointments::seed(state, &org, &places).await?;
     crate::demo::records::seed(state, &org, &places).await?;
     Ok(Seeded {
         organisation: org,
         places,
     })
+}
+
+/// The first message to `email` marked as failed for good, as when a mailbox does not exist:
+/// the console's "Messages" page lists it with its error and a retry button.
+async fn failed_message(state: &AppState, email: &str) -> anyhow::Result<()> {
+    let Some(row) = outbox::Entity::find()
+        .filter(outbox::Column::RecipientEmail.eq(email))
+        .order_by_asc(outbox::Column::Id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    outbox::ActiveModel {
+        id: Set(row.id),
+        status: Set(OutboxStatus::Failed),
+        attempts: Set(5),
+        last_error: Set(Some("550 5.1.1 Adresse inconnue du serveur de destination".into())),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -5,6 +5,7 @@ mod appointments;
 mod appointments_race;
 mod appointments_staff;
 mod calls;
+mod demo;
 mod exports;
 mod helpers;
 mod input;
