@@ -16,6 +16,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The sender name of its SMS (at most 11 letters or digits); unset: taken from the name.
     pub sms_sender: Option<String>,
+    /// A random part of its bookings' iCalendar UIDs (`registration-12-k3j4h5m2@host`), drawn
+    /// when the organisation is created; empty for organisations older than it.
+    pub calendar_uid_part: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

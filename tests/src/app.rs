@@ -192,6 +192,7 @@ impl TestApp {
             contact_phone: Set(Some("04 90 00 00 00".into())),
             reminder_offsets: Set("2880,180".into()),
             max_future_appointments: Set(2),
+            calendar_uid_part: Set(creneau::notifications::enqueue::calendar_uid_part()),
             created_at: Set(self.now()),
             ..Default::default()
         }

@@ -30,6 +30,7 @@ pub async fn organisation_named(
         contact_phone: Set(None),
         reminder_offsets: Set("2880,180".into()),
         max_future_appointments: Set(2),
+        calendar_uid_part: Set(crate::notifications::enqueue::calendar_uid_part()),
         created_at: Set(clock.now()),
         ..Default::default()
     }

@@ -168,6 +168,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         contact_phone: Set(Some("04 90 49 36 36".into())),
         reminder_offsets: Set("2880,180".into()),
         max_future_appointments: Set(2),
+        calendar_uid_part: Set(crate::notifications::enqueue::calendar_uid_part()),
         created_at: Set(now),
         ..Default::default()
     }

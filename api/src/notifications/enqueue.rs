@@ -87,9 +87,22 @@ impl Context<'_> {
 }
 
 /// The iCalendar UID of a booking: the same for its whole life, so every calendar updates
-/// the one event instead of adding another.
-pub(crate) fn ical_uid(booking: BookingKind, id: i32, host: &str) -> String {
-    format!("{}-{id}@{host}", booking.to_value())
+/// the one event instead of adding another. `part` is its organisation's random part (see
+/// [`calendar_uid_part`]): a new database on the same host never reuses an older UID.
+pub(crate) fn ical_uid(booking: BookingKind, id: i32, part: &str, host: &str) -> String {
+    if part.is_empty() {
+        format!("{}-{id}@{host}", booking.to_value())
+    } else {
+        format!("{}-{id}-{part}@{host}", booking.to_value())
+    }
+}
+
+/// A fresh random part for a new organisation's UIDs: ten hexadecimal digits.
+pub fn calendar_uid_part() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 5];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Queues one message, due now.
@@ -136,7 +149,14 @@ async fn insert<C: ConnectionTrait>(
     .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
     outbox::ActiveModel {
         recipient_email: Set(to.email.clone()),
-        ical_uid: Set(calendar.map(|_| ical_uid(to.booking, to.booking_id, ctx.public_host))),
+        ical_uid: Set(calendar.map(|_| {
+            ical_uid(
+                to.booking,
+                to.booking_id,
+                &ctx.organisation.calendar_uid_part,
+                ctx.public_host,
+            )
+        })),
         ical_sequence: Set(calendar.map(|_| to.sequence)),
         ical_method: Set(calendar),
         status: Set(status),
@@ -367,5 +387,22 @@ mod tests {
         let due = reminder_due(Paris, start, Duration::minutes(60));
         assert!(due < start);
         assert_eq!(due, utc("2027-03-28T00:30:00Z"));
+    }
+
+    #[test]
+    fn a_uid_carries_the_organisation_s_random_part_and_older_organisations_keep_theirs() {
+        assert_eq!(
+            ical_uid(BookingKind::Registration, 12, "", "arles.example"),
+            "registration-12@arles.example",
+            "an organisation older than the random part keeps the UIDs calendars hold"
+        );
+        assert_eq!(
+            ical_uid(BookingKind::Appointment, 12, "0a1b2c3d4e", "arles.example"),
+            "appointment-12-0a1b2c3d4e@arles.example"
+        );
+        let (a, b) = (calendar_uid_part(), calendar_uid_part());
+        assert_eq!(a.len(), 10);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
     }
 }

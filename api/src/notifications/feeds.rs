@@ -93,7 +93,7 @@ pub(crate) async fn registration_invite(state: &AppState, raw: &str) -> Result<S
     let mut payload = ctx.payload(event, BookingKind::Registration, &w.title, s.starts_at, s.ends_at);
     payload.manage_url = Some(ctx.manage_url(BookingKind::Registration, raw));
     payload.reason = s.cancel_reason.clone().filter(|_| s.status == SessionStatus::Cancelled);
-    let uid = ical_uid(BookingKind::Registration, r.id, &host);
+    let uid = ical_uid(BookingKind::Registration, r.id, &org.calendar_uid_part, &host);
     Ok(ical::invite(&calendar_event(
         &payload,
         &InviteVersion {
@@ -142,7 +142,7 @@ pub(crate) async fn appointment_invite(state: &AppState, raw: &str) -> Result<St
     payload.instructions = Some(m.instructions.clone()).filter(|i| !i.trim().is_empty());
     payload.manage_url = Some(ctx.manage_url(BookingKind::Appointment, raw));
     payload.reason = a.cancel_reason.clone().filter(|_| cancelled);
-    let uid = ical_uid(BookingKind::Appointment, a.id, &host);
+    let uid = ical_uid(BookingKind::Appointment, a.id, &org.calendar_uid_part, &host);
     Ok(ical::invite(&calendar_event(
         &payload,
         &InviteVersion {
@@ -322,6 +322,11 @@ fn events(
     audience: Audience,
 ) -> Vec<CalendarEvent> {
     let host = state.public_host();
+    // The organisation's random part, as in the bookings' UIDs.
+    let part = match organisation.calendar_uid_part.as_str() {
+        "" => String::new(),
+        p => format!("-{p}"),
+    };
     let base = |uid: String,
                 sequence: i32,
                 cancelled: bool,
@@ -396,7 +401,7 @@ fn events(
             }
         }
         out.push(base(
-            format!("session-{}@{host}", s.id),
+            format!("session-{}{part}@{host}", s.id),
             s.ical_sequence,
             cancelled,
             format!("Atelier « {title} »"),
@@ -433,7 +438,7 @@ fn events(
         push("Besoins d'accessibilité", &a.accessibility_needs);
         lines.push(format!("Poste : {}", a.desk));
         out.push(base(
-            format!("appointment-{}-agenda@{host}", a.id),
+            format!("appointment-{}-agenda{part}@{host}", a.id),
             a.ical_sequence,
             cancelled,
             format!("Rendez-vous « {label} » — {}", a.name),

@@ -401,9 +401,11 @@ db_test!(
                 (Event::AppointmentCancelled, Some(CalendarMethod::Cancel), Some(3)),
             ]
         );
+        let uid = expected_uid(&app, "appointment", i64::from(id)).await;
         assert!(
-            messages.iter().all(|r| r.ical_uid == messages[0].ical_uid
-                && r.ical_uid.as_deref() == Some(&format!("appointment-{id}@127.0.0.1")[..])),
+            messages
+                .iter()
+                .all(|r| r.ical_uid == messages[0].ical_uid && r.ical_uid.as_deref() == Some(uid.as_str())),
             "one calendar event for the whole life of the appointment"
         );
         assert!(

@@ -67,3 +67,52 @@ pub async fn problem(resp: reqwest::Response, status: u16, code: &str) -> String
     assert!(!message.is_empty());
     message
 }
+
+/// The iCalendar UID a booking's invites carry: `registration-12-<the organisation's random
+/// part>@127.0.0.1` (`kind` is `registration`, `appointment`, `session` or `appointment…agenda`).
+pub async fn expected_uid(app: &creneau_tests::app::TestApp, kind: &str, id: i64) -> String {
+    use sea_orm::EntityTrait;
+    let db = &app.state.db;
+    let org = match kind {
+        "registration" => {
+            let r = entities::registration::Entity::find_by_id(id as i32)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+            entities::session::Entity::find_by_id(r.session_id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .organisation_id
+        }
+        "session" => {
+            entities::session::Entity::find_by_id(id as i32)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .organisation_id
+        }
+        _ => {
+            entities::appointment::Entity::find_by_id(id as i32)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .organisation_id
+        }
+    };
+    let part = entities::organisation::Entity::find_by_id(org)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .calendar_uid_part;
+    assert_eq!(part.len(), 10, "every organisation made here has a random part");
+    match kind {
+        "agenda" => format!("appointment-{id}-agenda-{part}@127.0.0.1"),
+        kind => format!("{kind}-{id}-{part}@127.0.0.1"),
+    }
+}

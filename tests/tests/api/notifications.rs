@@ -71,7 +71,7 @@ mail_test!(
 
         let invite = invite_of(m);
         assert_eq!(invite.method.as_deref(), Some("REQUEST"));
-        assert_eq!(invite.uid, format!("registration-{id}@127.0.0.1"));
+        assert_eq!(invite.uid, expected_uid(&app, "registration", i64::from(id)).await);
         assert_eq!(invite.sequence, 0);
         assert_eq!(invite.status.as_deref(), Some("CONFIRMED"));
         assert_eq!(invite.dtstart, "20270112T130000Z");
@@ -195,7 +195,10 @@ mail_test!(
         assert!(text.contains("utilisez le lien reçu lors de votre inscription, ou appelez le 04 90 49 39 39."));
         let invite = invite_of(promoted);
         assert_eq!(invite.method.as_deref(), Some("REQUEST"));
-        assert_eq!(invite.uid, format!("registration-{}@127.0.0.1", bob["id"]));
+        assert_eq!(
+            invite.uid,
+            expected_uid(&app, "registration", bob["id"].as_i64().unwrap()).await
+        );
         assert_eq!(invite.sequence, 1);
         assert_eq!(invite.dtstart, "20270112T130000Z");
         assert!(invite.attendee.unwrap().ends_with(":mailto:bob@exemple.fr"));
@@ -509,7 +512,7 @@ mail_test!(
         );
 
         let invites: Vec<_> = mails.iter().map(invite_of).collect();
-        let uid = format!("appointment-{id}@127.0.0.1");
+        let uid = expected_uid(&app, "appointment", i64::from(id)).await;
         assert!(invites.iter().all(|i| i.uid == uid));
         let shape: Vec<_> = invites
             .iter()
@@ -538,5 +541,34 @@ mail_test!(
             (download.method.as_deref(), download.uid.as_str(), download.sequence),
             (Some("CANCEL"), uid.as_str(), 2)
         );
+    }
+);
+
+creneau_tests::db_test!(
+    async fn two_databases_on_one_host_never_give_a_booking_the_same_calendar_uid(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 5, 3).await;
+        let r = json(
+            app.register(f.session_id, "Jeanne Martin", Some("jeanne@exemple.fr"), None)
+                .await,
+        )
+        .await;
+        let id = r["id"].as_i64().unwrap();
+        let first = expected_uid(&app, "registration", id).await;
+
+        // The same organisation made again on an empty database: same ids, same host.
+        let other = creneau_tests::app::TestApp::spawn(creneau_tests::app::Backend::Sqlite)
+            .await
+            .unwrap();
+        let (_, admin) = other.organisation("arles").await;
+        let f = other.session_with(&admin, 5, 3).await;
+        let r = json(
+            other
+                .register(f.session_id, "Jeanne Martin", Some("jeanne@exemple.fr"), None)
+                .await,
+        )
+        .await;
+        assert_eq!(r["id"].as_i64().unwrap(), id, "the same booking id");
+        assert_ne!(expected_uid(&other, "registration", id).await, first);
     }
 );
