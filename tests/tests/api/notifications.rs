@@ -71,7 +71,7 @@ mail_test!(
 
         let invite = invite_of(m);
         assert_eq!(invite.method.as_deref(), Some("REQUEST"));
-        assert_eq!(invite.uid, expected_uid(&app, "registration", i64::from(id)).await);
+        assert_eq!(invite.uid, expected_uid(&app, "registration", id).await);
         assert_eq!(invite.sequence, 0);
         assert_eq!(invite.status.as_deref(), Some("CONFIRMED"));
         assert_eq!(invite.dtstart, "20270112T130000Z");
@@ -512,7 +512,7 @@ mail_test!(
         );
 
         let invites: Vec<_> = mails.iter().map(invite_of).collect();
-        let uid = expected_uid(&app, "appointment", i64::from(id)).await;
+        let uid = expected_uid(&app, "appointment", id).await;
         assert!(invites.iter().all(|i| i.uid == uid));
         let shape: Vec<_> = invites
             .iter()
