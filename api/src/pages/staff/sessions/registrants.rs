@@ -84,7 +84,7 @@ async fn find(ctx: &StaffCtx, id: &str, rid: &str) -> Result<Found, PageError> {
     })
 }
 
-fn person<'a>(l: &'a Loaded, rid: i32) -> Option<&'a Registrant> {
+fn person(l: &Loaded, rid: i32) -> Option<&Registrant> {
     l.confirmed.iter().chain(&l.waiting).find(|r| r.id == rid)
 }
 
