@@ -547,7 +547,11 @@ db_test!(
         assert!(!page.contains("Complet"), "{}", page.body);
         assert!(!page.contains("/emargement"));
         assert!(page.contains("Ana — code"));
-        assert!(page.contains("prévenu·e : e-mail"), "how Ana is told: {}", page.body);
+        assert!(
+            page.contains("prévenu·e par e-mail ("),
+            "how Ana is told: {}",
+            page.body
+        );
         assert!(page.contains("à prévenir par téléphone"));
         let sheet = v.get(&format!("/staff/seances/{}/emargement", f.session_id)).await;
         assert_eq!(sheet.status, StatusCode::CONFLICT);

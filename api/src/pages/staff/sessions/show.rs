@@ -47,8 +47,8 @@ pub(super) struct Registrant {
     /// How messages reach the person: "e-mail", "SMS", "e-mail et SMS", or `None` when only
     /// a call can.
     pub(super) reached_by: Option<&'static str>,
-    /// A cancelled registration: how the message about it went ("e-mail envoyé", "SMS
-    /// reçu"…), from the outbox; `None` when nothing reached the person.
+    /// A cancelled registration: how the message about it went ("e-mail (envoyé)", "SMS
+    /// (reçu)"…), from the outbox; `None` when nothing reached the person.
     pub(super) told: Option<String>,
 }
 
@@ -73,11 +73,11 @@ pub(super) struct Loaded {
 fn fate(channel: Channel, status: OutboxStatus) -> Option<&'static str> {
     use OutboxStatus::*;
     match (channel, status) {
-        (Channel::Email, Sent) => Some("e-mail envoyé"),
-        (Channel::Email, Pending) => Some("e-mail en cours d'envoi"),
-        (Channel::Sms, Sent) => Some("SMS envoyé"),
-        (Channel::Sms, Delivered) => Some("SMS reçu"),
-        (Channel::Sms, Pending) => Some("SMS en cours d'envoi"),
+        (Channel::Email, Sent) => Some("e-mail (envoyé)"),
+        (Channel::Email, Pending) => Some("e-mail (en cours d'envoi)"),
+        (Channel::Sms, Sent) => Some("SMS (envoyé)"),
+        (Channel::Sms, Delivered) => Some("SMS (reçu)"),
+        (Channel::Sms, Pending) => Some("SMS (en cours d'envoi)"),
         _ => None,
     }
 }
