@@ -99,9 +99,6 @@ impl ApiError {
     pub(crate) fn conflict(code: &str, message: &str) -> ApiError {
         ApiError::Conflict(Json(Problem::new(code, message)))
     }
-    pub(crate) fn rule(code: &str, message: &str) -> ApiError {
-        ApiError::Unprocessable(Json(Problem::new(code, message)))
-    }
     pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
         ApiError::Unprocessable(Json(Problem {
             code: "validation".into(),
@@ -166,6 +163,7 @@ crate::domain::refusal::map_domain_errors!(
     ApiError:
     crate::domain::contact::ContactError,
     crate::workshops::service::RegistrationError,
+    crate::workshops::service::ChangeError,
     crate::appointments::service::AppointmentError,
     crate::auth::staff::AuthError,
     crate::workshops::planning::PlanningError,

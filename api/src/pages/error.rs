@@ -82,6 +82,7 @@ crate::domain::refusal::map_domain_errors!(
     PageError:
     crate::auth::staff::AuthError,
     crate::workshops::service::RegistrationError,
+    crate::workshops::service::ChangeError,
     crate::workshops::planning::PlanningError,
     crate::appointments::service::AppointmentError,
     crate::records::service::RecordError,

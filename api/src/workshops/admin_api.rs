@@ -1,14 +1,14 @@
 //! The staff side of workshops: catalogue, sessions and series, registrants, attendance.
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
-use entities::kinds::{RegistrationStatus, SessionStatus};
-use entities::{place, registration, session, workshop};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use entities::kinds::RegistrationStatus;
+use entities::{registration, session, workshop};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{
     dto::*,
-    planning::{self, check_facilitator, check_times, in_org},
+    planning::{self, in_org},
     queries::{self, SessionFilter},
     service::{self, Booker},
 };
@@ -216,44 +216,16 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<SessionUpdate>,
     ) -> ApiResult<Json<Session>> {
-        let s = in_org::<session::Entity>(&state, &me, id.0).await?;
-        if s.status == SessionStatus::Cancelled {
-            return Err(ApiError::rule(
-                "session_cancelled",
-                "Cette séance est annulée : elle ne peut plus être modifiée.",
-            ));
-        }
-        if let Some(p) = body.place_id {
-            in_org::<place::Entity>(&state, &me, p).await?;
-        }
-        check_facilitator(&state, &me, body.facilitator_id).await?;
-        let starts_at = body.starts_at.map(|d| d.with_timezone(&Utc)).unwrap_or(s.starts_at);
-        let ends_at = body.ends_at.map(|d| d.with_timezone(&Utc)).unwrap_or(s.ends_at);
-        check_times(starts_at, ends_at)?;
-        let closes = body.registration_closes_at.map(|d| d.with_timezone(&Utc)).unwrap_or(
-            if body.starts_at.is_some() && s.registration_closes_at == s.starts_at {
-                starts_at
-            } else {
-                s.registration_closes_at
-            },
-        );
-        if let Some(c) = body.capacity {
-            service::change_capacity(&state, s.id, i64::from(c)).await?;
-        }
-        if let Some(f) = body.facilitator_id {
-            let mut a: session::ActiveModel = s.clone().into();
-            a.facilitator_id = Set(Some(f));
-            a.update(&state.db).await?;
-        }
-        service::move_session(
-            &state,
-            s.id,
-            starts_at,
-            ends_at,
-            body.place_id.unwrap_or(s.place_id),
-            closes,
-        )
-        .await?;
+        let change = service::SessionChange {
+            place_id: body.place_id,
+            starts_at: body.starts_at.map(|d| d.with_timezone(&Utc)),
+            ends_at: body.ends_at.map(|d| d.with_timezone(&Utc)),
+            capacity: body.capacity,
+            facilitator_id: body.facilitator_id.map(Some),
+            registration_closes_at: body.registration_closes_at.map(|d| d.with_timezone(&Utc)),
+            seen_version: None,
+        };
+        let s = service::edit_session(&state, &me, id.0, change).await?;
         let view = queries::session(&state.db, s.id, state.clock.now())
             .await?
             .ok_or_else(|| ApiError::internal("no session"))?;
@@ -315,7 +287,8 @@ impl AdminWorkshopsApi {
     }
 
     /// Register a resident on their behalf (at the counter, on the phone): a phone number
-    /// alone is enough; consent is taken orally.
+    /// alone is enough; consent is taken orally. With `extra_seat`, a full session takes one
+    /// more seat for this person.
     #[oai(
         path = "/sessions/:id/registrations",
         method = "post",
@@ -330,7 +303,11 @@ impl AdminWorkshopsApi {
     ) -> ApiResult<StaffRegistered> {
         let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
-        let done = service::register(&state, s.id, contact, true, body.sms, Booker::Staff(me.id)).await?;
+        let done = if body.extra_seat {
+            service::register_with_extra_seat(&state, s.id, contact, body.sms, me.id).await?
+        } else {
+            service::register(&state, s.id, contact, true, body.sms, Booker::Staff(me.id)).await?
+        };
         Ok(StaffRegistered::Created(Json(StaffRegistration::new(
             done.registration,
             done.waitlist_position,
@@ -370,6 +347,102 @@ impl AdminWorkshopsApi {
         let r = in_org::<registration::Entity>(&state, &me, id.0).await?;
         let r = service::cancel(&state, r.id, None, true).await?;
         Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
+    }
+
+    /// Move one registrant to another session of the same workshop, in one transaction: a
+    /// seat taken there (409 `session_full` when none is left), the one here given to the
+    /// first in line; the person is told the new time and place.
+    #[oai(
+        path = "/registrations/:id/move",
+        method = "post",
+        operation_id = "adminMoveRegistration"
+    )]
+    async fn move_registration(
+        &self,
+        state: Data<&AppState>,
+        Manager(me): Manager,
+        id: Path<i32>,
+        body: Json<MoveRegistration>,
+    ) -> ApiResult<Json<StaffRegistration>> {
+        let moved = service::move_registration(&state, &me, id.0, body.session_id).await?;
+        Ok(Json(StaffRegistration::new(moved, None, state.settings.timezone)))
+    }
+
+    /// Take one registrant off a session with a reason, written in the message to the
+    /// person; a freed seat goes to the first in line.
+    #[oai(
+        path = "/registrations/:id/remove",
+        method = "post",
+        operation_id = "adminRemoveRegistration"
+    )]
+    async fn remove_registration(
+        &self,
+        state: Data<&AppState>,
+        Manager(me): Manager,
+        id: Path<i32>,
+        body: Json<RemoveRegistration>,
+    ) -> ApiResult<Json<StaffRegistration>> {
+        let reason = body.0.reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(ApiError::invalid(
+                "reason",
+                "Indiquez le motif : il est écrit dans le message envoyé à la personne.",
+            ));
+        }
+        let r = service::remove_registration(&state, &me, id.0, Some(reason)).await?;
+        Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
+    }
+
+    /// Give a seat to one person of the waiting list, out of turn: a free seat, else 409
+    /// `no_seat_left` unless `extra_seat` adds one for them.
+    #[oai(
+        path = "/registrations/:id/promote",
+        method = "post",
+        operation_id = "adminPromoteRegistration"
+    )]
+    async fn promote_registration(
+        &self,
+        state: Data<&AppState>,
+        Manager(me): Manager,
+        id: Path<i32>,
+        body: Json<PromoteRegistration>,
+    ) -> ApiResult<Json<StaffRegistration>> {
+        let r = service::promote_by_hand(&state, &me, id.0, body.extra_seat).await?;
+        Ok(Json(StaffRegistration::new(r, None, state.settings.timezone)))
+    }
+
+    /// The sessions of this session's weekly series, not cancelled and not started, from
+    /// `from` (a day, in the organisation's time zone) on: what cancelling the series from
+    /// that day would cancel.
+    #[oai(path = "/sessions/:id/series", method = "get", operation_id = "adminListSeriesFrom")]
+    async fn series_from(
+        &self,
+        state: Data<&AppState>,
+        Staff(me): Staff,
+        id: Path<i32>,
+        from: Query<NaiveDate>,
+    ) -> ApiResult<Json<Vec<Session>>> {
+        let rows = service::series_from(&state, &me, id.0, from.0).await?;
+        Ok(Json(queries::decorate(&state.db, rows, state.clock.now()).await?))
+    }
+
+    /// Cancel this session's weekly series from `from` on: each session as by
+    /// `adminCancelSession`, every registrant told, with the reason.
+    #[oai(
+        path = "/sessions/:id/series/cancel",
+        method = "post",
+        operation_id = "adminCancelSeriesFrom"
+    )]
+    async fn cancel_series_from(
+        &self,
+        state: Data<&AppState>,
+        Manager(me): Manager,
+        id: Path<i32>,
+        body: Json<CancelSeriesFrom>,
+    ) -> ApiResult<Json<Vec<Session>>> {
+        let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let rows = service::cancel_series_from(&state, &me, id.0, body.0.from, reason).await?;
+        Ok(Json(queries::decorate(&state.db, rows, state.clock.now()).await?))
     }
 }
 

@@ -89,6 +89,10 @@ pub(crate) struct StaffRegistrationRequest {
     /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
     /// Left out: yes when a mobile and no e-mail are given.
     pub sms: Option<bool>,
+    /// "+1 place" at the counter: when the session is full, one seat is added for this
+    /// person (the waiting list keeps its order). Default false: the waiting list.
+    #[oai(default)]
+    pub extra_seat: bool,
 }
 
 /// Answer to a new registration. `manage_token` is given this once.
@@ -283,6 +287,38 @@ pub(crate) struct SeriesCreated {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct CancelSession {
     /// Told to every registered resident, e.g. "Animateur malade".
+    #[oai(validator(max_length = 500))]
+    pub reason: Option<crate::domain::text::Lines>,
+}
+
+/// Where to move a registrant: another session of the same workshop.
+#[derive(Object, Debug, Clone)]
+pub(crate) struct MoveRegistration {
+    pub session_id: i32,
+}
+
+/// Why staff take a registrant off a session: written in the message to the person.
+#[derive(Object, Debug, Clone)]
+pub(crate) struct RemoveRegistration {
+    #[oai(validator(min_length = 1, max_length = 500))]
+    pub reason: crate::domain::text::Lines,
+}
+
+/// Giving a waiting person a seat by hand.
+#[derive(Object, Debug, Clone)]
+pub(crate) struct PromoteRegistration {
+    /// Add one seat for them when none is free (at most 500 in all).
+    #[oai(default)]
+    pub extra_seat: bool,
+}
+
+/// Cancelling a weekly series from a day on.
+#[derive(Object, Debug, Clone)]
+pub(crate) struct CancelSeriesFrom {
+    /// The first day cancelled, in the organisation's time zone; sessions already started
+    /// are never cancelled.
+    pub from: chrono::NaiveDate,
+    /// Told to every registered resident.
     #[oai(validator(max_length = 500))]
     pub reason: Option<crate::domain::text::Lines>,
 }

@@ -16,7 +16,9 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
+use super::planning::{PlanningError, check_facilitator, check_times, in_org};
 use crate::{
+    auth::StaffIdentity,
     domain::{
         capacity::{self, CapacityError, RegistrationClosed},
         contact::Contact,
@@ -231,6 +233,30 @@ pub async fn register(
     sms: Option<bool>,
     by: Booker,
 ) -> Result<Registered, RegistrationError> {
+    register_with(state, session_id, contact, consent, sms, by, false).await
+}
+
+/// "+1 place" at the counter: staff register the person in front of them, a seat added for
+/// them when none is left (the waiting list keeps its order and its people).
+pub(crate) async fn register_with_extra_seat(
+    state: &AppState,
+    session_id: i32,
+    contact: Contact,
+    sms: Option<bool>,
+    staff_id: i32,
+) -> Result<Registered, RegistrationError> {
+    register_with(state, session_id, contact, true, sms, Booker::Staff(staff_id), true).await
+}
+
+async fn register_with(
+    state: &AppState,
+    session_id: i32,
+    contact: Contact,
+    consent: bool,
+    sms: Option<bool>,
+    by: Booker,
+    extra_seat: bool,
+) -> Result<Registered, RegistrationError> {
     // Staff record the consent given at the counter or on the phone.
     if !consent && by == Booker::Resident {
         return Err(RegistrationError::ConsentMissing);
@@ -249,26 +275,17 @@ pub async fn register(
         by != Booker::Resident,
         now,
     )?;
+    let extra_seat = extra_seat && s.seats_taken >= s.capacity;
+    if extra_seat {
+        add_seat(&txn, session_id).await?;
+    }
 
     // One booking per person, not per contact: two people of one household may share a
     // phone or an e-mail address, so the same contact counts only with the same name.
     let name_key = contact.name.key();
     let email_key = contact.email.as_ref().map(|e| e.as_str().to_string());
     let phone_key = contact.phone.as_ref().map(|p| p.as_str().to_string());
-    let mut same_contact = sea_orm::Condition::any();
-    if let Some(e) = &email_key {
-        same_contact = same_contact.add(registration::Column::EmailKey.eq(e.clone()));
-    }
-    if let Some(p) = &phone_key {
-        same_contact = same_contact.add(registration::Column::PhoneKey.eq(p.clone()));
-    }
-    let duplicate = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
-        .filter(registration::Column::NameKey.eq(name_key.clone()))
-        .filter(same_contact)
-        .count(&txn)
-        .await?;
+    let duplicate = duplicates(&txn, session_id, &name_key, email_key.as_deref(), phone_key.as_deref()).await?;
     if duplicate > 0 {
         return Err(RegistrationError::AlreadyRegistered);
     }
@@ -348,6 +365,7 @@ pub async fn register(
         .await? as i32;
     let mut after = sc.session.clone();
     after.seats_taken += i32::from(seated);
+    after.capacity += i32::from(extra_seat);
     let names = (sc.workshop.title.clone(), sc.place.name.clone());
     let session = super::queries::view(
         after,
@@ -370,6 +388,30 @@ pub async fn register(
         manage_token,
         waitlist_position,
     })
+}
+
+/// Live registrations of the same person (same name and same e-mail or phone) in a session.
+async fn duplicates<C: ConnectionTrait>(
+    db: &C,
+    session_id: i32,
+    name_key: &str,
+    email_key: Option<&str>,
+    phone_key: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut same_contact = sea_orm::Condition::any();
+    if let Some(e) = email_key {
+        same_contact = same_contact.add(registration::Column::EmailKey.eq(e));
+    }
+    if let Some(p) = phone_key {
+        same_contact = same_contact.add(registration::Column::PhoneKey.eq(p));
+    }
+    registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
+        .filter(registration::Column::NameKey.eq(name_key))
+        .filter(same_contact)
+        .count(db)
+        .await
 }
 
 /// The conditional update that makes overselling impossible: it succeeds only while a seat
@@ -431,25 +473,37 @@ async fn promote(
         if !take_seat(txn, sc.session.id).await? {
             break;
         }
-        let sequence = w.ical_sequence + 1;
-        let mut active: registration::ActiveModel = w.into();
-        active.status = Set(RegistrationStatus::Confirmed);
-        active.ical_sequence = Set(sequence);
-        active.updated_at = Set(now);
-        active.promoted_at = Set(Some(now));
-        let promoted = active.update(txn).await?;
-        let to = recipient(&promoted);
-        let payload = ctx.payload(
-            Event::RegistrationPromoted,
-            BookingKind::Registration,
-            &sc.workshop.title,
-            sc.session.starts_at,
-            sc.session.ends_at,
-        );
-        enqueue::enqueue(txn, &ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
-        enqueue::schedule_reminders(txn, &ctx, &to, &payload).await?;
+        give_seat(txn, &ctx, sc, w, now).await?;
     }
     Ok(())
+}
+
+/// Confirms a waiting registration whose seat was just taken, and tells the person.
+async fn give_seat(
+    txn: &DatabaseTransaction,
+    ctx: &Context<'_>,
+    sc: &SessionContext,
+    w: registration::Model,
+    now: DateTime<Utc>,
+) -> Result<registration::Model, DbErr> {
+    let sequence = w.ical_sequence + 1;
+    let mut active: registration::ActiveModel = w.into();
+    active.status = Set(RegistrationStatus::Confirmed);
+    active.ical_sequence = Set(sequence);
+    active.updated_at = Set(now);
+    active.promoted_at = Set(Some(now));
+    let promoted = active.update(txn).await?;
+    let to = recipient(&promoted);
+    let payload = ctx.payload(
+        Event::RegistrationPromoted,
+        BookingKind::Registration,
+        &sc.workshop.title,
+        sc.session.starts_at,
+        sc.session.ends_at,
+    );
+    enqueue::enqueue(txn, ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
+    enqueue::schedule_reminders(txn, ctx, &to, &payload).await?;
+    Ok(promoted)
 }
 
 pub(crate) async fn find_by_token<C: ConnectionTrait>(
@@ -478,6 +532,17 @@ pub(crate) async fn cancel(
     registration_id: i32,
     raw_token: Option<&str>,
     by_staff: bool,
+) -> Result<registration::Model, RegistrationError> {
+    cancel_with_reason(state, registration_id, raw_token, by_staff, None).await
+}
+
+/// [`cancel`], the reason (staff's) written in the message to the person.
+async fn cancel_with_reason(
+    state: &AppState,
+    registration_id: i32,
+    raw_token: Option<&str>,
+    by_staff: bool,
+    reason: Option<String>,
 ) -> Result<registration::Model, RegistrationError> {
     let now = state.clock.now();
     let host = state.public_host();
@@ -523,6 +588,7 @@ pub(crate) async fn cancel(
         sc.session.ends_at,
     );
     payload.manage_key = cancelled.manage_key.clone().filter(|_| raw_token.is_some());
+    payload.reason = reason;
     // Only a confirmed booking ever sent an invite; a waitlisted one has nothing to remove.
     enqueue::enqueue(
         &txn,
@@ -600,108 +666,453 @@ pub(crate) async fn cancel_session(
     Ok(session)
 }
 
-/// Staff change a session's capacity: a rise promotes from the waiting list, a cut below the
-/// confirmed count is refused.
-pub(crate) async fn change_capacity(
+/// Tells every live registrant of a session that moved (new times or place): confirmed ones
+/// with an updated invite (same UID, next SEQUENCE) and their reminders moved with it,
+/// waiting ones with their place in line.
+async fn tell_moved(
+    txn: &DatabaseTransaction,
+    sc: &SessionContext,
     state: &AppState,
+    host: &str,
+    now: DateTime<Utc>,
+    previous_start: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let ctx = sc.ctx(state, host, now);
+    let live = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(sc.session.id))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
+        .all(txn)
+        .await?;
+    for r in live {
+        let confirmed = r.status == RegistrationStatus::Confirmed;
+        let sequence = r.ical_sequence + 1;
+        let mut active: registration::ActiveModel = r.into();
+        active.ical_sequence = Set(sequence);
+        active.updated_at = Set(now);
+        let r = active.update(txn).await?;
+        let to = recipient(&r);
+        let mut payload = ctx.payload(
+            Event::SessionMoved,
+            BookingKind::Registration,
+            &sc.workshop.title,
+            sc.session.starts_at,
+            sc.session.ends_at,
+        );
+        payload.previous_starts_at = Some(previous_start);
+        if !confirmed {
+            payload.waitlist_position = Some(waitlist_position(txn, &r).await?);
+        }
+        enqueue::enqueue(txn, &ctx, &to, &payload, confirmed.then_some(CalendarMethod::Request)).await?;
+        if confirmed {
+            enqueue::drop_reminders(txn, BookingKind::Registration, r.id).await?;
+            enqueue::schedule_reminders(txn, &ctx, &to, &payload).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Why a change made in the console (or the admin API) to a session or to one of its
+/// registrants was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ChangeError {
+    #[error(
+        "Cette séance a été modifiée entre-temps (dans un autre onglet ou par un collègue) : rien n'a été enregistré. Relisez-la puis refaites votre modification."
+    )]
+    Stale,
+    #[error("Cette séance est annulée : elle ne peut plus être modifiée.")]
+    SessionCancelled,
+    #[error("La séance choisie est complète : la personne n'a pas été déplacée. Choisissez une autre séance.")]
+    TargetFull,
+    #[error("Choisissez une autre séance du même atelier.")]
+    NotSameWorkshop,
+    #[error("Cette personne n'est plus sur la liste d'attente.")]
+    NotWaiting,
+    #[error("Aucune place n'est libre : ajoutez une place pour la donner à cette personne.")]
+    NoSeatLeft,
+    #[error("Cette séance ne fait pas partie d'une série.")]
+    NotASeries,
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+    #[error(transparent)]
+    Planning(#[from] PlanningError),
+}
+
+impl From<DbErr> for ChangeError {
+    fn from(e: DbErr) -> ChangeError {
+        ChangeError::Registration(RegistrationError::Db(e))
+    }
+}
+
+impl From<CapacityError> for ChangeError {
+    fn from(e: CapacityError) -> ChangeError {
+        ChangeError::Registration(RegistrationError::Capacity(e))
+    }
+}
+
+impl DomainError for ChangeError {
+    fn refusal(&self) -> Refusal {
+        use ChangeError::*;
+        match self {
+            Stale | TargetFull | NotWaiting | NoSeatLeft => Refusal::Conflict,
+            SessionCancelled | NotASeries => Refusal::Rule,
+            NotSameWorkshop => Refusal::Invalid { field: "session_id" },
+            Registration(e) => e.refusal(),
+            Planning(e) => e.refusal(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        use ChangeError::*;
+        match self {
+            Stale => "stale",
+            SessionCancelled => "session_cancelled",
+            TargetFull => "session_full",
+            NotWaiting => "not_waitlisted",
+            NoSeatLeft => "no_seat_left",
+            NotASeries => "not_a_series",
+            NotSameWorkshop => "validation",
+            Registration(e) => e.code(),
+            Planning(e) => e.code(),
+        }
+    }
+}
+
+/// What a form last showed of a session: any change to the fields an agent edits (or to its
+/// status) changes it, whatever the clock says.
+pub(crate) fn version(s: &session::Model) -> String {
+    let seen = format!(
+        "{}|{}|{}|{}|{}|{:?}|{}|{}",
+        s.starts_at.timestamp_micros(),
+        s.ends_at.timestamp_micros(),
+        s.place_id,
+        s.capacity,
+        s.seats_taken,
+        s.facilitator_id,
+        s.registration_closes_at.timestamp_micros(),
+        s.status,
+    );
+    token::hash(&seen)[..16].to_string()
+}
+
+/// A change to a session; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionChange {
+    pub place_id: Option<i32>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub capacity: Option<i32>,
+    /// `Some(None)` takes the facilitator off the session.
+    pub facilitator_id: Option<Option<i32>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// The [`version`] the agent's form was filled from: refused as stale when it differs.
+    pub seen_version: Option<String>,
+}
+
+/// Staff change a session in one transaction: times or place (every live registrant told,
+/// invites updated), capacity (a cut below the confirmed count refused, a rise promoting
+/// from the waiting list), facilitator, registration closing time.
+pub(crate) async fn edit_session(
+    state: &AppState,
+    me: &StaffIdentity,
     session_id: i32,
-    requested: i64,
-) -> Result<session::Model, RegistrationError> {
+    change: SessionChange,
+) -> Result<session::Model, ChangeError> {
+    let s = in_org::<session::Entity>(state, me, session_id).await?;
+    if let Some(p) = change.place_id {
+        in_org::<place::Entity>(state, me, p).await?;
+    }
+    check_facilitator(state, me, change.facilitator_id.flatten()).await?;
+    let starts_at = change.starts_at.unwrap_or(s.starts_at);
+    let ends_at = change.ends_at.unwrap_or(s.ends_at);
+    check_times(starts_at, ends_at)?;
+    // Closing "at the start" follows the start when it moves.
+    let closes = change.registration_closes_at.unwrap_or(
+        if change.starts_at.is_some() && s.registration_closes_at == s.starts_at {
+            starts_at
+        } else {
+            s.registration_closes_at
+        },
+    );
+    let closes = Ord::min(closes, starts_at);
+    let place_id = change.place_id.unwrap_or(s.place_id);
+
     let now = state.clock.now();
     let host = state.public_host();
     let txn = db::begin_write(&state.db).await?;
     let sc = SessionContext::load_locked(&txn, session_id)
         .await?
         .ok_or(RegistrationError::SessionNotFound)?;
-    let waitlisted = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
-        .count(&txn)
-        .await? as i32;
-    let (seats, _) = capacity::capacity_change(sc.session.seats_taken, waitlisted, requested)?;
-    let mut active: session::ActiveModel = sc.session.clone().into();
-    active.capacity = Set(seats.get());
+    if change.seen_version.as_ref().is_some_and(|v| *v != version(&sc.session)) {
+        return Err(ChangeError::Stale);
+    }
+    if sc.session.status == SessionStatus::Cancelled {
+        return Err(ChangeError::SessionCancelled);
+    }
+    let before = sc.session.clone();
+    let mut active: session::ActiveModel = before.clone().into();
+    if let Some(requested) = change.capacity {
+        let waitlisted = waiting_count(&txn, session_id).await?;
+        let (seats, _) = capacity::capacity_change(before.seats_taken, waitlisted, i64::from(requested))?;
+        active.capacity = Set(seats.get());
+    }
+    if let Some(f) = change.facilitator_id {
+        active.facilitator_id = Set(f);
+    }
+    let moved = before.starts_at != starts_at || before.ends_at != ends_at || before.place_id != place_id;
+    active.starts_at = Set(starts_at);
+    active.ends_at = Set(ends_at);
+    active.place_id = Set(place_id);
+    active.registration_closes_at = Set(closes);
+    if moved {
+        active.ical_sequence = Set(before.ical_sequence + 1);
+    }
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    let sc = SessionContext { session: updated, ..sc };
+    let place = if place_id == before.place_id {
+        sc.place
+    } else {
+        place::Entity::find_by_id(place_id)
+            .one(&txn)
+            .await?
+            .ok_or(RegistrationError::SessionNotFound)?
+    };
+    let sc = SessionContext {
+        session: updated,
+        place,
+        ..sc
+    };
+    if moved {
+        tell_moved(&txn, &sc, state, &host, now, before.starts_at).await?;
+    }
     promote(&txn, &sc, state, &host, now).await?;
     txn.commit().await?;
+    tracing::info!(session_id, moved, "session changed");
     Ok(session::Entity::find_by_id(session_id)
         .one(&state.db)
         .await?
         .unwrap_or(sc.session))
 }
 
-/// Staff move a session (new times or place): every live registration is told, confirmed
-/// ones with an updated invite (same UID, next SEQUENCE) and reminders moved with it.
-pub(crate) async fn move_session(
+async fn waiting_count<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<i32, DbErr> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .count(db)
+        .await? as i32)
+}
+
+/// One more seat, within the 500 a session may hold.
+async fn add_seat<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<(), RegistrationError> {
+    let res = session::Entity::update_many()
+        .col_expr(session::Column::Capacity, Expr::col(session::Column::Capacity).add(1))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(Expr::col(session::Column::Capacity).lt(i32::from(capacity::Seats::MAX)))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(CapacityError::OutOfRange.into());
+    }
+    Ok(())
+}
+
+/// Staff move one registrant to another session of the same workshop, in one transaction: a
+/// seat taken there (refused when full), the one here given back to the first in line, the
+/// person told of the new time and place, the promoted person told too.
+pub(crate) async fn move_registration(
     state: &AppState,
-    session_id: i32,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    place_id: i32,
-    registration_closes_at: DateTime<Utc>,
-) -> Result<session::Model, RegistrationError> {
+    me: &StaffIdentity,
+    registration_id: i32,
+    target_session_id: i32,
+) -> Result<registration::Model, ChangeError> {
+    let r = in_org::<registration::Entity>(state, me, registration_id).await?;
+    in_org::<session::Entity>(state, me, target_session_id).await?;
+    if r.session_id == target_session_id {
+        return Err(ChangeError::NotSameWorkshop);
+    }
     let now = state.clock.now();
     let host = state.public_host();
     let txn = db::begin_write(&state.db).await?;
-    let sc = SessionContext::load_locked(&txn, session_id)
+    // Both sessions locked, lower id first: two moves in opposite directions cannot deadlock.
+    let (low, high) = if r.session_id < target_session_id {
+        (r.session_id, target_session_id)
+    } else {
+        (target_session_id, r.session_id)
+    };
+    let first = SessionContext::load_locked(&txn, low)
         .await?
         .ok_or(RegistrationError::SessionNotFound)?;
-    let previous_start = sc.session.starts_at;
-    let moved = sc.session.starts_at != starts_at || sc.session.ends_at != ends_at || sc.session.place_id != place_id;
-    let mut active: session::ActiveModel = sc.session.clone().into();
-    active.starts_at = Set(starts_at);
-    active.ends_at = Set(ends_at);
-    active.place_id = Set(place_id);
-    active.registration_closes_at = Set(registration_closes_at);
-    if moved {
-        active.ical_sequence = Set(sc.session.ical_sequence + 1);
+    let second = SessionContext::load_locked(&txn, high)
+        .await?
+        .ok_or(RegistrationError::SessionNotFound)?;
+    let (from, to) = if low == r.session_id {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    // Re-read under the locks: a concurrent cancel or move may have won.
+    let current = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+        .filter(|c| c.session_id == from.session.id)
+        .ok_or(RegistrationError::NotFound)?;
+    if current.status == RegistrationStatus::Cancelled {
+        return Err(RegistrationError::AlreadyCancelled.into());
     }
+    if to.workshop.id != from.workshop.id {
+        return Err(ChangeError::NotSameWorkshop);
+    }
+    capacity::registration_open(
+        to.session.status == SessionStatus::Cancelled,
+        to.session.registration_closes_at,
+        to.session.ends_at,
+        true,
+        now,
+    )
+    .map_err(RegistrationError::from)?;
+    let same_person = duplicates(
+        &txn,
+        to.session.id,
+        &current.name_key,
+        current.email_key.as_deref(),
+        current.phone_key.as_deref(),
+    )
+    .await?;
+    if same_person > 0 {
+        return Err(RegistrationError::AlreadyRegistered.into());
+    }
+    if !take_seat(&txn, to.session.id).await? {
+        return Err(ChangeError::TargetFull);
+    }
+    let was_confirmed = current.status == RegistrationStatus::Confirmed;
+    let sequence = current.ical_sequence + 1;
+    let mut active: registration::ActiveModel = current.into();
+    active.session_id = Set(to.session.id);
+    active.status = Set(RegistrationStatus::Confirmed);
+    active.attendance = Set(Attendance::Unknown);
+    active.ical_sequence = Set(sequence);
     active.updated_at = Set(now);
-    let updated = active.update(&txn).await?;
-    if moved && sc.session.status == SessionStatus::Scheduled {
-        let place = place::Entity::find_by_id(place_id)
-            .one(&txn)
-            .await?
-            .ok_or(RegistrationError::SessionNotFound)?;
-        let sc = SessionContext {
-            session: updated.clone(),
-            place,
-            ..sc
-        };
-        let ctx = sc.ctx(state, &host, now);
-        let live = registration::Entity::find()
-            .filter(registration::Column::SessionId.eq(session_id))
-            .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
-            .all(&txn)
-            .await?;
-        for r in live {
-            let confirmed = r.status == RegistrationStatus::Confirmed;
-            let sequence = r.ical_sequence + 1;
-            let mut active: registration::ActiveModel = r.into();
-            active.ical_sequence = Set(sequence);
-            active.updated_at = Set(now);
-            let r = active.update(&txn).await?;
-            let to = recipient(&r);
-            let mut payload = ctx.payload(
-                Event::SessionMoved,
-                BookingKind::Registration,
-                &sc.workshop.title,
-                starts_at,
-                ends_at,
-            );
-            payload.previous_starts_at = Some(previous_start);
-            if !confirmed {
-                payload.waitlist_position = Some(waitlist_position(&txn, &r).await?);
-            }
-            enqueue::enqueue(&txn, &ctx, &to, &payload, confirmed.then_some(CalendarMethod::Request)).await?;
-            if confirmed {
-                enqueue::drop_reminders(&txn, BookingKind::Registration, r.id).await?;
-                enqueue::schedule_reminders(&txn, &ctx, &to, &payload).await?;
-            }
-        }
+    let moved = match active.update(&txn).await {
+        Ok(m) => m,
+        Err(e) if db::is_unique_violation(&e) => return Err(RegistrationError::AlreadyRegistered.into()),
+        Err(e) => return Err(e.into()),
+    };
+    enqueue::drop_reminders(&txn, BookingKind::Registration, moved.id).await?;
+    let ctx = to.ctx(state, &host, now);
+    let to_person = recipient(&moved);
+    let mut payload = ctx.payload(
+        Event::SessionMoved,
+        BookingKind::Registration,
+        &to.workshop.title,
+        to.session.starts_at,
+        to.session.ends_at,
+    );
+    payload.previous_starts_at = Some(from.session.starts_at);
+    enqueue::enqueue(&txn, &ctx, &to_person, &payload, Some(CalendarMethod::Request)).await?;
+    enqueue::schedule_reminders(&txn, &ctx, &to_person, &payload).await?;
+    if was_confirmed {
+        give_back_seat(&txn, from.session.id).await?;
+        promote(&txn, &from, state, &host, now).await?;
     }
     txn.commit().await?;
-    Ok(updated)
+    tracing::info!(
+        registration_id,
+        from = from.session.id,
+        to = to.session.id,
+        "registration moved"
+    );
+    Ok(moved)
+}
+
+/// Staff take one registrant off a session, the reason written in the message to the person;
+/// a freed seat goes to the first in line.
+pub(crate) async fn remove_registration(
+    state: &AppState,
+    me: &StaffIdentity,
+    registration_id: i32,
+    reason: Option<String>,
+) -> Result<registration::Model, ChangeError> {
+    let r = in_org::<registration::Entity>(state, me, registration_id).await?;
+    Ok(cancel_with_reason(state, r.id, None, true, reason).await?)
+}
+
+/// Staff give a seat to one person of the waiting list, out of turn: a free seat, or one
+/// added for them with `add_seat`.
+pub(crate) async fn promote_by_hand(
+    state: &AppState,
+    me: &StaffIdentity,
+    registration_id: i32,
+    with_extra_seat: bool,
+) -> Result<registration::Model, ChangeError> {
+    let r = in_org::<registration::Entity>(state, me, registration_id).await?;
+    let now = state.clock.now();
+    let host = state.public_host();
+    let txn = db::begin_write(&state.db).await?;
+    let sc = SessionContext::load_locked(&txn, r.session_id)
+        .await?
+        .ok_or(RegistrationError::SessionNotFound)?;
+    if sc.session.status == SessionStatus::Cancelled {
+        return Err(ChangeError::SessionCancelled);
+    }
+    let current = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    if current.status != RegistrationStatus::Waitlisted {
+        return Err(ChangeError::NotWaiting);
+    }
+    if with_extra_seat && sc.session.seats_taken >= sc.session.capacity {
+        add_seat(&txn, sc.session.id).await?;
+    }
+    if !take_seat(&txn, sc.session.id).await? {
+        return Err(ChangeError::NoSeatLeft);
+    }
+    let promoted = give_seat(&txn, &sc.ctx(state, &host, now), &sc, current, now).await?;
+    txn.commit().await?;
+    tracing::info!(registration_id, "registration promoted by hand");
+    Ok(promoted)
+}
+
+/// The sessions of `session_id`'s weekly series still to come from `from` (a day in the
+/// organisation's time zone) on, not cancelled, in order.
+pub(crate) async fn series_from(
+    state: &AppState,
+    me: &StaffIdentity,
+    session_id: i32,
+    from: chrono::NaiveDate,
+) -> Result<Vec<session::Model>, ChangeError> {
+    let s = in_org::<session::Entity>(state, me, session_id).await?;
+    let key = s.series_key.ok_or(ChangeError::NotASeries)?;
+    let tz = state.settings.timezone;
+    let day_start = crate::domain::series::wall_to_utc_earliest(tz, from.and_time(chrono::NaiveTime::MIN))
+        .unwrap_or_else(|| from.and_time(chrono::NaiveTime::MIN).and_utc());
+    let start = Ord::max(day_start, state.clock.now());
+    Ok(session::Entity::find()
+        .filter(session::Column::OrganisationId.eq(me.organisation_id))
+        .filter(session::Column::SeriesKey.eq(key))
+        .filter(session::Column::Status.eq(SessionStatus::Scheduled))
+        .filter(session::Column::StartsAt.gte(start))
+        .order_by_asc(session::Column::StartsAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// Cancels every session [`series_from`] lists, each with [`cancel_session`]: every
+/// registrant told, with the reason.
+pub(crate) async fn cancel_series_from(
+    state: &AppState,
+    me: &StaffIdentity,
+    session_id: i32,
+    from: chrono::NaiveDate,
+    reason: Option<String>,
+) -> Result<Vec<session::Model>, ChangeError> {
+    let mut cancelled = Vec::new();
+    for s in series_from(state, me, session_id, from).await? {
+        match cancel_session(state, s.id, reason.clone()).await {
+            Ok(c) => cancelled.push(c),
+            // Cancelled meanwhile by someone else: nothing left to do for that one.
+            Err(RegistrationError::Closed(RegistrationClosed::SessionCancelled)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(cancelled)
 }

@@ -54,6 +54,14 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         // Attendance too is taken from the start on (422 before it).
         ("adminMarkAttendance", AssignedFacilitator, 422),
         ("adminCancelRegistration", Manager, 200),
+        // The fixture has no other session to move to: 422 once the role got through.
+        ("adminMoveRegistration", Manager, 422),
+        ("adminRemoveRegistration", Manager, 200),
+        // The fixture's registrant has a seat already: 409 once the role got through.
+        ("adminPromoteRegistration", Manager, 409),
+        // The fixture's session is not part of a series: 422 once the role got through.
+        ("adminListSeriesFrom", Facilitator, 422),
+        ("adminCancelSeriesFrom", Manager, 422),
         ("adminListStaff", Admin, 200),
         ("adminCreateStaff", Admin, 201),
         ("adminUpdateStaff", Admin, 200),
@@ -347,6 +355,9 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
     if op.id == "adminListSlots" {
         path.push_str(&format!("?motif={}", r.motif));
     }
+    if op.id == "adminListSeriesFrom" {
+        path.push_str("?from=2027-01-04");
+    }
     if op.id == "adminSurveyResults" {
         path.push_str("?from=2027-01&to=2027-01");
     }
@@ -372,6 +383,10 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
         })),
         "adminUpdateSession" => Some(json!({"capacity": 6})),
         "adminCancelSession" => Some(json!({"reason": "Animateur malade"})),
+        "adminMoveRegistration" => Some(json!({"session_id": r.session})),
+        "adminRemoveRegistration" => Some(json!({"reason": "Demande de la personne"})),
+        "adminPromoteRegistration" => Some(json!({})),
+        "adminCancelSeriesFrom" => Some(json!({"from": "2027-01-04"})),
         "adminRegister" => {
             Some(json!({"name": "Paul Durand", "phone": format!("06 98 76 {:02} {:02}", n / 100 % 100, n % 100)}))
         }

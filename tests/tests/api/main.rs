@@ -21,6 +21,7 @@ mod provisioning;
 mod read_cache;
 mod records;
 mod retention;
+mod sessions_api;
 mod sign_in;
 mod sms;
 mod statistics;

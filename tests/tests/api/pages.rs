@@ -8,6 +8,7 @@ use reqwest::{StatusCode, header::HeaderMap, redirect::Policy};
 mod appointments;
 mod find;
 mod security;
+mod sessions_console;
 mod staff;
 mod workshops;
 

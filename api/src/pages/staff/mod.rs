@@ -37,6 +37,28 @@ pub(crate) fn routes() -> Route {
             "/seances/:id/annuler",
             get(sessions::cancel::cancel_form).post(sessions::cancel::cancel),
         )
+        .at(
+            "/seances/:id/modifier",
+            get(sessions::edit::edit_form).post(sessions::edit::edit),
+        )
+        .at("/seances/:id/copier", get(sessions::copy::copy_form))
+        .at(
+            "/seances/:id/serie/annuler",
+            get(sessions::series::series_cancel_form).post(sessions::series::series_cancel),
+        )
+        .at("/seances/:id/inscrits/:rid", get(sessions::registrants::show))
+        .at(
+            "/seances/:id/inscrits/:rid/deplacer",
+            post(sessions::registrants::move_to),
+        )
+        .at(
+            "/seances/:id/inscrits/:rid/retirer",
+            post(sessions::registrants::remove),
+        )
+        .at(
+            "/seances/:id/inscrits/:rid/promouvoir",
+            post(sessions::registrants::promote),
+        )
         .at("/rendez-vous", get(appointments::places))
         .at("/rendez-vous/:id/marquer", post(appointments::mark))
         .at("/rendez-vous/:file", get(crate::exports::pages::appointments))

@@ -16,7 +16,7 @@ use crate::{
     workshops::planning::{self, NewSeries, NewSession},
 };
 
-async fn new_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+pub(super) async fn new_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
     let (workshops, places) = choices(ctx).await?;
     ctx.render_status(
         status,

@@ -3,8 +3,12 @@
 //! series, cancelling a session. Every change goes through `workshops::service`, the same
 //! code as the admin API.
 pub(crate) mod cancel;
+pub(crate) mod copy;
 pub(crate) mod create;
+pub(crate) mod edit;
 mod fields;
+pub(crate) mod registrants;
+pub(crate) mod series;
 pub(crate) mod show;
 
 use chrono::Duration;

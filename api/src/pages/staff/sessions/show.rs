@@ -1,7 +1,9 @@
 //! One session's page: its registrants, waiting list and attendance; registering someone at
-//! the counter; the printable attendance sheet.
-use entities::kinds::{BookedBy, RegistrationStatus, SessionStatus};
-use entities::{place, registration, session};
+//! the counter (with one more seat when it is full); the printable attendance sheet.
+use std::collections::BTreeMap;
+
+use entities::kinds::{BookedBy, BookingKind, Channel, Event, OutboxStatus, RegistrationStatus, SessionStatus};
+use entities::{outbox, place, registration};
 use minijinja::{Value, context};
 use poem::{
     handler,
@@ -11,6 +13,7 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use super::plural;
 use crate::french;
 use crate::pages::staff::notice::Done;
 use crate::{
@@ -23,8 +26,7 @@ use crate::{
     },
     workshops::{
         dto::{Attendance, Session},
-        planning::{self},
-        queries::{self},
+        planning, queries,
         service::{self, Booker, RegistrationError},
     },
 };
@@ -45,6 +47,9 @@ pub(super) struct Registrant {
     /// How messages reach the person: "e-mail", "SMS", "e-mail et SMS", or `None` when only
     /// a call can.
     pub(super) reached_by: Option<&'static str>,
+    /// A cancelled registration: how the message about it went ("e-mail (envoyé)", "SMS
+    /// (reçu)"…), from the outbox; `None` when nothing reached the person.
+    pub(super) told: Option<String>,
 }
 
 pub(crate) fn attendance_label(a: Attendance) -> &'static str {
@@ -58,16 +63,56 @@ pub(crate) fn attendance_label(a: Attendance) -> &'static str {
 pub(super) struct Loaded {
     pub(super) session: Session,
     pub(super) place: place::Model,
+    pub(super) in_series: bool,
     pub(super) confirmed: Vec<Registrant>,
     pub(super) waiting: Vec<Registrant>,
     pub(super) cancelled: Vec<Registrant>,
+}
+
+/// One outbox row's fate, in the agent's words; `None` when it reached nobody.
+fn fate(channel: Channel, status: OutboxStatus) -> Option<&'static str> {
+    use OutboxStatus::*;
+    match (channel, status) {
+        (Channel::Email, Sent) => Some("e-mail (envoyé)"),
+        (Channel::Email, Pending) => Some("e-mail (en cours d'envoi)"),
+        (Channel::Sms, Sent) => Some("SMS (envoyé)"),
+        (Channel::Sms, Delivered) => Some("SMS (reçu)"),
+        (Channel::Sms, Pending) => Some("SMS (en cours d'envoi)"),
+        _ => None,
+    }
+}
+
+/// How the message about each cancelled registration went, by registration id.
+async fn told_how(ctx: &StaffCtx, cancelled: &[i32]) -> Result<BTreeMap<i32, String>, PageError> {
+    if cancelled.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(outbox::Column::BookingKind.eq(BookingKind::Registration))
+        .filter(outbox::Column::BookingId.is_in(cancelled.iter().copied()))
+        .filter(outbox::Column::Kind.is_in([Event::SessionCancelled, Event::RegistrationCancelled]))
+        .order_by_asc(outbox::Column::Id)
+        .all(&ctx.state().db)
+        .await?;
+    let mut out: BTreeMap<i32, Vec<&'static str>> = BTreeMap::new();
+    for r in &rows {
+        if let (Some(id), Some(f)) = (r.booking_id, fate(r.channel, r.status)) {
+            let seen = out.entry(id).or_default();
+            if !seen.contains(&f) {
+                seen.push(f);
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(id, f)| (id, f.join(" et "))).collect())
 }
 
 pub(super) async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> {
     let not_found = || PageError::NotFound("Cette séance n'existe pas.".into());
     let id: i32 = id.parse().map_err(|_| not_found())?;
     let state = ctx.state();
-    let s = planning::in_org::<session::Entity>(state, &ctx.me, id).await?;
+    let s = planning::in_org::<entities::session::Entity>(state, &ctx.me, id).await?;
+    let in_series = s.series_key.is_some();
     let place = place::Entity::find_by_id(s.place_id)
         .one(&state.db)
         .await?
@@ -87,7 +132,13 @@ pub(super) async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> 
         rows.iter().filter_map(|r| r.phone.clone()),
     )
     .await?;
-    let person = |r: &registration::Model, position: Option<usize>| Registrant {
+    let cancelled_ids: Vec<i32> = rows
+        .iter()
+        .filter(|r| r.status == RegistrationStatus::Cancelled)
+        .map(|r| r.id)
+        .collect();
+    let mut told = told_how(ctx, &cancelled_ids).await?;
+    let mut person = |r: &registration::Model, position: Option<usize>| Registrant {
         id: r.id,
         booking_code: crate::domain::booking_code::display(&r.booking_code),
         name: r.name.clone(),
@@ -108,26 +159,25 @@ pub(super) async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> 
                 (false, false) => None,
             }
         },
+        told: told.remove(&r.id),
     };
-    let confirmed = rows
-        .iter()
-        .filter(|r| r.status == RegistrationStatus::Confirmed)
-        .map(|r| person(r, None))
-        .collect();
-    let waiting = rows
-        .iter()
-        .filter(|r| r.status == RegistrationStatus::Waitlisted)
-        .enumerate()
-        .map(|(i, r)| person(r, Some(i + 1)))
-        .collect();
-    let cancelled = rows
-        .iter()
-        .filter(|r| r.status == RegistrationStatus::Cancelled)
-        .map(|r| person(r, None))
-        .collect();
+    let mut confirmed = Vec::new();
+    let mut waiting = Vec::new();
+    let mut cancelled = Vec::new();
+    for r in &rows {
+        match r.status {
+            RegistrationStatus::Confirmed => confirmed.push(person(r, None)),
+            RegistrationStatus::Waitlisted => {
+                let position = waiting.len() + 1;
+                waiting.push(person(r, Some(position)));
+            }
+            RegistrationStatus::Cancelled => cancelled.push(person(r, None)),
+        }
+    }
     Ok(Loaded {
         session,
         place,
+        in_series,
         confirmed,
         waiting,
         cancelled,
@@ -136,6 +186,7 @@ pub(super) async fn load(ctx: &StaffCtx, id: &str) -> Result<Loaded, PageError> 
 
 pub(super) fn session_context(ctx: &StaffCtx, l: &Loaded) -> Value {
     let s = &l.session;
+    let cancelled = s.status == SessionStatus::Cancelled;
     context! {
         id => s.id,
         title => &s.workshop_title,
@@ -143,8 +194,10 @@ pub(super) fn session_context(ctx: &StaffCtx, l: &Loaded) -> Value {
         place => &l.place.name,
         address => format!("{}, {} {}", l.place.address, l.place.postal_code, l.place.city),
         capacity => s.capacity,
-        seats => french::seats_left(s.seats_left),
-        cancelled => s.status == SessionStatus::Cancelled,
+        seats => if cancelled { "Séance annulée".to_string() } else { french::seats_left(s.seats_left) },
+        full => s.seats_left <= 0,
+        in_series => l.in_series,
+        cancelled,
         cancel_reason => &s.cancel_reason,
         started => s.starts_at <= ctx.state().clock.now(),
     }
@@ -154,7 +207,7 @@ async fn session_page(
     ctx: &StaffCtx,
     id: &str,
     status: StatusCode,
-    notice: Option<&str>,
+    notice: Option<String>,
     values: Value,
     errors: FormErrors,
 ) -> PageResult {
@@ -180,17 +233,47 @@ async fn session_page(
     )
 }
 
+/// The notice after an action on the session page.
+fn notice(done: &Done) -> Option<String> {
+    let text = match done.fait.as_deref()? {
+        "presences" => "Présences enregistrées.",
+        "inscrite" => "La personne est inscrite : sa place est confirmée.",
+        "attente" => "La séance est complète : la personne est inscrite sur la liste d'attente.",
+        "place_ajoutee" => "Une place a été ajoutée : la personne est inscrite, sa place est confirmée.",
+        "creee" => "Séance créée.",
+        "annulee" => "Séance annulée : les personnes inscrites sont prévenues.",
+        "modifiee" => {
+            "Séance modifiée. Si la date, l'heure ou le lieu ont changé, les personnes inscrites sont prévenues."
+        }
+        "deplacee" => {
+            "La personne est inscrite à l'autre séance et prévenue ; sa place ici est allée à la première personne en attente."
+        }
+        "retiree" => "La personne est retirée de la séance et prévenue, avec le motif.",
+        "promue" => "La personne a une place confirmée ; elle est prévenue.",
+        "serie_annulee" => {
+            let n = done.n.unwrap_or(0);
+            return Some(format!(
+                "{n} séance{} de la série annulée{} : les personnes inscrites sont prévenues.",
+                plural(n),
+                plural(n)
+            ));
+        }
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
 #[handler]
 pub(crate) async fn show(ctx: StaffCtx, Path(id): Path<String>, Query(done): Query<Done>) -> PageResult {
-    let notice = match done.fait.as_deref() {
-        Some("presences") => Some("Présences enregistrées."),
-        Some("inscrite") => Some("La personne est inscrite : sa place est confirmée."),
-        Some("attente") => Some("La séance est complète : la personne est inscrite sur la liste d'attente."),
-        Some("creee") => Some("Séance créée."),
-        Some("annulee") => Some("Séance annulée : les personnes inscrites sont prévenues."),
-        _ => None,
-    };
-    session_page(&ctx, &id, StatusCode::OK, notice, context! {}, FormErrors::default()).await
+    session_page(
+        &ctx,
+        &id,
+        StatusCode::OK,
+        notice(&done),
+        context! {},
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[handler]
@@ -221,21 +304,20 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
         return session_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, None, values, errors).await;
     };
     let reach_field = if contact.phone.is_some() { "phone" } else { "email" };
-    match service::register(
-        ctx.state(),
-        l.session.id,
-        contact,
-        true,
-        forms::sms_choice(&form),
-        Booker::Staff(ctx.me.id),
-    )
-    .await
-    {
+    let sms = forms::sms_choice(&form);
+    // "+1 place" at the counter: a seat added for the person in front of the agent.
+    let extra_seat = form.checked("extra_seat") && l.session.seats_left <= 0;
+    let done = if extra_seat {
+        service::register_with_extra_seat(ctx.state(), l.session.id, contact, sms, ctx.me.id).await
+    } else {
+        service::register(ctx.state(), l.session.id, contact, true, sms, Booker::Staff(ctx.me.id)).await
+    };
+    match done {
         Ok(done) => {
-            let fait = if done.waitlist_position.is_some() {
-                "attente"
-            } else {
-                "inscrite"
+            let fait = match (done.waitlist_position, extra_seat) {
+                (Some(_), _) => "attente",
+                (None, true) => "place_ajoutee",
+                (None, false) => "inscrite",
             };
             Ok(see_other(&format!("/staff/seances/{}?fait={fait}", l.session.id)))
         }
@@ -243,7 +325,8 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
             let message = e.to_string();
             let field = match e {
                 RegistrationError::AlreadyRegistered => reach_field,
-                RegistrationError::Closed(RegistrationClosed::Closed | RegistrationClosed::SessionCancelled) => "",
+                RegistrationError::Closed(RegistrationClosed::Closed | RegistrationClosed::SessionCancelled)
+                | RegistrationError::Capacity(_) => "",
                 other => return Err(PageError::internal(other)),
             };
             let mut errors = FormErrors::default();
@@ -257,6 +340,13 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
 pub(crate) async fn sheet(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
     let l = load(&ctx, &id).await?;
     let session = session_context(&ctx, &l);
+    if l.session.status == SessionStatus::Cancelled {
+        return ctx.render_status(
+            StatusCode::CONFLICT,
+            "staff/session_sheet_cancelled.html",
+            context! { nav => "seances", session },
+        );
+    }
     // A few blank lines for people who come without registering.
     let blank_rows: Vec<usize> = (0..4).collect();
     ctx.render(

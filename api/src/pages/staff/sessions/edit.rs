@@ -1,0 +1,214 @@
+//! Changing a session: time, place, capacity, facilitator, registration closing time. The
+//! form carries the version it was filled from, so a change made meanwhile is not overwritten.
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+use entities::{session, staff_member};
+use minijinja::{Value, context};
+use poem::{handler, http::StatusCode, web::Path};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::fields::{Choice, capacity_field, choice, choices, date_field, time_field};
+use super::show::{load, session_context};
+use crate::{
+    domain::series::wall_to_utc_earliest,
+    pages::{
+        PageError, PageResult,
+        forms::{FormData, FormErrors},
+        params::parse_date,
+        see_other,
+        session_cookie::StaffCtx,
+    },
+    workshops::{
+        planning::{self, PlanningError},
+        service::{self, ChangeError, RegistrationError, SessionChange},
+    },
+};
+
+/// The staff of the organisation who may lead a session.
+async fn facilitators(ctx: &StaffCtx) -> Result<Vec<Choice>, PageError> {
+    Ok(staff_member::Entity::find()
+        .filter(staff_member::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(staff_member::Column::Active.eq(true))
+        .order_by_asc(staff_member::Column::Name)
+        .all(&ctx.state().db)
+        .await?
+        .into_iter()
+        .map(|m| Choice {
+            value: m.id.to_string(),
+            label: m.name,
+        })
+        .collect())
+}
+
+/// The form's fields as the session stands.
+fn current_values(s: &session::Model, tz: Tz) -> Value {
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz);
+    let (start, end, closes) = (local(s.starts_at), local(s.ends_at), local(s.registration_closes_at));
+    let closes_at_start = s.registration_closes_at == s.starts_at;
+    context! {
+        place => s.place_id.to_string(),
+        date => start.format("%Y-%m-%d").to_string(),
+        start => start.format("%H:%M").to_string(),
+        end => end.format("%H:%M").to_string(),
+        capacity => s.capacity.to_string(),
+        facilitator => s.facilitator_id.map(|f| f.to_string()).unwrap_or_default(),
+        closes_date => (!closes_at_start).then(|| closes.format("%Y-%m-%d").to_string()),
+        closes_time => (!closes_at_start).then(|| closes.format("%H:%M").to_string()),
+        version => service::version(s),
+    }
+}
+
+async fn edit_page(ctx: &StaffCtx, id: &str, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+    let l = load(ctx, id).await?;
+    let session = session_context(ctx, &l);
+    let (_, places) = choices(ctx).await?;
+    let facilitators = facilitators(ctx).await?;
+    ctx.render_status(
+        status,
+        "staff/session_edit.html",
+        context! { nav => "seances", session, places, facilitators, values, errors },
+    )
+}
+
+async fn session_in_org(ctx: &StaffCtx, id: &str) -> Result<session::Model, PageError> {
+    let id: i32 = id
+        .parse()
+        .map_err(|_| PageError::NotFound("Cette séance n'existe pas.".into()))?;
+    Ok(planning::in_org::<session::Entity>(ctx.state(), &ctx.me, id).await?)
+}
+
+#[handler]
+pub(crate) async fn edit_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
+    ctx.require_manager()?;
+    let s = session_in_org(&ctx, &id).await?;
+    let values = current_values(&s, ctx.state().settings.timezone);
+    edit_page(&ctx, &id, StatusCode::OK, values, FormErrors::default()).await
+}
+
+/// A wall-clock day and time of the organisation, in UTC; a time lost to the spring change
+/// is said beside `field`.
+fn instant(tz: Tz, d: NaiveDate, t: NaiveTime, field: &str, errors: &mut FormErrors) -> Option<DateTime<Utc>> {
+    let at = wall_to_utc_earliest(tz, d.and_time(t));
+    if at.is_none() {
+        errors.add(field, "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).");
+    }
+    at
+}
+
+#[handler]
+pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.require_manager()?;
+    let s = session_in_org(&ctx, &id).await?;
+    let (_, places) = choices(&ctx).await?;
+    let facilitators = facilitators(&ctx).await?;
+    let tz = ctx.state().settings.timezone;
+    let mut errors = FormErrors::default();
+    let place_id = choice(&form, "place", &places, &mut errors, "Choisissez le lieu.");
+    let date = date_field(&form, "date", &mut errors, "Indiquez la date (exemple : 12/01/2027).");
+    let start = time_field(
+        &form,
+        "start",
+        &mut errors,
+        "Indiquez l'heure de début (exemple : 14:00).",
+    );
+    let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
+    let capacity = capacity_field(&form, &mut errors);
+    let facilitator = match form.opt("facilitator") {
+        None => Some(None),
+        Some(_) => choice(
+            &form,
+            "facilitator",
+            &facilitators,
+            &mut errors,
+            "Choisissez l'animateur dans la liste.",
+        )
+        .map(Some),
+    };
+    let starts_at = match (date, start) {
+        (Some(d), Some(t)) => instant(tz, d, t, "start", &mut errors),
+        _ => None,
+    };
+    let ends_at = match (date, start, end) {
+        (Some(_), Some(s), Some(e)) if e <= s => {
+            errors.add("end", "L'heure de fin doit suivre l'heure de début.");
+            None
+        }
+        (Some(d), _, Some(e)) => instant(tz, d, e, "end", &mut errors),
+        _ => None,
+    };
+    let closes = match (form.opt("closes_date"), form.opt("closes_time")) {
+        (None, None) => Some(None),
+        (d, t) => {
+            let d = d.and_then(parse_date);
+            let t = t.and_then(super::fields::parse_time);
+            if d.is_none() {
+                errors.add(
+                    "closes_date",
+                    "Indiquez le jour de fin des inscriptions, ou laissez les deux champs vides.",
+                );
+            }
+            if t.is_none() {
+                errors.add(
+                    "closes_time",
+                    "Indiquez l'heure de fin des inscriptions, ou laissez les deux champs vides.",
+                );
+            }
+            match (d, t) {
+                (Some(d), Some(t)) => instant(tz, d, t, "closes_time", &mut errors).map(Some),
+                _ => None,
+            }
+        }
+    };
+    if let (Some(starts_at), Some(Some(closes))) = (starts_at, closes)
+        && closes > starts_at
+    {
+        errors.add(
+            "closes_date",
+            "Les inscriptions doivent se terminer au plus tard au début de la séance.",
+        );
+    }
+    let values = Value::from_serialize(form.values());
+    let (true, Some(place_id), Some(starts_at), Some(ends_at), Some(capacity), Some(facilitator), Some(closes)) = (
+        errors.is_empty(),
+        place_id,
+        starts_at,
+        ends_at,
+        capacity,
+        facilitator,
+        closes,
+    ) else {
+        return edit_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await;
+    };
+    let change = SessionChange {
+        place_id: Some(place_id),
+        starts_at: Some(starts_at),
+        ends_at: Some(ends_at),
+        capacity,
+        facilitator_id: Some(facilitator),
+        registration_closes_at: Some(closes.unwrap_or(starts_at)),
+        seen_version: form.opt("version").map(str::to_string),
+    };
+    let e = match service::edit_session(ctx.state(), &ctx.me, s.id, change).await {
+        Ok(_) => return Ok(see_other(&format!("/staff/seances/{}?fait=modifiee", s.id))),
+        Err(e) => e,
+    };
+    let (status, field) = match &e {
+        ChangeError::Stale | ChangeError::SessionCancelled => (StatusCode::CONFLICT, ""),
+        ChangeError::Registration(RegistrationError::Capacity(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "capacity"),
+        ChangeError::Planning(PlanningError::EndBeforeStart | PlanningError::TooLong) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "end")
+        }
+        ChangeError::Planning(PlanningError::FacilitatorNotFound) => (StatusCode::UNPROCESSABLE_ENTITY, "facilitator"),
+        _ => return Err(PageError::from(e)),
+    };
+    errors.add(field, e.to_string());
+    // A stale form keeps what was typed and takes the current version: the page shows the
+    // session as it now stands, and sending again is a decision made knowing it.
+    let mut values = form.values();
+    if status == StatusCode::CONFLICT {
+        let current = session_in_org(&ctx, &id).await?;
+        values.insert("version".into(), service::version(&current));
+    }
+    edit_page(&ctx, &id, status, Value::from_serialize(values), errors).await
+}
