@@ -4,8 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entities::{staff_invitation, staff_member, staff_token};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::Expr,
 };
 
 use super::{Role, StaffIdentity, password};
@@ -295,9 +294,7 @@ pub(crate) fn check_password(password: &str, confirmation: &str) -> Result<(), A
     if n < MIN_PASSWORD_CHARS || n > MAX_PASSWORD_CHARS {
         return Err(AccountError::Invalid {
             field: "password",
-            message: format!(
-                "Choisissez un mot de passe de {MIN_PASSWORD_CHARS} à {MAX_PASSWORD_CHARS} caractères."
-            ),
+            message: format!("Choisissez un mot de passe de {MIN_PASSWORD_CHARS} à {MAX_PASSWORD_CHARS} caractères."),
         });
     }
     if password != confirmation {
@@ -365,7 +362,10 @@ mod tests {
         assert!(check_password("court", "court").is_err());
         assert!(matches!(
             check_password("assez-long-1", "assez-long-2"),
-            Err(AccountError::Invalid { field: "confirmation", .. })
+            Err(AccountError::Invalid {
+                field: "confirmation",
+                ..
+            })
         ));
         assert!(check_password("assez-long-1", "assez-long-1").is_ok());
     }

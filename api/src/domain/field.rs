@@ -84,8 +84,14 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_bounded_and_free_of_control_characters() {
-        assert_eq!(required("name", "  Le Sambuc ", 10, false, "Nom ?"), Ok("Le Sambuc".into()));
-        assert_eq!(required("name", "   ", 10, false, "Nom ?").unwrap_err().message, "Nom ?");
+        assert_eq!(
+            required("name", "  Le Sambuc ", 10, false, "Nom ?"),
+            Ok("Le Sambuc".into())
+        );
+        assert_eq!(
+            required("name", "   ", 10, false, "Nom ?").unwrap_err().message,
+            "Nom ?"
+        );
         assert!(required("name", "abcdefghijk", 10, false, "Nom ?").is_err());
         assert!(optional("notes", Some("ligne 1\nligne 2"), 50, true).unwrap().is_some());
         assert!(optional("name", Some("ligne 1\nligne 2"), 50, false).is_err());

@@ -33,7 +33,13 @@ impl PlaceFields {
     /// The values trimmed, or every problem at once.
     pub(crate) fn check(&self) -> Result<PlaceFields, Vec<FieldProblem>> {
         let mut p = Problems::default();
-        let name = p.take(field::required("name", &self.name, 200, false, "Indiquez le nom du lieu."));
+        let name = p.take(field::required(
+            "name",
+            &self.name,
+            200,
+            false,
+            "Indiquez le nom du lieu.",
+        ));
         let address = p.take(field::required(
             "address",
             &self.address,
@@ -51,7 +57,12 @@ impl PlaceFields {
         let city = p.take(field::required("city", &self.city, 100, false, "Indiquez la commune."));
         let public_phone = p.take(field::optional("public_phone", self.public_phone.as_deref(), 40, false));
         let equipment = p.take(field::optional("equipment", self.equipment.as_deref(), 1000, true));
-        let access_notes = p.take(field::optional("access_notes", self.access_notes.as_deref(), 2000, true));
+        let access_notes = p.take(field::optional(
+            "access_notes",
+            self.access_notes.as_deref(),
+            2000,
+            true,
+        ));
         let desks = p.take(field::within(
             "desks",
             self.desks,
@@ -126,7 +137,11 @@ fn fill(mut a: place::ActiveModel, p: PlaceFields) -> place::ActiveModel {
 }
 
 /// Adds a place to `organisation_id`.
-pub(crate) async fn create(state: &AppState, organisation_id: i32, fields: &PlaceFields) -> Result<place::Model, PlaceError> {
+pub(crate) async fn create(
+    state: &AppState,
+    organisation_id: i32,
+    fields: &PlaceFields,
+) -> Result<place::Model, PlaceError> {
     let mut a = fill(<place::ActiveModel as Default>::default(), checked(fields)?);
     a.organisation_id = Set(organisation_id);
     a.created_at = Set(state.clock.now());

@@ -82,13 +82,22 @@ pub(crate) fn routes() -> Route {
             get(config::places::edit_form).post(config::places::update),
         )
         .at("/reglages/lieux/:id/horaires", get(config::opening_rules::page))
-        .at("/reglages/lieux/:id/horaires/regles", post(config::opening_rules::add_rule))
-        .at("/reglages/regles/:id/supprimer", post(config::opening_rules::delete_rule))
+        .at(
+            "/reglages/lieux/:id/horaires/regles",
+            post(config::opening_rules::add_rule),
+        )
+        .at(
+            "/reglages/regles/:id/supprimer",
+            post(config::opening_rules::delete_rule),
+        )
         .at(
             "/reglages/lieux/:id/horaires/ouvertures",
             post(config::opening_rules::add_extra),
         )
-        .at("/reglages/ouvertures/:id/supprimer", post(config::opening_rules::delete_extra))
+        .at(
+            "/reglages/ouvertures/:id/supprimer",
+            post(config::opening_rules::delete_extra),
+        )
         .at("/reglages/lieux/:id/fermetures", post(config::closures::add))
         .at("/reglages/fermetures/:id", get(config::closures::show))
         .at(

@@ -42,8 +42,16 @@ db_test!(
         v.sign_in("coordination@arles.example", PASSWORD).await;
         let index = v.get("/staff/reglages").await;
         assert_eq!(index.status, StatusCode::OK);
-        assert!(index.contains(r#"href="/staff/reglages" aria-current="page">Réglages</a>"#), "{}", index.body);
-        for link in ["/staff/reglages/lieux", "/staff/reglages/motifs", "/staff/reglages/ateliers"] {
+        assert!(
+            index.contains(r#"href="/staff/reglages" aria-current="page">Réglages</a>"#),
+            "{}",
+            index.body
+        );
+        for link in [
+            "/staff/reglages/lieux",
+            "/staff/reglages/motifs",
+            "/staff/reglages/ateliers",
+        ] {
             assert!(index.contains(link), "{link}");
             assert_eq!(v.get(link).await.status, StatusCode::OK, "{link}");
         }
@@ -53,7 +61,12 @@ db_test!(
         let f = Visitor::new(&app);
         f.sign_in("animation@arles.example", PASSWORD).await;
         assert!(!f.get("/staff").await.contains("/staff/reglages"), "no menu entry");
-        for path in ["/staff/reglages", "/staff/reglages/lieux", "/staff/reglages/lieux/nouveau", "/staff/reglages/motifs"] {
+        for path in [
+            "/staff/reglages",
+            "/staff/reglages/lieux",
+            "/staff/reglages/lieux/nouveau",
+            "/staff/reglages/motifs",
+        ] {
             assert_eq!(f.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
         }
     }
@@ -81,16 +94,29 @@ db_test!(
         };
         let bad = v.submit(new, new, &fields("  ", "0")).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.contains(r##"<a href="#name">Indiquez le nom du lieu.</a>"##), "{}", bad.body);
+        assert!(
+            bad.contains(r##"<a href="#name">Indiquez le nom du lieu.</a>"##),
+            "{}",
+            bad.body
+        );
         assert!(bad.contains("Indiquez un nombre de guichets de 1 à 20."));
-        assert!(bad.contains(r#"value="Place Vincent Auriol""#), "what was typed is kept");
+        assert!(
+            bad.contains(r#"value="Place Vincent Auriol""#),
+            "what was typed is kept"
+        );
         assert!(bad.contains(r#"aria-describedby="name-erreur""#));
-        assert!(place::Entity::find().all(&app.state.db).await.unwrap().len() == 1, "nothing saved");
+        assert!(
+            place::Entity::find().all(&app.state.db).await.unwrap().len() == 1,
+            "nothing saved"
+        );
 
         let done = v.submit(new, new, &fields("Griffeuille", "2")).await;
         assert_eq!(done.location(), "/staff/reglages/lieux?fait=cree");
         let saved = place_named(&app, "Griffeuille").await;
-        assert_eq!((saved.desks, saved.close_on_public_holidays, saved.active), (2, false, true));
+        assert_eq!(
+            (saved.desks, saved.close_on_public_holidays, saved.active),
+            (2, false, true)
+        );
         assert!(v.get(&done.location()).await.contains("Le lieu est ajouté."));
 
         // Two agents open the same form; the second to save is told, nothing overwritten.
@@ -104,7 +130,10 @@ db_test!(
         let mut edit = fields("Griffeuille", "3");
         let (csrf, v1) = (first.csrf(), version(&first));
         edit.extend([("csrf", csrf.as_str()), ("version", v1.as_str())]);
-        assert_eq!(v.post(&path, &edit).await.location(), "/staff/reglages/lieux?fait=modifie");
+        assert_eq!(
+            v.post(&path, &edit).await.location(),
+            "/staff/reglages/lieux?fait=modifie"
+        );
         let mut late = fields("Griffeuille-Nord", "1");
         let (csrf, v2) = (second.csrf(), version(&second));
         late.extend([("csrf", csrf.as_str()), ("version", v2.as_str())]);
@@ -115,7 +144,10 @@ db_test!(
         assert_eq!(place_named(&app, "Griffeuille").await.desks, 3);
 
         // Another organisation's place does not exist here.
-        for p in [format!("/staff/reglages/lieux/{theirs}"), format!("/staff/reglages/lieux/{theirs}/horaires")] {
+        for p in [
+            format!("/staff/reglages/lieux/{theirs}"),
+            format!("/staff/reglages/lieux/{theirs}/horaires"),
+        ] {
             assert_eq!(v.get(&p).await.status, StatusCode::NOT_FOUND, "{p}");
         }
     }
@@ -133,19 +165,52 @@ db_test!(
             .submit(
                 &page,
                 &action,
-                &[("rule_weekday", "3"), ("rule_start_time", "13:10"), ("rule_end_time", "17:00"), ("rule_weeks", "1"), ("rule_weeks", "3")],
+                &[
+                    ("rule_weekday", "3"),
+                    ("rule_start_time", "13:10"),
+                    ("rule_end_time", "17:00"),
+                    ("rule_weeks", "1"),
+                    ("rule_weeks", "3"),
+                ],
             )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.contains(r##"<a href="#rule_start_time">Heure attendue au format HH:MM, sur un quart d'heure"##), "{}", bad.body);
-        assert!(bad.contains(r#"id="rule_weeks-3" name="rule_weeks" value="3" checked"#), "ticked weeks kept");
+        assert!(
+            bad.contains(r##"<a href="#rule_start_time">Heure attendue au format HH:MM, sur un quart d'heure"##),
+            "{}",
+            bad.body
+        );
+        assert!(
+            bad.contains(r#"id="rule_weeks-3" name="rule_weeks" value="3" checked"#),
+            "ticked weeks kept"
+        );
         let reversed = v
-            .submit(&page, &action, &[("rule_weekday", "3"), ("rule_start_time", "13:30"), ("rule_end_time", "17:00"), ("rule_valid_from", "2027-06-01"), ("rule_valid_to", "2027-03-01")])
+            .submit(
+                &page,
+                &action,
+                &[
+                    ("rule_weekday", "3"),
+                    ("rule_start_time", "13:30"),
+                    ("rule_end_time", "17:00"),
+                    ("rule_valid_from", "2027-06-01"),
+                    ("rule_valid_to", "2027-03-01"),
+                ],
+            )
             .await;
         assert!(reversed.contains("La date de fin de validité doit suivre la date de début."));
 
         let ok = v
-            .submit(&page, &action, &[("rule_weekday", "3"), ("rule_start_time", "13:30"), ("rule_end_time", "17:00"), ("rule_weeks", "1"), ("rule_weeks", "3")])
+            .submit(
+                &page,
+                &action,
+                &[
+                    ("rule_weekday", "3"),
+                    ("rule_start_time", "13:30"),
+                    ("rule_end_time", "17:00"),
+                    ("rule_weeks", "1"),
+                    ("rule_weeks", "3"),
+                ],
+            )
             .await;
         assert_eq!(ok.location(), format!("{page}?fait=regle"));
         let rules = opening_rule::Entity::find().all(&app.state.db).await.unwrap();
@@ -155,8 +220,17 @@ db_test!(
         assert!(shown.contains("mercredis du mois"), "{}", shown.body);
 
         let delete = format!("/staff/reglages/regles/{}/supprimer", rules[0].id);
-        assert_eq!(v.post(&delete, &[("csrf", &shown.csrf())]).await.location(), format!("{page}?fait=regle-supprimee"));
-        assert!(opening_rule::Entity::find().all(&app.state.db).await.unwrap().is_empty());
+        assert_eq!(
+            v.post(&delete, &[("csrf", &shown.csrf())]).await.location(),
+            format!("{page}?fait=regle-supprimee")
+        );
+        assert!(
+            opening_rule::Entity::find()
+                .all(&app.state.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 );
 
@@ -181,7 +255,11 @@ db_test!(
         };
         let bad = v.submit(&page, &action, &closing("08:00")).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.contains("La fin de la fermeture doit suivre son début."), "{}", bad.body);
+        assert!(
+            bad.contains("La fin de la fermeture doit suivre son début."),
+            "{}",
+            bad.body
+        );
         assert!(bad.contains(r#"value="Travaux dans la salle""#));
 
         let created = v.submit(&page, &action, &closing("12:00")).await;
@@ -193,7 +271,10 @@ db_test!(
         assert!(shown.contains("Annuler ce rendez-vous et prévenir les personnes"));
 
         let done = v
-            .post(&format!("{closure_page}/annuler-rendez-vous"), &[("csrf", &shown.csrf())])
+            .post(
+                &format!("{closure_page}/annuler-rendez-vous"),
+                &[("csrf", &shown.csrf())],
+            )
             .await;
         assert_eq!(done.location(), format!("{closure_page}?fait=annules&n=1"));
         let rows = crate::appointments::appointments(&app).await;
@@ -236,11 +317,21 @@ db_test!(
         fields.push(("place_ids", &place_id));
         let bad = v.submit(new, new, &fields).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.contains("La durée d'un rendez-vous est un multiple de 15 minutes"), "{}", bad.body);
-        assert!(bad.contains(&format!(r#"name="place_ids" value="{place}" checked"#)), "ticked places kept");
+        assert!(
+            bad.contains("La durée d'un rendez-vous est un multiple de 15 minutes"),
+            "{}",
+            bad.body
+        );
+        assert!(
+            bad.contains(&format!(r#"name="place_ids" value="{place}" checked"#)),
+            "ticked places kept"
+        );
         let mut fields = motif("45");
         fields.push(("place_ids", &place_id));
-        assert_eq!(v.submit(new, new, &fields).await.location(), "/staff/reglages/motifs?fait=cree");
+        assert_eq!(
+            v.submit(new, new, &fields).await.location(),
+            "/staff/reglages/motifs?fait=cree"
+        );
         let offered = place_motif::Entity::find().all(&app.state.db).await.unwrap();
         assert_eq!(offered.iter().map(|pm| pm.place_id).collect::<Vec<_>>(), [place]);
 
@@ -258,7 +349,10 @@ db_test!(
         let bad = v.submit(new, new, &entry(" ")).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.contains("Indiquez le titre de l'atelier."));
-        assert_eq!(v.submit(new, new, &entry("Envoyer un e-mail")).await.location(), "/staff/reglages/ateliers?fait=cree");
+        assert_eq!(
+            v.submit(new, new, &entry("Envoyer un e-mail")).await.location(),
+            "/staff/reglages/ateliers?fait=cree"
+        );
         let w = workshop::Entity::find().one(&app.state.db).await.unwrap().unwrap();
         let path = format!("/staff/reglages/ateliers/{}", w.id);
         let form = v.get(&path).await;
@@ -268,9 +362,19 @@ db_test!(
         let mut edit = entry("Envoyer un e-mail avec une pièce jointe");
         edit.retain(|(k, _)| *k != "active");
         edit.extend([("csrf", csrf.as_str()), ("version", version.as_str())]);
-        assert_eq!(v.post(&path, &edit).await.location(), "/staff/reglages/ateliers?fait=modifie");
-        let w = workshop::Entity::find_by_id(w.id).one(&app.state.db).await.unwrap().unwrap();
-        assert_eq!((w.title.as_str(), w.active), ("Envoyer un e-mail avec une pièce jointe", false));
+        assert_eq!(
+            v.post(&path, &edit).await.location(),
+            "/staff/reglages/ateliers?fait=modifie"
+        );
+        let w = workshop::Entity::find_by_id(w.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (w.title.as_str(), w.active),
+            ("Envoyer un e-mail avec une pièce jointe", false)
+        );
     }
 );
 
@@ -280,14 +384,40 @@ db_test!(
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
         let new = "/staff/reglages/comptes/nouveau";
-        let bad = v.submit(new, new, &[("name", "Inès Martin"), ("email", "ines@"), ("role", "coordinator")]).await;
+        let bad = v
+            .submit(
+                new,
+                new,
+                &[("name", "Inès Martin"), ("email", "ines@"), ("role", "coordinator")],
+            )
+            .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.contains("Indiquez l'adresse e-mail professionnelle de la personne"), "{}", bad.body);
+        assert!(
+            bad.contains("Indiquez l'adresse e-mail professionnelle de la personne"),
+            "{}",
+            bad.body
+        );
         assert!(bad.contains(r#"value="Inès Martin""#));
-        let taken = v.submit(new, new, &[("name", "Autre"), ("email", "admin@arles.example"), ("role", "admin")]).await;
+        let taken = v
+            .submit(
+                new,
+                new,
+                &[("name", "Autre"), ("email", "admin@arles.example"), ("role", "admin")],
+            )
+            .await;
         assert!(taken.contains("Un compte existe déjà avec cette adresse."));
 
-        let shown = v.submit(new, new, &[("name", "Inès Martin"), ("email", "ines@arles.example"), ("role", "coordinator")]).await;
+        let shown = v
+            .submit(
+                new,
+                new,
+                &[
+                    ("name", "Inès Martin"),
+                    ("email", "ines@arles.example"),
+                    ("role", "coordinator"),
+                ],
+            )
+            .await;
         assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
         assert!(shown.contains("Compte créé pour Inès Martin"));
         let link = invitation_path(&shown.body);
@@ -300,19 +430,40 @@ db_test!(
 
         // Nobody signs in before the password is chosen.
         let ines = Visitor::new(&app);
-        assert_eq!(ines.sign_in("ines@arles.example", "n'importe lequel").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            ines.sign_in("ines@arles.example", "n'importe lequel").await.status,
+            StatusCode::UNAUTHORIZED
+        );
         let form = ines.get(&link).await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(form.contains("Bonjour Inès Martin"));
-        let short = ines.post(&link, &[("csrf", &form.csrf()), ("password", "court"), ("confirmation", "court")]).await;
+        let short = ines
+            .post(
+                &link,
+                &[("csrf", &form.csrf()), ("password", "court"), ("confirmation", "court")],
+            )
+            .await;
         assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(short.contains("Choisissez un mot de passe de 10 à 200 caractères."));
         let set = ines
-            .post(&link, &[("csrf", &form.csrf()), ("password", "une phrase facile"), ("confirmation", "une phrase facile")])
+            .post(
+                &link,
+                &[
+                    ("csrf", &form.csrf()),
+                    ("password", "une phrase facile"),
+                    ("confirmation", "une phrase facile"),
+                ],
+            )
             .await;
         assert_eq!(set.location(), "/staff/connexion?fait=mot-de-passe");
-        assert_eq!(ines.sign_in("ines@arles.example", "une phrase facile").await.location(), "/staff");
-        assert!(ines.get("/staff/reglages").await.status == StatusCode::OK, "a coordinator");
+        assert_eq!(
+            ines.sign_in("ines@arles.example", "une phrase facile").await.location(),
+            "/staff"
+        );
+        assert!(
+            ines.get("/staff/reglages").await.status == StatusCode::OK,
+            "a coordinator"
+        );
 
         // The link served once.
         let again = Visitor::new(&app).get(&link).await;
@@ -327,7 +478,17 @@ db_test!(
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
         let new = "/staff/reglages/comptes/nouveau";
-        let shown = v.submit(new, new, &[("name", "Paul Roux"), ("email", "paul@arles.example"), ("role", "facilitator")]).await;
+        let shown = v
+            .submit(
+                new,
+                new,
+                &[
+                    ("name", "Paul Roux"),
+                    ("email", "paul@arles.example"),
+                    ("role", "facilitator"),
+                ],
+            )
+            .await;
         let first = invitation_path(&shown.body);
         let paul = staff_member::Entity::find()
             .filter(staff_member::Column::Email.eq("paul@arles.example"))
@@ -336,19 +497,29 @@ db_test!(
             .unwrap()
             .unwrap();
         app.state.clock.advance(chrono::Duration::days(7));
-        assert_eq!(Visitor::new(&app).get(&first).await.status, StatusCode::NOT_FOUND, "expired");
+        assert_eq!(
+            Visitor::new(&app).get(&first).await.status,
+            StatusCode::NOT_FOUND,
+            "expired"
+        );
         v.sign_in("admin@arles.example", PASSWORD).await;
 
         let list = v.get("/staff/reglages/comptes").await;
         let again = v
-            .post(&format!("/staff/reglages/comptes/{}/lien", paul.id), &[("csrf", &list.csrf())])
+            .post(
+                &format!("/staff/reglages/comptes/{}/lien", paul.id),
+                &[("csrf", &list.csrf())],
+            )
             .await;
         assert!(again.contains("Nouveau lien pour Paul Roux"));
         let second = invitation_path(&again.body);
         assert_eq!(Visitor::new(&app).get(&second).await.status, StatusCode::OK);
 
         let list = v.get("/staff/reglages/comptes").await;
-        let at = list.body.find(&format!(r#"action="/staff/reglages/comptes/{}""#, paul.id)).unwrap();
+        let at = list
+            .body
+            .find(&format!(r#"action="/staff/reglages/comptes/{}""#, paul.id))
+            .unwrap();
         let vat = list.body[at..].find(r#"name="version" value=""#).unwrap() + at + r#"name="version" value=""#.len();
         let version = list.body[vat..vat + 16].to_string();
         let off = v
@@ -358,7 +529,11 @@ db_test!(
             )
             .await;
         assert_eq!(off.location(), "/staff/reglages/comptes?fait=desactive");
-        assert_eq!(Visitor::new(&app).get(&second).await.status, StatusCode::NOT_FOUND, "revoked");
+        assert_eq!(
+            Visitor::new(&app).get(&second).await.status,
+            StatusCode::NOT_FOUND,
+            "revoked"
+        );
     }
 );
 
@@ -379,20 +554,36 @@ db_test!(
         let version = list.body[at..at + 16].to_string();
         let path = format!("/staff/reglages/comptes/{}", me.id);
         for change in [("role", "coordinator"), ("active", "non")] {
-            let refused = v.post(&path, &[("csrf", &list.csrf()), ("version", &version), change]).await;
+            let refused = v
+                .post(&path, &[("csrf", &list.csrf()), ("version", &version), change])
+                .await;
             assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{change:?}");
-            assert!(refused.contains("C'est le dernier compte administrateur actif"), "{}", refused.body);
+            assert!(
+                refused.contains("C'est le dernier compte administrateur actif"),
+                "{}",
+                refused.body
+            );
         }
-        let me_now = staff_member::Entity::find_by_id(me.id).one(&app.state.db).await.unwrap().unwrap();
+        let me_now = staff_member::Entity::find_by_id(me.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((me_now.role, me_now.active), (Role::Admin, true), "nothing changed");
 
         // With a second admin, stepping down works.
         app.staff(org, "second@arles.example", Role::Admin).await;
-        let step_down = v.post(&path, &[("csrf", &list.csrf()), ("version", &version), ("role", "coordinator")]).await;
+        let step_down = v
+            .post(
+                &path,
+                &[("csrf", &list.csrf()), ("version", &version), ("role", "coordinator")],
+            )
+            .await;
         assert_eq!(step_down.location(), "/staff/reglages/comptes?fait=role");
 
         // Another organisation's account does not exist here.
-        let theirs: serde_json::Value = json(app.request(Method::GET, "/api/v1/auth/me", Some(&other), None).await).await;
+        let theirs: serde_json::Value =
+            json(app.request(Method::GET, "/api/v1/auth/me", Some(&other), None).await).await;
         let page = Visitor::new(&app);
         page.sign_in("second@arles.example", PASSWORD).await;
         let list = page.get("/staff/reglages/comptes").await;
@@ -414,11 +605,15 @@ db_test!(
             assert!(message.contains("dernier compte administrateur actif"), "{message}");
         }
         // Another organisation's admin is not found.
-        let resp = app.request(Method::PATCH, &path, Some(&other), Some(json!({"active": false}))).await;
+        let resp = app
+            .request(Method::PATCH, &path, Some(&other), Some(json!({"active": false})))
+            .await;
         problem(resp, 404, "not_found").await;
 
         let second = app.staff(org, "second@arles.example", Role::Admin).await;
-        let resp = app.request(Method::PATCH, &path, Some(&second), Some(json!({"active": false}))).await;
+        let resp = app
+            .request(Method::PATCH, &path, Some(&second), Some(json!({"active": false})))
+            .await;
         assert_eq!(resp.status(), 200);
         assert_eq!(json(resp).await["active"], false);
         // Deactivation revokes the account's tokens at once.
@@ -427,7 +622,12 @@ db_test!(
         // And now the second admin is the last one.
         let me2: serde_json::Value = json(app.request(Method::GET, "/api/v1/auth/me", Some(&second), None).await).await;
         let resp = app
-            .request(Method::PATCH, &format!("/api/v1/admin/staff/{}", me2["id"]), Some(&second), Some(json!({"role": "facilitator"})))
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/staff/{}", me2["id"]),
+                Some(&second),
+                Some(json!({"role": "facilitator"})),
+            )
             .await;
         problem(resp, 422, "last_admin").await;
     }

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use super::{
     id_of,
-    opening_rules::{place_in_org, schedule_page, sent_values, typed_time, wall_instant},
-    refused,
+    opening_rules::{schedule_page, typed_time, values_back, wall_instant},
+    place_in_org, refused,
 };
 use crate::{
     appointments::schedule_admin::{self, CLOSURE_NOT_FOUND, ClosureFields},
@@ -54,7 +54,10 @@ pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
         }
         let at = date.zip(time).and_then(|(d, t)| wall_instant(&ctx, d, t));
         if date.is_some() && time.is_some() && at.is_none() {
-            errors.add(time_field, "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).");
+            errors.add(
+                time_field,
+                "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).",
+            );
         }
         at
     };
@@ -82,7 +85,15 @@ pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
             Err(e) => refused(&mut errors, &e, "closure_", &RENAMES)?,
         }
     }
-    schedule_page(&ctx, &p, StatusCode::UNPROCESSABLE_ENTITY, None, sent_values(&form), errors).await
+    schedule_page(
+        &ctx,
+        &p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        values_back(&form),
+        errors,
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -155,7 +166,9 @@ pub(crate) async fn cancel_appointments(ctx: StaffCtx, Path(id): Path<String>, f
     ctx.check_csrf(&form)?;
     ctx.require_manager()?;
     let n = schedule_admin::cancel_overlapping(ctx.state(), &ctx.me, id_of(&id)?).await?;
-    Ok(see_other(&format!("/staff/reglages/fermetures/{id}?fait=annules&n={n}")))
+    Ok(see_other(&format!(
+        "/staff/reglages/fermetures/{id}?fait=annules&n={n}"
+    )))
 }
 
 #[handler]

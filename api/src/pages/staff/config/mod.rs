@@ -4,6 +4,7 @@
 //! form refuses exactly what the API refuses, with the same words beside the field.
 use std::fmt::Debug;
 
+use entities::place;
 use minijinja::context;
 use poem::handler;
 use serde::Serialize;
@@ -19,6 +20,7 @@ use crate::{
         forms::{FormData, FormErrors},
         session_cookie::StaffCtx,
     },
+    platform::org_scope::find_in_org,
 };
 
 pub(crate) mod closures;
@@ -108,6 +110,25 @@ pub(super) struct Checkable {
     pub value: String,
     pub label: String,
     pub checked: bool,
+}
+
+/// The options of a group from a table of (value, form value, label), `selected` ticked.
+pub(super) fn checkables<T>(table: &[(T, &str, &str)], selected: &str) -> Vec<Checkable> {
+    table
+        .iter()
+        .map(|(_, v, l)| Checkable {
+            value: (*v).into(),
+            label: (*l).into(),
+            checked: *v == selected,
+        })
+        .collect()
+}
+
+/// The place `raw` of the staff member's organisation; another organisation's is not found.
+pub(super) async fn place_in_org(ctx: &StaffCtx, raw: &str) -> Result<place::Model, PageError> {
+    find_in_org::<place::Entity, _>(&ctx.state().db, ctx.me.organisation_id, id_of(raw)?)
+        .await?
+        .ok_or_else(|| PageError::NotFound(crate::places::api::PLACE_NOT_FOUND.into()))
 }
 
 /// Yes or no as a check-box value shown back in a form.

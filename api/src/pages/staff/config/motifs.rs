@@ -65,7 +65,12 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
         .map(|m| Row {
             places: offered
                 .get(&m.id)
-                .map(|ids| ids.iter().filter_map(|i| names.get(i).cloned()).collect::<Vec<_>>().join(", "))
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|i| names.get(i).cloned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "aucun lieu".into()),
             id: m.id,
@@ -100,7 +105,11 @@ async fn form_page(
         .map(|p| Checkable {
             checked: chosen.contains(&p.id),
             value: p.id.to_string(),
-            label: if p.active { p.name } else { format!("{} (inactif)", p.name) },
+            label: if p.active {
+                p.name
+            } else {
+                format!("{} (inactif)", p.name)
+            },
         })
         .collect();
     ctx.render_status(
@@ -127,7 +136,12 @@ fn read(form: &FormData, errors: &mut FormErrors) -> Option<MotifFields> {
         errors,
         "Indiquez le délai en minutes (0 pour aucun délai).",
     );
-    let horizon = number(form, "horizon_days", errors, "Indiquez un nombre de jours (exemple : 60).");
+    let horizon = number(
+        form,
+        "horizon_days",
+        errors,
+        "Indiquez un nombre de jours (exemple : 60).",
+    );
     let position = match form.opt("position") {
         None => Some(0),
         Some(_) => number(form, "position", errors, "Indiquez un nombre (0 en tête de liste)."),
@@ -175,7 +189,15 @@ pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
         None => Ok(see_other("/staff/reglages/motifs?fait=cree")),
         Some(errors) => {
             let values = Value::from_serialize(form.values());
-            form_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, values, &chosen_places(&form), errors).await
+            form_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                values,
+                &chosen_places(&form),
+                errors,
+            )
+            .await
         }
     }
 }
@@ -188,7 +210,10 @@ async fn motif_in_org(ctx: &StaffCtx, raw: &str) -> Result<motif::Model, PageErr
 
 /// The form of a stored reason, with the places offering it.
 async fn stored_page(ctx: &StaffCtx, status: StatusCode, m: &motif::Model, errors: FormErrors) -> PageResult {
-    let offered = motif_places(&ctx.state().db, &[m.id]).await?.remove(&m.id).unwrap_or_default();
+    let offered = motif_places(&ctx.state().db, &[m.id])
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default();
     let values = context! {
         label => &m.label, duration_minutes => m.duration_minutes,
         min_notice_minutes => m.min_notice_minutes, horizon_days => m.horizon_days,

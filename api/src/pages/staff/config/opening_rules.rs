@@ -1,7 +1,7 @@
 //! A place's schedule page: its weekly opening rules (day, hours, chosen weeks of the
 //! month, validity), its extra openings and its closures, each with its form; adding and
 //! deleting rules and extra openings. Closures are [`super::closures`]'.
-use chrono::{NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use entities::{closure, extra_opening, place};
 use minijinja::{Value, context};
 use poem::{
@@ -12,45 +12,28 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::{Checkable, id_of, refused};
+use super::{Checkable, id_of, place_in_org, refused};
 use crate::{
     appointments::{
-        rules::describe_rule,
+        rules::{describe_rule, weekday_from_number},
         schedule::{rules, to_rule},
         schedule_admin::{self, ExtraFields, RuleFields},
     },
     french,
     pages::{
-        PageError, PageResult,
+        PageResult,
         forms::{FormData, FormErrors},
         params::parse_date,
         see_other,
         session_cookie::StaffCtx,
         staff::notice::Done,
     },
-    platform::org_scope::find_in_org,
 };
-
-const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
 
 #[derive(Serialize)]
 struct Line {
     id: i32,
     text: String,
-}
-
-pub(super) async fn place_in_org(ctx: &StaffCtx, raw: &str) -> Result<place::Model, PageError> {
-    find_in_org::<place::Entity, _>(&ctx.state().db, ctx.me.organisation_id, id_of(raw)?)
-        .await?
-        .ok_or_else(|| PageError::NotFound(crate::places::api::PLACE_NOT_FOUND.into()))
 }
 
 /// "de 9 h à 12 h 30" for a wall-time range.
@@ -74,7 +57,12 @@ pub(super) async fn schedule_page(
     let rule_lines: Vec<Line> = rules(db, p.id)
         .await?
         .iter()
-        .filter_map(|r| to_rule(r).map(|rule| Line { id: r.id, text: describe_rule(&rule) }))
+        .filter_map(|r| {
+            to_rule(r).map(|rule| Line {
+                id: r.id,
+                text: describe_rule(&rule),
+            })
+        })
         .collect();
     let today = now.with_timezone(&tz).date_naive();
     let extras: Vec<Line> = extra_opening::Entity::find()
@@ -107,16 +95,17 @@ pub(super) async fn schedule_page(
             text: format!(
                 "{}, {} : {}",
                 french::span(tz, c.starts_at, c.ends_at),
-                c.desk.map_or_else(|| "tout le lieu".to_string(), |d| format!("guichet {d}")),
+                c.desk
+                    .map_or_else(|| "tout le lieu".to_string(), |d| format!("guichet {d}")),
                 c.reason
             ),
         })
         .collect();
-    let weekdays: Vec<Checkable> = WEEKDAYS
-        .iter()
+    let weekdays: Vec<Checkable> = (1..=7)
+        .filter_map(weekday_from_number)
         .map(|w| Checkable {
             value: w.number_from_monday().to_string(),
-            label: french::weekday(*w).to_string(),
+            label: french::weekday(w).to_string(),
             checked: false,
         })
         .collect();
@@ -170,7 +159,11 @@ pub(crate) async fn page(ctx: StaffCtx, Path(id): Path<String>, Query(done): Que
 /// A time as typed (`14:00`, `14h`, `9 h 30`), as the API reads it (`14:00`); what cannot
 /// be read is passed on as typed, for the API's own message.
 pub(super) fn typed_time(raw: &str) -> String {
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let compact: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
     let (h, m) = compact.split_once(['h', ':']).unwrap_or((&compact, ""));
     match (h.parse::<u32>(), if m.is_empty() { Ok(0) } else { m.parse::<u32>() }) {
         (Ok(h), Ok(m)) if h < 24 && m < 60 => format!("{h:02}:{m:02}"),
@@ -189,7 +182,7 @@ fn optional_date(form: &FormData, name: &str, errors: &mut FormErrors) -> Option
 }
 
 /// The form values to show back, check-boxes of the weeks as a list.
-fn values_back(form: &FormData) -> Value {
+pub(super) fn values_back(form: &FormData) -> Value {
     let weeks: Vec<&str> = form.all("rule_weeks").collect();
     context! { rule_weeks => weeks, ..Value::from_serialize(form.values()) }
 }
@@ -200,12 +193,7 @@ pub(crate) async fn add_rule(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
     ctx.require_manager()?;
     let p = place_in_org(&ctx, &id).await?;
     let mut errors = FormErrors::default();
-    let weekday = form
-        .get("rule_weekday")
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .and_then(|i| WEEKDAYS.get(i).copied());
+    let weekday = form.get("rule_weekday").parse().ok().and_then(weekday_from_number);
     if weekday.is_none() {
         errors.add("rule_weekday", "Choisissez le jour de la semaine.");
     }
@@ -223,11 +211,24 @@ pub(crate) async fn add_rule(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
             valid_to,
         };
         match schedule_admin::add_rule(ctx.state(), ctx.me.organisation_id, p.id, &fields).await {
-            Ok(_) => return Ok(see_other(&format!("/staff/reglages/lieux/{}/horaires?fait=regle", p.id))),
+            Ok(_) => {
+                return Ok(see_other(&format!(
+                    "/staff/reglages/lieux/{}/horaires?fait=regle",
+                    p.id
+                )));
+            }
             Err(e) => refused(&mut errors, &e, "rule_", &[("weeks_of_month", "rule_weeks")])?,
         }
     }
-    schedule_page(&ctx, &p, StatusCode::UNPROCESSABLE_ENTITY, None, values_back(&form), errors).await
+    schedule_page(
+        &ctx,
+        &p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        values_back(&form),
+        errors,
+    )
+    .await
 }
 
 #[handler]
@@ -268,7 +269,15 @@ pub(crate) async fn add_extra(ctx: StaffCtx, Path(id): Path<String>, form: FormD
             Err(e) => refused(&mut errors, &e, "extra_", &[])?,
         }
     }
-    schedule_page(&ctx, &p, StatusCode::UNPROCESSABLE_ENTITY, None, values_back(&form), errors).await
+    schedule_page(
+        &ctx,
+        &p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        values_back(&form),
+        errors,
+    )
+    .await
 }
 
 #[handler]
@@ -282,16 +291,7 @@ pub(crate) async fn delete_extra(ctx: StaffCtx, Path(id): Path<String>, form: Fo
     )))
 }
 
-/// The form's values once sent, for [`super::closures`].
-pub(super) fn sent_values(form: &FormData) -> Value {
-    values_back(form)
-}
-
 /// The instant of a wall date and time typed in the organisation's zone.
-pub(super) fn wall_instant(
-    ctx: &StaffCtx,
-    date: NaiveDate,
-    time: NaiveTime,
-) -> Option<chrono::DateTime<Utc>> {
+pub(super) fn wall_instant(ctx: &StaffCtx, date: NaiveDate, time: NaiveTime) -> Option<chrono::DateTime<Utc>> {
     crate::domain::series::wall_to_utc_earliest(ctx.state().settings.timezone, date.and_time(time))
 }

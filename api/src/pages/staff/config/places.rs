@@ -10,23 +10,30 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::{Checkable, STALE, add_problems, id_of, number, refused, stale, ticked, version};
+use super::{STALE, add_problems, checkables, number, place_in_org, refused, stale, ticked, version};
 use crate::{
     pages::{
-        PageError, PageResult,
+        PageResult,
         forms::{FormData, FormErrors},
         see_other,
         session_cookie::StaffCtx,
         staff::notice::Done,
     },
     places::service::{self, PlaceFields},
-    platform::org_scope::find_in_org,
 };
 
 const KINDS: [(PlaceKind, &str, &str); 3] = [
     (PlaceKind::Library, "library", "Médiathèque (ateliers)"),
-    (PlaceKind::MediationPoint, "mediation_point", "Point de médiation (rendez-vous)"),
-    (PlaceKind::AssociationHouse, "association_house", "Maison des associations"),
+    (
+        PlaceKind::MediationPoint,
+        "mediation_point",
+        "Point de médiation (rendez-vous)",
+    ),
+    (
+        PlaceKind::AssociationHouse,
+        "association_house",
+        "Maison des associations",
+    ),
 ];
 
 pub(super) fn kind_label(kind: PlaceKind) -> &'static str {
@@ -35,17 +42,6 @@ pub(super) fn kind_label(kind: PlaceKind) -> &'static str {
 
 fn kind_value(kind: PlaceKind) -> &'static str {
     KINDS.iter().find(|(k, _, _)| *k == kind).map_or("", |(_, v, _)| v)
-}
-
-fn kinds(selected: &str) -> Vec<Checkable> {
-    KINDS
-        .iter()
-        .map(|(_, v, l)| Checkable {
-            value: (*v).into(),
-            label: (*l).into(),
-            checked: *v == selected,
-        })
-        .collect()
 }
 
 #[derive(Serialize)]
@@ -111,14 +107,17 @@ fn form_page(
         status,
         "staff/config/place_form.html",
         context! {
-            nav => "reglages", id => existing.map(|p| p.id), kinds => kinds(&kind), values, errors,
+            nav => "reglages", id => existing.map(|p| p.id), kinds => checkables(&KINDS, &kind), values, errors,
         },
     )
 }
 
 /// Reads the form; every problem is added to `errors`.
 fn read(form: &FormData, errors: &mut FormErrors) -> Option<PlaceFields> {
-    let kind = KINDS.iter().find(|(_, v, _)| *v == form.get("kind")).map(|(k, _, _)| *k);
+    let kind = KINDS
+        .iter()
+        .find(|(_, v, _)| *v == form.get("kind"))
+        .map(|(k, _, _)| *k);
     if kind.is_none() {
         errors.add("kind", "Choisissez le type de lieu.");
     }
@@ -168,12 +167,6 @@ pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
     form_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, values, errors)
 }
 
-async fn place_in_org(ctx: &StaffCtx, raw: &str) -> Result<place::Model, PageError> {
-    find_in_org::<place::Entity, _>(&ctx.state().db, ctx.me.organisation_id, id_of(raw)?)
-        .await?
-        .ok_or_else(|| PageError::NotFound(crate::places::api::PLACE_NOT_FOUND.into()))
-}
-
 #[handler]
 pub(crate) async fn edit_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
     ctx.require_manager()?;
@@ -187,7 +180,13 @@ pub(crate) async fn update(ctx: StaffCtx, Path(id): Path<String>, form: FormData
     ctx.require_manager()?;
     let p = place_in_org(&ctx, &id).await?;
     if stale(&form, &p) {
-        return form_page(&ctx, StatusCode::CONFLICT, Some(&p), values_of(&p), FormErrors::form(STALE));
+        return form_page(
+            &ctx,
+            StatusCode::CONFLICT,
+            Some(&p),
+            values_of(&p),
+            FormErrors::form(STALE),
+        );
     }
     let mut errors = FormErrors::default();
     if let Some(fields) = read(&form, &mut errors) {

@@ -10,7 +10,7 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::{Checkable, STALE, id_of, refused, stale, version};
+use super::{Checkable, STALE, checkables, id_of, refused, stale, version};
 use crate::{
     auth::{
         Role,
@@ -28,9 +28,21 @@ use crate::{
 };
 
 const ROLES: [(Role, &str, &str); 3] = [
-    (Role::Facilitator, "facilitator", "Animation : voit tout, note les présences de ses séances"),
-    (Role::Coordinator, "coordinator", "Coordination : lieux, séances, rendez-vous, réglages"),
-    (Role::Admin, "admin", "Administration : tout, comptes des agents compris"),
+    (
+        Role::Facilitator,
+        "facilitator",
+        "Animation : voit tout, note les présences de ses séances",
+    ),
+    (
+        Role::Coordinator,
+        "coordinator",
+        "Coordination : lieux, séances, rendez-vous, réglages",
+    ),
+    (
+        Role::Admin,
+        "admin",
+        "Administration : tout, comptes des agents compris",
+    ),
 ];
 
 fn role_of(raw: &str) -> Option<Role> {
@@ -50,20 +62,13 @@ fn role_name(role: Role) -> &'static str {
 }
 
 fn roles(selected: &str) -> Vec<Checkable> {
-    ROLES
-        .iter()
-        .map(|(_, v, l)| Checkable {
-            value: (*v).into(),
-            label: (*l).into(),
-            checked: *v == selected,
-        })
-        .collect()
+    checkables(&ROLES, selected)
 }
 
 fn require_admin(ctx: &StaffCtx) -> Result<(), PageError> {
-    ctx.me.require_admin().map_err(|_| {
-        PageError::Forbidden("Seul un administrateur gère les comptes des agents.".into())
-    })
+    ctx.me
+        .require_admin()
+        .map_err(|_| PageError::Forbidden("Seul un administrateur gère les comptes des agents.".into()))
 }
 
 #[derive(Serialize)]
@@ -132,7 +137,12 @@ fn new_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormError
 #[handler]
 pub(crate) async fn new_form(ctx: StaffCtx) -> PageResult {
     require_admin(&ctx)?;
-    new_page(&ctx, StatusCode::OK, context! { role => "facilitator" }, FormErrors::default())
+    new_page(
+        &ctx,
+        StatusCode::OK,
+        context! { role => "facilitator" },
+        FormErrors::default(),
+    )
 }
 
 fn invitation_page(ctx: &StaffCtx, invited: &Invited, fresh: bool) -> PageResult {

@@ -86,7 +86,12 @@ fn read(form: &FormData, errors: &mut FormErrors) -> Option<WorkshopFields> {
         errors,
         "Indiquez une durée de 15 à 600 minutes.",
     );
-    let capacity = number(form, "default_capacity", errors, "Indiquez un nombre de places de 1 à 500.");
+    let capacity = number(
+        form,
+        "default_capacity",
+        errors,
+        "Indiquez un nombre de places de 1 à 500.",
+    );
     let fields = WorkshopFields {
         title: form.get("title").into(),
         summary: form.get("summary").into(),
@@ -160,7 +165,13 @@ pub(crate) async fn update(ctx: StaffCtx, Path(id): Path<String>, form: FormData
     ctx.require_manager()?;
     let w = workshop_in_org(&ctx, &id).await?;
     if stale(&form, &w) {
-        return form_page(&ctx, StatusCode::CONFLICT, Some(w.id), values_of(&w), FormErrors::form(STALE));
+        return form_page(
+            &ctx,
+            StatusCode::CONFLICT,
+            Some(w.id),
+            values_of(&w),
+            FormErrors::form(STALE),
+        );
     }
     match save(&ctx, Some(w.id), &form).await? {
         None => Ok(see_other("/staff/reglages/ateliers?fait=modifie")),
