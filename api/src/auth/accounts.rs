@@ -291,7 +291,7 @@ async fn usable_invitation<C: ConnectionTrait>(
 /// A password as typed twice on the invitation page.
 pub(crate) fn check_password(password: &str, confirmation: &str) -> Result<(), AccountError> {
     let n = password.chars().count();
-    if n < MIN_PASSWORD_CHARS || n > MAX_PASSWORD_CHARS {
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
         return Err(AccountError::Invalid {
             field: "password",
             message: format!("Choisissez un mot de passe de {MIN_PASSWORD_CHARS} à {MAX_PASSWORD_CHARS} caractères."),
