@@ -1,14 +1,14 @@
 //! The staff side of opening hours and reasons: weekly rules, extra openings, closures per
 //! place; reasons and the places offering them. Coordinators and admins change them;
-//! facilitators read them. Rows of another organisation answer 404.
-use entities::kinds::AppointmentStatus;
+//! facilitators read them. Rows of another organisation answer 404. The changes themselves
+//! are [`super::schedule_admin`]'s, shared with the console's configuration pages.
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use entities::{appointment, closure, extra_opening, motif, opening_rule, place, place_motif};
+use entities::{closure, extra_opening, motif, place, place_motif};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     dto::{
@@ -16,14 +16,14 @@ use super::{
         PlaceMotifsInput, StaffMotif,
     },
     queries::{self, closure_view, extra_view, motif_places, organisation_tz, rule_view, staff_motif},
-    rules::{self, InputError, weeks_to_column},
+    rules::InputError,
+    schedule_admin::{self as admin, ClosureFields, ExtraFields, MotifFields, RuleFields},
 };
 use crate::{
-    auth::{Manager, Staff, StaffIdentity},
+    auth::{Manager, Staff},
     http::error::{ApiError, ApiResult, OrNotFound, bounded_date, bounded_instant},
     http::tags::ApiTags,
     places::api::PLACE_NOT_FOUND,
-    platform::db,
     platform::org_scope::find_in_org,
     platform::state::AppState,
 };
@@ -33,8 +33,6 @@ impl From<InputError> for ApiError {
         ApiError::invalid(err.field(), &err.to_string())
     }
 }
-
-const CLOSURE_NOT_FOUND: &str = "Cette fermeture n'existe pas.";
 
 pub struct AdminScheduleApi;
 
@@ -70,6 +68,57 @@ pub(crate) enum Deleted {
     Done,
 }
 
+impl From<&MotifInput> for MotifFields {
+    fn from(m: &MotifInput) -> MotifFields {
+        MotifFields {
+            label: m.label.to_string(),
+            duration_minutes: m.duration_minutes,
+            bookable_online: m.bookable_online,
+            min_notice_minutes: m.min_notice_minutes,
+            horizon_days: m.horizon_days,
+            instructions: m.instructions.to_string(),
+            position: m.position,
+            active: m.active,
+            place_ids: m.place_ids.clone(),
+        }
+    }
+}
+
+impl From<&OpeningRuleInput> for RuleFields {
+    fn from(r: &OpeningRuleInput) -> RuleFields {
+        RuleFields {
+            weekday: r.weekday.into(),
+            start_time: r.start_time.to_string(),
+            end_time: r.end_time.to_string(),
+            weeks_of_month: r.weeks_of_month.clone(),
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+        }
+    }
+}
+
+impl From<&ExtraOpeningInput> for ExtraFields {
+    fn from(e: &ExtraOpeningInput) -> ExtraFields {
+        ExtraFields {
+            date: e.date,
+            start_time: e.start_time.to_string(),
+            end_time: e.end_time.to_string(),
+            note: e.note.as_deref().map(str::to_string),
+        }
+    }
+}
+
+impl From<&ClosureInput> for ClosureFields {
+    fn from(c: &ClosureInput) -> ClosureFields {
+        ClosureFields {
+            desk: c.desk,
+            starts_at: c.starts_at.with_timezone(&Utc),
+            ends_at: c.ends_at.with_timezone(&Utc),
+            reason: c.reason.to_string(),
+        }
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::AdminAppointments")]
 impl AdminScheduleApi {
     /// Every reason of the organisation, inactive ones included, in display order.
@@ -94,17 +143,7 @@ impl AdminScheduleApi {
         Manager(me): Manager,
         body: Json<MotifInput>,
     ) -> ApiResult<MotifCreated> {
-        let input = body.0;
-        let active = fill_motif(<motif::ActiveModel as Default>::default(), &input)?;
-        let places = places_in_org(&state, &me, input.place_ids.as_deref()).await?;
-        let txn = db::begin_write(&state.db).await?;
-        let mut active = active;
-        active.organisation_id = Set(me.organisation_id);
-        let created = active.insert(&txn).await?;
-        if let Some(places) = places {
-            set_motif_places(&txn, created.id, &places).await?;
-        }
-        txn.commit().await?;
+        let created = admin::save_motif(&state, me.organisation_id, None, &(&body.0).into()).await?;
         Ok(MotifCreated::Created(Json(motif_view(&state, created).await?)))
     }
 
@@ -118,18 +157,7 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<MotifInput>,
     ) -> ApiResult<Json<StaffMotif>> {
-        let existing = find_in_org::<motif::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found("Ce motif n'existe pas.")?;
-        let input = body.0;
-        let active = fill_motif(existing.into(), &input)?;
-        let places = places_in_org(&state, &me, input.place_ids.as_deref()).await?;
-        let txn = db::begin_write(&state.db).await?;
-        let updated = active.update(&txn).await?;
-        if let Some(places) = places {
-            set_motif_places(&txn, updated.id, &places).await?;
-        }
-        txn.commit().await?;
+        let updated = admin::save_motif(&state, me.organisation_id, Some(id.0), &(&body.0).into()).await?;
         Ok(Json(motif_view(&state, updated).await?))
     }
 
@@ -156,32 +184,7 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<PlaceMotifsInput>,
     ) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(PLACE_NOT_FOUND)?;
-        let mut ids = body.0.motif_ids;
-        ids.sort_unstable();
-        ids.dedup();
-        for motif_id in &ids {
-            let found = motif::Entity::find_by_id(*motif_id).one(&state.db).await?;
-            if found.is_none_or(|m| m.organisation_id != me.organisation_id) {
-                return Err(ApiError::invalid("motif_ids", "Ce motif n'existe pas."));
-            }
-        }
-        let txn = db::begin_write(&state.db).await?;
-        place_motif::Entity::delete_many()
-            .filter(place_motif::Column::PlaceId.eq(p.id))
-            .exec(&txn)
-            .await?;
-        if !ids.is_empty() {
-            place_motif::Entity::insert_many(ids.iter().map(|m| place_motif::ActiveModel {
-                place_id: Set(p.id),
-                motif_id: Set(*m),
-            }))
-            .exec_without_returning(&txn)
-            .await?;
-        }
-        txn.commit().await?;
+        let p = admin::set_place_motifs(&state, me.organisation_id, id.0, &body.0.motif_ids).await?;
         Ok(Json(place_motifs(&state, p.id).await?))
     }
 
@@ -218,12 +221,7 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<OpeningRuleInput>,
     ) -> ApiResult<RuleCreated> {
-        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(PLACE_NOT_FOUND)?;
-        let mut active = fill_rule(<opening_rule::ActiveModel as Default>::default(), &body)?;
-        active.place_id = Set(p.id);
-        let created = active.insert(&state.db).await?;
+        let created = admin::add_rule(&state, me.organisation_id, id.0, &(&body.0).into()).await?;
         Ok(RuleCreated::Created(Json(rule_out(&created)?)))
     }
 
@@ -236,10 +234,7 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<OpeningRuleInput>,
     ) -> ApiResult<Json<OpeningRule>> {
-        let existing = find_in_org::<opening_rule::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found("Cette règle d'ouverture n'existe pas.")?;
-        let updated = fill_rule(existing.into(), &body)?.update(&state.db).await?;
+        let updated = admin::update_rule(&state, me.organisation_id, id.0, &(&body.0).into()).await?;
         Ok(Json(rule_out(&updated)?))
     }
 
@@ -250,11 +245,7 @@ impl AdminScheduleApi {
         operation_id = "adminDeleteOpeningRule"
     )]
     async fn delete_rule(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
-        find_in_org::<opening_rule::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found("Cette règle d'ouverture n'existe pas.")?
-            .delete(&state.db)
-            .await?;
+        admin::delete_rule(&state, me.organisation_id, id.0).await?;
         Ok(Deleted::Done)
     }
 
@@ -300,12 +291,8 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ExtraOpeningInput>,
     ) -> ApiResult<ExtraCreated> {
-        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(PLACE_NOT_FOUND)?;
-        let mut active = fill_extra(<extra_opening::ActiveModel as Default>::default(), &body)?;
-        active.place_id = Set(p.id);
-        Ok(ExtraCreated::Created(Json(extra_view(active.insert(&state.db).await?))))
+        let created = admin::add_extra(&state, me.organisation_id, id.0, &(&body.0).into()).await?;
+        Ok(ExtraCreated::Created(Json(extra_view(created))))
     }
 
     /// Change an extra opening. Appointments already booked are kept.
@@ -321,12 +308,8 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ExtraOpeningInput>,
     ) -> ApiResult<Json<ExtraOpening>> {
-        let existing = find_in_org::<extra_opening::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found("Cette ouverture exceptionnelle n'existe pas.")?;
-        Ok(Json(extra_view(
-            fill_extra(existing.into(), &body)?.update(&state.db).await?,
-        )))
+        let updated = admin::update_extra(&state, me.organisation_id, id.0, &(&body.0).into()).await?;
+        Ok(Json(extra_view(updated)))
     }
 
     /// Delete an extra opening. Appointments already booked are kept.
@@ -336,11 +319,7 @@ impl AdminScheduleApi {
         operation_id = "adminDeleteExtraOpening"
     )]
     async fn delete_extra(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
-        find_in_org::<extra_opening::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found("Cette ouverture exceptionnelle n'existe pas.")?
-            .delete(&state.db)
-            .await?;
+        admin::delete_extra(&state, me.organisation_id, id.0).await?;
         Ok(Deleted::Done)
     }
 
@@ -379,19 +358,8 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ClosureInput>,
     ) -> ApiResult<ClosureResponse> {
-        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(PLACE_NOT_FOUND)?;
-        let mut active = fill_closure(<closure::ActiveModel as Default>::default(), &body, &p)?;
-        active.place_id = Set(p.id);
-        active.created_at = Set(state.clock.now());
-        let created = active.insert(&state.db).await?;
-        let tz = organisation_tz(&state.db, p.organisation_id).await?;
-        let affected = affected_appointments(&state, &created, tz).await?;
-        Ok(ClosureResponse::Created(Json(ClosureCreated {
-            closure: closure_view(created, tz),
-            affected_appointments: affected,
-        })))
+        let created = admin::add_closure(&state, me.organisation_id, id.0, &(&body.0).into()).await?;
+        Ok(ClosureResponse::Created(Json(with_affected(&state, created).await?)))
     }
 
     /// Change a closure.
@@ -403,108 +371,35 @@ impl AdminScheduleApi {
         id: Path<i32>,
         body: Json<ClosureInput>,
     ) -> ApiResult<Json<ClosureCreated>> {
-        let existing = find_in_org::<closure::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(CLOSURE_NOT_FOUND)?;
-        let p = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, existing.place_id)
-            .await?
-            .or_not_found(CLOSURE_NOT_FOUND)?;
-        let updated = fill_closure(existing.into(), &body, &p)?.update(&state.db).await?;
-        let tz = organisation_tz(&state.db, p.organisation_id).await?;
-        let affected = affected_appointments(&state, &updated, tz).await?;
-        Ok(Json(ClosureCreated {
-            closure: closure_view(updated, tz),
-            affected_appointments: affected,
-        }))
+        let updated = admin::update_closure(&state, me.organisation_id, id.0, &(&body.0).into()).await?;
+        Ok(Json(with_affected(&state, updated).await?))
     }
 
     /// Delete a closure: its slots become bookable again.
     #[oai(path = "/closures/:id", method = "delete", operation_id = "adminDeleteClosure")]
     async fn delete_closure(&self, state: Data<&AppState>, Manager(me): Manager, id: Path<i32>) -> ApiResult<Deleted> {
-        find_in_org::<closure::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(CLOSURE_NOT_FOUND)?
-            .delete(&state.db)
-            .await?;
+        admin::delete_closure(&state, me.organisation_id, id.0).await?;
         Ok(Deleted::Done)
     }
 }
 
-fn fill_motif(mut a: motif::ActiveModel, m: &MotifInput) -> ApiResult<motif::ActiveModel> {
-    rules::motif_limits(m.duration_minutes, m.min_notice_minutes, m.horizon_days)?;
-    a.label = Set(rules::required_text(&m.label, 200, "label")?);
-    let instructions = m.instructions.trim();
-    if instructions.chars().count() > 2000 {
-        return Err(InputError::Text { field: "instructions" }.into());
-    }
-    a.instructions = Set(instructions.to_string());
-    a.duration_minutes = Set(m.duration_minutes);
-    a.bookable_online = Set(m.bookable_online);
-    a.min_notice_minutes = Set(m.min_notice_minutes);
-    a.horizon_days = Set(m.horizon_days);
-    a.position = Set(m.position);
-    a.active = Set(m.active);
-    Ok(a)
-}
-
-fn fill_rule(mut a: opening_rule::ActiveModel, r: &OpeningRuleInput) -> ApiResult<opening_rule::ActiveModel> {
-    let (start, end) = rules::opening_times(&r.start_time, &r.end_time)?;
-    let weeks = rules::weeks_of_month(r.weeks_of_month.as_deref())?;
-    rules::validity(r.valid_from, r.valid_to)?;
-    a.weekday = Set(rules::weekday_number(r.weekday.into()));
-    a.start_time = Set(start);
-    a.end_time = Set(end);
-    a.weeks_of_month = Set(weeks_to_column(weeks.as_deref()));
-    a.valid_from = Set(r.valid_from);
-    a.valid_to = Set(r.valid_to);
-    Ok(a)
-}
-
-fn rule_out(row: &opening_rule::Model) -> ApiResult<OpeningRule> {
+fn rule_out(row: &entities::opening_rule::Model) -> ApiResult<OpeningRule> {
     rule_view(row).ok_or_else(|| ApiError::internal("opening rule with an impossible weekday"))
 }
 
-fn fill_extra(mut a: extra_opening::ActiveModel, e: &ExtraOpeningInput) -> ApiResult<extra_opening::ActiveModel> {
-    let (start, end) = rules::opening_times(&e.start_time, &e.end_time)?;
-    let note = match e.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => Some(rules::required_text(n, 300, "note")?),
-        None => None,
-    };
-    a.date = Set(e.date);
-    a.start_time = Set(start);
-    a.end_time = Set(end);
-    a.note = Set(note);
-    Ok(a)
-}
-
-fn fill_closure(mut a: closure::ActiveModel, c: &ClosureInput, p: &place::Model) -> ApiResult<closure::ActiveModel> {
-    let starts_at = c.starts_at.with_timezone(&Utc);
-    let ends_at = c.ends_at.with_timezone(&Utc);
-    rules::closure(starts_at, ends_at, c.desk, p.desks)?;
-    a.desk = Set(c.desk);
-    a.starts_at = Set(starts_at);
-    a.ends_at = Set(ends_at);
-    a.reason = Set(rules::required_text(&c.reason, 300, "reason")?);
-    Ok(a)
-}
-
-/// Booked appointments that a closure overlaps.
-async fn affected_appointments(
-    state: &AppState,
-    c: &closure::Model,
-    tz: chrono_tz::Tz,
-) -> ApiResult<Vec<super::dto::StaffAppointment>> {
-    let mut q = appointment::Entity::find()
-        .filter(appointment::Column::PlaceId.eq(c.place_id))
-        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked))
-        .filter(appointment::Column::StartsAt.lt(c.ends_at))
-        .filter(appointment::Column::EndsAt.gt(c.starts_at))
-        .order_by_asc(appointment::Column::StartsAt)
-        .order_by_asc(appointment::Column::Desk);
-    if let Some(desk) = c.desk {
-        q = q.filter(appointment::Column::Desk.eq(desk));
-    }
-    Ok(queries::staff_appointments(&state.db, q.all(&state.db).await?, tz).await?)
+/// A closure with the booked appointments it overlaps.
+async fn with_affected(state: &AppState, c: closure::Model) -> ApiResult<ClosureCreated> {
+    let place = place::Entity::find_by_id(c.place_id)
+        .one(&state.db)
+        .await?
+        .or_not_found(PLACE_NOT_FOUND)?;
+    let tz = organisation_tz(&state.db, place.organisation_id).await?;
+    let rows = admin::overlapping(&state.db, &c).await?;
+    let affected = queries::staff_appointments(&state.db, rows, tz).await?;
+    Ok(ClosureCreated {
+        closure: closure_view(c, tz),
+        affected_appointments: affected,
+    })
 }
 
 async fn motif_view(state: &AppState, m: motif::Model) -> ApiResult<StaffMotif> {
@@ -531,37 +426,4 @@ async fn place_motifs(state: &AppState, place_id: i32) -> ApiResult<Vec<StaffMot
         .await?;
     let places: HashMap<i32, Vec<i32>> = motif_places(&state.db, &ids).await?;
     Ok(rows.into_iter().map(|m| staff_motif(m, &places)).collect())
-}
-
-/// The given places, all of the caller's organisation (422 otherwise); `None` stays `None`.
-async fn places_in_org(state: &AppState, me: &StaffIdentity, ids: Option<&[i32]>) -> ApiResult<Option<Vec<i32>>> {
-    let Some(ids) = ids else { return Ok(None) };
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    for id in &ids {
-        if find_in_org::<place::Entity, _>(&state.db, me.organisation_id, *id)
-            .await?
-            .is_none()
-        {
-            return Err(ApiError::invalid("place_ids", PLACE_NOT_FOUND));
-        }
-    }
-    Ok(Some(ids))
-}
-
-async fn set_motif_places<C: ConnectionTrait>(db: &C, motif_id: i32, places: &[i32]) -> ApiResult<()> {
-    place_motif::Entity::delete_many()
-        .filter(place_motif::Column::MotifId.eq(motif_id))
-        .exec(db)
-        .await?;
-    if !places.is_empty() {
-        place_motif::Entity::insert_many(places.iter().map(|p| place_motif::ActiveModel {
-            place_id: Set(*p),
-            motif_id: Set(motif_id),
-        }))
-        .exec_without_returning(db)
-        .await?;
-    }
-    Ok(())
 }

@@ -16,6 +16,7 @@ pub(crate) mod public_api;
 pub(crate) mod queries;
 pub(crate) mod rules;
 pub(crate) mod schedule;
+pub(crate) mod schedule_admin;
 pub(crate) mod service;
 
 /// The API structs of this folder, as one group of [`crate::http::openapi::Apis`].

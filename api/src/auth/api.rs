@@ -6,14 +6,15 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
 
 use super::{
-    Admin, Role, Staff, password,
+    Admin, Role, Staff,
+    accounts::{self, AccountChange},
+    password,
     sign_in::{SignInError, sign_in},
     staff::StaffIdentity,
 };
-use crate::platform::org_scope::find_in_org;
 use crate::{
     domain::contact::{EmailAddress, PersonName},
-    http::error::{ApiError, ApiResult, OrNotFound, Problem},
+    http::error::{ApiError, ApiResult, Problem},
     http::tags::ApiTags,
     platform::state::AppState,
 };
@@ -183,7 +184,8 @@ impl AdminStaffApi {
     }
 
     /// Change a staff member's role or deactivate the account (admin). Deactivating revokes
-    /// every token at once.
+    /// every token and invitation at once. The organisation's last active admin can neither
+    /// be demoted nor deactivated (422 `last_admin`).
     #[oai(path = "/staff/:id", method = "patch", operation_id = "adminUpdateStaff")]
     async fn update(
         &self,
@@ -192,25 +194,11 @@ impl AdminStaffApi {
         id: Path<i32>,
         body: Json<StaffUpdate>,
     ) -> ApiResult<Json<StaffMember>> {
-        let m = find_in_org::<staff_member::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found("Ce compte n'existe pas.")?;
-        let mut a: staff_member::ActiveModel = m.into();
-        if let Some(r) = body.role {
-            a.role = Set(r);
-        }
-        if let Some(active) = body.active {
-            a.active = Set(active);
-            if !active {
-                staff_token::Entity::update_many()
-                    .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
-                    .filter(staff_token::Column::StaffMemberId.eq(id.0))
-                    .filter(staff_token::Column::RevokedAt.is_null())
-                    .exec(&state.db)
-                    .await?;
-            }
-        }
-        Ok(Json(a.update(&state.db).await?.into()))
+        let change = AccountChange {
+            role: body.role,
+            active: body.active,
+        };
+        Ok(Json(accounts::change(&state, &me, id.0, change).await?.into()))
     }
 }
 

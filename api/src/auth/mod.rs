@@ -1,4 +1,5 @@
 //! Staff accounts: passwords, bearer tokens, roles and the login API.
+pub(crate) mod accounts;
 pub mod api;
 pub(crate) mod password;
 pub mod provisioning;

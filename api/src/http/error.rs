@@ -169,6 +169,10 @@ crate::domain::refusal::map_domain_errors!(
     crate::workshops::planning::PlanningError,
     crate::statistics::FilterError,
     crate::records::service::RecordError,
+    crate::auth::accounts::AccountError,
+    crate::places::service::PlaceError,
+    crate::appointments::schedule_admin::ScheduleError,
+    crate::workshops::catalogue::CatalogueError,
 );
 
 impl From<sea_orm::DbErr> for ApiError {

@@ -86,6 +86,9 @@ crate::domain::refusal::map_domain_errors!(
     crate::workshops::planning::PlanningError,
     crate::appointments::service::AppointmentError,
     crate::records::service::RecordError,
+    crate::auth::accounts::AccountError,
+    crate::appointments::schedule_admin::ScheduleError,
+    crate::appointments::schedule_admin::CancelOverlappingError,
 );
 
 impl From<sea_orm::DbErr> for PageError {

@@ -79,6 +79,19 @@ fn env() -> &'static Environment<'static> {
             "survey/thanks.html",
             "survey/stop.html",
             "staff/survey.html",
+            "staff/config/index.html",
+            "staff/config/places.html",
+            "staff/config/place_form.html",
+            "staff/config/schedule.html",
+            "staff/config/closure.html",
+            "staff/config/motifs.html",
+            "staff/config/motif_form.html",
+            "staff/config/workshops.html",
+            "staff/config/workshop_form.html",
+            "staff/config/accounts.html",
+            "staff/config/account_new.html",
+            "staff/config/account_invited.html",
+            "staff/config/invitation.html",
         ];
         environment(&templates, |env| {
             env.set_undefined_behavior(UndefinedBehavior::Chainable)

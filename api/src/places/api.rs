@@ -2,12 +2,12 @@ pub(crate) use entities::kinds::PlaceKind;
 use entities::place;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::platform::org_scope::find_in_org;
+use super::service::{self, PlaceFields};
 use crate::{
     auth::{Manager, Staff},
-    http::error::{ApiError, ApiResult, OrNotFound},
+    http::error::{ApiError, ApiResult},
     http::tags::ApiTags,
     platform::state::AppState,
 };
@@ -141,10 +141,7 @@ impl AdminPlacesApi {
         Manager(me): Manager,
         body: Json<PlaceInput>,
     ) -> ApiResult<PlaceCreated> {
-        let mut active = fill(<place::ActiveModel as Default>::default(), body.0);
-        active.organisation_id = Set(me.organisation_id);
-        active.created_at = Set(state.clock.now());
-        let created = active.insert(&state.db).await?;
+        let created = service::create(&state, me.organisation_id, &body.0.into()).await?;
         Ok(PlaceCreated::Created(Json(created.into())))
     }
 
@@ -157,10 +154,7 @@ impl AdminPlacesApi {
         id: Path<i32>,
         body: Json<PlaceInput>,
     ) -> ApiResult<Json<Place>> {
-        let existing = find_in_org::<place::Entity, _>(&state.db, me.organisation_id, id.0)
-            .await?
-            .or_not_found(PLACE_NOT_FOUND)?;
-        let updated = fill(existing.into(), body.0).update(&state.db).await?;
+        let updated = service::update(&state, me.organisation_id, id.0, &body.0.into()).await?;
         Ok(Json(updated.into()))
     }
 }
@@ -168,18 +162,20 @@ impl AdminPlacesApi {
 /// What every lookup of a place answers when it is not the caller's.
 pub(crate) const PLACE_NOT_FOUND: &str = "Ce lieu n'existe pas.";
 
-fn fill(mut a: place::ActiveModel, p: PlaceInput) -> place::ActiveModel {
-    let blank = |v: Option<&str>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    a.name = Set(p.name.trim().to_string());
-    a.kind = Set(p.kind);
-    a.address = Set(p.address.trim().to_string());
-    a.postal_code = Set(p.postal_code.trim().to_string());
-    a.city = Set(p.city.trim().to_string());
-    a.public_phone = Set(blank(p.public_phone.as_deref()));
-    a.equipment = Set(blank(p.equipment.as_deref()));
-    a.access_notes = Set(blank(p.access_notes.as_deref()));
-    a.desks = Set(p.desks);
-    a.close_on_public_holidays = Set(p.close_on_public_holidays);
-    a.active = Set(p.active);
-    a
+impl From<PlaceInput> for PlaceFields {
+    fn from(p: PlaceInput) -> PlaceFields {
+        PlaceFields {
+            name: p.name.to_string(),
+            kind: p.kind,
+            address: p.address.to_string(),
+            postal_code: p.postal_code.to_string(),
+            city: p.city.to_string(),
+            public_phone: p.public_phone.map(|v| v.to_string()),
+            equipment: p.equipment.map(|v| v.to_string()),
+            access_notes: p.access_notes.map(|v| v.to_string()),
+            desks: p.desks,
+            close_on_public_holidays: p.close_on_public_holidays,
+            active: p.active,
+        }
+    }
 }

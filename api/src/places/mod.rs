@@ -1,2 +1,3 @@
 //! Places: the media library, the digital-mediation points, the association house.
 pub(crate) mod api;
+pub(crate) mod service;

@@ -7,6 +7,7 @@ use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Jso
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{
+    catalogue,
     dto::*,
     planning::{self, in_org},
     queries::{self, SessionFilter},
@@ -68,10 +69,8 @@ impl AdminWorkshopsApi {
         Manager(me): Manager,
         body: Json<WorkshopInput>,
     ) -> ApiResult<WorkshopCreated> {
-        let mut a = fill_workshop(<workshop::ActiveModel as Default>::default(), body.0);
-        a.organisation_id = Set(me.organisation_id);
-        a.created_at = Set(state.clock.now());
-        Ok(WorkshopCreated::Created(Json(a.insert(&state.db).await?.into())))
+        let created = catalogue::create(&state, me.organisation_id, &body.0.into()).await?;
+        Ok(WorkshopCreated::Created(Json(created.into())))
     }
 
     /// Change a catalogue entry.
@@ -83,9 +82,10 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
         body: Json<WorkshopInput>,
     ) -> ApiResult<Json<Workshop>> {
-        let existing = in_org::<workshop::Entity>(&state, &me, id.0).await?;
         Ok(Json(
-            fill_workshop(existing.into(), body.0).update(&state.db).await?.into(),
+            catalogue::update(&state, me.organisation_id, id.0, &body.0.into())
+                .await?
+                .into(),
         ))
     }
 
@@ -446,14 +446,17 @@ impl AdminWorkshopsApi {
     }
 }
 
-fn fill_workshop(mut a: workshop::ActiveModel, w: WorkshopInput) -> workshop::ActiveModel {
-    a.title = Set(w.title.trim().to_string());
-    a.summary = Set(w.summary.trim().to_string());
-    a.description = Set(w.description.trim().to_string());
-    a.level = Set(w.level.trim().to_string());
-    a.audience = Set(w.audience.trim().to_string());
-    a.default_duration_minutes = Set(w.default_duration_minutes);
-    a.default_capacity = Set(w.default_capacity);
-    a.active = Set(w.active);
-    a
+impl From<WorkshopInput> for catalogue::WorkshopFields {
+    fn from(w: WorkshopInput) -> catalogue::WorkshopFields {
+        catalogue::WorkshopFields {
+            title: w.title.to_string(),
+            summary: w.summary.to_string(),
+            description: w.description.to_string(),
+            level: w.level.to_string(),
+            audience: w.audience.to_string(),
+            default_duration_minutes: w.default_duration_minutes,
+            default_capacity: w.default_capacity,
+            active: w.active,
+        }
+    }
 }

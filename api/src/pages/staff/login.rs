@@ -1,6 +1,10 @@
 //! Signing in and out of the console.
 use minijinja::context;
-use poem::{handler, http::StatusCode, web::cookie::CookieJar};
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Query, cookie::CookieJar},
+};
 
 use crate::{
     auth::api::revoke,
@@ -9,6 +13,7 @@ use crate::{
         forms::{FormData, FormErrors},
         see_other,
         session_cookie::{self, SignInError, StaffCtx},
+        staff::notice::Done,
     },
 };
 
@@ -21,8 +26,15 @@ fn page(ctx: &Ctx, status: StatusCode, email: &str, errors: FormErrors) -> PageR
 }
 
 #[handler]
-pub(crate) async fn show_form(ctx: Ctx) -> PageResult {
-    page(&ctx, StatusCode::OK, "", FormErrors::default())
+pub(crate) async fn show_form(ctx: Ctx, Query(done): Query<Done>) -> PageResult {
+    let notice = match done.fait.as_deref() {
+        Some("mot-de-passe") => Some("Votre mot de passe est enregistré : connectez-vous avec votre adresse e-mail."),
+        _ => None,
+    };
+    ctx.render(
+        "staff/login.html",
+        context! { staff_area => true, values => context! { email => "" }, errors => FormErrors::default(), notice },
+    )
 }
 
 #[handler]

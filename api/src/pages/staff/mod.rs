@@ -5,6 +5,7 @@ use poem::{Route, get, post};
 pub(crate) mod agenda;
 pub(crate) mod appointments;
 pub(crate) mod calls;
+pub(crate) mod config;
 pub(crate) mod feeds;
 pub(crate) mod login;
 pub(crate) mod messages;
@@ -100,4 +101,67 @@ pub(crate) fn routes() -> Route {
         )
         .at("/comptes-rendus/:id", get(records::show).post(records::save))
         .at("/comptes-rendus/:id/ecarter", post(records::decline))
+        .at("/reglages", get(config::index))
+        .at("/reglages/lieux", get(config::places::list))
+        .at(
+            "/reglages/lieux/nouveau",
+            get(config::places::new_form).post(config::places::create),
+        )
+        .at(
+            "/reglages/lieux/:id",
+            get(config::places::edit_form).post(config::places::update),
+        )
+        .at("/reglages/lieux/:id/horaires", get(config::opening_rules::page))
+        .at(
+            "/reglages/lieux/:id/horaires/regles",
+            post(config::opening_rules::add_rule),
+        )
+        .at(
+            "/reglages/regles/:id/supprimer",
+            post(config::opening_rules::delete_rule),
+        )
+        .at(
+            "/reglages/lieux/:id/horaires/ouvertures",
+            post(config::opening_rules::add_extra),
+        )
+        .at(
+            "/reglages/ouvertures/:id/supprimer",
+            post(config::opening_rules::delete_extra),
+        )
+        .at("/reglages/lieux/:id/fermetures", post(config::closures::add))
+        .at("/reglages/fermetures/:id", get(config::closures::show))
+        .at(
+            "/reglages/fermetures/:id/annuler-rendez-vous",
+            post(config::closures::cancel_appointments),
+        )
+        .at("/reglages/fermetures/:id/supprimer", post(config::closures::delete))
+        .at("/reglages/motifs", get(config::motifs::list))
+        .at(
+            "/reglages/motifs/nouveau",
+            get(config::motifs::new_form).post(config::motifs::create),
+        )
+        .at(
+            "/reglages/motifs/:id",
+            get(config::motifs::edit_form).post(config::motifs::update),
+        )
+        .at("/reglages/ateliers", get(config::workshops::list))
+        .at(
+            "/reglages/ateliers/nouveau",
+            get(config::workshops::new_form).post(config::workshops::create),
+        )
+        .at(
+            "/reglages/ateliers/:id",
+            get(config::workshops::edit_form).post(config::workshops::update),
+        )
+        .at("/reglages/comptes", get(config::staff_accounts::list))
+        .at(
+            "/reglages/comptes/nouveau",
+            get(config::staff_accounts::new_form).post(config::staff_accounts::create),
+        )
+        .at("/reglages/comptes/:id", post(config::staff_accounts::update))
+        .at("/reglages/comptes/:id/lien", post(config::staff_accounts::reinvite))
+        .at(
+            "/invitation/:token",
+            get(config::staff_accounts::invitation_form).post(config::staff_accounts::accept_invitation),
+        )
 }
