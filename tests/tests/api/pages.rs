@@ -6,6 +6,7 @@ use creneau_tests::app::TestApp;
 use reqwest::{StatusCode, header::HeaderMap, redirect::Policy};
 
 mod appointments;
+mod appointments_console;
 mod find;
 mod security;
 mod staff;
