@@ -407,6 +407,13 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     let phone = req.contact.phone.as_ref().map(|p| p.as_str().to_string());
     let first_desk = slot.free_desks.first().copied().ok_or(AppointmentError::SlotTaken)?;
     let sms_consent = crate::workshops::service::sms_consent(&email, &phone, req.sms);
+    // A walk-in gives neither: the table's CHECK "an e-mail or a phone" wants one, so the
+    // phone is stored empty, as retention leaves it (`retention::CLEARED_PHONE`); its key,
+    // which every lookup uses, stays NULL.
+    let stored_phone = match (&email, &phone) {
+        (None, None) => Some(crate::retention::CLEARED_PHONE.to_string()),
+        _ => phone.clone(),
+    };
     let inserted = appointment::ActiveModel {
         organisation_id: Set(pc.organisation.id),
         place_id: Set(pc.place.id),
@@ -416,7 +423,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         ends_at: Set(slot.ends_at),
         name: Set(req.contact.name.as_str().to_string()),
         email: Set(email.clone()),
-        phone: Set(phone.clone()),
+        phone: Set(stored_phone),
         email_key: Set(email),
         phone_key: Set(phone),
         note: Set(req.note),

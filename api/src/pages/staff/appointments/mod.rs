@@ -153,7 +153,7 @@ impl AppointmentRow {
             booking_code: a.booking_code.clone(),
             when: format!("{} – {}", french::time(&a.starts_at), french::time(&a.ends_at)),
             name: a.name.clone(),
-            phone: a.phone.as_deref().map(french::phone),
+            phone: shown_phone(a.phone.as_deref()),
             email: a.email.clone(),
             motif: a.motif_label.clone(),
             desk: a.desk,
@@ -166,6 +166,11 @@ impl AppointmentRow {
             sms_stopped: false,
         }
     }
+}
+
+/// A phone as the pages show it; none for a walk-in's or an erased booking's empty one.
+fn shown_phone(stored: Option<&str>) -> Option<String> {
+    stored.filter(|p| !p.is_empty()).map(french::phone)
 }
 
 /// Every active reason of the place, staff-only ones included.
@@ -338,7 +343,7 @@ async fn appointment_facts(ctx: &StaffCtx, a: &appointment::Model, tz: Tz) -> Re
         when => french::short_at(&a.starts_at.with_timezone(&tz), year),
         desk => a.desk,
         day => a.starts_at.with_timezone(&tz).date_naive().to_string(),
-        phone => a.phone.as_deref().map(french::phone),
+        phone => shown_phone(a.phone.as_deref()),
         reached,
         sequence => a.ical_sequence,
         booked => a.status == AppointmentStatus::Booked,
