@@ -73,7 +73,9 @@ pub(crate) enum AppointmentError {
     CannotMark,
     #[error("Aucun poste n'est libre maintenant pour ce motif : proposez le prochain créneau libre de la journée.")]
     NoDeskNow,
-    #[error("Plus aucun créneau n'est libre aujourd'hui pour ce motif dans ce lieu : proposez un rendez-vous un autre jour.")]
+    #[error(
+        "Plus aucun créneau n'est libre aujourd'hui pour ce motif dans ce lieu : proposez un rendez-vous un autre jour."
+    )]
     NoSlotToday,
     #[error(transparent)]
     Db(#[from] DbErr),

@@ -86,7 +86,9 @@ pub(crate) async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResu
         .collect();
     let notice = match q.fait.as_deref() {
         Some("annule") => Some("Rendez-vous annulé. La personne est prévenue, ou inscrite sur la page « À appeler »."),
-        Some("deplace") => Some("Rendez-vous déplacé. La personne est prévenue, ou inscrite sur la page « À appeler »."),
+        Some("deplace") => {
+            Some("Rendez-vous déplacé. La personne est prévenue, ou inscrite sur la page « À appeler ».")
+        }
         _ => None,
     };
     ctx.render(

@@ -24,7 +24,16 @@ async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Visitor<'a> {
 
 /// Josette's appointment, booked online for Tuesday 10:00 with her e-mail.
 async fn josette(app: &TestApp, place: i32, motif: i32) -> entities::appointment::Model {
-    let resp = book(app, place, motif, tuesday_ten(), "Josette Martin", Some("josette@exemple.fr"), None).await;
+    let resp = book(
+        app,
+        place,
+        motif,
+        tuesday_ten(),
+        "Josette Martin",
+        Some("josette@exemple.fr"),
+        None,
+    )
+    .await;
     assert_eq!(resp.status(), 201);
     appointments(app).await.pop().unwrap()
 }
@@ -76,8 +85,17 @@ db_test!(
         assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(too_long.contains("500 caractères au plus"));
         assert!(too_long.contains(long.trim()), "what was typed is kept");
-        assert_eq!(appointments(&app).await[0].status, AppointmentStatus::Booked, "nothing changed");
-        assert!(outbox_rows(&app).await.iter().all(|r| r.kind != Event::AppointmentCancelled));
+        assert_eq!(
+            appointments(&app).await[0].status,
+            AppointmentStatus::Booked,
+            "nothing changed"
+        );
+        assert!(
+            outbox_rows(&app)
+                .await
+                .iter()
+                .all(|r| r.kind != Event::AppointmentCancelled)
+        );
 
         let reason = "Le médiateur est absent ce jour-là.";
         let done = v
@@ -97,7 +115,10 @@ db_test!(
 
         let after = v.get(&done.location()).await;
         assert!(after.contains("Rendez-vous annulé."));
-        assert!(!after.contains("Josette Martin"), "a cancelled appointment leaves the day");
+        assert!(
+            !after.contains("Josette Martin"),
+            "a cancelled appointment leaves the day"
+        );
     }
 );
 
@@ -113,7 +134,11 @@ db_test!(
         for path in [
             format!("/staff/rendez-vous/{}/annuler", a.id),
             format!("/staff/rendez-vous/{}/deplacer", a.id),
-            format!("/staff/rendez-vous/{}/deplacer?debut={}", a.id, z(tuesday_ten() + Duration::hours(1))),
+            format!(
+                "/staff/rendez-vous/{}/deplacer?debut={}",
+                a.id,
+                z(tuesday_ten() + Duration::hours(1))
+            ),
         ] {
             assert_eq!(v.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
         }
@@ -128,14 +153,24 @@ db_test!(
         let moved = v
             .post(
                 &format!("/staff/rendez-vous/{}/deplacer", a.id),
-                &[("csrf", &csrf), ("sequence", "0"), ("lieu", &elsewhere.to_string()), ("start", &later)],
+                &[
+                    ("csrf", &csrf),
+                    ("sequence", "0"),
+                    ("lieu", &elsewhere.to_string()),
+                    ("start", &later),
+                ],
             )
             .await;
         assert_eq!(moved.status, StatusCode::NOT_FOUND);
         let walk_in = v
             .post(
                 &format!("/staff/lieux/{}/sur-place", p.place),
-                &[("csrf", &csrf), ("name", "Marcel"), ("motif", &p.motif.to_string()), ("quand", "maintenant")],
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Marcel"),
+                    ("motif", &p.motif.to_string()),
+                    ("quand", "maintenant"),
+                ],
             )
             .await;
         assert_eq!(walk_in.status, StatusCode::NOT_FOUND);
@@ -151,7 +186,12 @@ db_test!(
         let across = arles
             .post(
                 &path,
-                &[("csrf", &csrf), ("sequence", "0"), ("lieu", &elsewhere.to_string()), ("start", &later)],
+                &[
+                    ("csrf", &csrf),
+                    ("sequence", "0"),
+                    ("lieu", &elsewhere.to_string()),
+                    ("start", &later),
+                ],
             )
             .await;
         assert_eq!(across.status, StatusCode::NOT_FOUND);
@@ -167,11 +207,16 @@ db_test!(
         // A facilitator reads the day but changes nothing.
         app.staff(p.org, "animation@arles.example", Role::Facilitator).await;
         let facilitator = signed_in(&app, "animation@arles.example").await;
-        let day = facilitator.get(&format!("/staff/lieux/{}?jour=2027-01-05", p.place)).await;
+        let day = facilitator
+            .get(&format!("/staff/lieux/{}?jour=2027-01-05", p.place))
+            .await;
         assert!(day.contains("Josette Martin"));
         assert!(!day.contains("/annuler"));
         assert_eq!(
-            facilitator.get(&format!("/staff/rendez-vous/{}/annuler", a.id)).await.status,
+            facilitator
+                .get(&format!("/staff/rendez-vous/{}/annuler", a.id))
+                .await
+                .status,
             StatusCode::FORBIDDEN
         );
     }
@@ -179,7 +224,7 @@ db_test!(
 
 db_test!(
     async fn staff_move_an_appointment_to_another_place_offering_the_reason_and_the_resident_gets_old_and_new_time(
-        app: TestApp
+        app: TestApp,
     ) {
         let (_, admin) = app.organisation("arles").await;
         let first = mediation_point(&app, &admin, "Maison publique de Trinquetaille", 1).await;
@@ -196,7 +241,10 @@ db_test!(
         let path = format!("/staff/rendez-vous/{}/deplacer", a.id);
         let search = v.get(&path).await;
         assert_eq!(search.status, StatusCode::OK);
-        assert!(search.contains("Maison de quartier de Barriol"), "places offering the reason");
+        assert!(
+            search.contains("Maison de quartier de Barriol"),
+            "places offering the reason"
+        );
         assert!(!search.contains("Point du Sambuc"), "not a place without the reason");
         assert!(
             v.get(&format!("{path}?lieu={other}")).await.status == StatusCode::NOT_FOUND,
@@ -230,7 +278,10 @@ db_test!(
             format!("/staff/lieux/{second}?jour=2027-01-05&fait=deplace#rdv-{}", a.id)
         );
         let moved = appointments(&app).await.pop().unwrap();
-        assert_eq!((moved.place_id, moved.starts_at, moved.status), (second, two, AppointmentStatus::Booked));
+        assert_eq!(
+            (moved.place_id, moved.starts_at, moved.status),
+            (second, two, AppointmentStatus::Booked)
+        );
         assert_eq!(moved.ical_sequence, 1);
         assert_claims_match(&app).await;
         let (row, payload) = message(&app, Event::AppointmentRescheduled).await;
@@ -244,7 +295,9 @@ db_test!(
         assert!(day.contains("Josette Martin"));
         // The old place's desk is free again.
         assert_eq!(
-            book(&app, first, motif, tuesday_ten(), "Paul", Some("paul@exemple.fr"), None).await.status(),
+            book(&app, first, motif, tuesday_ten(), "Paul", Some("paul@exemple.fr"), None)
+                .await
+                .status(),
             201
         );
     }
@@ -261,7 +314,9 @@ db_test!(
         assert_eq!(confirm.status, StatusCode::OK);
         // Someone books 11:00 online while the agent reads.
         assert_eq!(
-            book(&app, p.place, p.motif, eleven, "Paul", Some("paul@exemple.fr"), None).await.status(),
+            book(&app, p.place, p.motif, eleven, "Paul", Some("paul@exemple.fr"), None)
+                .await
+                .status(),
             201
         );
         let refused = v
@@ -282,8 +337,17 @@ db_test!(
             assert!(refused.contains(&format!("debut={}", z(near))), "{near} offered");
         }
         let stored = appointments(&app).await;
-        assert_eq!((stored[0].starts_at, stored[0].ical_sequence), (tuesday_ten(), 0), "nothing changed");
-        assert!(outbox_rows(&app).await.iter().all(|r| r.kind != Event::AppointmentRescheduled));
+        assert_eq!(
+            (stored[0].starts_at, stored[0].ical_sequence),
+            (tuesday_ten(), 0),
+            "nothing changed"
+        );
+        assert!(
+            outbox_rows(&app)
+                .await
+                .iter()
+                .all(|r| r.kind != Event::AppointmentRescheduled)
+        );
         assert_claims_match(&app).await;
     }
 );
@@ -295,7 +359,10 @@ db_test!(
         let v = signed_in(&app, "admin@arles.example").await;
         let agenda = v.get("/staff?jour=2027-01-05").await;
         let cancel_path = format!("/staff/rendez-vous/{}/annuler", a.id);
-        assert!(agenda.contains(&format!(r#"href="{cancel_path}?retour=agenda""#)), "from the agenda too");
+        assert!(
+            agenda.contains(&format!(r#"href="{cancel_path}?retour=agenda""#)),
+            "from the agenda too"
+        );
         assert!(agenda.contains("poste 1"));
         let form = v.get(&format!("{cancel_path}?retour=agenda")).await;
 
@@ -313,23 +380,42 @@ db_test!(
         let stale = v
             .post(
                 &cancel_path,
-                &[("csrf", &form.csrf()), ("sequence", "0"), ("retour", "agenda"), ("reason", "Absent")],
+                &[
+                    ("csrf", &form.csrf()),
+                    ("sequence", "0"),
+                    ("retour", "agenda"),
+                    ("reason", "Absent"),
+                ],
             )
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert!(stale.contains("Ce rendez-vous a changé depuis l'ouverture de cette page"));
-        assert!(stale.contains("mardi 5 janvier à 10\u{a0}h\u{a0}30"), "the current time is shown");
-        assert!(stale.contains(r#"value="Absent""#) || stale.contains(">Absent</textarea>"), "the reason is kept");
+        assert!(
+            stale.contains("mardi 5 janvier à 10\u{a0}h\u{a0}30"),
+            "the current time is shown"
+        );
+        assert!(
+            stale.contains(r#"value="Absent""#) || stale.contains(">Absent</textarea>"),
+            "the reason is kept"
+        );
         assert_eq!(appointments(&app).await[0].status, AppointmentStatus::Booked);
 
         // Sent again from the fresh form, it goes through, back to the agenda.
         let done = v
             .post(
                 &cancel_path,
-                &[("csrf", &stale.csrf()), ("sequence", "1"), ("retour", "agenda"), ("reason", "Absent")],
+                &[
+                    ("csrf", &stale.csrf()),
+                    ("sequence", "1"),
+                    ("retour", "agenda"),
+                    ("reason", "Absent"),
+                ],
             )
             .await;
-        assert_eq!(done.location(), format!("/staff?jour=2027-01-05&fait=annule#rdv-{}", a.id));
+        assert_eq!(
+            done.location(),
+            format!("/staff?jour=2027-01-05&fait=annule#rdv-{}", a.id)
+        );
         assert!(v.get(&done.location()).await.contains("Rendez-vous annulé."));
     }
 );
@@ -342,7 +428,9 @@ db_test!(
         let page = v.get(&day).await;
         assert!(page.contains("Accueillir une personne sur place"));
         assert!(
-            !v.get(&format!("{day}?jour=2027-01-05")).await.contains("Accueillir une personne sur place"),
+            !v.get(&format!("{day}?jour=2027-01-05"))
+                .await
+                .contains("Accueillir une personne sur place"),
             "today only"
         );
         let action = format!("{day}/sur-place");
@@ -350,16 +438,36 @@ db_test!(
         let csrf = page.csrf();
 
         let blank = v
-            .post(&action, &[("csrf", &csrf), ("name", " "), ("motif", &motif), ("quand", "maintenant")])
+            .post(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("name", " "),
+                    ("motif", &motif),
+                    ("quand", "maintenant"),
+                ],
+            )
             .await;
         assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(blank.contains(r##"<a href="#name">Indiquez le nom de la personne"##), "{}", blank.body);
+        assert!(
+            blank.contains(r##"<a href="#name">Indiquez le nom de la personne"##),
+            "{}",
+            blank.body
+        );
         assert!(appointments(&app).await.is_empty(), "nothing booked");
 
         // 9:10: the 9:00 slot, under way for ten minutes, is "now".
         app.state.clock.advance(Duration::minutes(10));
         let done = v
-            .post(&action, &[("csrf", &csrf), ("name", "Marcel Roux"), ("motif", &motif), ("quand", "maintenant")])
+            .post(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Marcel Roux"),
+                    ("motif", &motif),
+                    ("quand", "maintenant"),
+                ],
+            )
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         let marcel = appointments(&app).await.pop().unwrap();
@@ -368,16 +476,35 @@ db_test!(
             format!("{day}?jour=2027-01-04&fait=sur-place#rdv-{}", marcel.id)
         );
         assert_eq!(
-            (marcel.name.as_str(), marcel.email.as_deref(), marcel.phone_key.as_deref()),
+            (
+                marcel.name.as_str(),
+                marcel.email.as_deref(),
+                marcel.phone_key.as_deref()
+            ),
             ("Marcel Roux", None, None),
             "a name alone"
         );
-        assert_eq!(marcel.phone.as_deref(), Some(""), "stored empty, as retention leaves it");
-        assert_eq!((marcel.starts_at, marcel.booked_by), (paris(2027, 1, 4, 9, 0), BookedBy::Staff));
+        assert_eq!(
+            marcel.phone.as_deref(),
+            Some(""),
+            "stored empty, as retention leaves it"
+        );
+        assert_eq!(
+            (marcel.starts_at, marcel.booked_by),
+            (paris(2027, 1, 4, 9, 0), BookedBy::Staff)
+        );
 
         // The only desk is taken now, and 9:30 is twenty minutes away: not "now".
         let busy = v
-            .post(&action, &[("csrf", &csrf), ("name", "Jeanne Blanc"), ("motif", &motif), ("quand", "maintenant")])
+            .post(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Jeanne Blanc"),
+                    ("motif", &motif),
+                    ("quand", "maintenant"),
+                ],
+            )
             .await;
         assert_eq!(busy.status, StatusCode::CONFLICT);
         assert!(busy.contains("Aucun poste n'est libre maintenant pour ce motif"));
@@ -385,11 +512,22 @@ db_test!(
         assert_eq!(appointments(&app).await.len(), 1);
 
         let next = v
-            .post(&action, &[("csrf", &csrf), ("name", "Jeanne Blanc"), ("motif", &motif), ("quand", "prochain")])
+            .post(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Jeanne Blanc"),
+                    ("motif", &motif),
+                    ("quand", "prochain"),
+                ],
+            )
             .await;
         assert_eq!(next.status, StatusCode::SEE_OTHER);
         let jeanne = appointments(&app).await.pop().unwrap();
-        assert_eq!((jeanne.name.as_str(), jeanne.starts_at), ("Jeanne Blanc", paris(2027, 1, 4, 9, 30)));
+        assert_eq!(
+            (jeanne.name.as_str(), jeanne.starts_at),
+            ("Jeanne Blanc", paris(2027, 1, 4, 9, 30))
+        );
         assert_claims_match(&app).await;
 
         let page = v.get(&next.location()).await;

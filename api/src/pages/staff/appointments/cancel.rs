@@ -67,7 +67,10 @@ pub(crate) async fn cancel(ctx: StaffCtx, Path(id): Path<String>, form: FormData
     let reason = match free_text(Some(form.get("reason")), REASON_MAX) {
         Ok(Some(r)) => Some(r),
         Ok(None) => {
-            errors.add("reason", "Indiquez le motif de l'annulation : il est communiqué à la personne.");
+            errors.add(
+                "reason",
+                "Indiquez le motif de l'annulation : il est communiqué à la personne.",
+            );
             None
         }
         Err(e) => {

@@ -39,10 +39,22 @@ pub(crate) async fn day_view(ctx: StaffCtx, Path(place_id): Path<String>, Query(
         Some("note") => Some("Présence enregistrée."),
         Some("sur-place") => Some("Personne accueillie : son rendez-vous sur place est enregistré ci-dessous."),
         Some("annule") => Some("Rendez-vous annulé. La personne est prévenue, ou inscrite sur la page « À appeler »."),
-        Some("deplace") => Some("Rendez-vous déplacé. La personne est prévenue, ou inscrite sur la page « À appeler »."),
+        Some("deplace") => {
+            Some("Rendez-vous déplacé. La personne est prévenue, ou inscrite sur la page « À appeler ».")
+        }
         _ => None,
     };
-    day_page(&ctx, &p, tz, day, notice, StatusCode::OK, context! {}, FormErrors::default()).await
+    day_page(
+        &ctx,
+        &p,
+        tz,
+        day,
+        notice,
+        StatusCode::OK,
+        context! {},
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// The day of `p`, with the walk-in form's `values` and `errors` (after a refused walk-in).

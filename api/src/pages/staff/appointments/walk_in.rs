@@ -45,7 +45,17 @@ pub(crate) async fn walk_in(ctx: StaffCtx, Path(place_id): Path<String>, form: F
     };
     let values = Value::from_serialize(form.values());
     let (Some(name), Some(m), Some(when)) = (name, motif, when) else {
-        return day_page(&ctx, &p, tz, today, None, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await;
+        return day_page(
+            &ctx,
+            &p,
+            tz,
+            today,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            values,
+            errors,
+        )
+        .await;
     };
     let request = WalkIn {
         place_id: p.id,
