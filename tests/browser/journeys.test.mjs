@@ -173,7 +173,7 @@ test('a resident books an appointment, moves it and cancels it', async () => {
   await page.getByRole('link', { name: "Changer d'horaire" }).click();
   assert.equal(await h1(page), 'Choisissez un nouvel horaire');
   await audit(page, 'Rendez-vous : nouvel horaire');
-  await page.locator('.slots a').nth(1).click();
+  await page.locator('.slots a').first().click();
   assert.equal(await h1(page), 'Confirmer le nouvel horaire ?');
   await audit(page, 'Rendez-vous : confirmer le nouvel horaire');
   await page.getByRole('button', { name: 'Confirmer le nouvel horaire' }).click();
@@ -343,5 +343,60 @@ test('the API documentation renders under its Content-Security-Policy', async ()
   await page.locator('.swagger-ui .info .title').waitFor({ timeout: 15000 });
   assert.ok(await page.locator('.opblock').first().isVisible(), 'the operations are listed');
   assert.deepEqual(refused, [], 'nothing refused by the policy');
+  await page.close();
+});
+
+test('a coordinator moves and cancels an appointment and books a walk-in from the console', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/staff/connexion`);
+  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
+  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  assert.match(page.url(), /\/staff$/);
+
+  // An appointment to work on, booked for someone on the phone.
+  await page.getByRole('link', { name: 'Rendez-vous', exact: true }).click();
+  await page.getByRole('link', { name: /^Prendre un rendez-vous/ }).first().click();
+  await page.getByRole('link', { name: /^Choisir ce motif/ }).first().click();
+  await page.locator('.slots a').first().click();
+  await page.getByLabel('Prénom et nom').fill('Lucie Console');
+  await page.getByLabel('Téléphone').fill('06 55 44 33 22');
+  await page.getByRole('button', { name: 'Enregistrer le rendez-vous' }).click();
+  const card = () => page.locator('li.card', { hasText: 'Lucie Console' });
+  assert.ok(await card().getByText(/^Poste \d/).isVisible(), 'the desk is shown');
+
+  await card().getByRole('link', { name: /^Déplacer/ }).click();
+  assert.match(await h1(page), /^Déplacer le rendez-vous de Lucie Console/);
+  await audit(page, 'Agents : déplacer un rendez-vous, créneaux');
+  await page.locator('.slots a').first().click();
+  assert.match(await h1(page), /^Déplacer le rendez-vous de Lucie Console \?/);
+  await audit(page, 'Agents : déplacer un rendez-vous, confirmation');
+  await page.getByRole('button', { name: 'Déplacer le rendez-vous et prévenir la personne' }).click();
+  assert.ok(await page.getByText('Rendez-vous déplacé.').isVisible());
+
+  await card().getByRole('link', { name: /^Annuler/ }).click();
+  await audit(page, 'Agents : annuler un rendez-vous');
+  await page.getByRole('button', { name: 'Annuler le rendez-vous et prévenir la personne' }).click();
+  assert.ok(await page.getByText("Indiquez le motif de l'annulation").first().isVisible());
+  await audit(page, 'Agents : annuler un rendez-vous, motif manquant');
+  await page.getByLabel(/^Motif de l'annulation/).fill('Le médiateur est absent ce jour-là.');
+  await page.getByRole('button', { name: 'Annuler le rendez-vous et prévenir la personne' }).click();
+  assert.ok(await page.getByText('Rendez-vous annulé.').isVisible());
+
+  // A walk-in, today, at the same place: a name alone.
+  await page.goto(page.url().replace(/\?.*$/, ''));
+  await page.getByRole('button', { name: 'Enregistrer le rendez-vous sur place' }).click();
+  assert.ok(await page.getByText('Indiquez le nom de la personne').first().isVisible());
+  await audit(page, 'Agents : rendez-vous sur place, nom manquant');
+  await page.getByLabel('Nom de la personne').fill('Marcel Sur-Place');
+  const motif = page.getByLabel('Motif', { exact: true });
+  if (await motif.count()) await motif.selectOption({ index: 1 });
+  await page.getByLabel('Au prochain créneau libre de la journée').check();
+  await page.getByRole('button', { name: 'Enregistrer le rendez-vous sur place' }).click();
+  // Late in the day there may be no free slot left: the page says so, next to the choice.
+  const booked = await page.getByText('Personne accueillie').count();
+  if (!booked) assert.ok(await page.getByText('Plus aucun créneau').first().isVisible());
+  await audit(page, "Agents : journée d'un point de médiation, après un rendez-vous sur place");
   await page.close();
 });

@@ -18,6 +18,7 @@ pub(crate) mod rules;
 pub(crate) mod schedule;
 pub(crate) mod schedule_admin;
 pub(crate) mod service;
+pub(crate) mod walk_in;
 
 /// The API structs of this folder, as one group of [`crate::http::openapi::Apis`].
 pub(crate) type AppointmentApis = (

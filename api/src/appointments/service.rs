@@ -8,7 +8,7 @@
 //! database's unique index on (place, desk, cell) is the final word: whatever the timing,
 //! two appointments can never share a desk.
 use crate::domain::refusal::{DomainError, Refusal};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use entities::kinds::{AppointmentStatus, BookedBy};
 use entities::{appointment, appointment_claim, motif, organisation, place, place_motif};
@@ -20,10 +20,12 @@ use sea_orm::{
 use super::{
     rules::{cells, person_lock_key},
     schedule::{load_busy, load_schedule},
+    walk_in::{self, WalkInTime},
 };
 use crate::{
     domain::{
-        contact::Contact,
+        contact::{Contact, PersonName},
+        series::wall_to_utc_shifting_gaps,
         slots::{BookingWindow, Slot, SlotRejection, check_slot},
     },
     notifications::{
@@ -69,6 +71,12 @@ pub(crate) enum AppointmentError {
     NotStarted,
     #[error("Seul un rendez-vous non annulé peut être noté.")]
     CannotMark,
+    #[error("Aucun poste n'est libre maintenant pour ce motif : proposez le prochain créneau libre de la journée.")]
+    NoDeskNow,
+    #[error(
+        "Plus aucun créneau n'est libre aujourd'hui pour ce motif dans ce lieu : proposez un rendez-vous un autre jour."
+    )]
+    NoSlotToday,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -89,7 +97,7 @@ impl DomainError for AppointmentError {
         use AppointmentError::*;
         match self {
             PlaceNotFound | NotFound => Refusal::NotFound,
-            SlotTaken | TooManyAppointments(_) | AlreadyCancelled => Refusal::Conflict,
+            SlotTaken | TooManyAppointments(_) | AlreadyCancelled | NoDeskNow | NoSlotToday => Refusal::Conflict,
             MotifNotOffered | OffGrid | OutsideWindow | InPast | Closed | AlreadyHeld | TooLate | NotStarted
             | CannotMark => Refusal::Rule,
             Db(_) => Refusal::Unexpected,
@@ -111,6 +119,7 @@ impl DomainError for AppointmentError {
             TooLate => "too_late",
             NotStarted => "not_started",
             CannotMark => "cannot_mark",
+            NoDeskNow | NoSlotToday => "no_free_slot",
             Db(_) => "internal",
         }
     }
@@ -400,6 +409,13 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     let phone = req.contact.phone.as_ref().map(|p| p.as_str().to_string());
     let first_desk = slot.free_desks.first().copied().ok_or(AppointmentError::SlotTaken)?;
     let sms_consent = crate::workshops::service::sms_consent(&email, &phone, req.sms);
+    // A walk-in gives neither: the table's CHECK "an e-mail or a phone" wants one, so the
+    // phone is stored empty, as retention leaves it (`retention::CLEARED_PHONE`); its key,
+    // which every lookup uses, stays NULL.
+    let stored_phone = match (&email, &phone) {
+        (None, None) => Some(crate::retention::CLEARED_PHONE.to_string()),
+        _ => phone.clone(),
+    };
     let inserted = appointment::ActiveModel {
         organisation_id: Set(pc.organisation.id),
         place_id: Set(pc.place.id),
@@ -409,7 +425,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         ends_at: Set(slot.ends_at),
         name: Set(req.contact.name.as_str().to_string()),
         email: Set(email.clone()),
-        phone: Set(phone.clone()),
+        phone: Set(stored_phone),
         email_key: Set(email),
         phone_key: Set(phone),
         note: Set(req.note),
@@ -524,16 +540,35 @@ pub(crate) async fn reschedule(
     by: Booker,
     raw_token: Option<&str>,
 ) -> Result<appointment::Model, AppointmentError> {
+    reschedule_to(state, appointment_id, None, starts_at, new_motif, by, raw_token).await
+}
+
+/// [`reschedule`], possibly to another place (`new_place`) of the same organisation that
+/// offers the reason: staff move a resident to another mediation point. The claims at the
+/// old place are released once the new ones are secured, in the same transaction.
+pub(crate) async fn reschedule_to(
+    state: &AppState,
+    appointment_id: i32,
+    new_place: Option<i32>,
+    starts_at: DateTime<Utc>,
+    new_motif: Option<i32>,
+    by: Booker,
+    raw_token: Option<&str>,
+) -> Result<appointment::Model, AppointmentError> {
     let now = state.clock.now();
     let host = state.public_host();
     let txn = db::begin_write(&state.db).await?;
     let current = load_locked(&txn, appointment_id).await?;
     check_changeable(&current, by, now)?;
-    let pc = PlaceContext::load(&txn, current.place_id)
+    let pc = PlaceContext::load(&txn, new_place.unwrap_or(current.place_id))
         .await?
         .ok_or(AppointmentError::NotFound)?;
+    let moves_place = pc.place.id != current.place_id;
+    if moves_place && (pc.place.organisation_id != current.organisation_id || !pc.place.active || by.is_resident()) {
+        return Err(AppointmentError::PlaceNotFound);
+    }
     let m = offered_motif(&txn, &pc.place, new_motif.unwrap_or(current.motif_id), by).await?;
-    if starts_at == current.starts_at && m.id == current.motif_id {
+    if starts_at == current.starts_at && m.id == current.motif_id && !moves_place {
         return Ok(current);
     }
     let slot = bookable_slot(&txn, &pc, &m, starts_at, by, now, Some(current.id)).await?;
@@ -545,14 +580,18 @@ pub(crate) async fn reschedule(
     let wanted = cells(slot.starts_at, slot.ends_at);
     // The current desk first: the cells it already holds need no new claim.
     let mut desks: Vec<i32> = slot.free_desks.iter().map(|d| *d as i32).collect();
-    if let Some(i) = desks.iter().position(|d| *d == current.desk) {
+    if let Some(i) = desks.iter().position(|d| *d == current.desk && !moves_place) {
         desks[..=i].rotate_right(1);
     }
     let mut claimed = None;
     for desk in desks {
         let missing: Vec<DateTime<Utc>> = wanted
             .iter()
-            .filter(|cell| !held.iter().any(|h| h.desk == desk && h.cell_start == **cell))
+            .filter(|cell| {
+                !held
+                    .iter()
+                    .any(|h| h.place_id == pc.place.id && h.desk == desk && h.cell_start == **cell)
+            })
             .copied()
             .collect();
         if try_claim(&txn, current.id, pc.place.id, desk, &missing).await? {
@@ -564,7 +603,7 @@ pub(crate) async fn reschedule(
     // Only now, with the new time secured, is the old one released.
     let released: Vec<i64> = held
         .iter()
-        .filter(|h| !(h.desk == desk && wanted.contains(&h.cell_start)))
+        .filter(|h| !(h.place_id == pc.place.id && h.desk == desk && wanted.contains(&h.cell_start)))
         .map(|h| h.id)
         .collect();
     if !released.is_empty() {
@@ -576,6 +615,7 @@ pub(crate) async fn reschedule(
     let previous_starts_at = current.starts_at;
     let sequence = current.ical_sequence + 1;
     let mut a: appointment::ActiveModel = current.into();
+    a.place_id = Set(pc.place.id);
     a.motif_id = Set(m.id);
     a.desk = Set(desk);
     a.starts_at = Set(slot.starts_at);
@@ -645,6 +685,63 @@ pub(crate) async fn cancel(
     enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Cancel)).await?;
     txn.commit().await?;
     Ok(cancelled)
+}
+
+/// A walk-in booked at the counter (see [`walk_in`]): the person is there, so a name alone
+/// is enough, and no fair-use limit applies (there is no contact to count by).
+pub(crate) struct WalkIn {
+    pub place_id: i32,
+    pub motif_id: i32,
+    pub name: PersonName,
+    pub when: WalkInTime,
+}
+
+/// How many slots a walk-in tries when the first ones are taken in the meantime.
+const WALK_IN_TRIES: usize = 5;
+
+/// Books a walk-in on the slot [`walk_in::candidates`] chooses among today's free slots at
+/// the place, through [`book`]; a slot taken meanwhile gives way to the next candidate.
+pub(crate) async fn book_walk_in(state: &AppState, req: WalkIn, staff_id: i32) -> Result<Booked, AppointmentError> {
+    let now = state.clock.now();
+    let pc = PlaceContext::load(&state.db, req.place_id)
+        .await?
+        .ok_or(AppointmentError::PlaceNotFound)?;
+    let by = Booker::Staff {
+        staff_id,
+        override_fair_use: true,
+    };
+    let m = offered_motif(&state.db, &pc.place, req.motif_id, by).await?;
+    let tomorrow = now.with_timezone(&pc.tz).date_naive() + Duration::days(1);
+    let end_of_day = wall_to_utc_shifting_gaps(pc.tz, tomorrow.and_time(NaiveTime::MIN));
+    let from = now - Duration::minutes(walk_in::NOW_MARGIN_MINUTES);
+    let slots = super::queries::free_slots(&state.db, &pc.place, pc.tz, &m, None, now, from, end_of_day).await?;
+    let starts = walk_in::candidates(&slots, now, req.when);
+    if starts.is_empty() {
+        return Err(match req.when {
+            WalkInTime::Now => AppointmentError::NoDeskNow,
+            WalkInTime::NextFree => AppointmentError::NoSlotToday,
+        });
+    }
+    for start in starts.into_iter().take(WALK_IN_TRIES) {
+        let request = NewAppointment {
+            place_id: pc.place.id,
+            motif_id: m.id,
+            starts_at: start,
+            contact: Contact {
+                name: req.name.clone(),
+                email: None,
+                phone: None,
+            },
+            note: None,
+            accessibility_needs: None,
+            sms: Some(false),
+        };
+        match book(state, request, by).await {
+            Err(AppointmentError::SlotTaken) => continue,
+            done => return done,
+        }
+    }
+    Err(AppointmentError::SlotTaken)
 }
 
 /// What staff record once an appointment has started.

@@ -7,6 +7,7 @@ use reqwest::{StatusCode, header::HeaderMap, redirect::Policy};
 
 mod appointments;
 mod config;
+mod appointments_console;
 mod find;
 mod security;
 mod sessions_console;

@@ -19,9 +19,10 @@ use crate::{
 #[derive(Deserialize)]
 pub(crate) struct DayQuery {
     pub jour: Option<String>,
+    /// The notice after a change made from the agenda.
+    pub fait: Option<String>,
 }
 
-/// Reads a date typed by a person: `2027-01-12` (what date fields send) or `12/01/2027`.
 #[derive(Serialize)]
 struct PlaceDay {
     id: i32,
@@ -83,6 +84,13 @@ pub(crate) async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResu
             name: p.name,
         })
         .collect();
+    let notice = match q.fait.as_deref() {
+        Some("annule") => Some("Rendez-vous annulé. La personne est prévenue, ou inscrite sur la page « À appeler »."),
+        Some("deplace") => {
+            Some("Rendez-vous déplacé. La personne est prévenue, ou inscrite sur la page « À appeler ».")
+        }
+        _ => None,
+    };
     ctx.render(
         "staff/agenda.html",
         context! {
@@ -93,6 +101,7 @@ pub(crate) async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResu
             previous => (day - Duration::days(1)).to_string(),
             next => (day + Duration::days(1)).to_string(),
             places => days,
+            notice,
         },
     )
 }

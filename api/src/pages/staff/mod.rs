@@ -61,7 +61,15 @@ pub(crate) fn routes() -> Route {
             post(sessions::registrants::promote),
         )
         .at("/rendez-vous", get(appointments::places))
-        .at("/rendez-vous/:id/marquer", post(appointments::mark))
+        .at("/rendez-vous/:id/marquer", post(appointments::day::mark))
+        .at(
+            "/rendez-vous/:id/annuler",
+            get(appointments::cancel::cancel_form).post(appointments::cancel::cancel),
+        )
+        .at(
+            "/rendez-vous/:id/deplacer",
+            get(appointments::moving::move_form).post(appointments::moving::move_to),
+        )
         .at("/rendez-vous/:file", get(crate::exports::pages::appointments))
         .at("/exports", get(crate::exports::pages::log_page))
         .at("/personnes", get(crate::retention::staff::search_page))
@@ -69,11 +77,12 @@ pub(crate) fn routes() -> Route {
             "/personnes/effacer",
             get(crate::retention::staff::confirm_page).post(crate::retention::staff::erase_person),
         )
-        .at("/lieux/:id", get(appointments::day_view))
+        .at("/lieux/:id", get(appointments::day::day_view))
         .at(
             "/lieux/:id/reserver",
-            get(appointments::book_form).post(appointments::book),
+            get(appointments::book::book_form).post(appointments::book::book),
         )
+        .at("/lieux/:id/sur-place", post(appointments::walk_in::walk_in))
         .at("/flux", get(feeds::list))
         .at("/flux/:id/revoquer", post(feeds::revoke))
         .at("/messages", get(messages::list))
