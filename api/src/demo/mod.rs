@@ -315,7 +315,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         } else {
             Booker::Resident
         };
-        service::register(state, target.id, contact, true, None, by)
+        service::register(state, target.id, contact, None, by)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
@@ -335,7 +335,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
     .await?;
     for (name, phone) in [("Gisèle Roux", "06 45 67 89 01"), ("Karim Benali", "07 56 78 90 12")] {
         let contact = Contact::parse(name, None, Some(phone)).map_err(|e| anyhow::anyhow!("{e}"))?;
-        service::register(state, under_way.id, contact, true, None, Booker::Staff(admin.id))
+        service::register(state, under_way.id, contact, None, Booker::Staff(admin.id))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -330,7 +330,7 @@ impl AdminWorkshopsApi {
     ) -> ApiResult<StaffRegistered> {
         let s = in_org::<session::Entity>(&state, &me, id.0).await?;
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
-        let done = service::register(&state, s.id, contact, true, body.sms, Booker::Staff(me.id)).await?;
+        let done = service::register(&state, s.id, contact, body.sms, Booker::Staff(me.id)).await?;
         Ok(StaffRegistered::Created(Json(StaffRegistration::new(
             done.registration,
             done.waitlist_position,

@@ -592,7 +592,7 @@ db_test!(
         assert_eq!(resp.status(), 200);
         assert_eq!(
             json(resp).await["description"],
-            "Le mardi de 14h00 à 15h30, jusqu'au 31/01/2027"
+            "Le mardi de 14\u{a0}h à 15\u{a0}h\u{a0}30, jusqu'au 31/01/2027"
         );
         let list = slots(&app, place, motif, week.0, week.1).await;
         assert_eq!(list[0]["start"], "2027-01-12T14:00:00+01:00");
@@ -894,7 +894,7 @@ db_test!(
             .iter()
             .map(|r| r["description"].as_str().unwrap())
             .collect();
-        assert_eq!(rules, vec!["Le mardi de 09h00 à 12h00", "Le vendredi de 09h00 à 12h00"]);
+        assert_eq!(rules, vec!["Le mardi de 9\u{a0}h à 12\u{a0}h", "Le vendredi de 9\u{a0}h à 12\u{a0}h"]);
         let hours = json(app.get(&format!("/api/v1/places/{trinquetaille}/opening-hours")).await).await;
         assert_eq!(hours["desks"], 2);
         assert_eq!(hours["rules"].as_array().unwrap().len(), 10);
@@ -903,7 +903,7 @@ db_test!(
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|r| r["description"] == "Les 1er et 3e mercredis du mois de 13h30 à 17h00")
+                .any(|r| r["description"] == "Les 1er et 3e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h")
         );
         let rows = appointments(&app).await;
         assert_eq!(rows.len(), 6);

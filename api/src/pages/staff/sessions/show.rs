@@ -215,7 +215,7 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
     ctx.require_manager()?;
     let l = load(&ctx, &id).await?;
     let mut errors = FormErrors::default();
-    let contact = forms::contact(&form, &mut errors);
+    let contact = forms::contact(&form, crate::domain::contact::Voice::Staff, &mut errors);
     let values = Value::from_serialize(form.values());
     let Some(contact) = contact.filter(|_| errors.is_empty()) else {
         return session_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, None, values, errors).await;
@@ -225,7 +225,6 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
         ctx.state(),
         l.session.id,
         contact,
-        true,
         forms::sms_choice(&form),
         Booker::Staff(ctx.me.id),
     )
