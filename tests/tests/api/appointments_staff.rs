@@ -424,6 +424,7 @@ db_test!(
         assert_eq!(payloads[1]["previous_starts_at"], "2027-01-07T13:00:00Z");
         assert_eq!(payloads[2]["previous_starts_at"], "2027-01-08T08:00:00Z");
         assert!(payloads[2]["manage_url"].is_null(), "staff do not hold the token");
+        assert!(payloads[2]["manage_key"].is_string(), "but the message carries the manage link");
         assert_eq!(payloads[3]["reason"], "Agent absent, nous vous rappelons");
         assert_eq!(payloads[3]["event"], "appointment_cancelled");
         // Reminders: each move voided the previous ones; the cancellation voided the last.
