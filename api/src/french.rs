@@ -159,7 +159,10 @@ pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<Stri
     ];
     // Per (weeks, validity) and weekday, the day's ranges in order.
     let mut days: BTreeMap<(Key, u32), Vec<(NaiveTime, NaiveTime)>> = BTreeMap::new();
-    for r in rules.iter().filter(|r| r.end > r.start && r.valid_to.is_none_or(|to| to >= today)) {
+    for r in rules
+        .iter()
+        .filter(|r| r.end > r.start && r.valid_to.is_none_or(|to| to >= today))
+    {
         let from = r.valid_from.filter(|f| *f > today);
         let key = (r.weeks_of_month.clone(), from, r.valid_to);
         days.entry((key, r.weekday.num_days_from_monday()))
@@ -196,7 +199,11 @@ pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<Stri
                     format!("{list} {days} du mois")
                 }
             };
-            let hours = ranges.iter().map(|(s, e)| hours_range(*s, *e)).collect::<Vec<_>>().join(", ");
+            let hours = ranges
+                .iter()
+                .map(|(s, e)| hours_range(*s, *e))
+                .collect::<Vec<_>>()
+                .join(", ");
             let validity = match (from, to) {
                 (Some(f), Some(t)) => format!(" (du {} au {})", day_month(f), day_month(t)),
                 (Some(f), None) => format!(" (à partir du {})", day_month(f)),

@@ -347,9 +347,15 @@ mod tests {
             valid_from: None,
             valid_to: None,
         };
-        assert_eq!(describe_rule(&rule), "Les 1er et 3e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h");
+        assert_eq!(
+            describe_rule(&rule),
+            "Les 1er et 3e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h"
+        );
         rule.weeks_of_month = Some(vec![2]);
-        assert_eq!(describe_rule(&rule), "Le 2e mercredi du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h");
+        assert_eq!(
+            describe_rule(&rule),
+            "Le 2e mercredi du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h"
+        );
         rule.weeks_of_month = Some(vec![1, 2, 4]);
         assert_eq!(
             describe_rule(&rule),

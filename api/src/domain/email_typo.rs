@@ -35,9 +35,26 @@ const MIXED_UP: &[(&str, &str)] = &[
 
 /// Real domains one or two letters away from a common one: never "corrected".
 const ALSO_REAL: &[&str] = &[
-    "mail.com", "email.com", "gmx.fr", "gmx.com", "ymail.com", "msn.com", "me.com", "mac.com", "aol.fr",
-    "live.com", "hotmail.be", "hotmail.ch", "outlook.be", "yahoo.be", "club-internet.fr", "numericable.fr",
-    "cegetel.net", "nordnet.fr", "proton.me", "protonmail.com",
+    "mail.com",
+    "email.com",
+    "gmx.fr",
+    "gmx.com",
+    "ymail.com",
+    "msn.com",
+    "me.com",
+    "mac.com",
+    "aol.fr",
+    "live.com",
+    "hotmail.be",
+    "hotmail.ch",
+    "outlook.be",
+    "yahoo.be",
+    "club-internet.fr",
+    "numericable.fr",
+    "cegetel.net",
+    "nordnet.fr",
+    "proton.me",
+    "protonmail.com",
 ];
 
 /// The address with the common domain it was probably meant to have, or `None` when the

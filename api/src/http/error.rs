@@ -141,7 +141,12 @@ fn shorten(s: &str) -> String {
 /// The line and column of a JSON syntax error ("… at line 1 column 12").
 fn json_position(reason: &str) -> Option<(String, String)> {
     let line = between(&format!("{reason}\n"), " at line ", " column ")?.to_string();
-    let column: String = reason.rsplit(" column ").next()?.chars().take_while(char::is_ascii_digit).collect();
+    let column: String = reason
+        .rsplit(" column ")
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     (!column.is_empty()).then_some((line, column))
 }
 
@@ -154,12 +159,20 @@ fn unreadable(detail: &str) -> (u16, &'static str, String) {
     }
     let message = if let Some(name) = between(detail, "failed to parse path `", "`") {
         let reason = detail.split_once("`: ").map_or("", |(_, r)| r);
-        format!("Requête invalide : « {name} » dans l'adresse {}.", reason_fr(reason))
+        // A path parameter read by position is named `param0`: say where, not that.
+        let what = if name.starts_with("param") {
+            "un élément de l'adresse".to_string()
+        } else {
+            format!("« {name} » dans l'adresse")
+        };
+        format!("Requête invalide : {what} {}.", reason_fr(reason))
     } else if let Some(name) = between(detail, "failed to parse parameter `", "`") {
         let reason = detail.split_once("`: ").map_or("", |(_, r)| r);
         format!("Requête invalide : le paramètre « {name} » {}.", reason_fr(reason))
     } else if let Some(reason) = detail.strip_prefix("parse request payload error: ") {
-        if reason.contains("while parsing") && reason.contains(" at line ") && reason.starts_with("EOF")
+        if reason.contains("while parsing")
+            && reason.contains(" at line ")
+            && reason.starts_with("EOF")
             && reason.ends_with("column 0")
         {
             "Requête invalide : le corps de la requête est vide ; envoyez un objet JSON (voir /docs).".to_string()
@@ -357,7 +370,10 @@ pub(crate) fn problem_response(err: poem::Error) -> poem::Response {
                 .content_type("application/json; charset=utf-8")
                 .body(body.to_string());
         }
-        _ => ("bad_request", "Requête invalide : elle n'a pas pu être traitée (voir /docs).".into()),
+        _ => (
+            "bad_request",
+            "Requête invalide : elle n'a pas pu être traitée (voir /docs).".into(),
+        ),
     };
     let body = serde_json::json!({ "code": code, "message": message });
     poem::Response::builder()
@@ -398,7 +414,10 @@ mod tests {
         let m = message(
             r#"parse request payload error: Expected input type "string", found null. (occurred while parsing "RegistrationRequest")"#,
         );
-        assert_eq!(m, "Requête invalide : un champ manque ou vaut null (du texte attendu) (voir /docs).");
+        assert_eq!(
+            m,
+            "Requête invalide : un champ manque ou vaut null (du texte attendu) (voir /docs)."
+        );
         let m = message(
             r#"parse request payload error: Expected input type "integer(int32)", found "deux". (occurred while parsing "X")"#,
         );
@@ -412,16 +431,29 @@ mod tests {
 
     #[test]
     fn a_bad_path_segment_or_query_parameter_is_named() {
-        let m = message(
-            r#"failed to parse path `id`: failed to parse "integer(int32)": invalid digit found in string"#,
+        let m =
+            message(r#"failed to parse path `id`: failed to parse "integer(int32)": invalid digit found in string"#);
+        assert_eq!(
+            m,
+            "Requête invalide : « id » dans l'adresse n'est pas valide (un nombre entier attendu)."
         );
-        assert_eq!(m, "Requête invalide : « id » dans l'adresse n'est pas valide (un nombre entier attendu).");
+        let m = message(r#"failed to parse path `param0`: failed to parse "integer(int32)": invalid digit"#);
+        assert_eq!(
+            m,
+            "Requête invalide : un élément de l'adresse n'est pas valide (un nombre entier attendu)."
+        );
         let m = message(r#"failed to parse parameter `motif`: Type "integer(int32)" expects an input value."#);
-        assert_eq!(m, "Requête invalide : le paramètre « motif » manque (un nombre entier attendu).");
+        assert_eq!(
+            m,
+            "Requête invalide : le paramètre « motif » manque (un nombre entier attendu)."
+        );
         let m = message(
             r#"failed to parse parameter `from`: failed to parse "string(date-time)": input contains invalid characters"#,
         );
-        assert!(m.contains("le paramètre « from » n'est pas valide (une date et une heure"), "{m}");
+        assert!(
+            m.contains("le paramètre « from » n'est pas valide (une date et une heure"),
+            "{m}"
+        );
         for m in [m, message("something else entirely")] {
             assert!(!m.contains("failed") && !m.contains("parse"), "{m}");
         }

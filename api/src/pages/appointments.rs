@@ -86,7 +86,11 @@ async fn places(ctx: Ctx) -> PageResult {
         .filter(|p| offered.iter().any(|m| m.place_ids.contains(&p.id)))
     {
         let tz = organisation_tz(db, p.organisation_id).await?;
-        let rules: Vec<OpeningRule> = schedule::rules(db, p.id).await?.iter().filter_map(schedule::to_rule).collect();
+        let rules: Vec<OpeningRule> = schedule::rules(db, p.id)
+            .await?
+            .iter()
+            .filter_map(schedule::to_rule)
+            .collect();
         cards.push(PlaceCard {
             id: p.id,
             place: PlaceView::new(p),
@@ -655,7 +659,15 @@ mod tests {
     #[test]
     fn the_slots_nearest_to_the_one_taken_are_offered_in_time_order() {
         let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2027, 1, 5, h, m, 0).unwrap();
-        let starts = [at(8, 0), at(8, 30), at(9, 0), at(9, 30), at(10, 0), at(13, 0), at(15, 0)];
+        let starts = [
+            at(8, 0),
+            at(8, 30),
+            at(9, 0),
+            at(9, 30),
+            at(10, 0),
+            at(13, 0),
+            at(15, 0),
+        ];
         assert_eq!(nearest(&starts, at(9, 0), 3), [at(8, 0), at(8, 30), at(9, 30)]);
         assert_eq!(nearest(&starts, at(14, 0), 2), [at(13, 0), at(15, 0)]);
         assert!(nearest(&[], at(9, 0), 3).is_empty());

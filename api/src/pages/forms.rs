@@ -270,10 +270,19 @@ mod tests {
             let asked = check_email(&f, &mut c, &mut e);
             (c.email.unwrap().as_str().to_string(), asked.is_some(), e.is_empty())
         };
-        assert_eq!(fix("oui", "josette@gmial.com"), ("josette@gmail.com".into(), false, true));
-        assert_eq!(fix("non", "josette@gmial.com"), ("josette@gmial.com".into(), false, true));
+        assert_eq!(
+            fix("oui", "josette@gmial.com"),
+            ("josette@gmail.com".into(), false, true)
+        );
+        assert_eq!(
+            fix("non", "josette@gmial.com"),
+            ("josette@gmial.com".into(), false, true)
+        );
         // An answer about another address does not count.
-        assert_eq!(fix("non", "josette@gmal.com"), ("josette@gmial.com".into(), true, false));
+        assert_eq!(
+            fix("non", "josette@gmal.com"),
+            ("josette@gmial.com".into(), true, false)
+        );
 
         let mut e = FormErrors::default();
         let f = FormData::from_pairs(&[("name", "Lucienne"), ("email", "lucienne@orange.fr")]);

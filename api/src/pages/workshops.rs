@@ -110,7 +110,11 @@ async fn workshop_themes(ctx: &Ctx) -> Result<BTreeMap<i32, Vec<Theme>>, PageErr
 
 /// "1 atelier", "4 ateliers, 23 dates".
 fn count_words(workshops: usize, sessions: usize) -> String {
-    let w = if workshops == 1 { "1 atelier".to_string() } else { format!("{workshops} ateliers") };
+    let w = if workshops == 1 {
+        "1 atelier".to_string()
+    } else {
+        format!("{workshops} ateliers")
+    };
     match sessions {
         0 => String::new(),
         1 => format!("{w}, 1 date."),
@@ -143,7 +147,11 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     offered.dedup();
     let chosen = q.lieu.as_deref().and_then(|v| v.parse::<i32>().ok());
     let place_name = chosen.and_then(|id| places.iter().find(|(_, p)| **p == id).map(|(n, _)| n.clone()));
-    let theme = q.theme.as_deref().and_then(Theme::parse).filter(|t| offered.contains(t));
+    let theme = q
+        .theme
+        .as_deref()
+        .and_then(Theme::parse)
+        .filter(|t| offered.contains(t));
     let one = q.atelier.as_deref().and_then(|v| v.parse::<i32>().ok());
     let shown: Vec<&Session> = all
         .iter()
@@ -340,7 +348,15 @@ async fn register(ctx: Ctx, Path(id): Path<String>, form: FormData) -> PageResul
         Value::from_serialize(&v)
     };
     let Some(contact) = contact.filter(|_| errors.is_empty()) else {
-        return form_page(&ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, values(), errors, email_check).await;
+        return form_page(
+            &ctx,
+            &s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            values(),
+            errors,
+            email_check,
+        )
+        .await;
     };
     let reach_field = if contact.phone.is_some() { "phone" } else { "email" };
     match service::register(&ctx.state, s.id, contact, forms::sms_choice(&form), Booker::Resident).await {

@@ -424,7 +424,10 @@ db_test!(
         assert_eq!(payloads[1]["previous_starts_at"], "2027-01-07T13:00:00Z");
         assert_eq!(payloads[2]["previous_starts_at"], "2027-01-08T08:00:00Z");
         assert!(payloads[2]["manage_url"].is_null(), "staff do not hold the token");
-        assert!(payloads[2]["manage_key"].is_string(), "but the message carries the manage link");
+        assert!(
+            payloads[2]["manage_key"].is_string(),
+            "but the message carries the manage link"
+        );
         assert_eq!(payloads[3]["reason"], "Agent absent, nous vous rappelons");
         assert_eq!(payloads[3]["event"], "appointment_cancelled");
         // Reminders: each move voided the previous ones; the cancellation voided the last.
@@ -895,7 +898,13 @@ db_test!(
             .iter()
             .map(|r| r["description"].as_str().unwrap())
             .collect();
-        assert_eq!(rules, vec!["Le mardi de 9\u{a0}h à 12\u{a0}h", "Le vendredi de 9\u{a0}h à 12\u{a0}h"]);
+        assert_eq!(
+            rules,
+            vec![
+                "Le mardi de 9\u{a0}h à 12\u{a0}h",
+                "Le vendredi de 9\u{a0}h à 12\u{a0}h"
+            ]
+        );
         let hours = json(app.get(&format!("/api/v1/places/{trinquetaille}/opening-hours")).await).await;
         assert_eq!(hours["desks"], 2);
         assert_eq!(hours["rules"].as_array().unwrap().len(), 10);

@@ -370,12 +370,15 @@ db_test!(
             "Requête invalide : un champ manque ou vaut null (du texte attendu) (voir /docs)."
         );
         let bad_path = app
-            .post("/api/v1/sessions/douze/registrations", json!({"name": "J", "phone": "0612345678"}))
+            .post(
+                "/api/v1/sessions/douze/registrations",
+                json!({"name": "J", "phone": "0612345678"}),
+            )
             .await;
         let message = problem(bad_path, 400, "bad_request").await;
         assert_eq!(
             message,
-            "Requête invalide : « id » dans l'adresse n'est pas valide (un nombre entier attendu)."
+            "Requête invalide : un élément de l'adresse n'est pas valide (un nombre entier attendu)."
         );
         let unknown_session = app
             .post(
@@ -403,10 +406,15 @@ db_test!(
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 8, 3).await;
         let path = format!("/api/v1/sessions/{}/registrations", f.session_id);
-        let without = app.post(&path, json!({"name": "Jeanne", "email": "j@exemple.fr"})).await;
+        let without = app
+            .post(&path, json!({"name": "Jeanne", "email": "j@exemple.fr"}))
+            .await;
         assert_eq!(without.status(), 201);
         let old_client = app
-            .post(&path, json!({"name": "Paul", "email": "p@exemple.fr", "consent": false}))
+            .post(
+                &path,
+                json!({"name": "Paul", "email": "p@exemple.fr", "consent": false}),
+            )
             .await;
         assert_eq!(old_client.status(), 201, "the old field is accepted and ignored");
         assert_eq!(registrations(&app, f.session_id).await.len(), 2);

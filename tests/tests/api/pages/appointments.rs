@@ -21,7 +21,10 @@ db_test!(
             "opening hours condensed: {}",
             places.body
         );
-        assert!(places.contains(r#"<a href="tel:0490184673">04 90 18 46 73</a>"#), "tap to call");
+        assert!(
+            places.contains(r#"<a href="tel:0490184673">04 90 18 46 73</a>"#),
+            "tap to call"
+        );
         assert!(places.contains(&format!(r#"href="/prendre-rendez-vous/{}""#, p.place)));
 
         let motifs = v.get(&format!("/prendre-rendez-vous/{}", p.place)).await;
@@ -104,7 +107,11 @@ db_test!(
         assert_eq!(moved.location(), manage);
         assert_eq!(appointments(&app).await[0].starts_at, eleven);
         let page = v.get(&manage).await;
-        assert!(page.contains("<h1>Votre rendez-vous a été déplacé</h1>"), "{}", page.body);
+        assert!(
+            page.contains("<h1>Votre rendez-vous a été déplacé</h1>"),
+            "{}",
+            page.body
+        );
         assert!(page.contains("<dt>Ancien horaire</dt><dd><s>mardi 5 janvier à 10\u{a0}h</s>"));
         assert!(page.contains("<dt>Nouvel horaire</dt><dd>mardi 5 janvier à 11\u{a0}h"));
 
@@ -153,7 +160,12 @@ db_test!(
         assert!(late.contains(&format!(r#"name="start" value="{}""#, z(ten - Duration::minutes(30)))));
         assert!(!late.contains(&format!(r#"name="start" value="{}""#, z(ten))));
         let (csrf, wanted, other) = (late.csrf(), z(ten), z(half_past));
-        let mut fields = vec![("csrf", csrf.as_str()), ("wanted", wanted.as_str()), ("name", "Bob"), ("phone", "0612345678")];
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("wanted", wanted.as_str()),
+            ("name", "Bob"),
+            ("phone", "0612345678"),
+        ];
         // No choice made: asked again, nothing booked.
         let again = v.post(&format!("{base}/coordonnees"), &fields).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -55,7 +55,11 @@ db_test!(
             page.contains("La confirmation est envoyée à <strong>jeanne.martin@exemple.fr</strong>"),
             "the address the e-mail went to is repeated"
         );
-        assert!(page.contains(r#"<a href="tel:0490493939">04 90 49 39 39</a>"#), "{}", page.body);
+        assert!(
+            page.contains(r#"<a href="tel:0490493939">04 90 49 39 39</a>"#),
+            "{}",
+            page.body
+        );
         assert!(page.contains("Ajouter à mon agenda"));
         assert!(page.contains(&format!("/api/v1/registrations/{token}/invite.ics")));
         assert!(page.contains("Gardez ce lien : il permet d'annuler"));
@@ -119,16 +123,18 @@ db_test!(
         assert!(page.contains(r##"<a href="#phone">Indiquez une adresse e-mail ou un numéro de téléphone"##));
 
         // An empty name says what is missing, not the length rule.
-        let page = v.submit(&path, &path, &[("name", " "), ("phone", "06 12 34 56 78")]).await;
-        assert!(page.contains(r##"<a href="#name">Indiquez votre nom.</a>"##), "{}", page.body);
+        let page = v
+            .submit(&path, &path, &[("name", " "), ("phone", "06 12 34 56 78")])
+            .await;
+        assert!(
+            page.contains(r##"<a href="#name">Indiquez votre nom.</a>"##),
+            "{}",
+            page.body
+        );
 
         // A number one digit short: said next to the phone field.
         let short = v
-            .submit(
-                &path,
-                &path,
-                &[("name", "Ahmed"), ("phone", "+33 6 12 34 56 7")],
-            )
+            .submit(&path, &path, &[("name", "Ahmed"), ("phone", "+33 6 12 34 56 7")])
             .await;
         assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
@@ -140,20 +146,12 @@ db_test!(
 
         // A phone alone is enough.
         let ok = v
-            .submit(
-                &path,
-                &path,
-                &[("name", "Ahmed"), ("phone", "06 12 34 56 78")],
-            )
+            .submit(&path, &path, &[("name", "Ahmed"), ("phone", "06 12 34 56 78")])
             .await;
         assert!(ok.location().starts_with("/inscription/"));
         // The same person again: said next to the phone field.
         let twice = v
-            .submit(
-                &path,
-                &path,
-                &[("name", "Ahmed"), ("phone", "0612345678")],
-            )
+            .submit(&path, &path, &[("name", "Ahmed"), ("phone", "0612345678")])
             .await;
         assert_eq!(twice.status, StatusCode::CONFLICT);
         assert!(
@@ -175,11 +173,7 @@ db_test!(
         let path = format!("/ateliers/{}", f.session_id);
         assert!(v.get(&path).await.contains("M'inscrire sur la liste d'attente"));
         let done = v
-            .submit(
-                &path,
-                &path,
-                &[("name", "Bob"), ("phone", "0612345678")],
-            )
+            .submit(&path, &path, &[("name", "Bob"), ("phone", "0612345678")])
             .await;
         let page = v.get(&done.location()).await;
         assert!(page.contains("Vous êtes sur la liste d'attente"));
@@ -209,7 +203,14 @@ db_test!(
 );
 
 /// A workshop with `dates` sessions at `place`, the first `first_day` days from now, one a day.
-async fn workshop_with_dates(app: &creneau_tests::app::TestApp, admin: &str, place: i64, title: &str, first_day: i64, dates: i64) -> (i64, Vec<i64>) {
+async fn workshop_with_dates(
+    app: &creneau_tests::app::TestApp,
+    admin: &str,
+    place: i64,
+    title: &str,
+    first_day: i64,
+    dates: i64,
+) -> (i64, Vec<i64>) {
     let w = json(
         app.admin_post(
             admin,
@@ -261,7 +262,9 @@ db_test!(
         let (first, first_dates) = workshop_with_dates(&app, &admin, place, "Premiers pas", 2, 5).await;
         let (wanted, wanted_dates) = workshop_with_dates(&app, &admin, place, "Scanner un document", 10, 1).await;
         for name in ["Ana", "Bob"] {
-            let r = app.register(wanted_dates[0] as i32, name, None, Some("06 12 34 56 78")).await;
+            let r = app
+                .register(wanted_dates[0] as i32, name, None, Some("06 12 34 56 78"))
+                .await;
             assert_eq!(r.status(), 201);
         }
         let r = app
@@ -276,14 +279,21 @@ db_test!(
 
         let v = Visitor::new(&app);
         let list = v.get("/ateliers").await;
-        assert_eq!(list.body.matches("Premiers pas</h2>").count(), 1, "one card per workshop");
+        assert_eq!(
+            list.body.matches("Premiers pas</h2>").count(),
+            1,
+            "one card per workshop"
+        );
         let (at_wanted, at_first) = (
             list.body.find("Scanner un document</h2>").unwrap(),
             list.body.find("Premiers pas</h2>").unwrap(),
         );
         assert!(at_wanted < at_first, "the most registered comes first, though later");
         assert!(list.contains(&format!(r#"href="/ateliers/{}""#, first_dates[2])));
-        assert!(!list.contains(&format!(r#"href="/ateliers/{}""#, first_dates[3])), "three dates a card");
+        assert!(
+            !list.contains(&format!(r#"href="/ateliers/{}""#, first_dates[3])),
+            "three dates a card"
+        );
         assert!(list.contains(&format!(r#"href="/ateliers?atelier={first}">Voir 2 autres dates"#)));
         assert!(list.contains("2 ateliers, 6 dates."));
 
@@ -294,7 +304,11 @@ db_test!(
         }
         assert!(!all.contains("Scanner un document"));
 
-        assert!(list.contains(r#"<option value="bureautique">Bureautique</option>"#), "{}", list.body);
+        assert!(
+            list.contains(r#"<option value="bureautique">Bureautique</option>"#),
+            "{}",
+            list.body
+        );
         let themed = v.get("/ateliers?theme=bureautique").await;
         assert!(themed.contains(&format!(r#"href="/ateliers/{}""#, wanted_dates[0])));
         assert!(!themed.contains("Premiers pas"));
@@ -312,7 +326,11 @@ db_test!(
         let typed = [("name", "Josette Roux"), ("email", "josette@gmial.com")];
         let asked = v.submit(&path, &path, &typed).await;
         assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(asked.contains("Vouliez-vous dire josette@gmail.com ?"), "{}", asked.body);
+        assert!(
+            asked.contains("Vouliez-vous dire josette@gmail.com ?"),
+            "{}",
+            asked.body
+        );
         assert!(asked.contains(r#"value="josette@gmial.com""#), "what was typed is kept");
         assert!(asked.contains(r#"name="email_fix" value="non""#));
         assert!(registrations(&app, f.session_id).await.is_empty());
@@ -322,7 +340,12 @@ db_test!(
             .submit(
                 &path,
                 &path,
-                &[typed[0], typed[1], ("email_checked", "josette@gmial.com"), ("email_fix", "non")],
+                &[
+                    typed[0],
+                    typed[1],
+                    ("email_checked", "josette@gmial.com"),
+                    ("email_fix", "non"),
+                ],
             )
             .await;
         assert!(kept.location().starts_with("/inscription/"));
@@ -345,6 +368,10 @@ db_test!(
             )
             .await;
         let page = v.get(&fixed.location()).await;
-        assert!(page.contains("envoyée à <strong>marc@gmail.com</strong>"), "{}", page.body);
+        assert!(
+            page.contains("envoyée à <strong>marc@gmail.com</strong>"),
+            "{}",
+            page.body
+        );
     }
 );
