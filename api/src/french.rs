@@ -148,6 +148,7 @@ pub(crate) fn hours_range(start: NaiveTime, end: NaiveTime) -> String {
 /// ("à partir du 4 janvier"). Rules already ended before `today` are left out.
 pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<String> {
     type Key = (Option<Vec<u8>>, Option<NaiveDate>, Option<NaiveDate>);
+    type Ranges = Vec<(NaiveTime, NaiveTime)>;
     const WEEK: [Weekday; 7] = [
         Weekday::Mon,
         Weekday::Tue,
@@ -158,7 +159,7 @@ pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<Stri
         Weekday::Sun,
     ];
     // Per (weeks, validity) and weekday, the day's ranges in order.
-    let mut days: BTreeMap<(Key, u32), Vec<(NaiveTime, NaiveTime)>> = BTreeMap::new();
+    let mut days: BTreeMap<(Key, u32), Ranges> = BTreeMap::new();
     for r in rules
         .iter()
         .filter(|r| r.end > r.start && r.valid_to.is_none_or(|to| to >= today))
@@ -170,7 +171,7 @@ pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<Stri
             .push((r.start, r.end));
     }
     // Days with the same ranges share a line, in the order of their first day.
-    let mut lines: Vec<(Key, Vec<(NaiveTime, NaiveTime)>, Vec<Weekday>)> = Vec::new();
+    let mut lines: Vec<(Key, Ranges, Vec<Weekday>)> = Vec::new();
     for ((key, day), mut ranges) in days {
         ranges.sort();
         let weekday = WEEK[day as usize % 7];
