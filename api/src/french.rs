@@ -149,17 +149,8 @@ pub(crate) fn hours_range(start: NaiveTime, end: NaiveTime) -> String {
 pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<String> {
     type Key = (Option<Vec<u8>>, Option<NaiveDate>, Option<NaiveDate>);
     type Ranges = Vec<(NaiveTime, NaiveTime)>;
-    const WEEK: [Weekday; 7] = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ];
     // Per (weeks, validity) and weekday, the day's ranges in order.
-    let mut days: BTreeMap<(Key, u32), Ranges> = BTreeMap::new();
+    let mut days: BTreeMap<(Key, u32), (Weekday, Ranges)> = BTreeMap::new();
     for r in rules
         .iter()
         .filter(|r| r.end > r.start && r.valid_to.is_none_or(|to| to >= today))
@@ -167,14 +158,14 @@ pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<Stri
         let from = r.valid_from.filter(|f| *f > today);
         let key = (r.weeks_of_month.clone(), from, r.valid_to);
         days.entry((key, r.weekday.num_days_from_monday()))
-            .or_default()
+            .or_insert_with(|| (r.weekday, Vec::new()))
+            .1
             .push((r.start, r.end));
     }
     // Days with the same ranges share a line, in the order of their first day.
     let mut lines: Vec<(Key, Ranges, Vec<Weekday>)> = Vec::new();
-    for ((key, day), mut ranges) in days {
+    for ((key, _), (weekday, mut ranges)) in days {
         ranges.sort();
-        let weekday = WEEK[day as usize % 7];
         match lines.iter_mut().find(|(k, r, _)| *k == key && *r == ranges) {
             Some((_, _, ds)) => ds.push(weekday),
             None => lines.push((key, ranges, vec![weekday])),
