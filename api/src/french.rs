@@ -2,8 +2,12 @@
 //! "mardi 12 janvier 2027" (the year left out on the pages when it is this year), times as
 //! "14 h" or "9 h 30" with no-break spaces (French typography: "16 h" never splits), counts
 //! with their plural, French phone numbers in pairs. Always in the organisation's wall time.
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
+
+use crate::domain::slots::OpeningRule;
 
 const DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
 const MONTHS: [&str; 12] = [
@@ -128,6 +132,91 @@ pub(crate) fn people(n: usize) -> String {
     }
 }
 
+/// "lun." … "dim.".
+fn weekday_short(w: Weekday) -> &'static str {
+    ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."][w.num_days_from_monday() as usize]
+}
+
+/// "9 h – 12 h" (no-break spaces, so a phone never starts a line with the dash).
+pub(crate) fn hours_range(start: NaiveTime, end: NaiveTime) -> String {
+    format!("{}\u{a0}– {}", time_of_day(start), time_of_day(end))
+}
+
+/// Opening hours as a phone shows them: one line per set of days sharing the same hours,
+/// "lun., mar., jeu. : 9 h – 12 h", "mer. : 9 h – 12 h, 14 h – 17 h", then the rules of
+/// chosen weeks ("1er et 3e sam. du mois : 9 h – 12 h") and a validity when a rule has one
+/// ("à partir du 4 janvier"). Rules already ended before `today` are left out.
+pub(crate) fn opening_hours(rules: &[OpeningRule], today: NaiveDate) -> Vec<String> {
+    type Key = (Option<Vec<u8>>, Option<NaiveDate>, Option<NaiveDate>);
+    type Ranges = Vec<(NaiveTime, NaiveTime)>;
+    // Per (weeks, validity) and weekday, the day's ranges in order.
+    let mut days: BTreeMap<(Key, u32), (Weekday, Ranges)> = BTreeMap::new();
+    for r in rules
+        .iter()
+        .filter(|r| r.end > r.start && r.valid_to.is_none_or(|to| to >= today))
+    {
+        let from = r.valid_from.filter(|f| *f > today);
+        let key = (r.weeks_of_month.clone(), from, r.valid_to);
+        days.entry((key, r.weekday.num_days_from_monday()))
+            .or_insert_with(|| (r.weekday, Vec::new()))
+            .1
+            .push((r.start, r.end));
+    }
+    // Days with the same ranges share a line, in the order of their first day.
+    let mut lines: Vec<(Key, Ranges, Vec<Weekday>)> = Vec::new();
+    for ((key, _), (weekday, mut ranges)) in days {
+        ranges.sort();
+        match lines.iter_mut().find(|(k, r, _)| *k == key && *r == ranges) {
+            Some((_, _, ds)) => ds.push(weekday),
+            None => lines.push((key, ranges, vec![weekday])),
+        }
+    }
+    lines.sort_by_key(|(key, _, ds)| (key.0.is_some(), key.1, ds[0].num_days_from_monday()));
+    lines
+        .into_iter()
+        .map(|((weeks, from, to), ranges, ds)| {
+            let days = ds.iter().map(|d| weekday_short(*d)).collect::<Vec<_>>().join(", ");
+            let days = match weeks {
+                None => days,
+                Some(w) => {
+                    let n: Vec<String> = w
+                        .iter()
+                        .map(|n| if *n == 1 { "1er".to_string() } else { format!("{n}e") })
+                        .collect();
+                    let list = match n.split_last() {
+                        Some((last, [])) => last.clone(),
+                        Some((last, rest)) => format!("{} et {last}", rest.join(", ")),
+                        None => String::new(),
+                    };
+                    format!("{list} {days} du mois")
+                }
+            };
+            let hours = ranges
+                .iter()
+                .map(|(s, e)| hours_range(*s, *e))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let validity = match (from, to) {
+                (Some(f), Some(t)) => format!(" (du {} au {})", day_month(f), day_month(t)),
+                (Some(f), None) => format!(" (à partir du {})", day_month(f)),
+                (None, Some(t)) => format!(" (jusqu'au {})", day_month(t)),
+                (None, None) => String::new(),
+            };
+            format!("{days}\u{a0}: {hours}{validity}")
+        })
+        .collect()
+}
+
+/// "4 janvier", "1er mai".
+fn day_month(d: NaiveDate) -> String {
+    format!("{} {}", day_number(d), month(d.month()))
+}
+
+/// A phone number as a `tel:` link target: digits and `+` only.
+pub(crate) fn tel_href(phone: &str) -> String {
+    phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+}
+
 /// A phone number as French people read it: "+33612345678" → "06 12 34 56 78".
 pub(crate) fn phone(e164: &str) -> String {
     match e164.strip_prefix("+33") {
@@ -238,9 +327,58 @@ mod tests {
         assert_eq!(seats_left(0), "Complet — liste d'attente");
     }
 
+    fn rule(weekday: Weekday, start: (u32, u32), end: (u32, u32)) -> OpeningRule {
+        OpeningRule {
+            weekday,
+            start: NaiveTime::from_hms_opt(start.0, start.1, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(end.0, end.1, 0).unwrap(),
+            weeks_of_month: None,
+            valid_from: None,
+            valid_to: None,
+        }
+    }
+
+    #[test]
+    fn opening_hours_share_a_line_per_days_with_the_same_hours() {
+        use Weekday::*;
+        let today = NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+        let mut rules = vec![
+            rule(Thu, (9, 0), (12, 0)),
+            rule(Mon, (9, 0), (12, 0)),
+            rule(Tue, (9, 0), (12, 0)),
+            rule(Wed, (14, 0), (17, 30)),
+            rule(Wed, (9, 0), (12, 0)),
+            OpeningRule {
+                weeks_of_month: Some(vec![1, 3]),
+                ..rule(Sat, (9, 30), (12, 0))
+            },
+            OpeningRule {
+                valid_from: Some(NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()),
+                ..rule(Fri, (9, 0), (12, 0))
+            },
+        ];
+        // Ended last year: not shown.
+        rules.push(OpeningRule {
+            valid_to: Some(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()),
+            ..rule(Sun, (9, 0), (12, 0))
+        });
+        let lines: Vec<String> = opening_hours(&rules, today).into_iter().map(plain).collect();
+        assert_eq!(
+            lines,
+            [
+                "lun., mar., jeu. : 9 h – 12 h",
+                "mer. : 9 h – 12 h, 14 h – 17 h 30",
+                "ven. : 9 h – 12 h (à partir du 1er mars)",
+                "1er et 3e sam. du mois : 9 h 30 – 12 h",
+            ]
+        );
+    }
+
     #[test]
     fn french_numbers_are_shown_in_pairs_and_foreign_ones_as_given() {
         assert_eq!(phone("+33612345678"), "06 12 34 56 78");
         assert_eq!(phone("+4915112345678"), "+4915112345678");
+        assert_eq!(tel_href("04 90 49 39 39"), "0490493939");
+        assert_eq!(tel_href("+33 4 90 49 39 39"), "+33490493939");
     }
 }

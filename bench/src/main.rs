@@ -194,7 +194,7 @@ async fn write_direct(
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let session = sessions[(n as usize) % sessions.len()];
                 let contact = Contact::parse(&format!("Personne {n}"), None, Some(&phone(7, n))).unwrap();
-                if service::register(&state, session, contact, true, None, Booker::Resident)
+                if service::register(&state, session, contact, None, Booker::Resident)
                     .await
                     .is_err()
                 {
@@ -333,7 +333,7 @@ async fn outbox(database_url: &str, sessions: &[i32], messages: u64, connections
                 let session = sessions[(n as usize) % sessions.len()];
                 let email = format!("personne.{n}@exemple.fr");
                 let contact = Contact::parse(&format!("Personne {n}"), Some(&email), None).unwrap();
-                service::register(&state, session, contact, true, None, Booker::Resident)
+                service::register(&state, session, contact, None, Booker::Resident)
                     .await
                     .expect("a registration");
             }

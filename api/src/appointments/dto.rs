@@ -130,7 +130,7 @@ pub(crate) struct OpeningRule {
     /// Last date on which the rule applies.
     #[oai(skip_serializing_if_is_none)]
     pub valid_to: Option<NaiveDate>,
-    /// In French, e.g. "Les 1er et 3e mercredis du mois de 13h30 à 17h00".
+    /// In French, e.g. "Les 1er et 3e mercredis du mois de 13 h 30 à 17 h".
     pub description: String,
 }
 

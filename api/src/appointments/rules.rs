@@ -203,12 +203,9 @@ fn ordinal_fr(n: u8) -> String {
     if n == 1 { "1er".into() } else { format!("{n}e") }
 }
 
-fn hhmm(t: NaiveTime) -> String {
-    format!("{:02}h{:02}", t.hour(), t.minute())
-}
-
-/// How a resident reads a rule: "Le mardi de 09h00 à 12h00", "Les 1er et 3e mercredis du
-/// mois de 13h30 à 17h00", with its validity when it has one.
+/// How a resident reads a rule: "Le mardi de 9 h à 12 h", "Les 1er et 3e mercredis du
+/// mois de 13 h 30 à 17 h", with its validity when it has one (the site's one time style,
+/// `french::time_of_day`).
 pub(crate) fn describe_rule(rule: &OpeningRule) -> String {
     let day = crate::french::weekday(rule.weekday);
     let mut text = match rule.weeks_of_month.as_deref() {
@@ -227,7 +224,11 @@ pub(crate) fn describe_rule(rule: &OpeningRule) -> String {
             }
         }
     };
-    text.push_str(&format!(" de {} à {}", hhmm(rule.start), hhmm(rule.end)));
+    text.push_str(&format!(
+        " de {} à {}",
+        crate::french::time_of_day(rule.start),
+        crate::french::time_of_day(rule.end)
+    ));
     match (rule.valid_from, rule.valid_to) {
         (Some(from), Some(to)) => text.push_str(&format!(
             ", du {} au {}",
@@ -346,20 +347,26 @@ mod tests {
             valid_from: None,
             valid_to: None,
         };
-        assert_eq!(describe_rule(&rule), "Les 1er et 3e mercredis du mois de 13h30 à 17h00");
+        assert_eq!(
+            describe_rule(&rule),
+            "Les 1er et 3e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h"
+        );
         rule.weeks_of_month = Some(vec![2]);
-        assert_eq!(describe_rule(&rule), "Le 2e mercredi du mois de 13h30 à 17h00");
+        assert_eq!(
+            describe_rule(&rule),
+            "Le 2e mercredi du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h"
+        );
         rule.weeks_of_month = Some(vec![1, 2, 4]);
         assert_eq!(
             describe_rule(&rule),
-            "Les 1er, 2e et 4e mercredis du mois de 13h30 à 17h00"
+            "Les 1er, 2e et 4e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h"
         );
         rule.weeks_of_month = None;
         rule.weekday = Weekday::Tue;
         rule.valid_from = NaiveDate::from_ymd_opt(2027, 9, 1);
         assert_eq!(
             describe_rule(&rule),
-            "Le mardi de 13h30 à 17h00, à partir du 01/09/2027"
+            "Le mardi de 13\u{a0}h\u{a0}30 à 17\u{a0}h, à partir du 01/09/2027"
         );
     }
 

@@ -367,6 +367,7 @@ fn recipient(a: &appointment::Model) -> Recipient {
         answer: false,
         sequence: a.ical_sequence,
         booking_code: a.booking_code.clone(),
+        manage_key: a.manage_key.clone(),
     }
 }
 

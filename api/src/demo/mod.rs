@@ -316,7 +316,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         } else {
             Booker::Resident
         };
-        service::register(state, target.id, contact, true, None, by)
+        service::register(state, target.id, contact, None, by)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
@@ -336,7 +336,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
     .await?;
     for (name, phone) in [("Gisèle Roux", "06 45 67 89 01"), ("Karim Benali", "07 56 78 90 12")] {
         let contact = Contact::parse(name, None, Some(phone)).map_err(|e| anyhow::anyhow!("{e}"))?;
-        service::register(state, under_way.id, contact, true, None, Booker::Staff(admin.id))
+        service::register(state, under_way.id, contact, None, Booker::Staff(admin.id))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
@@ -347,7 +347,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         ("Louis Mercier", Some("louis.mercier@exemple.fr"), None),
     ] {
         let contact = Contact::parse(name, email, phone).map_err(|e| anyhow::anyhow!("{e}"))?;
-        service::register(state, cancelled.id, contact, true, None, Booker::Staff(admin.id))
+        service::register(state, cancelled.id, contact, None, Booker::Staff(admin.id))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

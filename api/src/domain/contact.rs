@@ -2,10 +2,22 @@
 //! edge; past that point an `EmailAddress` or a `PhoneNumber` is known good.
 use std::fmt;
 
+/// Who a message about a person's details speaks to: the resident filling in their own
+/// form ("Indiquez votre nom."), or the agent filling it in for someone ("Indiquez le nom de
+/// la personne.").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    Resident,
+    Staff,
+}
+
+/// `Display` is the resident's voice; [`ContactError::message`] chooses.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ContactError {
-    #[error("Indiquez votre nom (100 caractères au plus).")]
+    #[error("Indiquez votre nom.")]
     NameMissing,
+    #[error("Le nom est trop long : 100 caractères au plus.")]
+    NameTooLong,
     #[error("Le nom ne peut contenir ni retour à la ligne ni caractère de contrôle.")]
     NameControl,
     #[error("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr).")]
@@ -33,10 +45,21 @@ impl super::refusal::DomainError for ContactError {
 }
 
 impl ContactError {
+    /// The message in the voice of whoever fills in the form.
+    pub(crate) fn message(&self, voice: Voice) -> String {
+        match (self, voice) {
+            (ContactError::NameMissing, Voice::Staff) => "Indiquez le nom de la personne.".into(),
+            (ContactError::NoWayToReach, Voice::Staff) => {
+                "Indiquez une adresse e-mail ou un numéro de téléphone pour joindre la personne.".into()
+            }
+            _ => self.to_string(),
+        }
+    }
+
     /// The request field the error is about.
     pub(crate) fn field(&self) -> &'static str {
         match self {
-            ContactError::NameMissing | ContactError::NameControl => "name",
+            ContactError::NameMissing | ContactError::NameTooLong | ContactError::NameControl => "name",
             ContactError::EmailInvalid => "email",
             ContactError::PhoneInvalid | ContactError::PhoneWrongLength => "phone",
             ContactError::NoWayToReach => "email",
@@ -53,8 +76,11 @@ pub struct PersonName(String);
 impl PersonName {
     pub(crate) fn parse(raw: &str) -> Result<PersonName, ContactError> {
         let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.is_empty() {
             return Err(ContactError::NameMissing);
+        }
+        if name.chars().count() > 100 {
+            return Err(ContactError::NameTooLong);
         }
         if name.chars().any(char::is_control) {
             return Err(ContactError::NameControl);
@@ -368,6 +394,22 @@ mod tests {
         assert_eq!(
             PersonName::parse("Jeanne\r\nBcc: x@y.fr"),
             Err(ContactError::NameControl)
+        );
+    }
+
+    #[test]
+    fn an_empty_name_says_what_is_missing_in_the_voice_asked_and_a_long_one_gives_the_limit() {
+        let empty = PersonName::parse("  ").unwrap_err();
+        assert_eq!(empty.message(Voice::Resident), "Indiquez votre nom.");
+        assert_eq!(empty.message(Voice::Staff), "Indiquez le nom de la personne.");
+        assert_eq!(empty.to_string(), "Indiquez votre nom.");
+        let long = PersonName::parse(&"a".repeat(101)).unwrap_err();
+        assert_eq!(long, ContactError::NameTooLong);
+        assert!(long.message(Voice::Staff).contains("100 caractères"));
+        assert!(
+            ContactError::NoWayToReach
+                .message(Voice::Staff)
+                .ends_with("pour joindre la personne.")
         );
     }
 

@@ -2,6 +2,7 @@ pub(crate) mod booking_code;
 pub(crate) mod capacity;
 pub mod contact;
 pub(crate) mod dates;
+pub(crate) mod email_typo;
 pub(crate) mod field;
 pub(crate) mod holidays;
 pub(crate) mod refusal;

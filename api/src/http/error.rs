@@ -76,20 +76,118 @@ fn bad_request(err: poem::Error) -> ApiError {
     }
 }
 
-/// The status, code and French message for a request poem-openapi could not read.
+/// What poem-openapi's reason for refusing a value says, in French: the kind of value that
+/// was expected and, when the request gave one, what it gave.
+fn reason_fr(reason: &str) -> String {
+    let expected = quoted_after(reason, "Expected input type \"")
+        .or_else(|| quoted_after(reason, "Type \""))
+        .or_else(|| quoted_after(reason, "failed to parse \""));
+    let what = expected.map(type_fr).unwrap_or("la forme décrite dans /docs");
+    if let Some(field) = between(reason, "unknown field `", "`") {
+        return format!("le champ « {field} » n'existe pas");
+    }
+    if let Some(field) = between(reason, "properties `", "` is read only") {
+        return format!("le champ « {field} » ne s'envoie pas");
+    }
+    match reason.split_once(", found ") {
+        Some((_, found)) => {
+            let found = found.split(". (occurred").next().unwrap_or(found).trim_end_matches('.');
+            if found == "null" {
+                format!("manque ou vaut null ({what} attendu)")
+            } else {
+                format!("n'a pas le type attendu ({what} attendu, reçu {})", shorten(found))
+            }
+        }
+        None if reason.contains("expects an input value") => format!("manque ({what} attendu)"),
+        None => format!("n'est pas valide ({what} attendu)"),
+    }
+}
+
+/// The French words for one of poem-openapi's type names.
+fn type_fr(name: &str) -> &'static str {
+    match name {
+        "string" => "du texte",
+        "boolean" => "true ou false",
+        "string(date-time)" => "une date et une heure, par exemple 2027-01-12T14:00:00+01:00",
+        "string(date)" => "une date, par exemple 2027-01-12",
+        "string(time)" => "une heure, par exemple 14:30",
+        n if n.starts_with("integer") => "un nombre entier",
+        n if n.starts_with("number") => "un nombre",
+        n if n.starts_with('[') => "une liste",
+        n if n.starts_with("string") => "du texte",
+        _ => "la forme décrite dans /docs",
+    }
+}
+
+fn quoted_after<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    between(s, prefix, "\"")
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// A value quoted back, cut to 40 characters (it is the client's own input, redacted).
+fn shorten(s: &str) -> String {
+    let s = redact(s);
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(39).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The line and column of a JSON syntax error ("… at line 1 column 12").
+fn json_position(reason: &str) -> Option<(String, String)> {
+    let line = between(&format!("{reason}\n"), " at line ", " column ")?.to_string();
+    let column: String = reason
+        .rsplit(" column ")
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!column.is_empty()).then_some((line, column))
+}
+
+/// The status, code and French message for a request poem-openapi could not read: a path
+/// segment, a query parameter or the JSON body. Known wordings of poem-openapi and serde_json
+/// are translated; nothing English is passed on.
 fn unreadable(detail: &str) -> (u16, &'static str, String) {
     if let Some(message) = crate::domain::text::refusal_in(detail) {
         return (422, "validation", message.to_string());
     }
-    (
-        400,
-        "bad_request",
-        format!(
-            "Requête invalide : un champ manque, vaut null ou n'a pas le type attendu (texte, nombre, date), \
-             voir /docs. Détail : {}",
-            redact(detail)
-        ),
-    )
+    let message = if let Some(name) = between(detail, "failed to parse path `", "`") {
+        let reason = detail.split_once("`: ").map_or("", |(_, r)| r);
+        // A path parameter read by position is named `param0`: say where, not that.
+        let what = if name.starts_with("param") {
+            "un élément de l'adresse".to_string()
+        } else {
+            format!("« {name} » dans l'adresse")
+        };
+        format!("Requête invalide : {what} {}.", reason_fr(reason))
+    } else if let Some(name) = between(detail, "failed to parse parameter `", "`") {
+        let reason = detail.split_once("`: ").map_or("", |(_, r)| r);
+        format!("Requête invalide : le paramètre « {name} » {}.", reason_fr(reason))
+    } else if let Some(reason) = detail.strip_prefix("parse request payload error: ") {
+        if reason.contains("while parsing")
+            && reason.contains(" at line ")
+            && reason.starts_with("EOF")
+            && reason.ends_with("column 0")
+        {
+            "Requête invalide : le corps de la requête est vide ; envoyez un objet JSON (voir /docs).".to_string()
+        } else if let (Some((line, column)), false) = (json_position(reason), reason.contains("Expected input type")) {
+            format!(
+                "Requête invalide : le corps n'est pas du JSON valide (ligne {line}, colonne {column}) ; vérifiez \
+                 les guillemets, les virgules et les accolades."
+            )
+        } else {
+            format!("Requête invalide : un champ {} (voir /docs).", reason_fr(reason))
+        }
+    } else {
+        "Requête invalide : elle n'a pas pu être lue (voir /docs).".to_string()
+    };
+    (400, "bad_request", message)
 }
 
 impl ApiError {
@@ -274,7 +372,10 @@ pub(crate) fn problem_response(err: poem::Error) -> poem::Response {
                 .content_type("application/json; charset=utf-8")
                 .body(body.to_string());
         }
-        _ => ("bad_request", format!("Requête invalide : {err}")),
+        _ => (
+            "bad_request",
+            "Requête invalide : elle n'a pas pu être traitée (voir /docs).".into(),
+        ),
     };
     let body = serde_json::json!({ "code": code, "message": message });
     poem::Response::builder()
@@ -292,6 +393,72 @@ mod tests {
     #[poem::handler]
     fn boom() -> &'static str {
         panic!("a bug in a handler")
+    }
+
+    fn message(detail: &str) -> String {
+        unreadable(detail).2
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_or_is_empty_is_said_in_french_with_where_it_breaks() {
+        let m = message("parse request payload error: expected `,` or `}` at line 1 column 12");
+        assert_eq!(
+            m,
+            "Requête invalide : le corps n'est pas du JSON valide (ligne 1, colonne 12) ; vérifiez les guillemets, \
+             les virgules et les accolades."
+        );
+        let m = message("parse request payload error: EOF while parsing a value at line 1 column 0");
+        assert!(m.contains("le corps de la requête est vide"), "{m}");
+    }
+
+    #[test]
+    fn a_missing_field_or_a_wrong_type_says_what_was_expected() {
+        let m = message(
+            r#"parse request payload error: Expected input type "string", found null. (occurred while parsing "RegistrationRequest")"#,
+        );
+        assert_eq!(
+            m,
+            "Requête invalide : un champ manque ou vaut null (du texte attendu) (voir /docs)."
+        );
+        let m = message(
+            r#"parse request payload error: Expected input type "integer(int32)", found "deux". (occurred while parsing "X")"#,
+        );
+        assert_eq!(
+            m,
+            r#"Requête invalide : un champ n'a pas le type attendu (un nombre entier attendu, reçu "deux") (voir /docs)."#
+        );
+        let m = message(r#"parse request payload error: failed to parse "X": unknown field `nom`."#);
+        assert!(m.contains("le champ « nom » n'existe pas"), "{m}");
+    }
+
+    #[test]
+    fn a_bad_path_segment_or_query_parameter_is_named() {
+        let m =
+            message(r#"failed to parse path `id`: failed to parse "integer(int32)": invalid digit found in string"#);
+        assert_eq!(
+            m,
+            "Requête invalide : « id » dans l'adresse n'est pas valide (un nombre entier attendu)."
+        );
+        let m = message(r#"failed to parse path `param0`: failed to parse "integer(int32)": invalid digit"#);
+        assert_eq!(
+            m,
+            "Requête invalide : un élément de l'adresse n'est pas valide (un nombre entier attendu)."
+        );
+        let m = message(r#"failed to parse parameter `motif`: Type "integer(int32)" expects an input value."#);
+        assert_eq!(
+            m,
+            "Requête invalide : le paramètre « motif » manque (un nombre entier attendu)."
+        );
+        let m = message(
+            r#"failed to parse parameter `from`: failed to parse "string(date-time)": input contains invalid characters"#,
+        );
+        assert!(
+            m.contains("le paramètre « from » n'est pas valide (une date et une heure"),
+            "{m}"
+        );
+        for m in [m, message("something else entirely")] {
+            assert!(!m.contains("failed") && !m.contains("parse"), "{m}");
+        }
     }
 
     #[tokio::test]

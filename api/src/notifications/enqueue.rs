@@ -30,6 +30,9 @@ pub struct Recipient {
     pub sequence: i32,
     /// The booking code every message quotes (as stored, `K7P4QX`).
     pub booking_code: String,
+    /// The booking's manage key: every e-mail about the booking carries its manage link,
+    /// whoever made the change (rebuilt at send time, see `message::open_link`).
+    pub manage_key: Option<String>,
 }
 
 /// The parts of a message that do not depend on the event.
@@ -134,8 +137,14 @@ async fn insert<C: ConnectionTrait>(
     // manage token.
     let booking_code = Some(to.booking_code.clone()).filter(|c| !c.is_empty());
     let json = if to.email.is_some() {
+        let linked = payload.manage_key.is_some() || payload.manage_url.is_some();
         serde_json::to_string(&Payload {
             booking_code,
+            manage_key: if linked {
+                payload.manage_key.clone()
+            } else {
+                to.manage_key.clone()
+            },
             ..payload.clone()
         })
     } else {

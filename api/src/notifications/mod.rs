@@ -5,6 +5,7 @@ pub mod compose;
 pub(crate) mod dto;
 pub mod enqueue;
 pub(crate) mod feeds;
+pub(crate) mod history;
 pub mod ical;
 pub mod lease;
 pub(crate) mod mail_html;

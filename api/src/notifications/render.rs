@@ -187,7 +187,7 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
             facts.push(("Accès", access));
         }
         if let Some(tel) = p.place_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            facts.push(("Téléphone du lieu", tel.to_string()));
+            facts.push(("Téléphone du lieu", french::phone(tel)));
         }
         if let Some(what) = non_empty(&p.instructions) {
             facts.push(("À apporter", what));
@@ -248,12 +248,26 @@ fn body(p: &Payload, name: &str, calendar: Option<CalendarMethod>, tz: Tz) -> Ve
             "Pour vous inscrire à une autre séance"
         };
         b.push(Block::Para(match phone(p) {
-            Some(tel) => format!("{again} ou pour toute question, appelez le {tel}."),
+            Some(tel) => format!("{again} ou pour toute question, appelez le {}.", french::phone(tel)),
             None => format!(
                 "{again} ou pour toute question, contactez {}.",
                 p.organisation_email.trim()
             ),
         }));
+        if let Some(url) = p.manage_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            b.push(Block::Link {
+                intro: format!("Pour revoir {booking}"),
+                label: format!(
+                    "Voir {}",
+                    if appointment {
+                        "mon rendez-vous"
+                    } else {
+                        "mon inscription"
+                    }
+                ),
+                url: url.to_string(),
+            });
+        }
     } else {
         // Someone on the waiting list holds no seat to give back.
         if p.event != Event::RegistrationWaitlisted && p.waitlist_position.is_none() {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Ctx, PageError, PageResult, error,
-    forms::{self, FormData, FormErrors},
+    forms::{self, EmailCheck, FormData, FormErrors},
     params::{parse_date, parse_slot_param, slot_param},
     see_other,
     workshops::{PlaceView, duration_words},
@@ -28,10 +28,15 @@ use crate::{
     appointments::{
         dto::AppointmentStatus,
         queries::{self, organisation_tz},
+        schedule,
         service::{self, AppointmentError, Booker, NewAppointment},
     },
-    domain::{contact::free_text, series::wall_to_utc_shifting_gaps, slots::Slot},
-    notifications::payload::BookingKind,
+    domain::{
+        contact::{Voice, free_text},
+        series::wall_to_utc_shifting_gaps,
+        slots::{OpeningRule, Slot},
+    },
+    notifications::{history, payload::BookingKind},
     workshops::public_api::manage_url,
 };
 
@@ -81,11 +86,15 @@ async fn places(ctx: Ctx) -> PageResult {
         .filter(|p| offered.iter().any(|m| m.place_ids.contains(&p.id)))
     {
         let tz = organisation_tz(db, p.organisation_id).await?;
-        let hours = queries::opening_hours(db, p, tz, ctx.now()).await?;
+        let rules: Vec<OpeningRule> = schedule::rules(db, p.id)
+            .await?
+            .iter()
+            .filter_map(schedule::to_rule)
+            .collect();
         cards.push(PlaceCard {
             id: p.id,
             place: PlaceView::new(p),
-            hours: hours.rules.into_iter().map(|r| r.description).collect(),
+            hours: french::opening_hours(&rules, ctx.now().with_timezone(&tz).date_naive()),
         });
     }
     ctx.render(
@@ -259,16 +268,73 @@ struct StartQuery {
     debut: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn details_page(
+/// A free slot offered instead of one that could not be booked.
+#[derive(Serialize)]
+struct Alternative {
+    start: String,
+    label: String,
+}
+
+/// What the details form shows besides the place and the reason.
+#[derive(Default)]
+struct DetailsForm {
+    values: Value,
+    errors: FormErrors,
+    email_check: Option<EmailCheck>,
+    /// The nearest free slots, when the chosen one can no longer be booked.
+    alternatives: Option<Vec<Alternative>>,
+}
+
+/// How many free slots are offered in place of one that was taken.
+const ALTERNATIVES: usize = 6;
+
+/// The free slots nearest to `wanted` (from three days before to two weeks after), in order.
+async fn nearest_free(
     ctx: &Ctx,
     p: &place::Model,
     tz: Tz,
     m: &motif::Model,
+    wanted: DateTime<Utc>,
+) -> Result<Vec<Alternative>, PageError> {
+    let now = ctx.now();
+    let window = service::window(m, Booker::Resident);
+    let from = (wanted - Duration::days(3)).max(now);
+    let slots = queries::free_slots(
+        &ctx.state.db,
+        p,
+        tz,
+        m,
+        window.as_ref(),
+        now,
+        from,
+        wanted + Duration::days(DAYS_PER_PAGE),
+    )
+    .await?;
+    let starts: Vec<DateTime<Utc>> = slots.iter().map(|s| s.starts_at).collect();
+    Ok(nearest(&starts, wanted, ALTERNATIVES)
+        .into_iter()
+        .map(|start| Alternative {
+            start: slot_param(start),
+            label: french::short_at(&start.with_timezone(&tz), ctx.year()),
+        })
+        .collect())
+}
+
+/// The `n` starts nearest to `wanted` (`wanted` itself left out), in time order.
+fn nearest(starts: &[DateTime<Utc>], wanted: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+    let mut near: Vec<DateTime<Utc>> = starts.iter().copied().filter(|s| *s != wanted).collect();
+    near.sort_by_key(|s| ((*s - wanted).num_seconds().abs(), *s));
+    near.truncate(n);
+    near.sort();
+    near
+}
+
+async fn details_page(
+    ctx: &Ctx,
+    (p, tz, m): (&place::Model, Tz, &motif::Model),
     start: DateTime<Utc>,
     status: StatusCode,
-    values: Value,
-    errors: FormErrors,
+    form: DetailsForm,
 ) -> PageResult {
     let local = start.with_timezone(&tz);
     ctx.render_status(
@@ -281,8 +347,10 @@ async fn details_page(
             motif => motif_view(m),
             when => french::short_at(&local, ctx.year()),
             start => slot_param(start),
-            values,
-            errors,
+            values => form.values,
+            errors => form.errors,
+            email_check => form.email_check,
+            alternatives => form.alternatives,
         },
     )
 }
@@ -300,17 +368,7 @@ async fn details_form(
     let (p, tz) = load_place(&ctx, &place_id).await?;
     let m = load_motif(&ctx, &p, &motif_id).await?;
     let start = q.debut.as_deref().and_then(parse_slot_param).ok_or_else(slot_missing)?;
-    details_page(
-        &ctx,
-        &p,
-        tz,
-        &m,
-        start,
-        StatusCode::OK,
-        context! {},
-        FormErrors::default(),
-    )
-    .await
+    details_page(&ctx, (&p, tz, &m), start, StatusCode::OK, DetailsForm::default()).await
 }
 
 /// The note and the accessibility needs, bounded like the API's.
@@ -326,6 +384,12 @@ fn free_texts(form: &FormData, errors: &mut FormErrors) -> (Option<String>, Opti
     (note, needs)
 }
 
+/// The refusals a different slot answers: the nearest free ones are offered right there.
+fn another_slot_helps(e: &AppointmentError) -> bool {
+    use AppointmentError::*;
+    matches!(e, SlotTaken | OutsideWindow | InPast | Closed | OffGrid)
+}
+
 #[handler]
 async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form: FormData) -> PageResult {
     if !ctx.csrf.accepts(&form) {
@@ -333,23 +397,34 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
     }
     let (p, tz) = load_place(&ctx, &place_id).await?;
     let m = load_motif(&ctx, &p, &motif_id).await?;
-    let start = parse_slot_param(form.get("start")).ok_or_else(slot_missing)?;
+    let values = || Value::from_serialize(form.values());
+    // The form of a slot that was taken offers others as `start`, the first choice as `wanted`.
+    let Some(start) = parse_slot_param(form.get("start")) else {
+        let wanted = parse_slot_param(form.get("wanted")).ok_or_else(slot_missing)?;
+        let page = DetailsForm {
+            values: values(),
+            errors: {
+                let mut e = FormErrors::default();
+                e.add("start", "Choisissez l'un des horaires proposés.");
+                e
+            },
+            alternatives: Some(nearest_free(&ctx, &p, tz, &m, wanted).await?),
+            ..Default::default()
+        };
+        return details_page(&ctx, (&p, tz, &m), wanted, StatusCode::UNPROCESSABLE_ENTITY, page).await;
+    };
     let mut errors = FormErrors::default();
-    let contact = forms::contact(&form, &mut errors);
+    let mut contact = forms::contact(&form, Voice::Resident, &mut errors);
+    let email_check = contact.as_mut().and_then(|c| forms::check_email(&form, c, &mut errors));
     let (note, accessibility_needs) = free_texts(&form, &mut errors);
-    let values = Value::from_serialize(form.values());
     let Some(contact) = contact.filter(|_| errors.is_empty()) else {
-        return details_page(
-            &ctx,
-            &p,
-            tz,
-            &m,
-            start,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            values,
+        let page = DetailsForm {
+            values: values(),
             errors,
-        )
-        .await;
+            email_check,
+            alternatives: None,
+        };
+        return details_page(&ctx, (&p, tz, &m), start, StatusCode::UNPROCESSABLE_ENTITY, page).await;
     };
     let request = NewAppointment {
         place_id: p.id,
@@ -366,7 +441,21 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
         Ok(b) => Ok(see_other(&format!("/rendez-vous/{}", b.manage_token))),
         Err(e) => {
             let (status, message) = error::on_form(&e)?;
-            details_page(&ctx, &p, tz, &m, start, status, values, FormErrors::form(message)).await
+            let alternatives = if another_slot_helps(&e) {
+                Some(nearest_free(&ctx, &p, tz, &m, start).await?)
+            } else {
+                None
+            };
+            let mut errors = FormErrors::default();
+            let offered = alternatives.as_ref().is_some_and(|a| !a.is_empty());
+            errors.add(if offered { "start" } else { "" }, message);
+            let page = DetailsForm {
+                values: values(),
+                errors,
+                email_check: None,
+                alternatives,
+            };
+            details_page(&ctx, (&p, tz, &m), start, status, page).await
         }
     }
 }
@@ -400,7 +489,16 @@ fn status_str(s: AppointmentStatus) -> &'static str {
 
 /// The appointment as its holder sees it, for the templates.
 async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> Result<Value, PageError> {
-    let has_email = a.email.is_some();
+    let email = a.email.clone();
+    let tz = organisation_tz(&ctx.state.db, a.organisation_id).await?;
+    // A move is said as long as the booking stands, with the time it had before.
+    let moved_from = match a.status {
+        AppointmentStatus::Booked => history::before_last_move(&ctx.state.db, BookingKind::Appointment, a.id)
+            .await?
+            .filter(|before| *before != a.starts_at)
+            .map(|before| french::short_at(&before.with_timezone(&tz), ctx.year())),
+        _ => None,
+    };
     let v = queries::appointment_view(&ctx.state.db, a, ctx.now()).await?;
     Ok(context! {
         token,
@@ -416,10 +514,13 @@ async fn appointment_context(ctx: &Ctx, token: &str, a: appointment::Model) -> R
             name => v.place_name,
             address => v.place_address,
             access => v.place_access,
-            phone => v.place_phone,
+            phone => v.place_phone.as_deref().map(french::phone),
+            phone_href => v.place_phone.as_deref().map(french::tel_href),
         },
         cancel_reason => v.cancel_reason,
-        has_email,
+        has_email => email.is_some(),
+        email,
+        moved_from,
         ics_url => format!("/api/v1/appointments/{token}/invite.ics"),
         manage_url => manage_url(&ctx.state, BookingKind::Appointment, token),
     })
@@ -554,6 +655,23 @@ async fn do_move(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageRes
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_slots_nearest_to_the_one_taken_are_offered_in_time_order() {
+        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2027, 1, 5, h, m, 0).unwrap();
+        let starts = [
+            at(8, 0),
+            at(8, 30),
+            at(9, 0),
+            at(9, 30),
+            at(10, 0),
+            at(13, 0),
+            at(15, 0),
+        ];
+        assert_eq!(nearest(&starts, at(9, 0), 3), [at(8, 0), at(8, 30), at(9, 30)]);
+        assert_eq!(nearest(&starts, at(14, 0), 2), [at(13, 0), at(15, 0)]);
+        assert!(nearest(&[], at(9, 0), 3).is_empty());
+    }
 
     #[test]
     fn slots_are_grouped_by_local_day_in_order() {

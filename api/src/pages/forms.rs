@@ -6,7 +6,10 @@ use poem::{FromRequest, Request, RequestBody};
 use serde::Serialize;
 
 use super::PageError;
-use crate::domain::contact::{Contact, ContactError, EmailAddress, PersonName, PhoneNumber};
+use crate::domain::{
+    contact::{Contact, ContactError, EmailAddress, PersonName, PhoneNumber, Voice},
+    email_typo,
+};
 
 /// The hidden field that carries a form's CSRF token (checked by `pages::csrf`).
 pub(crate) const CSRF_FIELD: &str = "csrf";
@@ -123,45 +126,74 @@ impl FormErrors {
     }
 }
 
-/// Reads a name and a way to reach the person from the fields `name`, `email` and `phone`,
-/// recording every problem at once (not only the first).
 /// The answer to the SMS question of a booking form; `None` when the form did not ask it.
 pub(crate) fn sms_choice(form: &FormData) -> Option<bool> {
     form.opt("sms_asked").map(|_| form.checked("sms"))
 }
 
-pub(crate) fn contact(form: &FormData, errors: &mut FormErrors) -> Option<Contact> {
-    let name = PersonName::parse(form.get("name"))
-        .map_err(|e| errors.add("name", e.to_string()))
-        .ok();
-    let email = match form.opt("email") {
-        Some(e) => match EmailAddress::parse(e) {
-            Ok(e) => Some(Some(e)),
-            Err(err) => {
-                errors.add("email", err.to_string());
-                None
-            }
-        },
+/// Reads a name and a way to reach the person from the fields `name`, `email` and `phone`,
+/// recording every problem at once (not only the first), each in the voice of whoever fills
+/// in the form.
+pub(crate) fn contact(form: &FormData, voice: Voice, errors: &mut FormErrors) -> Option<Contact> {
+    let mut refuse = |field: &str, e: ContactError| errors.add(field, e.message(voice));
+    let name = PersonName::parse(form.get("name")).map_err(|e| refuse("name", e)).ok();
+    let email = match form.opt("email").map(EmailAddress::parse) {
+        Some(Ok(e)) => Some(Some(e)),
+        Some(Err(e)) => {
+            refuse("email", e);
+            None
+        }
         None => Some(None),
     };
-    let phone = match form.opt("phone") {
-        Some(p) => match PhoneNumber::parse(p) {
-            Ok(p) => Some(Some(p)),
-            Err(err) => {
-                errors.add("phone", err.to_string());
-                None
-            }
-        },
+    let phone = match form.opt("phone").map(PhoneNumber::parse) {
+        Some(Ok(p)) => Some(Some(p)),
+        Some(Err(e)) => {
+            refuse("phone", e);
+            None
+        }
         None => Some(None),
     };
     if form.opt("email").is_none() && form.opt("phone").is_none() {
-        errors.add("email", ContactError::NoWayToReach.to_string());
+        refuse("phone", ContactError::NoWayToReach);
     }
     match (name, email, phone) {
         (Some(name), Some(email), Some(phone)) if email.is_some() || phone.is_some() => {
             Some(Contact { name, email, phone })
         }
         _ => None,
+    }
+}
+
+/// The question a likely typo in an e-mail's domain raises, as the form shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub(crate) struct EmailCheck {
+    pub typed: String,
+    pub suggested: String,
+}
+
+/// Before a confirmation goes to a likely mistyped address (`josette@gmial.com`), the form
+/// comes back asking "Vouliez-vous dire josette@gmail.com ?", unless the person already
+/// answered for this very address: `email_fix=oui` takes the suggested address, `non` keeps
+/// theirs. Answers the question to show, if any.
+pub(crate) fn check_email(form: &FormData, contact: &mut Contact, errors: &mut FormErrors) -> Option<EmailCheck> {
+    let typed = contact.email.as_ref()?.as_str().to_string();
+    let suggested = email_typo::suggestion(&typed)?;
+    let answered = form.get("email_checked").trim().eq_ignore_ascii_case(&typed);
+    match (answered, form.get("email_fix")) {
+        (true, "non") => None,
+        (true, "oui") => {
+            if let Ok(e) = EmailAddress::parse(&suggested) {
+                contact.email = Some(e);
+            }
+            None
+        }
+        _ => {
+            errors.add(
+                "email",
+                format!("Vérifiez votre adresse e-mail : vouliez-vous dire {suggested} ?"),
+            );
+            Some(EmailCheck { typed, suggested })
+        }
     }
 }
 
@@ -195,19 +227,67 @@ mod tests {
     fn every_contact_problem_is_reported_at_once() {
         let mut e = FormErrors::default();
         let f = FormData::from_pairs(&[("name", " "), ("email", "pas-une-adresse"), ("phone", "12")]);
-        assert!(contact(&f, &mut e).is_none());
+        assert!(contact(&f, Voice::Resident, &mut e).is_none());
         let fields: Vec<_> = e.list.iter().map(|x| x.field.as_str()).collect();
         assert_eq!(fields, ["name", "email", "phone"]);
+        assert_eq!(e.by_field["name"], "Indiquez votre nom.");
 
         let mut e = FormErrors::default();
         let f = FormData::from_pairs(&[("name", "Jeanne"), ("email", ""), ("phone", "")]);
-        assert!(contact(&f, &mut e).is_none());
-        assert!(e.has("email"), "e-mail or phone is asked for");
+        assert!(contact(&f, Voice::Resident, &mut e).is_none());
+        assert!(e.has("phone"), "phone or e-mail is asked for");
 
         let mut e = FormErrors::default();
         let f = FormData::from_pairs(&[("name", "Ahmed"), ("phone", "06 12 34 56 78")]);
-        let c = contact(&f, &mut e).expect("a phone alone is enough");
+        let c = contact(&f, Voice::Resident, &mut e).expect("a phone alone is enough");
         assert_eq!(c.phone.unwrap().as_str(), "+33612345678");
+        assert!(e.is_empty());
+    }
+
+    #[test]
+    fn an_agent_is_asked_for_the_persons_name_not_their_own() {
+        let mut e = FormErrors::default();
+        let f = FormData::from_pairs(&[("name", ""), ("phone", "")]);
+        assert!(contact(&f, Voice::Staff, &mut e).is_none());
+        assert_eq!(e.by_field["name"], "Indiquez le nom de la personne.");
+        assert!(e.by_field["phone"].ends_with("pour joindre la personne."));
+    }
+
+    #[test]
+    fn a_likely_typo_in_the_email_domain_is_asked_about_until_answered_for_that_address() {
+        let typed = [("name", "Josette"), ("email", "josette@gmial.com")];
+        let mut e = FormErrors::default();
+        let f = FormData::from_pairs(&typed);
+        let mut c = contact(&f, Voice::Resident, &mut e).unwrap();
+        let check = check_email(&f, &mut c, &mut e).expect("asked");
+        assert_eq!(check.suggested, "josette@gmail.com");
+        assert!(e.by_field["email"].contains("vouliez-vous dire josette@gmail.com ?"));
+
+        let fix = |answer: &str, checked: &str| {
+            let f = FormData::from_pairs(&[typed[0], typed[1], ("email_checked", checked), ("email_fix", answer)]);
+            let mut e = FormErrors::default();
+            let mut c = contact(&f, Voice::Resident, &mut e).unwrap();
+            let asked = check_email(&f, &mut c, &mut e);
+            (c.email.unwrap().as_str().to_string(), asked.is_some(), e.is_empty())
+        };
+        assert_eq!(
+            fix("oui", "josette@gmial.com"),
+            ("josette@gmail.com".into(), false, true)
+        );
+        assert_eq!(
+            fix("non", "josette@gmial.com"),
+            ("josette@gmial.com".into(), false, true)
+        );
+        // An answer about another address does not count.
+        assert_eq!(
+            fix("non", "josette@gmal.com"),
+            ("josette@gmial.com".into(), true, false)
+        );
+
+        let mut e = FormErrors::default();
+        let f = FormData::from_pairs(&[("name", "Lucienne"), ("email", "lucienne@orange.fr")]);
+        let mut c = contact(&f, Voice::Resident, &mut e).unwrap();
+        assert_eq!(check_email(&f, &mut c, &mut e), None);
         assert!(e.is_empty());
     }
 }

@@ -42,16 +42,16 @@ async fn registration(ctx: &Ctx, token: &str) -> Result<RegistrationView, PageEr
     Ok(registration_with_contact(ctx, token).await?.0)
 }
 
-/// The registration as its holder sees it, and whether it has an e-mail address.
-async fn registration_with_contact(ctx: &Ctx, token: &str) -> Result<(RegistrationView, bool), PageError> {
+/// The registration as its holder sees it, and the e-mail address its messages go to.
+async fn registration_with_contact(ctx: &Ctx, token: &str) -> Result<(RegistrationView, Option<String>), PageError> {
     let r = service::find_by_token(&ctx.state.db, token)
         .await
         .map_err(|e| match e {
             RegistrationError::NotFound => bad_link(),
             other => PageError::internal(other),
         })?;
-    let has_email = r.email.is_some();
-    Ok((view(&ctx.state, r).await?, has_email))
+    let email = r.email.clone();
+    Ok((view(&ctx.state, r).await?, email))
 }
 
 fn status_str(s: RegistrationStatus) -> &'static str {
@@ -64,7 +64,7 @@ fn status_str(s: RegistrationStatus) -> &'static str {
 
 #[handler]
 async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
-    let (r, has_email) = registration_with_contact(&ctx, &token).await?;
+    let (r, email) = registration_with_contact(&ctx, &token).await?;
     let (session, place) = session_view(&ctx, &r.session).await?;
     let erase = crate::retention::pages::erase_offer(&ctx, BookingKind::Registration, &token).await?;
     ctx.render(
@@ -76,7 +76,8 @@ async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             can_cancel => r.can_cancel,
             name => r.name,
             booking_code => r.booking_code,
-            has_email,
+            has_email => email.is_some(),
+            email,
             ics_url => format!("/api/v1/registrations/{token}/invite.ics"),
             manage_url => manage_url(&ctx.state, BookingKind::Registration, &token),
             token,

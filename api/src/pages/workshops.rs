@@ -2,25 +2,32 @@
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use entities::{place, workshop};
+use entities::{
+    activity_record::Theme,
+    place,
+    theme_mapping::{self, MappedKind},
+    workshop,
+};
 use minijinja::{Value, context};
 use poem::{
     Route, get, handler,
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::{
     Ctx, PageError, PageResult,
-    forms::{self, FormData, FormErrors},
+    forms::{self, EmailCheck, FormData, FormErrors},
     see_other,
 };
 use crate::french;
 use crate::{
-    domain::capacity::RegistrationClosed,
+    domain::{capacity::RegistrationClosed, contact::Voice},
+    records::codes::{Coded, stored_set},
     workshops::{
+        demand,
         dto::{Session, SessionStatus},
         queries::{self, SessionFilter},
         service::{self, Booker, RegistrationError},
@@ -34,9 +41,14 @@ pub(crate) fn routes() -> Route {
 /// Sessions shown: the coming 90 days.
 const HORIZON_DAYS: i64 = 90;
 
+/// Dates shown on a workshop's card; the others are one link away.
+const DATES_PER_CARD: usize = 3;
+
 #[derive(Deserialize)]
 struct ListQuery {
     lieu: Option<String>,
+    theme: Option<String>,
+    atelier: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -56,12 +68,16 @@ struct SessionCard {
 }
 
 #[derive(Serialize)]
-struct WorkshopGroup {
+struct WorkshopCard {
+    id: i32,
     title: String,
     summary: String,
     level: String,
     duration: String,
+    themes: Vec<&'static str>,
     sessions: Vec<SessionCard>,
+    /// Dates left off the card.
+    more: usize,
 }
 
 /// "2 heures", "1 heure 30", "45 minutes".
@@ -79,6 +95,36 @@ pub(crate) fn duration_words(minutes: i64) -> String {
     }
 }
 
+/// The themes staff gave each workshop (`theme_mapping`), by workshop id.
+async fn workshop_themes(ctx: &Ctx) -> Result<BTreeMap<i32, Vec<Theme>>, PageError> {
+    let rows = theme_mapping::Entity::find()
+        .filter(theme_mapping::Column::TargetKind.eq(MappedKind::Workshop))
+        .all(&ctx.state.db)
+        .await?;
+    let mut out = BTreeMap::new();
+    for r in rows {
+        out.insert(r.target_id, stored_set::<Theme>(&r.themes)?);
+    }
+    Ok(out)
+}
+
+/// "1 atelier", "4 ateliers, 23 dates".
+fn count_words(workshops: usize, sessions: usize) -> String {
+    let w = if workshops == 1 {
+        "1 atelier".to_string()
+    } else {
+        format!("{workshops} ateliers")
+    };
+    match sessions {
+        0 => String::new(),
+        1 => format!("{w}, 1 date."),
+        n => format!("{w}, {n} dates."),
+    }
+}
+
+/// `/ateliers`: one card per workshop with its next dates, the most wanted first (see
+/// `workshops::demand`), filtered by place and theme; `?atelier=` shows all of one
+/// workshop's dates.
 #[handler]
 async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let now = ctx.now();
@@ -90,13 +136,29 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
         ..Default::default()
     };
     let all = queries::sessions(&ctx.state.db, &filter, now).await?;
+    let themes = workshop_themes(&ctx).await?;
     let mut places: BTreeMap<String, i32> = BTreeMap::new();
+    let mut offered: Vec<Theme> = Vec::new();
     for s in &all {
         places.insert(s.place_name.clone(), s.place_id);
+        offered.extend(themes.get(&s.workshop_id).into_iter().flatten());
     }
+    offered.sort_by_key(|t| t.label());
+    offered.dedup();
     let chosen = q.lieu.as_deref().and_then(|v| v.parse::<i32>().ok());
     let place_name = chosen.and_then(|id| places.iter().find(|(_, p)| **p == id).map(|(n, _)| n.clone()));
-    let shown: Vec<&Session> = all.iter().filter(|s| chosen.is_none_or(|p| s.place_id == p)).collect();
+    let theme = q
+        .theme
+        .as_deref()
+        .and_then(Theme::parse)
+        .filter(|t| offered.contains(t));
+    let one = q.atelier.as_deref().and_then(|v| v.parse::<i32>().ok());
+    let shown: Vec<&Session> = all
+        .iter()
+        .filter(|s| chosen.is_none_or(|p| s.place_id == p))
+        .filter(|s| theme.is_none_or(|t| themes.get(&s.workshop_id).is_some_and(|ts| ts.contains(&t))))
+        .filter(|s| one.is_none_or(|w| s.workshop_id == w))
+        .collect();
 
     let catalogue: BTreeMap<i32, workshop::Model> = workshop::Entity::find()
         .all(&ctx.state.db)
@@ -104,8 +166,8 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
         .into_iter()
         .map(|w| (w.id, w))
         .collect();
-    // Workshops in the order of their next session.
-    let mut groups: Vec<(i32, WorkshopGroup)> = Vec::new();
+    // Workshops in the order of their next session, then the most wanted first.
+    let mut cards: Vec<WorkshopCard> = Vec::new();
     for s in &shown {
         let card = SessionCard {
             id: s.id,
@@ -115,33 +177,45 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
             full: s.seats_left <= 0,
             open: s.registration_open,
         };
-        match groups.iter_mut().find(|(id, _)| *id == s.workshop_id) {
-            Some((_, g)) => g.sessions.push(card),
+        match cards.iter_mut().find(|w| w.id == s.workshop_id) {
+            Some(w) if one.is_some() || w.sessions.len() < DATES_PER_CARD => w.sessions.push(card),
+            Some(w) => w.more += 1,
             None => {
                 let w = catalogue.get(&s.workshop_id);
-                groups.push((
-                    s.workshop_id,
-                    WorkshopGroup {
-                        title: s.workshop_title.clone(),
-                        summary: w.map(|w| w.summary.clone()).unwrap_or_default(),
-                        level: w.map(|w| w.level.clone()).unwrap_or_default(),
-                        duration: duration_words((s.ends_at - s.starts_at).num_minutes()),
-                        sessions: vec![card],
-                    },
-                ));
+                cards.push(WorkshopCard {
+                    id: s.workshop_id,
+                    title: s.workshop_title.clone(),
+                    summary: w.map(|w| w.summary.clone()).unwrap_or_default(),
+                    level: w.map(|w| w.level.clone()).unwrap_or_default(),
+                    duration: duration_words((s.ends_at - s.starts_at).num_minutes()),
+                    themes: themes
+                        .get(&s.workshop_id)
+                        .into_iter()
+                        .flatten()
+                        .map(|t| t.label())
+                        .collect(),
+                    sessions: vec![card],
+                    more: 0,
+                });
             }
         }
     }
-    let count_text = match shown.len() {
-        0 => String::new(),
-        1 => "1 séance à venir.".to_string(),
-        n => format!("{n} séances à venir."),
-    };
+    let demand = demand::recent_registrations(&ctx.state.db, now).await?;
+    demand::most_wanted_first(&mut cards, |w| w.id, &demand);
+    let count_text = count_words(cards.len(), shown.len());
+    let one_title = one.and_then(|_| cards.first().map(|w| w.title.clone()));
     let places: Vec<Choice> = places
         .into_iter()
         .map(|(label, id)| Choice {
             value: id.to_string(),
             label,
+        })
+        .collect();
+    let themes: Vec<Choice> = offered
+        .into_iter()
+        .map(|t| Choice {
+            value: t.code(),
+            label: t.label().to_string(),
         })
         .collect();
     ctx.render(
@@ -151,8 +225,12 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
             places,
             place => chosen.map(|p| p.to_string()).unwrap_or_default(),
             place_name,
+            themes,
+            theme => theme.map(|t| t.code()).unwrap_or_default(),
+            filtered => chosen.is_some() || theme.is_some() || one.is_some(),
+            one_title,
             count_text,
-            workshops => groups.into_iter().map(|(_, g)| g).collect::<Vec<_>>(),
+            workshops => cards,
         },
     )
 }
@@ -176,15 +254,19 @@ pub(crate) struct PlaceView {
     pub address: String,
     pub access: Option<String>,
     pub phone: Option<String>,
+    /// The phone as a `tel:` link target.
+    pub phone_href: Option<String>,
 }
 
 impl PlaceView {
     pub(crate) fn new(p: &place::Model) -> PlaceView {
+        let phone = p.public_phone.as_deref().map(str::trim).filter(|t| !t.is_empty());
         PlaceView {
             name: p.name.clone(),
             address: format!("{}, {} {}", p.address, p.postal_code, p.city),
             access: p.access_notes.clone(),
-            phone: p.public_phone.clone(),
+            phone: phone.map(french::phone),
+            phone_href: phone.map(french::tel_href),
         }
     }
 }
@@ -227,19 +309,26 @@ async fn load(ctx: &Ctx, id: &str) -> Result<Session, PageError> {
         .ok_or_else(not_found)
 }
 
-async fn form_page(ctx: &Ctx, s: &Session, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+async fn form_page(
+    ctx: &Ctx,
+    s: &Session,
+    status: StatusCode,
+    values: Value,
+    errors: FormErrors,
+    email_check: Option<EmailCheck>,
+) -> PageResult {
     let (session, place) = session_view(ctx, s).await?;
     ctx.render_status(
         status,
         "workshops/session.html",
-        context! { nav => "ateliers", session, place, values, errors },
+        context! { nav => "ateliers", session, place, values, errors, email_check },
     )
 }
 
 #[handler]
 async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let s = load(&ctx, &id).await?;
-    form_page(&ctx, &s, StatusCode::OK, context! {}, FormErrors::default()).await
+    form_page(&ctx, &s, StatusCode::OK, context! {}, FormErrors::default(), None).await
 }
 
 #[handler]
@@ -249,42 +338,34 @@ async fn register(ctx: Ctx, Path(id): Path<String>, form: FormData) -> PageResul
     }
     let s = load(&ctx, &id).await?;
     let mut errors = FormErrors::default();
-    let contact = forms::contact(&form, &mut errors);
-    let consent = form.checked("consent");
-    if !consent {
-        errors.add("consent", RegistrationError::ConsentMissing.to_string());
-    }
+    let mut contact = forms::contact(&form, Voice::Resident, &mut errors);
+    let email_check = contact.as_mut().and_then(|c| forms::check_email(&form, c, &mut errors));
     let values = || {
         let mut v = form.values();
-        if consent {
-            v.insert("consent".into(), "oui".into());
-        }
         if form.checked("sms") {
             v.insert("sms".into(), "oui".into());
         }
         Value::from_serialize(&v)
     };
     let Some(contact) = contact.filter(|_| errors.is_empty()) else {
-        return form_page(&ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, values(), errors).await;
+        return form_page(
+            &ctx,
+            &s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            values(),
+            errors,
+            email_check,
+        )
+        .await;
     };
-    let reach_field = if contact.email.is_some() { "email" } else { "phone" };
-    match service::register(
-        &ctx.state,
-        s.id,
-        contact,
-        consent,
-        forms::sms_choice(&form),
-        Booker::Resident,
-    )
-    .await
-    {
+    let reach_field = if contact.phone.is_some() { "phone" } else { "email" };
+    match service::register(&ctx.state, s.id, contact, forms::sms_choice(&form), Booker::Resident).await {
         Ok(done) => Ok(see_other(&format!("/inscription/{}", done.manage_token))),
         Err(e) => {
             let message = e.to_string();
             let (status, field) = match e {
                 RegistrationError::SessionNotFound => return Err(not_found()),
                 RegistrationError::AlreadyRegistered => (StatusCode::CONFLICT, reach_field),
-                RegistrationError::ConsentMissing => (StatusCode::UNPROCESSABLE_ENTITY, "consent"),
                 RegistrationError::Closed(RegistrationClosed::Closed | RegistrationClosed::SessionCancelled) => {
                     (StatusCode::CONFLICT, "")
                 }
@@ -294,7 +375,7 @@ async fn register(ctx: Ctx, Path(id): Path<String>, form: FormData) -> PageResul
             errors.add(field, message);
             // Reload: the session may have closed or filled up meanwhile.
             let s = load(&ctx, &id).await?;
-            form_page(&ctx, &s, status, values(), errors).await
+            form_page(&ctx, &s, status, values(), errors, None).await
         }
     }
 }
@@ -302,6 +383,13 @@ async fn register(ctx: Ctx, Path(id): Path<String>, form: FormData) -> PageResul
 #[cfg(test)]
 mod tests {
     use super::duration_words;
+
+    #[test]
+    fn the_count_says_workshops_and_dates_with_their_plural() {
+        assert_eq!(super::count_words(1, 1), "1 atelier, 1 date.");
+        assert_eq!(super::count_words(4, 23), "4 ateliers, 23 dates.");
+        assert_eq!(super::count_words(0, 0), "");
+    }
 
     #[test]
     fn durations_are_said_in_hours_and_minutes() {

@@ -189,6 +189,7 @@ pub(crate) async fn offer<C: ConnectionTrait>(
         answer: false,
         sequence: 0,
         booking_code: a.booking_code.to_string(),
+        manage_key: None,
     };
     // Past the link's life, an unsent message is pointless.
     let expires_at = Some(expiry(ctx.now) - Duration::days(1));

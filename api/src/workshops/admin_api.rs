@@ -306,7 +306,7 @@ impl AdminWorkshopsApi {
         let done = if body.extra_seat {
             service::register_with_extra_seat(&state, s.id, contact, body.sms, me.id).await?
         } else {
-            service::register(&state, s.id, contact, true, body.sms, Booker::Staff(me.id)).await?
+            service::register(&state, s.id, contact, body.sms, Booker::Staff(me.id)).await?
         };
         Ok(StaffRegistered::Created(Json(StaffRegistration::new(
             done.registration,

@@ -71,8 +71,10 @@ pub(crate) struct RegistrationRequest {
     /// A phone number; enough on its own when the person has no e-mail.
     #[oai(validator(max_length = 40))]
     pub phone: Option<crate::domain::text::Line>,
-    /// The resident agrees that their details are used for this registration.
-    pub consent: bool,
+    /// No longer asked and ignored: the details serve only the registration asked for
+    /// (see `/donnees-personnelles`). Accepted so that older clients keep working.
+    #[oai(deprecated)]
+    pub consent: Option<bool>,
     /// Receive the confirmation and the reminders by SMS (a mobile number is needed).
     /// Left out: yes when a mobile and no e-mail are given.
     pub sms: Option<bool>,

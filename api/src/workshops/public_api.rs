@@ -89,7 +89,7 @@ impl WorkshopsApi {
     }
 
     /// Register for a session. A seat if one is left, otherwise the waiting list. Either an
-    /// e-mail or a phone number is needed; `consent` must be true.
+    /// e-mail or a phone number is needed.
     #[oai(path = "/sessions/:id/registrations", method = "post", operation_id = "register")]
     async fn register(
         &self,
@@ -98,7 +98,7 @@ impl WorkshopsApi {
         body: Json<RegistrationRequest>,
     ) -> ApiResult<RegisterResponse> {
         let contact = Contact::parse(&body.name, body.email.as_deref(), body.phone.as_deref())?;
-        let done = service::register(&state, id.0, contact, body.consent, body.sms, Booker::Resident).await;
+        let done = service::register(&state, id.0, contact, body.sms, Booker::Resident).await;
         crate::http::metrics::registration(&done, |d| d.registration.status == RegistrationStatus::Waitlisted);
         let done = done?;
         Ok(RegisterResponse::Created(Json(RegistrationCreated {

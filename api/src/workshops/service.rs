@@ -50,8 +50,6 @@ pub enum RegistrationError {
         "La séance a commencé : l'inscription ne peut plus être annulée en ligne. Prévenez l'équipe par téléphone."
     )]
     TooLateToCancel,
-    #[error("Merci d'accepter l'utilisation de vos coordonnées pour cette inscription.")]
-    ConsentMissing,
     #[error(transparent)]
     Capacity(#[from] CapacityError),
     #[error(transparent)]
@@ -65,7 +63,6 @@ impl DomainError for RegistrationError {
             SessionNotFound | NotFound => Refusal::NotFound,
             Closed(_) | TooLateToCancel => Refusal::Rule,
             AlreadyRegistered | AlreadyCancelled | Capacity(CapacityError::BelowConfirmed { .. }) => Refusal::Conflict,
-            ConsentMissing => Refusal::Invalid { field: "consent" },
             Capacity(CapacityError::OutOfRange) => Refusal::Invalid { field: "capacity" },
             Db(_) => Refusal::Unexpected,
         }
@@ -81,7 +78,7 @@ impl DomainError for RegistrationError {
             AlreadyCancelled => "already_cancelled",
             TooLateToCancel => "too_late",
             Capacity(CapacityError::BelowConfirmed { .. }) => "capacity_below_confirmed",
-            ConsentMissing | Capacity(CapacityError::OutOfRange) => "validation",
+            Capacity(CapacityError::OutOfRange) => "validation",
             Db(_) => "internal",
         }
     }
@@ -213,6 +210,7 @@ fn recipient(r: &registration::Model) -> Recipient {
         answer: false,
         sequence: r.ical_sequence,
         booking_code: r.booking_code.clone(),
+        manage_key: r.manage_key.clone(),
     }
 }
 
@@ -224,16 +222,17 @@ pub(crate) fn sms_consent(email: &Option<String>, phone: &Option<String>, asked:
     mobile && asked.unwrap_or_else(|| sms::default_consent(email.as_deref(), phone.as_deref()))
 }
 
-/// Registers someone for a session: a seat if one is left, else the waiting list.
+/// Registers someone for a session: a seat if one is left, else the waiting list. No
+/// consent is asked: the details serve only the registration the person asks for (see
+/// `/donnees-personnelles`); `consent_at` records when they were given.
 pub async fn register(
     state: &AppState,
     session_id: i32,
     contact: Contact,
-    consent: bool,
     sms: Option<bool>,
     by: Booker,
 ) -> Result<Registered, RegistrationError> {
-    register_with(state, session_id, contact, consent, sms, by, false).await
+    register_with(state, session_id, contact, sms, by, false).await
 }
 
 /// "+1 place" at the counter: staff register the person in front of them, a seat added for
@@ -245,22 +244,17 @@ pub(crate) async fn register_with_extra_seat(
     sms: Option<bool>,
     staff_id: i32,
 ) -> Result<Registered, RegistrationError> {
-    register_with(state, session_id, contact, true, sms, Booker::Staff(staff_id), true).await
+    register_with(state, session_id, contact, sms, Booker::Staff(staff_id), true).await
 }
 
 async fn register_with(
     state: &AppState,
     session_id: i32,
     contact: Contact,
-    consent: bool,
     sms: Option<bool>,
     by: Booker,
     extra_seat: bool,
 ) -> Result<Registered, RegistrationError> {
-    // Staff record the consent given at the counter or on the phone.
-    if !consent && by == Booker::Resident {
-        return Err(RegistrationError::ConsentMissing);
-    }
     let now = state.clock.now();
     let host = state.public_host();
     let txn = db::begin_write(&state.db).await?;

@@ -579,7 +579,10 @@ db_test!(
         let place = mediation_point(&app, &admin, "Trinquetaille", 1).await;
         let rule = add_rule(&app, &admin, place, "wednesday", "13:30", "17:00", Some(&[3, 1])).await;
         assert_eq!(rule["weeks_of_month"], json!([1, 3]));
-        assert_eq!(rule["description"], "Les 1er et 3e mercredis du mois de 13h30 à 17h00");
+        assert_eq!(
+            rule["description"],
+            "Les 1er et 3e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h"
+        );
         let motif = add_motif(&app, &admin, "CAF", 30, true, &[place]).await;
         // January 2027: Wednesdays 6, 13, 20 and 27; the 1st and 3rd are the 6th and the 20th.
         let list = slots(&app, place, motif, paris(2027, 1, 5, 0, 0), paris(2027, 2, 1, 0, 0)).await;
@@ -957,7 +960,7 @@ db_test!(
         let hours = json(app.get(&format!("/api/v1/places/{sambuc}/opening-hours")).await).await;
         assert_eq!(hours["timezone"], "Europe/Paris");
         assert_eq!(hours["desks"], 1);
-        assert_eq!(hours["rules"][0]["description"], "Le mardi de 09h00 à 12h00");
+        assert_eq!(hours["rules"][0]["description"], "Le mardi de 9\u{a0}h à 12\u{a0}h");
         assert_eq!(hours["rules"][0]["weekday"], "tuesday");
         assert_eq!(hours["extra_openings"][0]["note"], "Permanence impôts");
         let closures = hours["closures"].as_array().unwrap();

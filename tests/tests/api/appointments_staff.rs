@@ -426,6 +426,10 @@ db_test!(
         assert_eq!(payloads[1]["previous_starts_at"], "2027-01-07T13:00:00Z");
         assert_eq!(payloads[2]["previous_starts_at"], "2027-01-08T08:00:00Z");
         assert!(payloads[2]["manage_url"].is_null(), "staff do not hold the token");
+        assert!(
+            payloads[2]["manage_key"].is_string(),
+            "but the message carries the manage link"
+        );
         assert_eq!(payloads[3]["reason"], "Agent absent, nous vous rappelons");
         assert_eq!(payloads[3]["event"], "appointment_cancelled");
         // Reminders: each move voided the previous ones; the cancellation voided the last.
@@ -594,7 +598,7 @@ db_test!(
         assert_eq!(resp.status(), 200);
         assert_eq!(
             json(resp).await["description"],
-            "Le mardi de 14h00 à 15h30, jusqu'au 31/01/2027"
+            "Le mardi de 14\u{a0}h à 15\u{a0}h\u{a0}30, jusqu'au 31/01/2027"
         );
         let list = slots(&app, place, motif, week.0, week.1).await;
         assert_eq!(list[0]["start"], "2027-01-12T14:00:00+01:00");
@@ -896,7 +900,13 @@ db_test!(
             .iter()
             .map(|r| r["description"].as_str().unwrap())
             .collect();
-        assert_eq!(rules, vec!["Le mardi de 09h00 à 12h00", "Le vendredi de 09h00 à 12h00"]);
+        assert_eq!(
+            rules,
+            vec![
+                "Le mardi de 9\u{a0}h à 12\u{a0}h",
+                "Le vendredi de 9\u{a0}h à 12\u{a0}h"
+            ]
+        );
         let hours = json(app.get(&format!("/api/v1/places/{trinquetaille}/opening-hours")).await).await;
         assert_eq!(hours["desks"], 2);
         assert_eq!(hours["rules"].as_array().unwrap().len(), 10);
@@ -905,7 +915,7 @@ db_test!(
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|r| r["description"] == "Les 1er et 3e mercredis du mois de 13h30 à 17h00")
+                .any(|r| r["description"] == "Les 1er et 3e mercredis du mois de 13\u{a0}h\u{a0}30 à 17\u{a0}h")
         );
         let rows = appointments(&app).await;
         assert_eq!(rows.len(), 8, "six in the coming weeks, two today");

@@ -191,8 +191,12 @@ mail_test!(
         );
         let text = promoted.text.as_deref().unwrap();
         assert!(text.contains("Bonne nouvelle : une place s'est libérée."));
-        // The promotion was not made with Bob's link in hand: he is told where to find it.
-        assert!(text.contains("utilisez le lien reçu lors de votre inscription, ou appelez le 04 90 49 39 39."));
+        // Made by Ana's cancellation, the promotion still carries Bob's own manage link.
+        assert!(
+            text.contains("Pour consulter ou annuler votre inscription :")
+                && text.contains("http://127.0.0.1/inscription/"),
+            "{text}"
+        );
         let invite = invite_of(promoted);
         assert_eq!(invite.method.as_deref(), Some("REQUEST"));
         assert_eq!(

@@ -364,6 +364,7 @@ async fn queue_confirmations(app: &creneau_tests::app::TestApp, org_id: i32, pla
             answer: false,
             booking_code: String::new(),
             sequence: 0,
+            manage_key: None,
         };
         let payload = ctx.payload(
             Event::RegistrationConfirmed,

@@ -337,13 +337,8 @@ db_test!(
                 .await
                 .contains("e-mail ou un numéro")
         );
-        let no_consent = app
-            .post(
-                &path,
-                json!({"name": "Jeanne", "email": "j@exemple.fr", "consent": false}),
-            )
-            .await;
-        problem(no_consent, 422, "validation").await;
+        let no_name = app.post(&path, json!({"name": " ", "phone": "06 12 34 56 78"})).await;
+        assert_eq!(problem(no_name, 422, "validation").await, "Indiquez votre nom.");
         let bad_email = app
             .post(&path, json!({"name": "Jeanne", "email": "jeanne@", "consent": true}))
             .await;
@@ -363,7 +358,28 @@ db_test!(
             .send()
             .await
             .unwrap();
-        problem(malformed, 400, "bad_request").await;
+        let message = problem(malformed, 400, "bad_request").await;
+        assert!(
+            message.starts_with("Requête invalide : le corps n'est pas du JSON valide (ligne 1, colonne 8)"),
+            "{message}"
+        );
+        let missing = app.post(&path, json!({"email": "j@exemple.fr"})).await;
+        let message = problem(missing, 400, "bad_request").await;
+        assert_eq!(
+            message,
+            "Requête invalide : un champ manque ou vaut null (du texte attendu) (voir /docs)."
+        );
+        let bad_path = app
+            .post(
+                "/api/v1/sessions/douze/registrations",
+                json!({"name": "J", "phone": "0612345678"}),
+            )
+            .await;
+        let message = problem(bad_path, 400, "bad_request").await;
+        assert_eq!(
+            message,
+            "Requête invalide : un élément de l'adresse n'est pas valide (un nombre entier attendu)."
+        );
         let unknown_session = app
             .post(
                 "/api/v1/sessions/999999/registrations",
@@ -382,6 +398,26 @@ db_test!(
         assert!(registrations(&app, f.session_id).await.is_empty());
         assert!(outbox_rows(&app).await.is_empty());
         assert_eq!(session_row(&app, f.session_id).await.seats_taken, 0);
+    }
+);
+
+db_test!(
+    async fn no_consent_is_asked_so_a_registration_without_it_is_taken(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let path = format!("/api/v1/sessions/{}/registrations", f.session_id);
+        let without = app
+            .post(&path, json!({"name": "Jeanne", "email": "j@exemple.fr"}))
+            .await;
+        assert_eq!(without.status(), 201);
+        let old_client = app
+            .post(
+                &path,
+                json!({"name": "Paul", "email": "p@exemple.fr", "consent": false}),
+            )
+            .await;
+        assert_eq!(old_client.status(), 201, "the old field is accepted and ignored");
+        assert_eq!(registrations(&app, f.session_id).await.len(), 2);
     }
 );
 
@@ -495,7 +531,6 @@ db_test!(
             &app.state,
             f.session_id,
             creneau::domain::contact::Contact::parse("Bob", Some("b@exemple.fr"), None).unwrap(),
-            true,
             None,
             creneau::workshops::service::Booker::Resident,
         )

@@ -141,7 +141,11 @@ fn compose(p: &Payload, public_url: &str, tz: Tz, max: usize, detail: Detail) ->
             format!("Séance annulée : {what}, {at}.{reason}")
         }
         Event::SessionMoved | Event::AppointmentRescheduled => {
-            format!("Nouvel horaire : {what}, {at}{place}.")
+            let before = p
+                .previous_starts_at
+                .map(|b| format!(" (au lieu de {})", when(tz, b, false)))
+                .unwrap_or_default();
+            format!("Nouvel horaire : {what}, {at}{before}{place}.")
         }
         Event::Reminder => format!("Rappel : {what}, {at}{place}."),
         // Written by `survey`.
@@ -273,6 +277,19 @@ mod tests {
             assert!(!text.contains("/inscription/"), "{text}");
             assert!(gsm::length(&text) <= budget(event), "{event:?}: {text}");
         }
+    }
+
+    #[test]
+    fn a_move_gives_the_new_time_and_the_old_one() {
+        use chrono::TimeZone;
+        let mut p = payload(Event::AppointmentRescheduled, BookingKind::Appointment);
+        p.previous_starts_at = Some(chrono::Utc.with_ymd_and_hms(2027, 1, 11, 8, 30, 0).unwrap());
+        let text = render(&p, URL);
+        assert!(
+            text.contains("mardi 12 janvier à 14 h (au lieu de lundi 11 janvier à 9 h 30)"),
+            "{text}"
+        );
+        assert!(gsm::length(&text) <= budget(Event::AppointmentRescheduled), "{text}");
     }
 
     #[test]

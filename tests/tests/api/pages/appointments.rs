@@ -14,7 +14,17 @@ db_test!(
         let v = Visitor::new(&app);
         let places = v.get("/prendre-rendez-vous").await;
         assert!(places.contains("Maison publique de Trinquetaille"));
-        assert!(places.contains("Le lundi de 09h00 à 12h00"), "opening hours shown");
+        assert!(
+            places.contains(
+                "lun., mar., mer., jeu., ven.\u{a0}: 9\u{a0}h\u{a0}– 12\u{a0}h, 13\u{a0}h\u{a0}30\u{a0}– 17\u{a0}h"
+            ),
+            "opening hours condensed: {}",
+            places.body
+        );
+        assert!(
+            places.contains(r#"<a href="tel:0490184673">04 90 18 46 73</a>"#),
+            "tap to call"
+        );
         assert!(places.contains(&format!(r#"href="/prendre-rendez-vous/{}""#, p.place)));
 
         let motifs = v.get(&format!("/prendre-rendez-vous/{}", p.place)).await;
@@ -50,7 +60,7 @@ db_test!(
             )
             .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused.contains(r##"<a href="#email">Indiquez une adresse e-mail ou un numéro de téléphone"##));
+        assert!(refused.contains(r##"<a href="#phone">Indiquez une adresse e-mail ou un numéro de téléphone"##));
         assert!(refused.contains("CAF</textarea>"), "the note is kept");
         assert!(appointments(&app).await.is_empty());
 
@@ -96,6 +106,14 @@ db_test!(
             .await;
         assert_eq!(moved.location(), manage);
         assert_eq!(appointments(&app).await[0].starts_at, eleven);
+        let page = v.get(&manage).await;
+        assert!(
+            page.contains("<h1>Votre rendez-vous a été déplacé</h1>"),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("<dt>Ancien horaire</dt><dd><s>mardi 5 janvier à 10\u{a0}h</s>"));
+        assert!(page.contains("<dt>Nouvel horaire</dt><dd>mardi 5 janvier à 11\u{a0}h"));
 
         let ask = v.get(&format!("{manage}/annuler")).await;
         assert!(ask.contains("Annuler votre rendez-vous ?"));
@@ -135,6 +153,31 @@ db_test!(
         assert!(late.contains("Ce créneau vient d'être réservé par quelqu'un d'autre"));
         assert!(late.contains(r#"value="Bob""#));
         assert_eq!(appointments(&app).await.len(), 1);
+        // The nearest free slots are offered right there; the taken one is not.
+        assert!(late.contains("Choisissez un autre horaire"), "{}", late.body);
+        let half_past = ten + Duration::minutes(30);
+        assert!(late.contains(&format!(r#"name="start" value="{}""#, z(half_past))));
+        assert!(late.contains(&format!(r#"name="start" value="{}""#, z(ten - Duration::minutes(30)))));
+        assert!(!late.contains(&format!(r#"name="start" value="{}""#, z(ten))));
+        let (csrf, wanted, other) = (late.csrf(), z(ten), z(half_past));
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("wanted", wanted.as_str()),
+            ("name", "Bob"),
+            ("phone", "0612345678"),
+        ];
+        // No choice made: asked again, nothing booked.
+        let again = v.post(&format!("{base}/coordonnees"), &fields).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.contains("Choisissez l'un des horaires proposés."));
+        assert!(again.contains(r#"value="Bob""#));
+        fields.push(("start", other.as_str()));
+        let chosen = fields;
+        let done = v.post(&format!("{base}/coordonnees"), &chosen).await;
+        assert!(done.location().starts_with("/rendez-vous/"));
+        let booked = appointments(&app).await;
+        assert_eq!(booked.len(), 2);
+        assert!(booked.iter().any(|a| a.name == "Bob" && a.starts_at == half_past));
         // A bad link is a French page, not a JSON problem.
         let bad = v.get(&format!("/rendez-vous/{}", "x".repeat(43))).await;
         assert_eq!(bad.status, StatusCode::NOT_FOUND);

@@ -123,7 +123,7 @@ pub(crate) async fn book(ctx: StaffCtx, Path(place_id): Path<String>, form: Form
     let start =
         parse_slot(form.get("start")).ok_or_else(|| PageError::BadRequest("Aucun horaire n'a été choisi.".into()))?;
     let mut errors = FormErrors::default();
-    let contact = forms::contact(&form, &mut errors);
+    let contact = forms::contact(&form, crate::domain::contact::Voice::Staff, &mut errors);
     let note = free_text(Some(form.get("note")), 1000)
         .map_err(|e| errors.add("note", e.to_string()))
         .ok()

@@ -298,7 +298,7 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
     ctx.require_manager()?;
     let l = load(&ctx, &id).await?;
     let mut errors = FormErrors::default();
-    let contact = forms::contact(&form, &mut errors);
+    let contact = forms::contact(&form, crate::domain::contact::Voice::Staff, &mut errors);
     let values = Value::from_serialize(form.values());
     let Some(contact) = contact.filter(|_| errors.is_empty()) else {
         return session_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, None, values, errors).await;
@@ -310,7 +310,7 @@ pub(crate) async fn register(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
     let done = if extra_seat {
         service::register_with_extra_seat(ctx.state(), l.session.id, contact, sms, ctx.me.id).await
     } else {
-        service::register(ctx.state(), l.session.id, contact, true, sms, Booker::Staff(ctx.me.id)).await
+        service::register(ctx.state(), l.session.id, contact, sms, Booker::Staff(ctx.me.id)).await
     };
     match done {
         Ok(done) => {
