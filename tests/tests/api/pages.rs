@@ -7,6 +7,7 @@ use reqwest::{StatusCode, header::HeaderMap, redirect::Policy};
 
 mod appointments;
 mod find;
+mod planning;
 mod security;
 mod staff;
 mod workshops;
