@@ -135,7 +135,10 @@ mod tests {
     use chrono_tz::Europe::Paris;
 
     fn paris(h: u32, mi: u32) -> DateTime<Utc> {
-        Paris.with_ymd_and_hms(2027, 1, 11, h, mi, 0).unwrap().with_timezone(&Utc)
+        Paris
+            .with_ymd_and_hms(2027, 1, 11, h, mi, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn place(kind: PlaceKind, desks: i32) -> place::Model {
@@ -208,7 +211,10 @@ mod tests {
         let found = in_the_way(paris(14, 0), paris(16, 0), &[2], &booked, Paris);
         let ids: Vec<_> = found.iter().map(|w| w.appointment_id).collect();
         assert_eq!(ids, vec![4, 1], "by time");
-        assert_eq!(found[1].text, "lundi 11 janvier 2027 de 15\u{a0}h à 15\u{a0}h\u{a0}30, poste 2");
+        assert_eq!(
+            found[1].text,
+            "lundi 11 janvier 2027 de 15\u{a0}h à 15\u{a0}h\u{a0}30, poste 2"
+        );
         assert!(!found[1].text.contains("Personne"), "no name in the text");
         assert_eq!(found[1].name, "Personne 1");
     }

@@ -7,9 +7,7 @@ use entities::{
     kinds::{AppointmentStatus, Attendance, RegistrationStatus, Role, SessionStatus},
     place, registration, session, staff_member, workshop,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, Set};
 
 use super::{
     desks::{self, Booked, InTheWay},
@@ -381,10 +379,7 @@ impl Surroundings {
         tz: Tz,
     ) -> DateCheck {
         DateCheck {
-            holiday: warnings::holiday(
-                p.close_on_public_holidays,
-                starts_at.with_timezone(&tz).date_naive(),
-            ),
+            holiday: warnings::holiday(p.close_on_public_holidays, starts_at.with_timezone(&tz).date_naive()),
             overlaps: warnings::overlaps_with(starts_at, ends_at, &self.sessions, tz),
             in_the_way: desks::in_the_way(starts_at, ends_at, desks, &self.booked, tz),
         }

@@ -56,7 +56,12 @@ pub(crate) fn holiday(closes_on_holidays: bool, date: NaiveDate) -> Option<Warni
 
 /// One warning per session of `others` (the place's sessions not cancelled, the new one
 /// left out) that shares time with `[starts_at, ends_at)`, by start.
-pub(crate) fn overlaps_with(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, others: &[OtherSession], tz: Tz) -> Vec<Warning> {
+pub(crate) fn overlaps_with(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    others: &[OtherSession],
+    tz: Tz,
+) -> Vec<Warning> {
     let mut hits: Vec<&OtherSession> = others
         .iter()
         .filter(|o| overlaps(starts_at, ends_at, o.starts_at, o.ends_at))
@@ -191,7 +196,12 @@ mod tests {
     #[test]
     fn whit_monday_computed_from_easter_is_a_warning() {
         // Easter 2027 is on 28 March: Whit Monday on 17 May.
-        assert!(holiday(true, d(2027, 5, 17)).unwrap().text.contains("Lundi de Pentecôte"));
+        assert!(
+            holiday(true, d(2027, 5, 17))
+                .unwrap()
+                .text
+                .contains("Lundi de Pentecôte")
+        );
     }
 
     #[test]

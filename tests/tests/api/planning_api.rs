@@ -14,10 +14,14 @@ use crate::{appointments::*, helpers::*};
 /// A workshop of the organisation; answers its id.
 pub async fn workshop(app: &TestApp, admin: &str) -> i32 {
     let resp = app
-        .admin_post(admin, "/api/v1/admin/workshops", json!({
-            "title": "Créer mon compte citoyen", "summary": "Pas à pas", "description": "Atelier",
-            "level": "Débutant", "audience": "Adultes", "default_duration_minutes": 120, "default_capacity": 8
-        }))
+        .admin_post(
+            admin,
+            "/api/v1/admin/workshops",
+            json!({
+                "title": "Créer mon compte citoyen", "summary": "Pas à pas", "description": "Atelier",
+                "level": "Débutant", "audience": "Adultes", "default_duration_minutes": 120, "default_capacity": 8
+            }),
+        )
         .await;
     assert_eq!(resp.status(), 201, "workshop");
     json(resp).await["id"].as_i64().unwrap() as i32
@@ -56,6 +60,29 @@ pub async fn create(
         body[k] = v.clone();
     }
     app.admin_post(admin, "/api/v1/admin/sessions", body).await
+}
+
+/// On Monday 1 March 2027 (Easter Monday is on 29 March), a one-desk mediation point with a
+/// session on Monday 15 March 15:00–17:00 and Jeanne Martin's appointment on Monday 22 March
+/// at 14:30; answers the point and the workshop.
+pub async fn march_with_a_session_and_an_appointment(app: &TestApp) -> (Point, i32) {
+    app.state.clock.set(paris(2027, 3, 1, 9, 0));
+    let p = point(app, 1).await;
+    let w = workshop(app, &p.admin).await;
+    let (start, end) = (paris(2027, 3, 15, 15, 0), paris(2027, 3, 15, 17, 0));
+    assert_eq!(
+        create(app, &p.admin, w, p.place, start, end, json!({})).await.status(),
+        201
+    );
+    booked(
+        app,
+        &p,
+        paris(2027, 3, 22, 14, 30),
+        "Jeanne Martin",
+        "jeanne@exemple.fr",
+    )
+    .await;
+    (p, w)
 }
 
 async fn session_count(app: &TestApp) -> usize {
@@ -121,7 +148,10 @@ db_test!(
         .await;
         assert_eq!(body["details"][0]["code"], "public_holiday", "{body}");
         let text = body["details"][0]["message"].as_str().unwrap();
-        assert!(text.contains("jeudi 6 mai 2027") && text.contains("Ascension"), "{text}");
+        assert!(
+            text.contains("jeudi 6 mai 2027") && text.contains("Ascension"),
+            "{text}"
+        );
         assert_eq!(session_count(&app).await, 0, "nothing created before the confirmation");
 
         let forced = create(&app, &admin, w, closed, start, end, json!({"confirm_warnings": true})).await;
@@ -141,7 +171,10 @@ db_test!(
         let place = library(&app, &admin, true).await;
         let other_place = library(&app, &admin, true).await;
         let at = |h| paris(2027, 1, 12, h, 0);
-        assert_eq!(create(&app, &admin, w, place, at(14), at(16), json!({})).await.status(), 201);
+        assert_eq!(
+            create(&app, &admin, w, place, at(14), at(16), json!({})).await.status(),
+            201
+        );
 
         let body = problem_body(
             create(&app, &admin, w, place, at(15), at(17), json!({})).await,
@@ -157,17 +190,42 @@ db_test!(
         );
         assert!(body["message"].as_str().unwrap().starts_with("À vérifier"), "{body}");
 
-        assert_eq!(create(&app, &admin, w, place, at(16), at(17), json!({})).await.status(), 201, "end to end");
-        assert_eq!(create(&app, &admin, w, other_place, at(15), at(17), json!({})).await.status(), 201);
-        let forced = create(&app, &admin, w, place, at(15), at(17), json!({"confirm_warnings": true})).await;
+        assert_eq!(
+            create(&app, &admin, w, place, at(16), at(17), json!({})).await.status(),
+            201,
+            "end to end"
+        );
+        assert_eq!(
+            create(&app, &admin, w, other_place, at(15), at(17), json!({}))
+                .await
+                .status(),
+            201
+        );
+        let forced = create(
+            &app,
+            &admin,
+            w,
+            place,
+            at(15),
+            at(17),
+            json!({"confirm_warnings": true}),
+        )
+        .await;
         assert_eq!(forced.status(), 201);
         assert_eq!(session_count(&app).await, 4);
 
         // A cancelled session is no longer in the way.
         let cancelled = json(create(&app, &admin, w, place, at(9), at(10), json!({})).await).await;
-        app.admin_post(&admin, &format!("/api/v1/admin/sessions/{}/cancel", cancelled["id"]), json!({}))
-            .await;
-        assert_eq!(create(&app, &admin, w, place, at(9), at(10), json!({})).await.status(), 201);
+        app.admin_post(
+            &admin,
+            &format!("/api/v1/admin/sessions/{}/cancel", cancelled["id"]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            create(&app, &admin, w, place, at(9), at(10), json!({})).await.status(),
+            201
+        );
     }
 );
 
@@ -178,7 +236,10 @@ db_test!(
         // Tuesday 5 January: both desks free at 14:00.
         let (start, end) = (paris(2027, 1, 5, 14, 0), paris(2027, 1, 5, 16, 0));
         let day = (paris(2027, 1, 5, 13, 0), paris(2027, 1, 5, 18, 0));
-        assert_eq!(slot_at(&slots(&app, p.place, p.motif, day.0, day.1).await, start).unwrap()["free_desks"], 2);
+        assert_eq!(
+            slot_at(&slots(&app, p.place, p.motif, day.0, day.1).await, start).unwrap()["free_desks"],
+            2
+        );
 
         // On desk 2 only: one desk left for appointments meanwhile.
         let one = create(&app, &p.admin, w, p.place, start, end, json!({"desks": [2]})).await;
@@ -186,7 +247,11 @@ db_test!(
         assert_eq!(json(one).await["desks"], json!([2]));
         let public = slots(&app, p.place, p.motif, day.0, day.1).await;
         assert_eq!(slot_at(&public, start).unwrap()["free_desks"], 1);
-        assert_eq!(slot_at(&public, paris(2027, 1, 5, 16, 0)).unwrap()["free_desks"], 2, "after the session");
+        assert_eq!(
+            slot_at(&public, paris(2027, 1, 5, 16, 0)).unwrap()["free_desks"],
+            2,
+            "after the session"
+        );
 
         // Wednesday 6 January, all desks by default: no slot from 14:00 to 16:00, public or staff.
         let (start, end) = (paris(2027, 1, 6, 14, 0), paris(2027, 1, 6, 16, 0));
@@ -209,23 +274,44 @@ db_test!(
         assert_eq!(resp.status(), 409, "the slot is taken by the session");
 
         // A cancelled session gives its desks back.
-        let id = session::Entity::find().all(&app.state.db).await.unwrap().last().unwrap().id;
-        app.admin_post(&p.admin, &format!("/api/v1/admin/sessions/{id}/cancel"), json!({})).await;
+        let id = session::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .id;
+        app.admin_post(&p.admin, &format!("/api/v1/admin/sessions/{id}/cancel"), json!({}))
+            .await;
         assert!(slot_at(&slots(&app, p.place, p.motif, day.0, day.1).await, start).is_some());
     }
 );
 
 db_test!(
-    async fn a_session_over_appointments_on_its_desks_is_refused_with_their_times_and_desks_but_no_names(
-        app: TestApp
-    ) {
+    async fn a_session_over_appointments_on_its_desks_is_refused_with_their_times_and_desks_but_no_names(app: TestApp) {
         let p = point(&app, 2).await;
         let w = workshop(&app, &p.admin).await;
-        booked(&app, &p, paris(2027, 1, 5, 14, 30), "Jeanne Martin", "jeanne@exemple.fr").await;
+        booked(
+            &app,
+            &p,
+            paris(2027, 1, 5, 14, 30),
+            "Jeanne Martin",
+            "jeanne@exemple.fr",
+        )
+        .await;
         let desk = appointments(&app).await[0].desk;
         let (start, end) = (paris(2027, 1, 5, 14, 0), paris(2027, 1, 5, 16, 0));
 
-        let resp = create(&app, &p.admin, w, p.place, start, end, json!({"confirm_warnings": true})).await;
+        let resp = create(
+            &app,
+            &p.admin,
+            w,
+            p.place,
+            start,
+            end,
+            json!({"confirm_warnings": true}),
+        )
+        .await;
         let body = problem_body(resp, 409, "appointments_in_the_way").await;
         assert_eq!(
             body["details"],
@@ -234,7 +320,10 @@ db_test!(
                 "message": format!("mardi 5 janvier 2027 de 14\u{a0}h\u{a0}30 à 15\u{a0}h, poste {desk}")
             }])
         );
-        assert!(!body.to_string().contains("Jeanne"), "no resident name in the API: {body}");
+        assert!(
+            !body.to_string().contains("Jeanne"),
+            "no resident name in the API: {body}"
+        );
         assert_eq!(session_count(&app).await, 0);
 
         // On the other desk, it fits.
@@ -263,28 +352,15 @@ db_test!(
 
 db_test!(
     async fn a_series_skips_holidays_and_dates_over_appointments_reports_overlaps_and_sums_it_up(app: TestApp) {
-        // Monday 1 March 2027: Easter Monday is on 29 March.
-        app.state.clock.set(paris(2027, 3, 1, 9, 0));
-        let p = point(&app, 1).await;
-        let w = workshop(&app, &p.admin).await;
-        let r = create(
-            &app,
-            &p.admin,
-            w,
-            p.place,
-            paris(2027, 3, 15, 15, 0),
-            paris(2027, 3, 15, 17, 0),
-            json!({}),
-        )
-        .await;
-        assert_eq!(r.status(), 201);
-        booked(&app, &p, paris(2027, 3, 22, 14, 30), "Jeanne Martin", "jeanne@exemple.fr").await;
+        let (p, w) = march_with_a_session_and_an_appointment(&app).await;
 
         let series = json!({
             "workshop_id": w, "place_id": p.place, "weekday": "monday", "start_time": "14:00",
             "end_time": "16:00", "first_date": "2027-03-08", "last_date": "2027-04-05"
         });
-        let resp = app.admin_post(&p.admin, "/api/v1/admin/sessions/series", series.clone()).await;
+        let resp = app
+            .admin_post(&p.admin, "/api/v1/admin/sessions/series", series.clone())
+            .await;
         assert_eq!(resp.status(), 201);
         let body = json(resp).await;
         let dates: Vec<&str> = body["sessions"]
@@ -294,7 +370,10 @@ db_test!(
             .map(|s| &s["starts_at"].as_str().unwrap()[..10])
             .collect();
         assert_eq!(dates, vec!["2027-03-08", "2027-03-15", "2027-04-05"]);
-        assert_eq!(body["skipped"], json!([{"date": "2027-03-29", "holiday": "Lundi de Pâques"}]));
+        assert_eq!(
+            body["skipped"],
+            json!([{"date": "2027-03-29", "holiday": "Lundi de Pâques"}])
+        );
         assert_eq!(body["overlaps"][0]["date"], "2027-03-15");
         assert_eq!(body["skipped_for_appointments"][0]["date"], "2027-03-22");
         assert!(!body.to_string().contains("Jeanne"), "{body}");
@@ -310,12 +389,18 @@ db_test!(
         keep["start_time"] = json!("09:00");
         keep["end_time"] = json!("10:00");
         let body = problem_body(
-            app.admin_post(&p.admin, "/api/v1/admin/sessions/series", keep.clone()).await,
+            app.admin_post(&p.admin, "/api/v1/admin/sessions/series", keep.clone())
+                .await,
             409,
             "planning_warnings",
         )
         .await;
-        assert!(body["details"][0]["message"].as_str().unwrap().contains("Lundi de Pâques"));
+        assert!(
+            body["details"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Lundi de Pâques")
+        );
         keep["confirm_warnings"] = json!(true);
         let body = json(app.admin_post(&p.admin, "/api/v1/admin/sessions/series", keep).await).await;
         assert_eq!(body["summary"], "2 séances créées.");

@@ -11,7 +11,7 @@ use super::{Page, Visitor};
 use crate::{
     appointments::*,
     helpers::*,
-    planning_api::{library, workshop},
+    planning_api::{library, march_with_a_session_and_an_appointment, workshop},
 };
 
 const PASSWORD: &str = "mot-de-passe-solide";
@@ -48,7 +48,11 @@ db_test!(
         ];
         let warned = v.submit(NEW, NEW, &fields).await;
         assert_eq!(warned.status, StatusCode::CONFLICT);
-        assert!(warned.contains("À vérifier avant de créer la séance"), "{}", warned.body);
+        assert!(
+            warned.contains("À vérifier avant de créer la séance"),
+            "{}",
+            warned.body
+        );
         assert!(warned.contains("Le samedi 25 décembre 2027 est un jour férié (Noël)"));
         assert!(warned.contains("Créer quand même"));
         assert!(warned.contains(r#"value="2027-12-25""#), "what was typed is kept");
@@ -59,14 +63,18 @@ db_test!(
         let mut other = fields.to_vec();
         other[2] = ("date", "2027-11-11");
         other.push(("confirmer", &key));
-        let again = v.post(NEW, &[&[("csrf", warned.csrf().as_str())][..], &other].concat()).await;
+        let again = v
+            .post(NEW, &[&[("csrf", warned.csrf().as_str())][..], &other].concat())
+            .await;
         assert_eq!(again.status, StatusCode::CONFLICT);
         assert!(again.contains("Armistice 1918"), "{}", again.body);
         assert!(sessions(&app).await.is_empty());
 
         let mut confirmed = fields.to_vec();
         confirmed.push(("confirmer", &key));
-        let done = v.post(NEW, &[&[("csrf", warned.csrf().as_str())][..], &confirmed].concat()).await;
+        let done = v
+            .post(NEW, &[&[("csrf", warned.csrf().as_str())][..], &confirmed].concat())
+            .await;
         let created = sessions(&app).await;
         assert_eq!(created.len(), 1);
         assert_eq!(done.location(), format!("/staff/seances/{}?fait=creee", created[0].id));
@@ -137,12 +145,17 @@ db_test!(
 );
 
 db_test!(
-    async fn the_session_form_lists_the_appointments_in_the_way_with_names_and_fits_on_another_desk(
-        app: TestApp
-    ) {
+    async fn the_session_form_lists_the_appointments_in_the_way_with_names_and_fits_on_another_desk(app: TestApp) {
         let p = point(&app, 2).await;
         let w = workshop(&app, &p.admin).await.to_string();
-        booked(&app, &p, paris(2027, 1, 5, 14, 30), "Jeanne Martin", "jeanne@exemple.fr").await;
+        booked(
+            &app,
+            &p,
+            paris(2027, 1, 5, 14, 30),
+            "Jeanne Martin",
+            "jeanne@exemple.fr",
+        )
+        .await;
         let desk = appointments(&app).await[0].desk;
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
@@ -178,7 +191,10 @@ db_test!(
         assert_eq!(sessions(&app).await[0].desks.as_deref(), Some(other.as_str()));
         let day = (paris(2027, 1, 5, 13, 0), paris(2027, 1, 5, 18, 0));
         let list = slots(&app, p.place, p.motif, day.0, day.1).await;
-        assert!(slot_at(&list, paris(2027, 1, 5, 14, 30)).is_none(), "both desks busy at 14:30");
+        assert!(
+            slot_at(&list, paris(2027, 1, 5, 14, 30)).is_none(),
+            "both desks busy at 14:30"
+        );
         assert_eq!(slot_at(&list, paris(2027, 1, 5, 15, 0)).unwrap()["free_desks"], 1);
 
         // Another organisation's place is not offered.
@@ -194,21 +210,7 @@ db_test!(
 
 db_test!(
     async fn the_series_form_sums_up_the_sessions_created_the_holidays_and_the_dates_to_check(app: TestApp) {
-        app.state.clock.set(paris(2027, 3, 1, 9, 0));
-        let p = point(&app, 1).await;
-        let w = workshop(&app, &p.admin).await;
-        let one = crate::planning_api::create(
-            &app,
-            &p.admin,
-            w,
-            p.place,
-            paris(2027, 3, 15, 15, 0),
-            paris(2027, 3, 15, 17, 0),
-            serde_json::json!({}),
-        )
-        .await;
-        assert_eq!(one.status(), 201);
-        booked(&app, &p, paris(2027, 3, 22, 14, 30), "Jeanne Martin", "jeanne@exemple.fr").await;
+        let (p, w) = march_with_a_session_and_an_appointment(&app).await;
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
         let (w, place) = (w.to_string(), p.place.to_string());
@@ -246,7 +248,8 @@ db_test!(
     async fn attendance_cannot_be_recorded_from_the_console_before_the_session_starts(app: TestApp) {
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 8, 1).await;
-        app.register(f.session_id, "Ana Martin", Some("ana@exemple.fr"), None).await;
+        app.register(f.session_id, "Ana Martin", Some("ana@exemple.fr"), None)
+            .await;
         let r = registrations(&app, f.session_id).await.remove(0);
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
@@ -259,7 +262,11 @@ db_test!(
             )
             .await;
         assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(early.contains("La présence se note une fois la séance commencée."), "{}", early.body);
+        assert!(
+            early.contains("La présence se note une fois la séance commencée."),
+            "{}",
+            early.body
+        );
         assert_eq!(registrations(&app, f.session_id).await[0].attendance, r.attendance);
         assert_ne!(r.attendance, Attendance::Present);
     }

@@ -275,21 +275,28 @@ pub(crate) async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
     series_page(&ctx, status, sent, errors).await
 }
 
-/// The sessions list with the series' summary: counts, and the dates to check or left out.
+/// The sessions list with the series' summary: counts, and the dates to check or left out
+/// (only when there are some).
 fn series_done(created: &CreatedSeries) -> String {
-    let dates = |list: Vec<NaiveDate>| {
-        let mut list = list;
+    let dates = |mut list: Vec<NaiveDate>| {
         list.dedup();
-        list.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect::<Vec<_>>().join(",")
+        list.iter()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     };
     let s = created.summary;
-    format!(
-        "/staff/seances?fait=serie&n={}&feries={}&chevauchements={}&rdv={}&verifier={}&sautees={}",
-        s.created,
-        s.holidays_skipped,
-        s.overlaps,
-        s.appointments_skipped,
-        dates(created.overlaps.iter().map(|(d, _)| *d).collect()),
-        dates(created.over_appointments.iter().map(|(d, _)| *d).collect()),
-    )
+    let mut url = format!(
+        "/staff/seances?fait=serie&n={}&feries={}",
+        s.created, s.holidays_skipped
+    );
+    if s.overlaps > 0 {
+        let list = dates(created.overlaps.iter().map(|(d, _)| *d).collect());
+        url.push_str(&format!("&chevauchements={}&verifier={list}", s.overlaps));
+    }
+    if s.appointments_skipped > 0 {
+        let list = dates(created.over_appointments.iter().map(|(d, _)| *d).collect());
+        url.push_str(&format!("&rdv={}&sautees={list}", s.appointments_skipped));
+    }
+    url
 }
