@@ -123,6 +123,11 @@ pub(crate) fn seats_left(n: i32) -> String {
     }
 }
 
+/// The plural mark of a French word counted `n` times: "s" from two on.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n > 1 { "s" } else { "" }
+}
+
 /// "1 personne", "3 personnes", "aucune personne".
 pub(crate) fn people(n: usize) -> String {
     match n {

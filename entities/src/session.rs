@@ -21,6 +21,9 @@ pub struct Model {
     pub cancel_reason: Option<String>,
     /// The feeds' `SEQUENCE`: grows when the time or place changes, or it is cancelled.
     pub ical_sequence: i32,
+    /// At a mediation point, the desks the session occupies (`"1,2"`): they take no
+    /// appointment meanwhile. `None`: no desk.
+    pub desks: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -20,6 +20,7 @@ mod m20261202_100000_activity_records;
 mod m20261202_110000_survey;
 mod m20261202_120000_exports_and_retention;
 mod m20261202_130000_statistics;
+mod m20261203_100000_session_desks;
 mod m20261203_110000_staff_invitations;
 mod m20261203_120000_calendar_uid;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_110000_survey::Migration),
             Box::new(m20261202_120000_exports_and_retention::Migration),
             Box::new(m20261202_130000_statistics::Migration),
+            Box::new(m20261203_100000_session_desks::Migration),
             Box::new(m20261203_110000_staff_invitations::Migration),
             Box::new(m20261203_120000_calendar_uid::Migration),
         ]

@@ -1,13 +1,15 @@
 //! Loading what the pure slot computation needs from the database: a place's
-//! [`Schedule`] (rules, extras, closures) and the [`Busy`] desks of its appointments.
+//! [`Schedule`] (rules, extras, closures) and the [`Busy`] desks of its appointments and
+//! workshop sessions.
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use entities::kinds::AppointmentStatus;
-use entities::{appointment, closure, extra_opening, opening_rule, place};
+use entities::kinds::{AppointmentStatus, SessionStatus};
+use entities::{appointment, closure, extra_opening, opening_rule, place, session};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::rules::{weekday_from_number, weeks_from_column};
 use crate::domain::slots::{Busy, Closure, ExtraOpening, OpeningRule, Schedule};
+use crate::workshops::desks;
 
 /// A stored rule as the slot computation reads it; `None` for a row with an impossible
 /// weekday (never written by the API).
@@ -99,8 +101,9 @@ pub(crate) async fn load_schedule<C: ConnectionTrait>(
     })
 }
 
-/// The place's appointments that still occupy a desk within `[from, to)`, leaving out
-/// `except` (the appointment being moved, which must not block its own new time).
+/// What occupies the place's desks within `[from, to)`: its appointments, leaving out
+/// `except` (the appointment being moved, which must not block its own new time), and the
+/// workshop sessions not cancelled, on the desks each takes.
 pub(crate) async fn load_busy<C: ConnectionTrait>(
     db: &C,
     place_id: i32,
@@ -116,5 +119,24 @@ pub(crate) async fn load_busy<C: ConnectionTrait>(
     if let Some(id) = except {
         q = q.filter(appointment::Column::Id.ne(id));
     }
-    Ok(q.all(db).await?.iter().map(to_busy).collect())
+    let mut busy: Vec<Busy> = q.all(db).await?.iter().map(to_busy).collect();
+    let sessions = session::Entity::find()
+        .filter(session::Column::PlaceId.eq(place_id))
+        .filter(session::Column::Status.ne(SessionStatus::Cancelled))
+        .filter(session::Column::Desks.is_not_null())
+        .filter(session::Column::StartsAt.lt(to))
+        .filter(session::Column::EndsAt.gt(from))
+        .all(db)
+        .await?;
+    busy.extend(sessions.iter().flat_map(session_busy));
+    Ok(busy)
+}
+
+/// The desks a workshop session occupies while it runs.
+fn session_busy(s: &session::Model) -> impl Iterator<Item = Busy> + '_ {
+    desks::decode(s.desks.as_deref()).into_iter().map(|desk| Busy {
+        desk,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+    })
 }

@@ -28,6 +28,11 @@ pub(crate) trait DomainError: std::error::Error {
     fn refusal(&self) -> Refusal;
     /// e.g. `slot_taken`, `registration_closed`; `validation` for [`Refusal::Invalid`].
     fn code(&self) -> &'static str;
+    /// The points of a refusal that lists several (the warnings to confirm, the appointments
+    /// in the way), each as (code, French text); none for most.
+    fn details(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// `impl From<E> for Edge` through `Edge::from_domain(&err)`, for each domain error `E`: how

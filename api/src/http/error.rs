@@ -18,6 +18,20 @@ pub struct Problem {
     /// The request field the problem is about, when there is one.
     #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
+    /// The points of the problem when it lists several: the planning warnings to confirm,
+    /// the appointments in the way of a session.
+    #[oai(skip_serializing_if_is_none)]
+    pub details: Option<Vec<ProblemDetail>>,
+}
+
+/// One point of a problem.
+#[derive(Object, Debug, Clone)]
+pub struct ProblemDetail {
+    /// e.g. `public_holiday`, `overlap`, `appointment`.
+    pub code: String,
+    /// In French, e.g. "Le vendredi 25 décembre 2026 est un jour férié (Noël) : ce lieu ferme
+    /// les jours fériés."
+    pub message: String,
 }
 
 impl Problem {
@@ -26,6 +40,7 @@ impl Problem {
             code: code.into(),
             message: message.into(),
             field: None,
+            details: None,
         }
     }
 }
@@ -202,6 +217,7 @@ impl ApiError {
             code: "validation".into(),
             message: message.into(),
             field: Some(field.into()),
+            details: None,
         }))
     }
     pub(crate) fn unauthorized() -> ApiError {
@@ -243,7 +259,19 @@ impl ApiError {
     /// The one mapping of a service's refusal to an answer.
     pub(crate) fn from_domain(err: &dyn DomainError) -> ApiError {
         let message = err.to_string();
-        let problem = |code: &str| Json(Problem::new(code, message.clone()));
+        let details: Vec<ProblemDetail> = err
+            .details()
+            .into_iter()
+            .map(|(code, message)| ProblemDetail {
+                code: code.into(),
+                message,
+            })
+            .collect();
+        let problem = |code: &str| {
+            let mut p = Problem::new(code, message.clone());
+            p.details = (!details.is_empty()).then(|| details.clone());
+            Json(p)
+        };
         match err.refusal() {
             Refusal::Unauthenticated => ApiError::unauthorized(),
             Refusal::NotFound => ApiError::NotFound(problem(err.code())),

@@ -36,6 +36,7 @@ fn env() -> &'static Environment<'static> {
             "staff/sheet.html",
             "staff/session_new.html",
             "staff/series_new.html",
+            "staff/_planning.html",
             "staff/session_cancel.html",
             "staff/session_edit.html",
             "staff/session_registrant.html",

@@ -12,6 +12,7 @@ use super::{
     planning::{self, in_org},
     queries::{self, SessionFilter},
     service::{self, Booker},
+    warnings::Confirmation,
 };
 use crate::{
     auth::{Manager, Staff},
@@ -120,7 +121,10 @@ impl AdminWorkshopsApi {
         Ok(Json(queries::sessions(&state.db, &filter, now).await?))
     }
 
-    /// Create one session.
+    /// Create one session, not in the past (422). 409 `planning_warnings` when it falls on a
+    /// public holiday at a place that closes on them or overlaps another session at the place
+    /// (send again with `confirm_warnings`); 409 `appointments_in_the_way` when, at a
+    /// mediation point, appointments are booked on its desks meanwhile.
     #[oai(path = "/sessions", method = "post", operation_id = "adminCreateSession")]
     async fn create_session(
         &self,
@@ -139,6 +143,8 @@ impl AdminWorkshopsApi {
                 capacity: body.capacity,
                 facilitator_id: body.facilitator_id,
                 registration_closes_at: body.registration_closes_at.map(|d| d.with_timezone(&Utc)),
+                desks: body.desks.clone(),
+                confirmation: confirmation(body.confirm_warnings),
             },
         )
         .await?;
@@ -150,7 +156,10 @@ impl AdminWorkshopsApi {
     }
 
     /// Create a weekly series in one call ("every Tuesday 14:00–16:00 from D1 to D2"), in
-    /// the organisation's wall time, skipping French public holidays unless told otherwise.
+    /// the organisation's wall time. Each date is checked as one session is: public holidays
+    /// skipped at a place that closes on them (unless told otherwise: then 409
+    /// `planning_warnings` without `confirm_warnings`), dates over appointments on the desks
+    /// skipped, overlaps created; all listed, and summed up in `summary`.
     #[oai(path = "/sessions/series", method = "post", operation_id = "adminCreateSeries")]
     async fn create_series(
         &self,
@@ -179,6 +188,8 @@ impl AdminWorkshopsApi {
                 series,
                 capacity: body.capacity,
                 facilitator_id: body.facilitator_id,
+                desks: body.desks.clone(),
+                confirmation: confirmation(body.confirm_warnings),
             },
         )
         .await?;
@@ -191,7 +202,27 @@ impl AdminWorkshopsApi {
                 holiday: name.to_string(),
             })
             .collect();
-        Ok(SeriesResponse::Created(Json(SeriesCreated { sessions, skipped })))
+        let overlaps = created
+            .overlaps
+            .into_iter()
+            .map(|(date, w)| SeriesNote { date, message: w.text })
+            .collect();
+        // Time and desk only: the residents' names stay on the staff pages.
+        let skipped_for_appointments = created
+            .over_appointments
+            .into_iter()
+            .map(|(date, found)| SeriesNote {
+                date,
+                message: found.into_iter().map(|a| a.text).collect::<Vec<_>>().join(" ; "),
+            })
+            .collect();
+        Ok(SeriesResponse::Created(Json(SeriesCreated {
+            sessions,
+            skipped,
+            overlaps,
+            skipped_for_appointments,
+            summary: created.summary.sentence(),
+        })))
     }
 
     /// One session, cancelled or not.
@@ -443,6 +474,15 @@ impl AdminWorkshopsApi {
         let reason = body.0.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let rows = service::cancel_series_from(&state, &me, id.0, body.0.from, reason).await?;
         Ok(Json(queries::decorate(&state.db, rows, state.clock.now()).await?))
+    }
+}
+
+/// The API's `confirm_warnings`.
+fn confirmation(confirm_warnings: bool) -> Confirmation {
+    if confirm_warnings {
+        Confirmation::All
+    } else {
+        Confirmation::None
     }
 }
 

@@ -58,6 +58,9 @@ pub struct Session {
     pub facilitator_id: Option<i32>,
     #[oai(skip_serializing_if_is_none)]
     pub cancel_reason: Option<String>,
+    /// At a mediation point, the desks it occupies (no appointment there meanwhile).
+    #[oai(skip_serializing_if_is_none)]
+    pub desks: Option<Vec<i32>>,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -213,6 +216,17 @@ pub(crate) struct SessionInput {
     pub facilitator_id: Option<i32>,
     /// Defaults to the start.
     pub registration_closes_at: Option<crate::domain::text::Instant>,
+    /// At a mediation point, the desks the session occupies: their appointment slots close
+    /// while it runs, and a session over appointments booked on them is refused (409
+    /// `appointments_in_the_way`, their times and desks in `details`). Left out: all the
+    /// place's desks; `[]`: none. Elsewhere, leave it out.
+    #[oai(validator(max_items = 20))]
+    pub desks: Option<Vec<i32>>,
+    /// Create it despite the warnings: a French public holiday at a place that closes on
+    /// holidays, another session at the same place and time. Without it, such a request
+    /// answers 409 `planning_warnings`, the warnings in French in `details`.
+    #[oai(default)]
+    pub confirm_warnings: bool,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -268,9 +282,25 @@ pub(crate) struct SeriesInput {
     #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
     pub capacity: Option<i32>,
     pub facilitator_id: Option<i32>,
-    /// Skip French public holidays (default true).
+    /// Skip French public holidays at a place that closes on them (default true). When false,
+    /// such dates are warnings to confirm with `confirm_warnings`.
     #[oai(default = "default_true")]
     pub skip_public_holidays: bool,
+    /// At a mediation point, the desks every session occupies (as for one session). Dates
+    /// over appointments booked on them are skipped and listed in `skipped_for_appointments`.
+    #[oai(validator(max_items = 20))]
+    pub desks: Option<Vec<i32>>,
+    /// Create the sessions falling on public holidays kept at a place that closes on them;
+    /// without it, such a request answers 409 `planning_warnings`.
+    #[oai(default)]
+    pub confirm_warnings: bool,
+}
+
+/// A date of a series and what to know about it, in French.
+#[derive(Object, Debug, Clone)]
+pub(crate) struct SeriesNote {
+    pub date: chrono::NaiveDate,
+    pub message: String,
 }
 
 #[derive(Object, Debug, Clone)]
@@ -283,7 +313,14 @@ pub(crate) struct SkippedDate {
 #[derive(Object, Debug, Clone)]
 pub(crate) struct SeriesCreated {
     pub sessions: Vec<Session>,
+    /// Public holidays left out.
     pub skipped: Vec<SkippedDate>,
+    /// Sessions created although another session shares the place and time: to check.
+    pub overlaps: Vec<SeriesNote>,
+    /// Dates left out because appointments are booked on the desks (time and desk).
+    pub skipped_for_appointments: Vec<SeriesNote>,
+    /// e.g. "13 séances créées, 2 jours fériés sautés, 1 chevauchement à vérifier."
+    pub summary: String,
 }
 
 #[derive(Object, Debug, Clone)]

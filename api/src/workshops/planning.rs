@@ -1,11 +1,18 @@
 //! Planning workshop sessions (staff): one session, a weekly series, attendance, and the
 //! organisation-scoped lookups the admin API and the console's pages share.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use entities::{
-    kinds::{Attendance, RegistrationStatus, Role, SessionStatus},
+    appointment,
+    kinds::{AppointmentStatus, Attendance, RegistrationStatus, Role, SessionStatus},
     place, registration, session, staff_member, workshop,
 };
-use sea_orm::{ActiveModelTrait, DbErr, PrimaryKeyTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, Set};
+
+use super::{
+    desks::{self, Booked, InTheWay},
+    warnings::{self, Confirmation, OtherSession, SeriesSummary, Warning},
+};
 
 use crate::{
     auth::StaffIdentity,
@@ -43,6 +50,22 @@ pub(crate) enum PlanningError {
     Series(#[from] SeriesError),
     #[error("Aucune date ne correspond à cette série.")]
     NoDates,
+    #[error("Une séance ne peut pas commencer dans le passé : choisissez une date et une heure à venir.")]
+    InPast,
+    #[error("La première séance de la série serait déjà passée : choisissez une première date à venir.")]
+    SeriesInPast,
+    #[error("Ce lieu ne reçoit pas de rendez-vous : il n'a pas de postes à occuper.")]
+    NoDesksHere,
+    #[error("Ce lieu compte {desks} poste(s) : choisissez des numéros de 1 à {desks}.")]
+    DeskOutOfRange { desks: i32 },
+    #[error("À vérifier avant de créer : {}", texts(.0.iter().map(|w| &w.text)))]
+    NeedsConfirmation(Vec<Warning>),
+    #[error(
+        "Des rendez-vous sont pris sur les postes de ce lieu pendant la séance : déplacez-les, ou choisissez \
+         d'autres postes ou une autre heure. {}",
+        texts(.0.iter().map(|a| &a.text))
+    )]
+    AppointmentsInTheWay(Vec<InTheWay>),
     #[error("Votre rôle ne permet pas cette action.")]
     NotYourSession,
     #[error("Seules les inscriptions confirmées ont une présence à noter.")]
@@ -65,7 +88,10 @@ impl DomainError for PlanningError {
             EndBeforeStart | TooLong => Refusal::Invalid { field: "ends_at" },
             Series(SeriesError::TooManyOccurrences { .. }) => Refusal::Invalid { field: "last_date" },
             Series(_) => Refusal::Invalid { field: "end_time" },
-            NoDates => Refusal::Invalid { field: "first_date" },
+            NoDates | SeriesInPast => Refusal::Invalid { field: "first_date" },
+            InPast => Refusal::Invalid { field: "starts_at" },
+            NoDesksHere | DeskOutOfRange { .. } => Refusal::Invalid { field: "desks" },
+            NeedsConfirmation(_) | AppointmentsInTheWay(_) => Refusal::Conflict,
             NotYourSession => Refusal::Forbidden,
             NotConfirmed | NotStarted => Refusal::Rule,
             Db(_) => Refusal::Unexpected,
@@ -79,10 +105,31 @@ impl DomainError for PlanningError {
             NotYourSession => "forbidden",
             NotConfirmed => "not_confirmed",
             NotStarted => "not_started",
+            NeedsConfirmation(_) => "planning_warnings",
+            AppointmentsInTheWay(_) => "appointments_in_the_way",
             Db(_) => "internal",
             _ => "validation",
         }
     }
+
+    fn details(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PlanningError::NeedsConfirmation(warnings) => {
+                warnings.iter().map(|w| (w.kind.code(), w.text.clone())).collect()
+            }
+            // Time and desk only: the residents' names stay on the staff pages.
+            PlanningError::AppointmentsInTheWay(found) => {
+                found.iter().map(|a| ("appointment", a.text.clone())).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// "a ; b ; c."
+fn texts<'a>(items: impl Iterator<Item = &'a String>) -> String {
+    let joined = items.map(|t| t.trim_end_matches('.')).collect::<Vec<_>>().join(" ; ");
+    format!("{joined}.")
 }
 
 /// One session to create, times in UTC.
@@ -97,6 +144,10 @@ pub(crate) struct NewSession {
     pub facilitator_id: Option<i32>,
     /// Defaults to the start.
     pub registration_closes_at: Option<DateTime<Utc>>,
+    /// At a mediation point, the desks it occupies; `None`: all of the place's.
+    pub desks: Option<Vec<i32>>,
+    /// The warnings the planner accepted ([`warnings`]).
+    pub confirmation: Confirmation,
 }
 
 /// A weekly series to create, in the organisation's wall time.
@@ -107,28 +158,56 @@ pub(crate) struct NewSeries {
     pub series: WeeklySeries,
     pub capacity: Option<i32>,
     pub facilitator_id: Option<i32>,
+    /// As for one session, for every date.
+    pub desks: Option<Vec<i32>>,
+    /// Public holidays kept at a place that closes on them need a confirmation.
+    pub confirmation: Confirmation,
 }
 
 pub(crate) struct CreatedSeries {
     pub sessions: Vec<session::Model>,
     /// Public holidays left out, with their names.
     pub skipped: Vec<(NaiveDate, &'static str)>,
+    /// Dates created although another session shares the place and time: what to check.
+    pub overlaps: Vec<(NaiveDate, Warning)>,
+    /// Dates left out because appointments are booked on the session's desks, with them.
+    pub over_appointments: Vec<(NaiveDate, Vec<InTheWay>)>,
+    pub summary: SeriesSummary,
 }
 
-/// Creates one session of a workshop of `me`'s organisation.
+/// Creates one session of a workshop of `me`'s organisation, not in the past. At a mediation
+/// point it occupies desks, and is refused over the appointments booked on them; a public
+/// holiday at a place that closes on holidays, or another session at the place meanwhile, is
+/// a warning the planner must confirm ([`PlanningError::NeedsConfirmation`]).
 pub(crate) async fn create_session(
     state: &AppState,
     me: &StaffIdentity,
     new: NewSession,
 ) -> Result<session::Model, PlanningError> {
     let w = in_org::<workshop::Entity>(state, me, new.workshop_id).await?;
-    in_org::<place::Entity>(state, me, new.place_id).await?;
+    let p = in_org::<place::Entity>(state, me, new.place_id).await?;
     check_facilitator(state, me, new.facilitator_id).await?;
     check_capacity(new.capacity)?;
     check_times(new.starts_at, new.ends_at)?;
-    let closes = new.registration_closes_at.unwrap_or(new.starts_at);
     let now = state.clock.now();
-    Ok(session_row(
+    if new.starts_at <= now {
+        return Err(PlanningError::InPast);
+    }
+    let desks = desks::resolve(&p, new.desks.as_deref())?;
+    let tz = state.settings.timezone;
+    let closes = new.registration_closes_at.unwrap_or(new.starts_at);
+    let txn = db::begin_write(&state.db).await?;
+    let around = Surroundings::load(&txn, &p, new.starts_at, new.ends_at).await?;
+    let check = around.check(&p, &desks, new.starts_at, new.ends_at, tz);
+    if !check.in_the_way.is_empty() {
+        return Err(PlanningError::AppointmentsInTheWay(check.in_the_way));
+    }
+    let mut warnings = check.holiday.into_iter().collect::<Vec<_>>();
+    warnings.extend(check.overlaps);
+    if !new.confirmation.covers(&warnings) {
+        return Err(PlanningError::NeedsConfirmation(warnings));
+    }
+    let created = session_row(
         me,
         &w,
         new.place_id,
@@ -139,33 +218,70 @@ pub(crate) async fn create_session(
         closes,
         None,
         now,
-    )
-    .insert(&state.db)
-    .await?)
+    );
+    let created = session::ActiveModel {
+        desks: Set(desks::encode(&desks)),
+        ..created
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
-/// Creates every session of a weekly series in one transaction, skipping French public
-/// holidays unless told otherwise; the sessions share a series key.
+/// Creates every session of a weekly series in one transaction; the sessions share a series
+/// key. Each date is checked as one session is: public holidays are skipped at a place that
+/// closes on them (unless told otherwise, then they are warnings to confirm), dates over
+/// appointments on the desks are skipped, overlaps are created and reported.
 pub(crate) async fn create_series(
     state: &AppState,
     me: &StaffIdentity,
     new: NewSeries,
 ) -> Result<CreatedSeries, PlanningError> {
     let w = in_org::<workshop::Entity>(state, me, new.workshop_id).await?;
-    in_org::<place::Entity>(state, me, new.place_id).await?;
+    let p = in_org::<place::Entity>(state, me, new.place_id).await?;
     check_facilitator(state, me, new.facilitator_id).await?;
     check_capacity(new.capacity)?;
+    let desks = desks::resolve(&p, new.desks.as_deref())?;
     let tz = state.settings.timezone;
-    let plan = new.series.plan(tz)?;
-    if plan.occurrences.is_empty() {
+    let mut series = new.series.clone();
+    // A place open on public holidays keeps its sessions on those days.
+    series.skip_public_holidays &= p.close_on_public_holidays;
+    let plan = series.plan(tz)?;
+    let (Some(first), Some(last)) = (plan.occurrences.first(), plan.occurrences.last()) else {
         return Err(PlanningError::NoDates);
-    }
+    };
     let now = state.clock.now();
+    if first.starts_at <= now {
+        return Err(PlanningError::SeriesInPast);
+    }
     let key = token::generate()[..12].to_string();
     let txn = db::begin_write(&state.db).await?;
-    let mut created = Vec::with_capacity(plan.occurrences.len());
+    let around = Surroundings::load(&txn, &p, first.starts_at, last.ends_at).await?;
+    let mut holidays = Vec::new();
+    let mut overlaps = Vec::new();
+    let mut over_appointments = Vec::new();
+    let mut kept = Vec::with_capacity(plan.occurrences.len());
     for o in &plan.occurrences {
-        let s = session_row(
+        let check = around.check(&p, &desks, o.starts_at, o.ends_at, tz);
+        if !check.in_the_way.is_empty() {
+            over_appointments.push((o.date, check.in_the_way));
+            continue;
+        }
+        holidays.extend(check.holiday);
+        overlaps.extend(check.overlaps.into_iter().map(|w| (o.date, w)));
+        kept.push(o);
+    }
+    if kept.is_empty() {
+        let all = over_appointments.into_iter().flat_map(|(_, found)| found).collect();
+        return Err(PlanningError::AppointmentsInTheWay(all));
+    }
+    if !new.confirmation.covers(&holidays) {
+        return Err(PlanningError::NeedsConfirmation(holidays));
+    }
+    let mut created = Vec::with_capacity(kept.len());
+    for o in kept {
+        let row = session_row(
             me,
             &w,
             new.place_id,
@@ -176,16 +292,98 @@ pub(crate) async fn create_series(
             o.starts_at,
             Some(key.clone()),
             now,
-        )
+        );
+        let s = session::ActiveModel {
+            desks: Set(desks::encode(&desks)),
+            ..row
+        }
         .insert(&txn)
         .await?;
         created.push(s);
     }
     txn.commit().await?;
+    let mut overlapping_dates: Vec<NaiveDate> = overlaps.iter().map(|(d, _)| *d).collect();
+    overlapping_dates.dedup();
+    let summary = SeriesSummary {
+        created: created.len(),
+        holidays_skipped: plan.skipped.len(),
+        overlaps: overlapping_dates.len(),
+        appointments_skipped: over_appointments.len(),
+    };
     Ok(CreatedSeries {
         sessions: created,
         skipped: plan.skipped,
+        overlaps,
+        over_appointments,
+        summary,
     })
+}
+
+/// What is already planned at a place over a stretch of time: the non-cancelled sessions and
+/// the appointments still occupying a desk. Loaded once for a session or a whole series.
+struct Surroundings {
+    sessions: Vec<OtherSession>,
+    booked: Vec<Booked>,
+}
+
+/// What one date of a session meets.
+struct DateCheck {
+    holiday: Option<Warning>,
+    overlaps: Vec<Warning>,
+    in_the_way: Vec<InTheWay>,
+}
+
+impl Surroundings {
+    async fn load<C: ConnectionTrait>(
+        db: &C,
+        p: &place::Model,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Surroundings, DbErr> {
+        let rows = session::Entity::find()
+            .filter(session::Column::PlaceId.eq(p.id))
+            .filter(session::Column::Status.ne(SessionStatus::Cancelled))
+            .filter(session::Column::StartsAt.lt(to))
+            .filter(session::Column::EndsAt.gt(from))
+            .find_also_related(workshop::Entity)
+            .all(db)
+            .await?;
+        let sessions = rows
+            .into_iter()
+            .map(|(s, w)| OtherSession {
+                id: s.id,
+                title: w.map(|w| w.title).unwrap_or_default(),
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+            })
+            .collect();
+        let booked = appointment::Entity::find()
+            .filter(appointment::Column::PlaceId.eq(p.id))
+            .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+            .filter(appointment::Column::StartsAt.lt(to))
+            .filter(appointment::Column::EndsAt.gt(from))
+            .all(db)
+            .await?
+            .iter()
+            .map(Booked::from)
+            .collect();
+        Ok(Surroundings { sessions, booked })
+    }
+
+    fn check(
+        &self,
+        p: &place::Model,
+        desks: &[u32],
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        tz: Tz,
+    ) -> DateCheck {
+        DateCheck {
+            holiday: warnings::holiday(p.close_on_public_holidays, starts_at.with_timezone(&tz).date_naive()),
+            overlaps: warnings::overlaps_with(starts_at, ends_at, &self.sessions, tz),
+            in_the_way: desks::in_the_way(starts_at, ends_at, desks, &self.booked, tz),
+        }
+    }
 }
 
 /// Marks attendance of a confirmed registration. Facilitators may do it for their own

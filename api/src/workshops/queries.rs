@@ -151,6 +151,12 @@ pub(crate) fn view(
         registration_closes_at: local(tz, s.registration_closes_at),
         registration_open: scheduled && now < s.registration_closes_at,
         facilitator_id: s.facilitator_id,
+        desks: s.desks.as_deref().map(|d| {
+            super::desks::decode(Some(d))
+                .into_iter()
+                .filter_map(|n| i32::try_from(n).ok())
+                .collect()
+        }),
         cancel_reason: s.cancel_reason,
     }
 }

@@ -17,6 +17,7 @@ mod notifications_feeds;
 mod notifications_support;
 mod openapi_sync;
 mod pages;
+mod planning_api;
 mod provisioning;
 mod read_cache;
 mod records;

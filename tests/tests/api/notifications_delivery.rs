@@ -235,7 +235,8 @@ mail_test!(
     ) {
         let (_, admin) = app.organisation("arles").await;
         let f = app.session_with(&admin, 8, 8).await;
-        // Monday 29 March 2027, 10:00–12:00 in Paris: the clocks go forward on Sunday 28.
+        // Monday 29 March 2027, 10:00–12:00 in Paris: the clocks go forward on Sunday 28. It is
+        // Easter Monday too, a warning to confirm at a place closed on holidays.
         let starts = utc("2027-03-29T08:00:00Z");
         let session = json(
             app.admin_post(
@@ -243,7 +244,8 @@ mail_test!(
                 "/api/v1/admin/sessions",
                 json!({
                     "workshop_id": f.workshop_id, "place_id": f.place_id,
-                    "starts_at": "2027-03-29T10:00:00+02:00", "ends_at": "2027-03-29T12:00:00+02:00"
+                    "starts_at": "2027-03-29T10:00:00+02:00", "ends_at": "2027-03-29T12:00:00+02:00",
+                    "confirm_warnings": true
                 }),
             )
             .await,

@@ -6,9 +6,10 @@ use creneau_tests::app::TestApp;
 use reqwest::{StatusCode, header::HeaderMap, redirect::Policy};
 
 mod appointments;
-mod config;
 mod appointments_console;
+mod config;
 mod find;
+mod planning;
 mod security;
 mod sessions_console;
 mod staff;

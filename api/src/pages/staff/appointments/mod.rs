@@ -265,8 +265,8 @@ fn slot_days<'a>(slots: impl IntoIterator<Item = &'a Slot>, tz: Tz, this_year: i
                 "{} ({} poste{} libre{})",
                 french::time(&local),
                 free,
-                plural(free),
-                plural(free)
+                crate::french::plural(free),
+                crate::french::plural(free)
             ),
             start: slot_param(s.starts_at),
         };
@@ -279,10 +279,6 @@ fn slot_days<'a>(slots: impl IntoIterator<Item = &'a Slot>, tz: Tz, this_year: i
         }
     }
     days
-}
-
-fn plural(n: usize) -> &'static str {
-    if n > 1 { "s" } else { "" }
 }
 
 fn parse_slot(raw: &str) -> Option<DateTime<Utc>> {

@@ -3,7 +3,7 @@ use entities::session;
 use minijinja::context;
 use poem::{handler, http::StatusCode, web::Path};
 
-use super::create::new_page;
+use super::create::{Sent, new_page};
 use crate::{
     pages::{PageError, PageResult, forms::FormErrors, session_cookie::StaffCtx},
     workshops::planning,
@@ -24,5 +24,16 @@ pub(crate) async fn copy_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResu
         end => s.ends_at.with_timezone(&tz).format("%H:%M").to_string(),
         capacity => s.capacity.to_string(),
     };
-    new_page(&ctx, StatusCode::OK, values, FormErrors::default()).await
+    // The same desks as the copied session (none stored: the place's default).
+    let desks = s
+        .desks
+        .as_deref()
+        .map(|d| d.split(',').filter(|d| !d.is_empty()).map(String::from).collect())
+        .unwrap_or_default();
+    let sent = Sent {
+        values,
+        desks,
+        ..Default::default()
+    };
+    new_page(&ctx, StatusCode::OK, sent, FormErrors::default()).await
 }

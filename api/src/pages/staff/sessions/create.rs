@@ -1,6 +1,9 @@
 //! Creating one session, or a weekly series of them.
-use super::fields::{Choice, capacity_field, choice, choices, date_field, refusal_on, time_field};
-use chrono::Weekday;
+use super::fields::{
+    Choice, PlanningCheck, capacity_field, choice, choices, confirmation, date_field, desk_choices, desks_field,
+    planning_refusal, time_field,
+};
+use chrono::{NaiveDate, Weekday};
 use minijinja::{Value, context};
 use poem::{handler, http::StatusCode};
 
@@ -13,22 +16,35 @@ use crate::{
         see_other,
         session_cookie::StaffCtx,
     },
-    workshops::planning::{self, NewSeries, NewSession},
+    workshops::planning::{self, CreatedSeries, NewSeries, NewSession},
 };
 
-pub(super) async fn new_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+/// What a session form shows again after it was sent: what was typed, the desks ticked, and
+/// what planning answered.
+#[derive(Default)]
+pub(super) struct Sent {
+    pub(super) values: Value,
+    pub(super) desks: Vec<String>,
+    pub(super) check: PlanningCheck,
+}
+
+pub(super) async fn new_page(ctx: &StaffCtx, status: StatusCode, sent: Sent, errors: FormErrors) -> PageResult {
     let (workshops, places) = choices(ctx).await?;
+    let desk_choices = desk_choices(ctx).await?;
     ctx.render_status(
         status,
         "staff/session_new.html",
-        context! { nav => "seances", workshops, places, values, errors },
+        context! {
+            nav => "seances", workshops, places, desk_choices, values => sent.values,
+            desks_ticked => sent.desks, planning => sent.check, errors
+        },
     )
 }
 
 #[handler]
 pub(crate) async fn new_form(ctx: StaffCtx) -> PageResult {
     ctx.require_manager()?;
-    new_page(&ctx, StatusCode::OK, context! {}, FormErrors::default()).await
+    new_page(&ctx, StatusCode::OK, Sent::default(), FormErrors::default()).await
 }
 
 #[handler]
@@ -48,6 +64,7 @@ pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
     );
     let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
     let capacity = capacity_field(&form, &mut errors);
+    let (desks, desks_ticked) = desks_field(&form);
     let tz = ctx.state().settings.timezone;
     let starts_at = match (date, start) {
         (Some(d), Some(t)) => {
@@ -70,7 +87,12 @@ pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
         (Some(d), _, Some(e)) => wall_to_utc_earliest(tz, d.and_time(e)),
         _ => None,
     };
-    let values = Value::from_serialize(form.values());
+    let mut sent = Sent {
+        values: Value::from_serialize(form.values()),
+        desks: desks_ticked,
+        check: PlanningCheck::default(),
+    };
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (true, Some(workshop_id), Some(place_id), Some(starts_at), Some(ends_at), Some(capacity)) =
         (errors.is_empty(), workshop_id, place_id, starts_at, ends_at, capacity)
     {
@@ -82,13 +104,26 @@ pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
             capacity,
             facilitator_id: None,
             registration_closes_at: None,
+            desks,
+            confirmation: confirmation(&form),
         };
         match planning::create_session(ctx.state(), &ctx.me, new).await {
             Ok(s) => return Ok(see_other(&format!("/staff/seances/{}?fait=creee", s.id))),
-            Err(e) => refusal_on(&mut errors, e, &[("ends_at", "end"), ("capacity", "capacity")])?,
+            Err(e) => {
+                (status, sent.check) = planning_refusal(
+                    &mut errors,
+                    e,
+                    &[
+                        ("starts_at", "date"),
+                        ("ends_at", "end"),
+                        ("capacity", "capacity"),
+                        ("desks", "desks"),
+                    ],
+                )?
+            }
         }
     }
-    new_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await
+    new_page(&ctx, status, sent, errors).await
 }
 
 const WEEKDAYS: [Weekday; 7] = [
@@ -101,8 +136,9 @@ const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sun,
 ];
 
-async fn series_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+async fn series_page(ctx: &StaffCtx, status: StatusCode, sent: Sent, errors: FormErrors) -> PageResult {
     let (workshops, places) = choices(ctx).await?;
+    let desk_choices = desk_choices(ctx).await?;
     let weekdays: Vec<Choice> = WEEKDAYS
         .iter()
         .map(|w| Choice {
@@ -113,20 +149,21 @@ async fn series_page(ctx: &StaffCtx, status: StatusCode, values: Value, errors: 
     ctx.render_status(
         status,
         "staff/series_new.html",
-        context! { nav => "seances", workshops, places, weekdays, values, errors },
+        context! {
+            nav => "seances", workshops, places, weekdays, desk_choices, values => sent.values,
+            desks_ticked => sent.desks, planning => sent.check, errors
+        },
     )
 }
 
 #[handler]
 pub(crate) async fn series_form(ctx: StaffCtx) -> PageResult {
     ctx.require_manager()?;
-    series_page(
-        &ctx,
-        StatusCode::OK,
-        context! { skip_holidays => "oui" },
-        FormErrors::default(),
-    )
-    .await
+    let sent = Sent {
+        values: context! { skip_holidays => "oui" },
+        ..Default::default()
+    };
+    series_page(&ctx, StatusCode::OK, sent, FormErrors::default()).await
 }
 
 #[handler]
@@ -166,7 +203,13 @@ pub(crate) async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
         "Indiquez la dernière date (exemple : 30/06/2027).",
     );
     let capacity = capacity_field(&form, &mut errors);
-    let values = Value::from_serialize(form.values());
+    let (desks, desks_ticked) = desks_field(&form);
+    let mut sent = Sent {
+        values: Value::from_serialize(form.values()),
+        desks: desks_ticked,
+        check: PlanningCheck::default(),
+    };
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(weekday), Some(start_time), Some(end_time), Some(first_date), Some(last_date)) =
         (weekday, start, end, first, last)
     {
@@ -208,27 +251,52 @@ pub(crate) async fn create_series(ctx: StaffCtx, form: FormData) -> PageResult {
                 series,
                 capacity,
                 facilitator_id: None,
+                desks,
+                confirmation: confirmation(&form),
             };
             match planning::create_series(ctx.state(), &ctx.me, new).await {
-                Ok(created) => {
-                    return Ok(see_other(&format!(
-                        "/staff/seances?fait=serie&n={}&feries={}",
-                        created.sessions.len(),
-                        created.skipped.len()
-                    )));
+                Ok(created) => return Ok(see_other(&series_done(&created))),
+                Err(e) => {
+                    (status, sent.check) = planning_refusal(
+                        &mut errors,
+                        e,
+                        &[
+                            ("end_time", "end"),
+                            ("last_date", "last_date"),
+                            ("first_date", "first_date"),
+                            ("capacity", "capacity"),
+                            ("desks", "desks"),
+                        ],
+                    )?
                 }
-                Err(e) => refusal_on(
-                    &mut errors,
-                    e,
-                    &[
-                        ("end_time", "end"),
-                        ("last_date", "last_date"),
-                        ("first_date", "first_date"),
-                        ("capacity", "capacity"),
-                    ],
-                )?,
             }
         }
     }
-    series_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await
+    series_page(&ctx, status, sent, errors).await
+}
+
+/// The sessions list with the series' summary: counts, and the dates to check or left out
+/// (only when there are some).
+fn series_done(created: &CreatedSeries) -> String {
+    let dates = |mut list: Vec<NaiveDate>| {
+        list.dedup();
+        list.iter()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let s = created.summary;
+    let mut url = format!(
+        "/staff/seances?fait=serie&n={}&feries={}",
+        s.created, s.holidays_skipped
+    );
+    if s.overlaps > 0 {
+        let list = dates(created.overlaps.iter().map(|(d, _)| *d).collect());
+        url.push_str(&format!("&chevauchements={}&verifier={list}", s.overlaps));
+    }
+    if s.appointments_skipped > 0 {
+        let list = dates(created.over_appointments.iter().map(|(d, _)| *d).collect());
+        url.push_str(&format!("&rdv={}&sautees={list}", s.appointments_skipped));
+    }
+    url
 }

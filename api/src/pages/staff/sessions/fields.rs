@@ -1,7 +1,8 @@
 //! The session forms' fields, read as staff type them, and planning refusals placed beside them.
 use chrono::{NaiveDate, NaiveTime};
-use entities::{place, workshop};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entities::{kinds::PlaceKind, place, workshop};
+use poem::http::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::pages::params::parse_date;
@@ -12,7 +13,10 @@ use crate::{
         forms::{FormData, FormErrors},
         session_cookie::StaffCtx,
     },
-    workshops::planning::PlanningError,
+    workshops::{
+        planning::PlanningError,
+        warnings::{self, Confirmation},
+    },
 };
 
 #[derive(Serialize)]
@@ -111,6 +115,85 @@ pub(super) fn capacity_field(form: &FormData, errors: &mut FormErrors) -> Option
                 None
             }
         },
+    }
+}
+
+/// The desks a session form offers, "Poste 1" up to the most desks of the organisation's
+/// active mediation points; none when it has no mediation point.
+pub(super) async fn desk_choices(ctx: &StaffCtx) -> Result<Vec<Choice>, PageError> {
+    let most: Option<i32> = place::Entity::find()
+        .select_only()
+        .column_as(place::Column::Desks.max(), "most")
+        .filter(place::Column::OrganisationId.eq(ctx.me.organisation_id))
+        .filter(place::Column::Active.eq(true))
+        .filter(place::Column::Kind.eq(PlaceKind::MediationPoint))
+        .into_tuple::<Option<i32>>()
+        .one(&ctx.state().db)
+        .await?
+        .flatten();
+    Ok((1..=most.unwrap_or(0))
+        .map(|d| Choice {
+            value: d.to_string(),
+            label: format!("Poste {d}"),
+        })
+        .collect())
+}
+
+/// The desks ticked: `None` when none is (all the place's desks), and the ticked values, to
+/// show them ticked again.
+pub(super) fn desks_field(form: &FormData) -> (Option<Vec<i32>>, Vec<String>) {
+    let ticked: Vec<String> = form.all("desks").map(str::to_string).collect();
+    let numbers: Vec<i32> = ticked.iter().filter_map(|d| d.parse().ok()).collect();
+    ((!numbers.is_empty()).then_some(numbers), ticked)
+}
+
+/// The warnings confirmed by "Créer quand même": those the page showed, by their key.
+pub(super) fn confirmation(form: &FormData) -> Confirmation {
+    form.opt("confirmer")
+        .map_or(Confirmation::None, |k| Confirmation::Shown(k.to_string()))
+}
+
+/// What planning answered for the form to show: the warnings to confirm (with the key the
+/// "Créer quand même" button sends back), the appointments in the way (names included: staff
+/// only).
+#[derive(Serialize, Default)]
+pub(super) struct PlanningCheck {
+    pub warnings: Vec<String>,
+    pub warnings_key: String,
+    pub in_the_way: Vec<String>,
+}
+
+/// A planning refusal on the form: warnings and appointments in the way listed (409), the
+/// rest beside its field ([`refusal_on`], 422).
+pub(super) fn planning_refusal(
+    errors: &mut FormErrors,
+    e: PlanningError,
+    fields: &[(&str, &str)],
+) -> Result<(StatusCode, PlanningCheck), PageError> {
+    match e {
+        PlanningError::NeedsConfirmation(found) => Ok((
+            StatusCode::CONFLICT,
+            PlanningCheck {
+                warnings_key: warnings::key(&found),
+                warnings: found.into_iter().map(|w| w.text).collect(),
+                ..Default::default()
+            },
+        )),
+        PlanningError::AppointmentsInTheWay(found) => {
+            errors.add(
+                "desks",
+                "Des rendez-vous sont pris sur ces postes pendant la séance : déplacez-les, ou choisissez \
+                 d'autres postes ou une autre heure.",
+            );
+            Ok((
+                StatusCode::CONFLICT,
+                PlanningCheck {
+                    in_the_way: found.into_iter().map(|a| format!("{} : {}", a.text, a.name)).collect(),
+                    ..Default::default()
+                },
+            ))
+        }
+        e => refusal_on(errors, e, fields).map(|()| (StatusCode::UNPROCESSABLE_ENTITY, PlanningCheck::default())),
     }
 }
 

@@ -11,7 +11,7 @@ pub(crate) mod registrants;
 pub(crate) mod series;
 pub(crate) mod show;
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 use entities::kinds::SessionStatus;
 pub(crate) use fields::{Choice, choices};
 use minijinja::context;
@@ -26,6 +26,7 @@ use crate::{
     workshops::{
         dto::Session,
         queries::{self, SessionFilter},
+        warnings::SeriesSummary,
     },
 };
 
@@ -98,19 +99,7 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
         .map(|s| SessionRow::new(s, y, false))
         .collect();
     let notice = match done.fait.as_deref() {
-        Some("serie") => {
-            let n = done.n.unwrap_or(0);
-            let mut t = format!("{n} séance{} créée{}.", plural(n), plural(n));
-            if let Some(h) = done.feries.filter(|h| *h > 0) {
-                t.push_str(&format!(
-                    " {h} jour{} férié{} sauté{}.",
-                    plural(h),
-                    plural(h),
-                    plural(h)
-                ));
-            }
-            Some(t)
-        }
+        Some("serie") => Some(series_notice(&done)),
         _ => None,
     };
     ctx.render(
@@ -119,6 +108,34 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
     )
 }
 
-pub(super) fn plural(n: u32) -> &'static str {
-    if n > 1 { "s" } else { "" }
+/// "13 séances créées, 2 jours fériés sautés, 1 chevauchement à vérifier. Chevauchement à
+/// vérifier : mardi 12 janvier." after a series.
+fn series_notice(done: &Done) -> String {
+    let count = |n: Option<u32>| n.map_or(0, |n| n as usize);
+    let mut text = SeriesSummary {
+        created: count(done.n),
+        holidays_skipped: count(done.feries),
+        overlaps: count(done.chevauchements),
+        appointments_skipped: count(done.rdv),
+    }
+    .sentence();
+    let dates = |raw: &Option<String>| {
+        raw.as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(french::short_date)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (label, raw) in [
+        ("Chevauchement à vérifier", &done.verifier),
+        ("Pas de séance (rendez-vous déjà pris)", &done.sautees),
+    ] {
+        let shown = dates(raw);
+        if !shown.is_empty() {
+            text.push_str(&format!(" {label} : {shown}."));
+        }
+    }
+    text
 }

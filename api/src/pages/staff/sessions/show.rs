@@ -13,7 +13,6 @@ use poem::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::plural;
 use crate::french;
 use crate::pages::staff::notice::Done;
 use crate::{
@@ -254,8 +253,8 @@ fn notice(done: &Done) -> Option<String> {
             let n = done.n.unwrap_or(0);
             return Some(format!(
                 "{n} séance{} de la série annulée{} : les personnes inscrites sont prévenues.",
-                plural(n),
-                plural(n)
+                french::plural(n as usize),
+                french::plural(n as usize)
             ));
         }
         _ => return None,
