@@ -26,6 +26,8 @@ db_test!(
                         &admin,
                         "/api/v1/admin/sessions",
                         json!({"workshop_id": f.workshop_id, "place_id": f.place_id, "capacity": capacity,
+                               // Two sessions side by side at one place: the overlap is meant.
+                               "confirm_warnings": true,
                                "starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(2)).to_rfc3339()}),
                     )
                     .await,
