@@ -139,7 +139,9 @@ pub async fn due<C: ConnectionTrait>(db: &C, organisation_id: i32, limit: u64) -
         let phone = r
             .booking_kind
             .zip(r.booking_id)
-            .and_then(|key| phones.get(&key).cloned().flatten());
+            .and_then(|key| phones.get(&key).cloned().flatten())
+            // A walk-in booked by name alone (or an erased booking) stores an empty phone.
+            .filter(|p| !p.is_empty());
         calls.push(Call {
             outbox_id: r.id,
             name: r.recipient_name,
