@@ -46,6 +46,30 @@ async function checkCalendarLink(page) {
   }
 }
 
+/** Signs the demo's coordinator in (an Admin of the organisation) on a desk-sized screen. */
+async function staffPage() {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/staff/connexion`);
+  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
+  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  assert.match(page.url(), /\/staff$/);
+  return page;
+}
+
+/** The next French public holiday on a fixed date, at least two days ahead, as YYYY-MM-DD. */
+function nextFixedHoliday() {
+  const soon = new Date(Date.now() + 2 * 86400000);
+  const days = ['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'];
+  for (let year = soon.getFullYear(); ; year++) {
+    for (const d of days) {
+      const iso = `${year}-${d}`;
+      if (new Date(`${iso}T12:00:00`) > soon) return iso;
+    }
+  }
+}
+
 test('a resident registers for a workshop, sees the confirmation and cancels it', async () => {
   const page = await browser.context.newPage();
   await page.goto(`${BASE}/`);
@@ -345,13 +369,7 @@ test('the API documentation renders under its Content-Security-Policy', async ()
 });
 
 test('a coordinator moves and cancels an appointment and books a walk-in from the console', async () => {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${BASE}/staff/connexion`);
-  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
-  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  assert.match(page.url(), /\/staff$/);
+  const page = await staffPage();
 
   // An appointment to work on, booked for someone on the phone.
   await page.getByRole('link', { name: 'Rendez-vous', exact: true }).click();
@@ -402,30 +420,6 @@ test('a coordinator moves and cancels an appointment and books a walk-in from th
   await audit(page, "Agents : journée d'un point de médiation, après un rendez-vous sur place");
   await page.close();
 });
-
-/** Signs the demo's coordinator in (an Admin of the organisation) on a desk-sized screen. */
-async function staffPage() {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${BASE}/staff/connexion`);
-  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
-  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  assert.match(page.url(), /\/staff$/);
-  return page;
-}
-
-/** The next French public holiday on a fixed date, at least two days ahead, as YYYY-MM-DD. */
-function nextFixedHoliday() {
-  const soon = new Date(Date.now() + 2 * 86400000);
-  const days = ['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'];
-  for (let year = soon.getFullYear(); ; year++) {
-    for (const d of days) {
-      const iso = `${year}-${d}`;
-      if (new Date(`${iso}T12:00:00`) > soon) return iso;
-    }
-  }
-}
 
 test('a coordinator goes through the settings: places, hours, reasons, catalogue and a new account', async () => {
   const page = await staffPage();
