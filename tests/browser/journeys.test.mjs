@@ -46,6 +46,30 @@ async function checkCalendarLink(page) {
   }
 }
 
+/** Signs the demo's coordinator in (an Admin of the organisation) on a desk-sized screen. */
+async function staffPage() {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/staff/connexion`);
+  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
+  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  assert.match(page.url(), /\/staff$/);
+  return page;
+}
+
+/** The next French public holiday on a fixed date, at least two days ahead, as YYYY-MM-DD. */
+function nextFixedHoliday() {
+  const soon = new Date(Date.now() + 2 * 86400000);
+  const days = ['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'];
+  for (let year = soon.getFullYear(); ; year++) {
+    for (const d of days) {
+      const iso = `${year}-${d}`;
+      if (new Date(`${iso}T12:00:00`) > soon) return iso;
+    }
+  }
+}
+
 test('a resident registers for a workshop, sees the confirmation and cancels it', async () => {
   const page = await browser.context.newPage();
   await page.goto(`${BASE}/`);
@@ -132,7 +156,7 @@ test('a resident books an appointment, moves it and cancels it', async () => {
   await page.goto(`${BASE}/`);
   await page.getByRole('link', { name: 'Prendre rendez-vous avec un médiateur' }).click();
   assert.equal(await h1(page), 'Prendre rendez-vous avec un médiateur');
-  assert.ok(await page.getByText(/Le (lundi|mardi|mercredi|jeudi|vendredi) de \d\dh\d\d/).first().isVisible(), 'opening hours');
+  assert.match(await page.locator('ul.hours li').first().innerText(), /^(lun|mar|mer|jeu|ven)\.[^:]*\s:\s\d{1,2}\sh/, 'opening hours');
   await audit(page, 'Rendez-vous : lieux');
   await shoot(page, '06-rdv-lieu.png');
 
@@ -177,8 +201,10 @@ test('a resident books an appointment, moves it and cancels it', async () => {
   await audit(page, 'Rendez-vous : confirmer le nouvel horaire');
   await page.getByRole('button', { name: 'Confirmer le nouvel horaire' }).click();
   assert.equal(page.url(), manage);
-  const after = await page.locator('.facts div', { hasText: 'Date' }).locator('dd').innerText();
+  assert.equal(await h1(page), 'Votre rendez-vous a été déplacé');
+  const after = await page.locator('.facts div', { hasText: 'Nouvel horaire' }).locator('dd').innerText();
   assert.notEqual(after, before, 'the appointment moved');
+  assert.equal(await page.locator('.facts div', { hasText: 'Ancien horaire' }).locator('dd').innerText(), before.replace(/ \(jusqu'à .*\)$/, ''), 'the old time is shown struck out');
 
   await page.getByRole('link', { name: 'Annuler le rendez-vous' }).click();
   assert.equal(await h1(page), 'Annuler votre rendez-vous ?');
@@ -319,7 +345,7 @@ test('a resident books, moves and cancels an appointment with the keyboard alone
   await enterAndWait(page);
   await tabTo(page, (f) => f.text === 'Confirmer le nouvel horaire', 'the confirm button');
   await enterAndWait(page);
-  assert.equal(await h1(page), 'Votre rendez-vous est confirmé');
+  assert.equal(await h1(page), 'Votre rendez-vous a été déplacé');
 
   await tabTo(page, (f) => f.text === 'Annuler le rendez-vous', 'the cancel link');
   await enterAndWait(page);
@@ -343,13 +369,7 @@ test('the API documentation renders under its Content-Security-Policy', async ()
 });
 
 test('a coordinator moves and cancels an appointment and books a walk-in from the console', async () => {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${BASE}/staff/connexion`);
-  await page.getByLabel('Adresse e-mail professionnelle').fill(STAFF_EMAIL);
-  await page.getByLabel('Mot de passe').fill(STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  assert.match(page.url(), /\/staff$/);
+  const page = await staffPage();
 
   // An appointment to work on, booked for someone on the phone.
   await page.getByRole('link', { name: 'Rendez-vous', exact: true }).click();
@@ -365,6 +385,10 @@ test('a coordinator moves and cancels an appointment and books a walk-in from th
   await card().getByRole('link', { name: /^Déplacer/ }).click();
   assert.match(await h1(page), /^Déplacer le rendez-vous de Lucie Console/);
   await audit(page, 'Agents : déplacer un rendez-vous, créneaux');
+  // Earlier journeys may have filled the first days shown: the next days, until a free slot.
+  for (let i = 0; i < 8 && (await page.locator('.slots a').count()) === 0; i++) {
+    await page.getByRole('link', { name: 'Jours suivants' }).click();
+  }
   await page.locator('.slots a').first().click();
   assert.match(await h1(page), /^Déplacer le rendez-vous de Lucie Console \?/);
   await audit(page, 'Agents : déplacer un rendez-vous, confirmation');
@@ -394,5 +418,209 @@ test('a coordinator moves and cancels an appointment and books a walk-in from th
   const booked = await page.getByText('Personne accueillie').count();
   if (!booked) assert.ok(await page.getByText('Plus aucun créneau').first().isVisible());
   await audit(page, "Agents : journée d'un point de médiation, après un rendez-vous sur place");
+  await page.close();
+});
+
+test('a coordinator goes through the settings: places, hours, reasons, catalogue and a new account', async () => {
+  const page = await staffPage();
+  await page.getByRole('link', { name: 'Réglages', exact: true }).click();
+  assert.equal(await h1(page), 'Réglages');
+  await audit(page, 'Agents : réglages');
+
+  await page.getByRole('link', { name: 'Lieux', exact: true }).click();
+  assert.equal(await h1(page), 'Lieux');
+  await audit(page, 'Agents : réglages, lieux');
+  await page.locator('table tbody tr').first().getByRole('link').first().click();
+  assert.match(await h1(page), /^Modifier le lieu « .+ »$/);
+  await audit(page, 'Agents : réglages, modifier un lieu');
+  await page.getByRole('link', { name: "Horaires d'ouverture et fermetures de ce lieu" }).click();
+  assert.match(page.url(), /\/staff\/reglages\/lieux\/\d+\/horaires$/);
+  assert.match(await h1(page), /^Horaires et fermetures : /);
+  await audit(page, 'Agents : réglages, horaires et fermetures');
+
+  await page.goto(`${BASE}/staff/reglages`);
+  await page.getByRole('link', { name: 'Motifs de rendez-vous' }).click();
+  assert.equal(await h1(page), 'Motifs de rendez-vous');
+  await audit(page, 'Agents : réglages, motifs');
+  await page.locator('table tbody tr').first().getByRole('link').first().click();
+  assert.match(await h1(page), /^Modifier le motif « .+ »$/);
+  await audit(page, 'Agents : réglages, modifier un motif');
+
+  await page.goto(`${BASE}/staff/reglages`);
+  await page.getByRole('link', { name: 'Catalogue des ateliers' }).click();
+  assert.equal(await h1(page), 'Catalogue des ateliers');
+  await audit(page, 'Agents : réglages, catalogue des ateliers');
+  await page.locator('table tbody tr').first().getByRole('link').first().click();
+  assert.match(await h1(page), /^Modifier l'atelier « .+ »$/);
+  await audit(page, 'Agents : réglages, modifier un atelier');
+
+  // The demo's coordinator is an Admin: the staff accounts are theirs to manage.
+  await page.goto(`${BASE}/staff/reglages`);
+  await page.getByRole('link', { name: 'Comptes des agents' }).click();
+  assert.equal(await h1(page), 'Comptes des agents');
+  assert.ok(await page.getByText('Administration').first().isVisible(), 'an Admin account is listed');
+  await audit(page, 'Agents : comptes des agents');
+  await page.getByRole('link', { name: 'Créer un compte' }).click();
+  assert.equal(await h1(page), 'Créer un compte');
+  await audit(page, 'Agents : créer un compte');
+  await page.getByRole('button', { name: 'Créer le compte' }).click();
+  assert.match(await page.title(), /^Erreur : /);
+  await audit(page, 'Agents : créer un compte, erreurs');
+  await page.getByLabel('Nom de la personne').fill('Nadia Navigateur');
+  await page.getByLabel('Adresse e-mail professionnelle').fill(`nadia.navigateur.${Date.now()}@arles.example`);
+  await page.getByLabel(/^Animation/).check();
+  await page.getByRole('button', { name: 'Créer le compte' }).click();
+  assert.equal(await h1(page), 'Compte créé pour Nadia Navigateur');
+  const link = await page.locator('.manage-url a').innerText();
+  assert.match(link, /^http.+\/staff\/invitation\/.+/);
+  await audit(page, "Agents : lien d'invitation");
+  await page.close();
+});
+
+test('a coordinator edits a session, opens a registrant, a cancelled session and a series, and plans on a holiday', async () => {
+  const page = await staffPage();
+  await page.getByRole('link', { name: 'Séances', exact: true }).click();
+
+  // The cancelled session of the demo says so.
+  await page.locator('tr', { hasText: 'Annulée' }).first().getByRole('link').click();
+  assert.ok(await page.getByText('Séance annulée').isVisible());
+  await audit(page, 'Agents : séance annulée');
+
+  // A session with people registered: its registrant's page, then its edit page.
+  await page.goto(`${BASE}/staff/seances`);
+  await page.locator('tr', { hasText: /[1-9]\d* inscrits? sur/ }).last().getByRole('link').click();
+  const sessionUrl = page.url();
+  await page.getByRole('link', { name: /^Déplacer, retirer/ }).first().click();
+  assert.match(page.url(), /\/staff\/seances\/\d+\/inscrits\/\d+$/);
+  await audit(page, "Agents : une personne inscrite à une séance");
+  await page.getByRole('link', { name: 'Retour à la séance' }).click();
+  assert.equal(page.url(), sessionUrl);
+
+  await page.getByRole('link', { name: 'Modifier la séance' }).click();
+  assert.match(page.url(), /\/staff\/seances\/\d+\/modifier$/);
+  assert.equal(await h1(page), 'Modifier la séance');
+  await audit(page, 'Agents : modifier une séance');
+  // By keyboard: the capacity raised by one, then Enter saves the form.
+  const capacity = Number(await page.getByLabel('Nombre de places').inputValue());
+  await page.getByLabel('Nombre de places').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(String(capacity + 1));
+  await enterAndWait(page);
+  assert.equal(page.url().replace(/\?.*$/, ''), sessionUrl);
+  assert.ok(page.url().endsWith('?fait=modifiee'), 'the change is announced');
+  const places = await page.locator('.facts div', { hasText: 'Places' }).locator('dd').innerText();
+  assert.match(places, new RegExp(`^${capacity + 1} au total`));
+  await audit(page, 'Agents : séance modifiée');
+
+  // A weekly series (the demo's sessions are single ones), then its cancel page: opened only.
+  await page.goto(`${BASE}/staff/seances`);
+  await page.getByRole('link', { name: 'Créer une série hebdomadaire' }).click();
+  assert.equal(await h1(page), 'Créer une série hebdomadaire');
+  await audit(page, 'Agents : créer une série');
+  const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('Atelier', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel('Lieu', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel('Jour de la semaine').selectOption({ index: 1 });
+  await page.getByLabel('Heure de début').fill('18:00');
+  await page.getByLabel('Heure de fin').fill('19:30');
+  await page.getByLabel('Première date').fill(day(50));
+  await page.getByLabel('Dernière date').fill(day(70));
+  await page.getByRole('button', { name: 'Créer la série' }).click();
+  // Evening hours may be outside the place's opening hours: the planning asks, we confirm.
+  const anyway = page.getByRole('button', { name: 'Créer quand même' });
+  if (await anyway.count()) {
+    await audit(page, 'Agents : créer une série, avertissements');
+    await anyway.click();
+  }
+  assert.match(page.url(), /\/staff\/seances(\?.*)?$/);
+  await audit(page, 'Agents : série créée');
+  await page.goto(`${BASE}/staff/seances`);
+  await page.locator('tr', { hasText: /18\sh\s–\s19\sh\s30/ }).first().getByRole('link').click();
+  await page.getByRole('link', { name: "Annuler la série à partir d'une date" }).click();
+  assert.match(page.url(), /\/staff\/seances\/\d+\/serie\/annuler$/);
+  assert.equal(await h1(page), "Annuler la série à partir d'une date");
+  await audit(page, "Agents : annuler une série à partir d'une date");
+
+  // A new session on a public holiday: the warning, then « Créer quand même ».
+  await page.goto(`${BASE}/staff/seances`);
+  await page.getByRole('link', { name: 'Créer une séance' }).click();
+  assert.equal(await h1(page), 'Créer une séance');
+  await audit(page, 'Agents : créer une séance');
+  await page.getByLabel('Atelier', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel('Lieu', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel('Date', { exact: true }).fill(nextFixedHoliday());
+  await page.getByLabel('Heure de début').fill('10:00');
+  await page.getByLabel('Heure de fin').fill('12:00');
+  await page.getByRole('button', { name: 'Créer la séance' }).click();
+  assert.ok(await page.getByText(/est un jour férié/).isVisible(), 'the holiday is pointed out');
+  assert.equal((await focused(page)).id, 'avertissements', 'the warnings take the focus');
+  await audit(page, 'Agents : créer une séance, avertissement jour férié');
+  await page.getByRole('button', { name: 'Créer quand même' }).click();
+  assert.match(page.url(), /\/staff\/seances\/\d+(\?.*)?$/);
+  await audit(page, 'Agents : séance créée un jour férié');
+  await page.close();
+});
+
+test('a coordinator reads the activity records, statistics, calls, texts, reviews, people and exports', async () => {
+  const page = await staffPage();
+  const nav = page.getByRole('navigation', { name: 'Menu des agents' });
+  for (const [link, title] of [
+    ['Comptes rendus', "Comptes rendus d'activité"],
+    ['Statistiques', 'Statistiques'],
+    ['À appeler', 'À appeler'],
+    ['SMS reçus', 'SMS reçus'],
+    ['Avis', 'Avis des habitants'],
+    ['Exports', 'Exports'],
+    ['Personnes', 'Retrouver une personne'],
+  ]) {
+    await nav.getByRole('link', { name: new RegExp(`^${link}`) }).click();
+    assert.equal(await h1(page), title);
+    await audit(page, `Agents : ${title.toLowerCase()}`);
+  }
+  const record = page.locator('.card-title a[href^="/staff/comptes-rendus/"]');
+  await page.getByLabel('Nom, téléphone, e-mail ou code de réservation').fill('Jeanne Martin');
+  await page.getByRole('button', { name: 'Chercher' }).click();
+  assert.match(page.url(), /\/staff\/personnes\?q=Jeanne(\+|%20)Martin/);
+  assert.ok(await page.getByText('Jeanne Martin').first().isVisible());
+  await audit(page, 'Agents : personne trouvée');
+
+  await page.goto(`${BASE}/staff/comptes-rendus`);
+  assert.ok((await record.count()) > 0, 'the demo has activity records');
+  await record.first().click();
+  assert.match(await h1(page), /^Compte rendu : /);
+  await audit(page, "Agents : un compte rendu d'activité");
+  await page.goto(`${BASE}/staff/statistiques`);
+  await page.getByRole('button', { name: 'Afficher les chiffres' }).click();
+  assert.equal(await h1(page), 'Statistiques');
+  await audit(page, 'Agents : statistiques affichées');
+  await page.close();
+});
+
+test('a resident filters the workshops by place and theme, and is asked about a mistyped e-mail', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/ateliers`);
+  const theme = page.getByLabel('Thème');
+  await theme.selectOption({ index: 1 });
+  const chosen = (await theme.locator('option:checked').innerText()).trim();
+  await page.getByRole('button', { name: 'Afficher' }).click();
+  assert.match(page.url(), /\/ateliers\?lieu=&theme=.+$/);
+  assert.equal(await page.getByLabel('Thème').locator('option:checked').innerText(), chosen, 'the choice is kept');
+  await audit(page, 'Liste des ateliers filtrée par thème');
+  await page.getByLabel('Lieu').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Afficher' }).click();
+  assert.match(page.url(), /\/ateliers\?lieu=\d+&theme=.+$/);
+  await audit(page, 'Liste des ateliers filtrée par lieu et thème');
+
+  await page.goto(`${BASE}/ateliers`);
+  await page.getByRole('link', { name: /^M'inscrire :/ }).first().click();
+  await page.getByLabel('Votre prénom et votre nom').fill('Odile Faute');
+  await page.getByLabel('Adresse e-mail').fill('odile.faute@gmial.com');
+  await page.getByRole('button', { name: /^(Confirmer mon inscription|M'inscrire sur la liste d'attente)$/ }).click();
+  assert.match(await page.locator('.email-check legend').innerText(), /^Vouliez-vous dire odile\.faute@gmail\.com \?$/);
+  await audit(page, "Formulaire d'inscription, e-mail à vérifier");
+  await page.getByLabel('Oui, corriger en odile.faute@gmail.com').check();
+  await page.getByRole('button', { name: /^(Confirmer mon inscription|M'inscrire sur la liste d'attente)$/ }).click();
+  assert.match(await h1(page), /^Votre inscription est confirmée|liste d'attente/);
+  assert.ok(await page.getByText('odile.faute@gmail.com').first().isVisible(), 'the address was corrected');
   await page.close();
 });
