@@ -23,7 +23,7 @@ async fn sessions(app: &creneau_tests::app::TestApp) -> Vec<session::Model> {
 }
 
 /// The key the "Créer quand même" button sends back.
-fn confirm_key(page: &Page) -> String {
+pub(super) fn confirm_key(page: &Page) -> String {
     let at = page
         .body
         .find(r#"name="confirmer" value=""#)
