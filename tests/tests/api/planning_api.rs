@@ -85,6 +85,16 @@ pub async fn march_with_a_session_and_an_appointment(app: &TestApp) -> (Point, i
     (p, w)
 }
 
+/// A two-desk mediation point and its workshop, with Jeanne Martin's appointment on Tuesday
+/// 5 January 2027 at 14:30; answers them and her desk.
+pub async fn point_with_jeanne_at_half_past_two(app: &TestApp) -> (Point, i32, i32) {
+    let p = point(app, 2).await;
+    let w = workshop(app, &p.admin).await;
+    booked(app, &p, paris(2027, 1, 5, 14, 30), "Jeanne Martin", "jeanne@exemple.fr").await;
+    let desk = appointments(app).await[0].desk;
+    (p, w, desk)
+}
+
 async fn session_count(app: &TestApp) -> usize {
     session::Entity::find().all(&app.state.db).await.unwrap().len()
 }
@@ -289,17 +299,7 @@ db_test!(
 
 db_test!(
     async fn a_session_over_appointments_on_its_desks_is_refused_with_their_times_and_desks_but_no_names(app: TestApp) {
-        let p = point(&app, 2).await;
-        let w = workshop(&app, &p.admin).await;
-        booked(
-            &app,
-            &p,
-            paris(2027, 1, 5, 14, 30),
-            "Jeanne Martin",
-            "jeanne@exemple.fr",
-        )
-        .await;
-        let desk = appointments(&app).await[0].desk;
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
         let (start, end) = (paris(2027, 1, 5, 14, 0), paris(2027, 1, 5, 16, 0));
 
         let resp = create(
@@ -469,17 +469,7 @@ db_test!(
     async fn editing_a_session_over_an_appointment_on_its_desks_is_refused_with_its_time_and_desk_but_no_name(
         app: TestApp,
     ) {
-        let p = point(&app, 2).await;
-        let w = workshop(&app, &p.admin).await;
-        booked(
-            &app,
-            &p,
-            paris(2027, 1, 5, 14, 30),
-            "Jeanne Martin",
-            "jeanne@exemple.fr",
-        )
-        .await;
-        let desk = appointments(&app).await[0].desk;
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
         let (start, end) = (paris(2027, 1, 5, 10, 0), paris(2027, 1, 5, 11, 0));
         let id = json(create(&app, &p.admin, w, p.place, start, end, json!({})).await).await["id"]
             .as_i64()

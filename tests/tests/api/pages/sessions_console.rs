@@ -28,6 +28,12 @@ async fn sibling(app: &TestApp, admin: &str, f: &Fixture, days: i64, capacity: i
     json(resp).await["id"].as_i64().unwrap() as i32
 }
 
+/// The version an edit form was filled from (its hidden field).
+fn form_version(form: &super::Page) -> String {
+    let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
+    form.body[at..at + 16].to_string()
+}
+
 async fn registration_id(resp: reqwest::Response) -> i32 {
     let body: Value = json(resp).await;
     body["id"].as_i64().unwrap_or_else(|| panic!("{body}")) as i32
@@ -98,10 +104,7 @@ db_test!(
         v.sign_in("admin@arles.example", PASSWORD).await;
         let path = format!("/staff/seances/{}/modifier", f.session_id);
         let form = v.get(&path).await;
-        let version = {
-            let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
-            form.body[at..at + 16].to_string()
-        };
+        let version = form_version(&form);
         let fields = |capacity: &'static str, end: &'static str| {
             vec![
                 ("csrf", form.csrf()),
@@ -146,8 +149,7 @@ db_test!(
         v.sign_in("admin@arles.example", PASSWORD).await;
         let path = format!("/staff/seances/{}/modifier", f.session_id);
         let form = v.get(&path).await;
-        let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
-        let version = form.body[at..at + 16].to_string();
+        let version = form_version(&form);
         // A colleague changes the capacity meanwhile, through the API.
         let patch = app
             .request(
@@ -598,20 +600,10 @@ db_test!(
 db_test!(
     async fn an_edit_over_an_appointment_lists_it_with_the_name_and_fits_on_another_desk(app: TestApp) {
         use crate::{
-            appointments::*,
-            planning_api::{create, workshop},
+            appointments::paris,
+            planning_api::{create, point_with_jeanne_at_half_past_two},
         };
-        let p = point(&app, 2).await;
-        let w = workshop(&app, &p.admin).await;
-        booked(
-            &app,
-            &p,
-            paris(2027, 1, 5, 14, 30),
-            "Jeanne Martin",
-            "jeanne@exemple.fr",
-        )
-        .await;
-        let desk = appointments(&app).await[0].desk;
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
         let (start, end) = (paris(2027, 1, 5, 10, 0), paris(2027, 1, 5, 11, 0));
         let id = json(create(&app, &p.admin, w, p.place, start, end, json!({})).await).await["id"]
             .as_i64()
@@ -668,8 +660,7 @@ db_test!(
         v.sign_in("admin@arles.example", PASSWORD).await;
         let path = format!("/staff/seances/{}/modifier", f.session_id);
         let form = v.get(&path).await;
-        let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
-        let version = form.body[at..at + 16].to_string();
+        let version = form_version(&form);
         let place = f.place_id.to_string();
         let csrf = form.csrf();
         let mut fields = moved_to(&place, "2027-05-06", "14:00", "16:00");
