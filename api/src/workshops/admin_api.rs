@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     catalogue,
+    desks::DeskChange,
     dto::*,
     planning::{self, in_org},
     queries::{self, SessionFilter},
@@ -238,7 +239,11 @@ impl AdminWorkshopsApi {
 
     /// Change a session: times or place (registrants are told, invites updated), capacity (a
     /// rise promotes from the waiting list; a cut below the confirmed count is refused),
-    /// facilitator, closing time.
+    /// facilitator, closing time, desks. A new time, place or desks follow the rules of
+    /// creation: a new start in the past is refused (422), appointments booked on its desks
+    /// meanwhile too (409 `appointments_in_the_way`), and a public holiday at a place that
+    /// closes on them or another session at the place answers 409 `planning_warnings` (send
+    /// again with `confirm_warnings`).
     #[oai(path = "/sessions/:id", method = "patch", operation_id = "adminUpdateSession")]
     async fn update_session(
         &self,
@@ -254,6 +259,11 @@ impl AdminWorkshopsApi {
             capacity: body.capacity,
             facilitator_id: body.facilitator_id.map(Some),
             registration_closes_at: body.registration_closes_at.map(|d| d.with_timezone(&Utc)),
+            desks: body
+                .desks
+                .clone()
+                .map_or(DeskChange::Unchanged, |d| DeskChange::Chosen(Some(d))),
+            confirmation: confirmation(body.confirm_warnings),
             seen_version: None,
         };
         let s = service::edit_session(&state, &me, id.0, change).await?;

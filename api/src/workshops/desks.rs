@@ -41,6 +41,36 @@ pub(crate) fn resolve(place: &place::Model, requested: Option<&[i32]>) -> Result
     Ok(desks)
 }
 
+/// The desks asked of an edited session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum DeskChange {
+    /// Nothing said: at the same place, the desks it has; at another, as a new session there
+    /// (all of a mediation point's desks, none elsewhere).
+    #[default]
+    Unchanged,
+    /// As [`resolve`] reads them for a new session: `None` all the place's desks.
+    Chosen(Option<Vec<i32>>),
+}
+
+/// The desks an edited session occupies at `place` (where it is to be), once `change` is
+/// applied to `stored` (its desks column) at `stored_place_id`.
+///
+/// # Errors
+///
+/// As [`resolve`].
+pub(crate) fn after_edit(
+    place: &place::Model,
+    stored_place_id: i32,
+    stored: Option<&str>,
+    change: &DeskChange,
+) -> Result<Vec<u32>, PlanningError> {
+    match change {
+        DeskChange::Unchanged if place.id == stored_place_id => Ok(decode(stored)),
+        DeskChange::Unchanged => resolve(place, None),
+        DeskChange::Chosen(list) => resolve(place, list.as_deref()),
+    }
+}
+
 /// The column's text for `desks`: `"1,2"`, or `None` when the session occupies none.
 pub(crate) fn encode(desks: &[u32]) -> Option<String> {
     (!desks.is_empty()).then(|| desks.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
@@ -189,6 +219,37 @@ mod tests {
         let library = place(PlaceKind::Library, 1);
         assert_eq!(resolve(&library, None).unwrap(), Vec::<u32>::new());
         assert!(matches!(resolve(&library, Some(&[1])), Err(PlanningError::NoDesksHere)));
+    }
+
+    #[test]
+    fn an_edited_session_keeps_its_desks_at_its_place_and_takes_the_new_places_default_elsewhere() {
+        let point = place(PlaceKind::MediationPoint, 2);
+        let library = place::Model {
+            id: 2,
+            ..place(PlaceKind::Library, 1)
+        };
+        let unchanged = DeskChange::Unchanged;
+        assert_eq!(after_edit(&point, 1, Some("2"), &unchanged).unwrap(), vec![2]);
+        assert_eq!(after_edit(&point, 1, None, &unchanged).unwrap(), Vec::<u32>::new());
+        assert_eq!(
+            after_edit(&point, 2, None, &unchanged).unwrap(),
+            vec![1, 2],
+            "moved here"
+        );
+        assert_eq!(
+            after_edit(&library, 1, Some("1,2"), &unchanged).unwrap(),
+            Vec::<u32>::new()
+        );
+        let all = DeskChange::Chosen(None);
+        assert_eq!(after_edit(&point, 1, Some("2"), &all).unwrap(), vec![1, 2]);
+        assert_eq!(
+            after_edit(&point, 1, Some("2"), &DeskChange::Chosen(Some(vec![1]))).unwrap(),
+            vec![1]
+        );
+        assert!(matches!(
+            after_edit(&library, 1, Some("2"), &DeskChange::Chosen(Some(vec![2]))),
+            Err(PlanningError::NoDesksHere)
+        ));
     }
 
     #[test]

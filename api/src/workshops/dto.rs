@@ -238,6 +238,16 @@ pub(crate) struct SessionUpdate {
     pub capacity: Option<i32>,
     pub facilitator_id: Option<i32>,
     pub registration_closes_at: Option<crate::domain::text::Instant>,
+    /// At a mediation point, the desks the session occupies, as at creation (`[]`: none).
+    /// Left out: the desks it has when it stays at its place; all the new place's desks when
+    /// it moves to another mediation point.
+    #[oai(validator(max_items = 20))]
+    pub desks: Option<Vec<i32>>,
+    /// Save the new time or place despite the warnings (a public holiday at a place that
+    /// closes on holidays, another session at the same place and time). Without it, such a
+    /// change answers 409 `planning_warnings`, the warnings in French in `details`.
+    #[oai(default)]
+    pub confirm_warnings: bool,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -58,7 +58,7 @@ pub(crate) enum PlanningError {
     NoDesksHere,
     #[error("Ce lieu compte {desks} poste(s) : choisissez des numéros de 1 à {desks}.")]
     DeskOutOfRange { desks: i32 },
-    #[error("À vérifier avant de créer : {}", texts(.0.iter().map(|w| &w.text)))]
+    #[error("À vérifier avant d'enregistrer la séance : {}", texts(.0.iter().map(|w| &w.text)))]
     NeedsConfirmation(Vec<Warning>),
     #[error(
         "Des rendez-vous sont pris sur les postes de ce lieu pendant la séance : déplacez-les, ou choisissez \
@@ -190,23 +190,17 @@ pub(crate) async fn create_session(
     check_capacity(new.capacity)?;
     check_times(new.starts_at, new.ends_at)?;
     let now = state.clock.now();
-    if new.starts_at <= now {
-        return Err(PlanningError::InPast);
-    }
     let desks = desks::resolve(&p, new.desks.as_deref())?;
-    let tz = state.settings.timezone;
     let closes = new.registration_closes_at.unwrap_or(new.starts_at);
     let txn = db::begin_write(&state.db).await?;
-    let around = Surroundings::load(&txn, &p, new.starts_at, new.ends_at).await?;
-    let check = around.check(&p, &desks, new.starts_at, new.ends_at, tz);
-    if !check.in_the_way.is_empty() {
-        return Err(PlanningError::AppointmentsInTheWay(check.in_the_way));
-    }
-    let mut warnings = check.holiday.into_iter().collect::<Vec<_>>();
-    warnings.extend(check.overlaps);
-    if !new.confirmation.covers(&warnings) {
-        return Err(PlanningError::NeedsConfirmation(warnings));
-    }
+    let plan = SessionPlan {
+        place: &p,
+        desks: &desks,
+        starts_at: new.starts_at,
+        ends_at: new.ends_at,
+        editing: None,
+    };
+    check_plan(&txn, &plan, &new.confirmation, now, state.settings.timezone).await?;
     let created = session_row(
         me,
         &w,
@@ -257,7 +251,7 @@ pub(crate) async fn create_series(
     }
     let key = token::generate()[..12].to_string();
     let txn = db::begin_write(&state.db).await?;
-    let around = Surroundings::load(&txn, &p, first.starts_at, last.ends_at).await?;
+    let around = Surroundings::load(&txn, &p, first.starts_at, last.ends_at, None).await?;
     let mut holidays = Vec::new();
     let mut overlaps = Vec::new();
     let mut over_appointments = Vec::new();
@@ -319,8 +313,50 @@ pub(crate) async fn create_series(
     })
 }
 
+/// Where and when one session is to be, as planning checks it.
+pub(crate) struct SessionPlan<'a> {
+    pub place: &'a place::Model,
+    /// The desks it occupies ([`desks::resolve`]).
+    pub desks: &'a [u32],
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The session as it stands when it is being edited, `None` for a new one.
+    pub editing: Option<&'a session::Model>,
+}
+
+/// The planning rules of one session, new or edited, read in the transaction that saves it:
+/// a start in the past is refused (an edited session may keep the start it has), so are
+/// appointments booked on its desks meanwhile; a public holiday at a place that closes on
+/// holidays, or another session at the place meanwhile (never the edited session itself), is
+/// a warning `confirmation` must cover.
+pub(crate) async fn check_plan<C: ConnectionTrait>(
+    db: &C,
+    plan: &SessionPlan<'_>,
+    confirmation: &Confirmation,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(), PlanningError> {
+    let new_start = plan.editing.is_none_or(|s| s.starts_at != plan.starts_at);
+    if new_start && plan.starts_at <= now {
+        return Err(PlanningError::InPast);
+    }
+    let itself = plan.editing.map(|s| s.id);
+    let around = Surroundings::load(db, plan.place, plan.starts_at, plan.ends_at, itself).await?;
+    let check = around.check(plan.place, plan.desks, plan.starts_at, plan.ends_at, tz);
+    if !check.in_the_way.is_empty() {
+        return Err(PlanningError::AppointmentsInTheWay(check.in_the_way));
+    }
+    let mut warnings = check.holiday.into_iter().collect::<Vec<_>>();
+    warnings.extend(check.overlaps);
+    if !confirmation.covers(&warnings) {
+        return Err(PlanningError::NeedsConfirmation(warnings));
+    }
+    Ok(())
+}
+
 /// What is already planned at a place over a stretch of time: the non-cancelled sessions and
-/// the appointments still occupying a desk. Loaded once for a session or a whole series.
+/// the appointments still occupying a desk. Loaded once for a session or a whole series;
+/// `except` leaves out the session being edited.
 struct Surroundings {
     sessions: Vec<OtherSession>,
     booked: Vec<Booked>,
@@ -339,9 +375,13 @@ impl Surroundings {
         p: &place::Model,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        except: Option<i32>,
     ) -> Result<Surroundings, DbErr> {
-        let rows = session::Entity::find()
-            .filter(session::Column::PlaceId.eq(p.id))
+        let mut others = session::Entity::find().filter(session::Column::PlaceId.eq(p.id));
+        if let Some(id) = except {
+            others = others.filter(session::Column::Id.ne(id));
+        }
+        let rows = others
             .filter(session::Column::Status.ne(SessionStatus::Cancelled))
             .filter(session::Column::StartsAt.lt(to))
             .filter(session::Column::EndsAt.gt(from))

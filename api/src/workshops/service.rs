@@ -16,7 +16,11 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::planning::{PlanningError, check_facilitator, check_times, in_org};
+use super::{
+    desks::{self, DeskChange},
+    planning::{PlanningError, SessionPlan, check_facilitator, check_plan, check_times, in_org},
+    warnings::Confirmation,
+};
 use crate::{
     auth::StaffIdentity,
     domain::{
@@ -769,16 +773,24 @@ impl DomainError for ChangeError {
             Planning(e) => e.code(),
         }
     }
+
+    fn details(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ChangeError::Planning(e) => e.details(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// What a form last showed of a session: any change to the fields an agent edits (or to its
 /// status) changes it, whatever the clock says.
 pub(crate) fn version(s: &session::Model) -> String {
     let seen = format!(
-        "{}|{}|{}|{}|{}|{:?}|{}|{}",
+        "{}|{}|{}|{:?}|{}|{}|{:?}|{}|{}",
         s.starts_at.timestamp_micros(),
         s.ends_at.timestamp_micros(),
         s.place_id,
+        s.desks,
         s.capacity,
         s.seats_taken,
         s.facilitator_id,
@@ -798,13 +810,19 @@ pub(crate) struct SessionChange {
     /// `Some(None)` takes the facilitator off the session.
     pub facilitator_id: Option<Option<i32>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
+    /// At a mediation point, the desks it occupies.
+    pub desks: DeskChange,
+    /// The planning warnings the agent accepted.
+    pub confirmation: Confirmation,
     /// The [`version`] the agent's form was filled from: refused as stale when it differs.
     pub seen_version: Option<String>,
 }
 
 /// Staff change a session in one transaction: times or place (every live registrant told,
 /// invites updated), capacity (a cut below the confirmed count refused, a rise promoting
-/// from the waiting list), facilitator, registration closing time.
+/// from the waiting list), facilitator, registration closing time. A new time, place or
+/// desks meet the planning rules of a new session ([`check_plan`]): no new start in the
+/// past, no appointment on its desks meanwhile, warnings confirmed.
 pub(crate) async fn edit_session(
     state: &AppState,
     me: &StaffIdentity,
@@ -812,9 +830,8 @@ pub(crate) async fn edit_session(
     change: SessionChange,
 ) -> Result<session::Model, ChangeError> {
     let s = in_org::<session::Entity>(state, me, session_id).await?;
-    if let Some(p) = change.place_id {
-        in_org::<place::Entity>(state, me, p).await?;
-    }
+    let place_id = change.place_id.unwrap_or(s.place_id);
+    let place = in_org::<place::Entity>(state, me, place_id).await?;
     check_facilitator(state, me, change.facilitator_id.flatten()).await?;
     let starts_at = change.starts_at.unwrap_or(s.starts_at);
     let ends_at = change.ends_at.unwrap_or(s.ends_at);
@@ -828,7 +845,6 @@ pub(crate) async fn edit_session(
         },
     );
     let closes = Ord::min(closes, starts_at);
-    let place_id = change.place_id.unwrap_or(s.place_id);
 
     let now = state.clock.now();
     let host = state.public_host();
@@ -843,6 +859,19 @@ pub(crate) async fn edit_session(
         return Err(ChangeError::SessionCancelled);
     }
     let before = sc.session.clone();
+    let desks = desks::after_edit(&place, before.place_id, before.desks.as_deref(), &change.desks)?;
+    let moved = before.starts_at != starts_at || before.ends_at != ends_at || before.place_id != place_id;
+    let desks_column = desks::encode(&desks);
+    if moved || desks_column != before.desks {
+        let plan = SessionPlan {
+            place: &place,
+            desks: &desks,
+            starts_at,
+            ends_at,
+            editing: Some(&before),
+        };
+        check_plan(&txn, &plan, &change.confirmation, now, state.settings.timezone).await?;
+    }
     let mut active: session::ActiveModel = before.clone().into();
     if let Some(requested) = change.capacity {
         let waitlisted = waiting_count(&txn, session_id).await?;
@@ -852,24 +881,16 @@ pub(crate) async fn edit_session(
     if let Some(f) = change.facilitator_id {
         active.facilitator_id = Set(f);
     }
-    let moved = before.starts_at != starts_at || before.ends_at != ends_at || before.place_id != place_id;
     active.starts_at = Set(starts_at);
     active.ends_at = Set(ends_at);
     active.place_id = Set(place_id);
+    active.desks = Set(desks_column);
     active.registration_closes_at = Set(closes);
     if moved {
         active.ical_sequence = Set(before.ical_sequence + 1);
     }
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    let place = if place_id == before.place_id {
-        sc.place
-    } else {
-        place::Entity::find_by_id(place_id)
-            .one(&txn)
-            .await?
-            .ok_or(RegistrationError::SessionNotFound)?
-    };
     let sc = SessionContext {
         session: updated,
         place,

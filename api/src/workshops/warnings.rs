@@ -80,9 +80,10 @@ pub(crate) fn overlaps_with(
 }
 
 /// What a planner confirmed by saving anyway.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) enum Confirmation {
-    /// Nothing yet: any warning stops the creation.
+    /// Nothing yet: any warning stops the saving.
+    #[default]
     None,
     /// Every warning (the API's `"confirm_warnings": true`).
     All,
@@ -103,7 +104,8 @@ impl Confirmation {
     }
 }
 
-/// A short stable key of a list of warnings, sent back by the page's "Créer quand même".
+/// A short stable key of a list of warnings, sent back by the page's "Créer quand même" (or
+/// "Enregistrer quand même").
 pub(crate) fn key(warnings: &[Warning]) -> String {
     // FNV-1a over the texts: stable across builds and instances, unlike std's hasher.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;

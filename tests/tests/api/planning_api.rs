@@ -85,6 +85,16 @@ pub async fn march_with_a_session_and_an_appointment(app: &TestApp) -> (Point, i
     (p, w)
 }
 
+/// A two-desk mediation point and its workshop, with Jeanne Martin's appointment on Tuesday
+/// 5 January 2027 at 14:30; answers them and her desk.
+pub async fn point_with_jeanne_at_half_past_two(app: &TestApp) -> (Point, i32, i32) {
+    let p = point(app, 2).await;
+    let w = workshop(app, &p.admin).await;
+    booked(app, &p, paris(2027, 1, 5, 14, 30), "Jeanne Martin", "jeanne@exemple.fr").await;
+    let desk = appointments(app).await[0].desk;
+    (p, w, desk)
+}
+
 async fn session_count(app: &TestApp) -> usize {
     session::Entity::find().all(&app.state.db).await.unwrap().len()
 }
@@ -289,17 +299,7 @@ db_test!(
 
 db_test!(
     async fn a_session_over_appointments_on_its_desks_is_refused_with_their_times_and_desks_but_no_names(app: TestApp) {
-        let p = point(&app, 2).await;
-        let w = workshop(&app, &p.admin).await;
-        booked(
-            &app,
-            &p,
-            paris(2027, 1, 5, 14, 30),
-            "Jeanne Martin",
-            "jeanne@exemple.fr",
-        )
-        .await;
-        let desk = appointments(&app).await[0].desk;
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
         let (start, end) = (paris(2027, 1, 5, 14, 0), paris(2027, 1, 5, 16, 0));
 
         let resp = create(
@@ -415,5 +415,165 @@ db_test!(
         )
         .await;
         assert_eq!(body["field"], "first_date");
+    }
+);
+
+/// PATCHes session `id` with `body`.
+async fn edit(app: &TestApp, admin: &str, id: i64, body: Value) -> reqwest::Response {
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/admin/sessions/{id}"),
+        Some(admin),
+        Some(body),
+    )
+    .await
+}
+
+async fn starts_at(app: &TestApp, id: i64) -> DateTime<Utc> {
+    session::Entity::find_by_id(id as i32)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .starts_at
+}
+
+db_test!(
+    async fn editing_a_session_to_start_in_the_past_is_refused_and_changes_nothing(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let (w, place) = (workshop(&app, &admin).await, library(&app, &admin, true).await);
+        let (start, end) = (paris(2027, 1, 12, 14, 0), paris(2027, 1, 12, 16, 0));
+        let id = json(create(&app, &admin, w, place, start, end, json!({})).await).await["id"]
+            .as_i64()
+            .unwrap();
+        let past = app.now() - Duration::hours(1);
+        let body = problem_body(
+            edit(
+                &app,
+                &admin,
+                id,
+                json!({"starts_at": z(past), "ends_at": z(past + Duration::hours(2))}),
+            )
+            .await,
+            422,
+            "validation",
+        )
+        .await;
+        assert_eq!(body["field"], "starts_at");
+        assert!(body["message"].as_str().unwrap().contains("dans le passé"), "{body}");
+        assert_eq!(starts_at(&app, id).await, start, "nothing changed");
+    }
+);
+
+db_test!(
+    async fn editing_a_session_over_an_appointment_on_its_desks_is_refused_with_its_time_and_desk_but_no_name(
+        app: TestApp,
+    ) {
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
+        let (start, end) = (paris(2027, 1, 5, 10, 0), paris(2027, 1, 5, 11, 0));
+        let id = json(create(&app, &p.admin, w, p.place, start, end, json!({})).await).await["id"]
+            .as_i64()
+            .unwrap();
+        let afternoon = json!({
+            "starts_at": z(paris(2027, 1, 5, 14, 0)), "ends_at": z(paris(2027, 1, 5, 16, 0)),
+            "confirm_warnings": true
+        });
+        let body = problem_body(
+            edit(&app, &p.admin, id, afternoon.clone()).await,
+            409,
+            "appointments_in_the_way",
+        )
+        .await;
+        assert_eq!(
+            body["details"],
+            json!([{
+                "code": "appointment",
+                "message": format!("mardi 5 janvier 2027 de 14\u{a0}h\u{a0}30 à 15\u{a0}h, poste {desk}")
+            }])
+        );
+        assert!(!body.to_string().contains("Jeanne"), "no resident name: {body}");
+        assert_eq!(starts_at(&app, id).await, start, "nothing changed");
+
+        // On the other desk only, it fits.
+        let mut other = afternoon;
+        other["desks"] = json!([3 - desk]);
+        let resp = edit(&app, &p.admin, id, other).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(json(resp).await["desks"], json!([3 - desk]));
+        assert_eq!(starts_at(&app, id).await, paris(2027, 1, 5, 14, 0));
+    }
+);
+
+db_test!(
+    async fn editing_a_session_onto_a_public_holiday_needs_a_confirmation_then_saves(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let (w, place) = (workshop(&app, &admin).await, library(&app, &admin, true).await);
+        let (start, end) = (paris(2027, 5, 5, 14, 0), paris(2027, 5, 5, 16, 0));
+        let id = json(create(&app, &admin, w, place, start, end, json!({})).await).await["id"]
+            .as_i64()
+            .unwrap();
+        // Thursday 6 May 2027 is Ascension.
+        let ascension = paris(2027, 5, 6, 14, 0);
+        let mut change = json!({"starts_at": z(ascension), "ends_at": z(ascension + Duration::hours(2))});
+        let body = problem_body(edit(&app, &admin, id, change.clone()).await, 409, "planning_warnings").await;
+        assert_eq!(body["details"][0]["code"], "public_holiday", "{body}");
+        assert!(
+            body["details"][0]["message"].as_str().unwrap().contains("Ascension"),
+            "{body}"
+        );
+        assert_eq!(
+            starts_at(&app, id).await,
+            start,
+            "nothing saved before the confirmation"
+        );
+
+        change["confirm_warnings"] = json!(true);
+        assert_eq!(edit(&app, &admin, id, change).await.status(), 200);
+        assert_eq!(starts_at(&app, id).await, ascension);
+    }
+);
+
+db_test!(
+    async fn a_session_edited_in_place_is_not_warned_of_an_overlap_with_itself_but_of_others(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let (w, place) = (workshop(&app, &admin).await, library(&app, &admin, true).await);
+        let at = |h, m| paris(2027, 1, 12, h, m);
+        let id = json(create(&app, &admin, w, place, at(14, 0), at(16, 0), json!({})).await).await["id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            edit(&app, &admin, id, json!({"capacity": 10})).await.status(),
+            200,
+            "same time"
+        );
+        let longer = json!({"ends_at": z(at(16, 30))});
+        assert_eq!(
+            edit(&app, &admin, id, longer).await.status(),
+            200,
+            "still over its own old time"
+        );
+
+        // Another session at the place is still a warning.
+        assert_eq!(
+            create(&app, &admin, w, place, at(17, 0), at(18, 0), json!({}))
+                .await
+                .status(),
+            201
+        );
+        let body = problem_body(
+            edit(&app, &admin, id, json!({"ends_at": z(at(17, 30))})).await,
+            409,
+            "planning_warnings",
+        )
+        .await;
+        assert_eq!(body["details"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(body["details"][0]["code"], "overlap");
+        assert!(
+            body["details"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("de 17\u{a0}h à 18\u{a0}h"),
+            "{body}"
+        );
     }
 );

@@ -11,7 +11,7 @@ use super::{Page, Visitor};
 use crate::{
     appointments::*,
     helpers::*,
-    planning_api::{library, march_with_a_session_and_an_appointment, workshop},
+    planning_api::{library, march_with_a_session_and_an_appointment, point_with_jeanne_at_half_past_two, workshop},
 };
 
 const PASSWORD: &str = "mot-de-passe-solide";
@@ -23,7 +23,7 @@ async fn sessions(app: &creneau_tests::app::TestApp) -> Vec<session::Model> {
 }
 
 /// The key the "Créer quand même" button sends back.
-fn confirm_key(page: &Page) -> String {
+pub(super) fn confirm_key(page: &Page) -> String {
     let at = page
         .body
         .find(r#"name="confirmer" value=""#)
@@ -146,17 +146,8 @@ db_test!(
 
 db_test!(
     async fn the_session_form_lists_the_appointments_in_the_way_with_names_and_fits_on_another_desk(app: TestApp) {
-        let p = point(&app, 2).await;
-        let w = workshop(&app, &p.admin).await.to_string();
-        booked(
-            &app,
-            &p,
-            paris(2027, 1, 5, 14, 30),
-            "Jeanne Martin",
-            "jeanne@exemple.fr",
-        )
-        .await;
-        let desk = appointments(&app).await[0].desk;
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
+        let w = w.to_string();
         let v = Visitor::new(&app);
         v.sign_in("admin@arles.example", PASSWORD).await;
         let form = v.get(NEW).await;

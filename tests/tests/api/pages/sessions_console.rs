@@ -28,6 +28,12 @@ async fn sibling(app: &TestApp, admin: &str, f: &Fixture, days: i64, capacity: i
     json(resp).await["id"].as_i64().unwrap() as i32
 }
 
+/// The version an edit form was filled from (its hidden field).
+fn form_version(form: &super::Page) -> String {
+    let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
+    form.body[at..at + 16].to_string()
+}
+
 async fn registration_id(resp: reqwest::Response) -> i32 {
     let body: Value = json(resp).await;
     body["id"].as_i64().unwrap_or_else(|| panic!("{body}")) as i32
@@ -98,10 +104,7 @@ db_test!(
         v.sign_in("admin@arles.example", PASSWORD).await;
         let path = format!("/staff/seances/{}/modifier", f.session_id);
         let form = v.get(&path).await;
-        let version = {
-            let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
-            form.body[at..at + 16].to_string()
-        };
+        let version = form_version(&form);
         let fields = |capacity: &'static str, end: &'static str| {
             vec![
                 ("csrf", form.csrf()),
@@ -146,8 +149,7 @@ db_test!(
         v.sign_in("admin@arles.example", PASSWORD).await;
         let path = format!("/staff/seances/{}/modifier", f.session_id);
         let form = v.get(&path).await;
-        let at = form.body.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
-        let version = form.body[at..at + 16].to_string();
+        let version = form_version(&form);
         // A colleague changes the capacity meanwhile, through the API.
         let patch = app
             .request(
@@ -556,5 +558,171 @@ db_test!(
         let sheet = v.get(&format!("/staff/seances/{}/emargement", f.session_id)).await;
         assert_eq!(sheet.status, StatusCode::CONFLICT);
         assert!(sheet.contains("Séance annulée : pas de feuille d'émargement"));
+    }
+);
+
+/// The edit form's fields for the fixture's place on `date` from `start` to `end`.
+fn moved_to<'a>(place: &'a str, date: &'a str, start: &'a str, end: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("place", place),
+        ("date", date),
+        ("start", start),
+        ("end", end),
+        ("capacity", "8"),
+    ]
+}
+
+db_test!(
+    async fn an_edit_to_a_start_in_the_past_is_refused_beside_the_date_and_nothing_changes(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let path = format!("/staff/seances/{}/modifier", f.session_id);
+        let place = f.place_id.to_string();
+        // The test clock says Monday 4 January 2027, 9:00.
+        let page = v
+            .submit(&path, &path, &moved_to(&place, "2027-01-04", "08:00", "10:00"))
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains(r##"<a href="#date">Une séance ne peut pas commencer dans le passé"##),
+            "{}",
+            page.body
+        );
+        assert!(page.contains(r#"id="date-erreur""#));
+        assert!(page.contains(r#"value="08:00""#), "what was typed is kept");
+        let s = session_row(&app, f.session_id).await;
+        assert_eq!(s.starts_at.to_rfc3339(), "2027-01-07T13:00:00+00:00", "nothing changed");
+    }
+);
+
+db_test!(
+    async fn an_edit_over_an_appointment_lists_it_with_the_name_and_fits_on_another_desk(app: TestApp) {
+        use crate::{
+            appointments::paris,
+            planning_api::{create, point_with_jeanne_at_half_past_two},
+        };
+        let (p, w, desk) = point_with_jeanne_at_half_past_two(&app).await;
+        let (start, end) = (paris(2027, 1, 5, 10, 0), paris(2027, 1, 5, 11, 0));
+        let id = json(create(&app, &p.admin, w, p.place, start, end, json!({})).await).await["id"]
+            .as_i64()
+            .unwrap() as i32;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let path = format!("/staff/seances/{id}/modifier");
+        let form = v.get(&path).await;
+        assert!(form.contains("<legend>Postes occupés"), "{}", form.body);
+        for d in [1, 2] {
+            let ticked = format!(r#"name="desks" value="{d}" checked"#);
+            assert!(!form.contains(&ticked), "all desks: nothing ticked");
+        }
+
+        let place = p.place.to_string();
+        let fields = moved_to(&place, "2027-01-05", "14:00", "16:00");
+        let refused = v.submit(&path, &path, &fields).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert!(refused.contains("Des rendez-vous sont pris sur ces postes pendant la séance"));
+        assert!(
+            refused.contains(&format!(
+                "mardi 5 janvier 2027 de 14\u{a0}h\u{a0}30 à 15\u{a0}h, poste {desk} : Jeanne Martin"
+            )),
+            "{}",
+            refused.body
+        );
+        assert!(refused.contains(r#"value="14:00""#), "what was typed is kept");
+        assert_eq!(session_row(&app, id).await.starts_at, start, "nothing changed");
+
+        let other = (3 - desk).to_string();
+        let mut on_other = fields.clone();
+        on_other.push(("desks", &other));
+        let done = v.submit(&path, &path, &on_other).await;
+        assert_eq!(done.location(), format!("/staff/seances/{id}?fait=modifiee"));
+        let s = session_row(&app, id).await;
+        assert_eq!(
+            (s.starts_at, s.desks.as_deref()),
+            (paris(2027, 1, 5, 14, 0), Some(other.as_str()))
+        );
+        assert!(
+            v.get(&path)
+                .await
+                .contains(&format!(r#"name="desks" value="{other}" checked"#)),
+            "the desk chosen is shown ticked"
+        );
+    }
+);
+
+db_test!(
+    async fn an_edit_onto_a_public_holiday_shows_the_warning_and_saves_when_told_to_anyway(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let path = format!("/staff/seances/{}/modifier", f.session_id);
+        let form = v.get(&path).await;
+        let version = form_version(&form);
+        let place = f.place_id.to_string();
+        let csrf = form.csrf();
+        let mut fields = moved_to(&place, "2027-05-06", "14:00", "16:00");
+        fields.extend([("csrf", csrf.as_str()), ("version", version.as_str())]);
+        let warned = v.post(&path, &fields).await;
+        assert_eq!(warned.status, StatusCode::CONFLICT);
+        assert!(
+            warned.contains("À vérifier avant d'enregistrer les changements"),
+            "{}",
+            warned.body
+        );
+        assert!(warned.contains("Le jeudi 6 mai 2027 est un jour férié (Ascension)"));
+        assert!(warned.contains("Enregistrer quand même"));
+        assert!(!warned.contains("Créer quand même"));
+        assert!(warned.contains(r#"value="2027-05-06""#), "what was typed is kept");
+        assert!(warned.contains(&version), "the version the form was filled from");
+        let s = session_row(&app, f.session_id).await;
+        assert_eq!(
+            s.starts_at.to_rfc3339(),
+            "2027-01-07T13:00:00+00:00",
+            "nothing saved yet"
+        );
+
+        let key = crate::pages::planning::confirm_key(&warned);
+        fields.push(("confirmer", &key));
+        let done = v.post(&path, &fields).await;
+        assert_eq!(
+            done.location(),
+            format!("/staff/seances/{}?fait=modifiee", f.session_id)
+        );
+        let s = session_row(&app, f.session_id).await;
+        assert_eq!(s.starts_at.to_rfc3339(), "2027-05-06T12:00:00+00:00");
+    }
+);
+
+db_test!(
+    async fn a_session_edited_without_changing_its_time_gets_no_overlap_warning_with_itself(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 3).await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let path = format!("/staff/seances/{}/modifier", f.session_id);
+        let place = f.place_id.to_string();
+        let mut same_time = moved_to(&place, "2027-01-07", "14:00", "16:00");
+        same_time[4] = ("capacity", "10");
+        let done = v.submit(&path, &path, &same_time).await;
+        assert_eq!(
+            done.location(),
+            format!("/staff/seances/{}?fait=modifiee", f.session_id)
+        );
+        assert_eq!(session_row(&app, f.session_id).await.capacity, 10);
+        // Half an hour longer still overlaps its own old time: no warning either.
+        let longer = v
+            .submit(&path, &path, &moved_to(&place, "2027-01-07", "14:00", "16:30"))
+            .await;
+        assert_eq!(
+            longer.location(),
+            format!("/staff/seances/{}?fait=modifiee", f.session_id)
+        );
+        assert_eq!(
+            session_row(&app, f.session_id).await.ends_at.to_rfc3339(),
+            "2027-01-07T15:30:00+00:00"
+        );
     }
 );

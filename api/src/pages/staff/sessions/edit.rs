@@ -1,13 +1,19 @@
-//! Changing a session: time, place, capacity, facilitator, registration closing time. The
-//! form carries the version it was filled from, so a change made meanwhile is not overwritten.
+//! Changing a session: time, place (and desks), capacity, facilitator, registration closing
+//! time. A new time or place meets the planning rules of creation (warnings to confirm with
+//! "Enregistrer quand même"). The form carries the version it was filled from, so a change
+//! made meanwhile is not overwritten.
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use entities::{session, staff_member};
+use entities::{place, session, staff_member};
 use minijinja::{Value, context};
 use poem::{handler, http::StatusCode, web::Path};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::fields::{Choice, capacity_field, choice, choices, date_field, time_field};
+use super::create::Sent;
+use super::fields::{
+    Choice, PlanningCheck, capacity_field, choice, choices, confirmation, date_field, desk_choices, desks_field,
+    planning_refusal, time_field,
+};
 use super::show::{load, session_context};
 use crate::{
     domain::series::wall_to_utc_earliest,
@@ -19,7 +25,8 @@ use crate::{
         session_cookie::StaffCtx,
     },
     workshops::{
-        planning::{self, PlanningError},
+        desks::{self, DeskChange},
+        planning,
         service::{self, ChangeError, RegistrationError, SessionChange},
     },
 };
@@ -58,15 +65,47 @@ fn current_values(s: &session::Model, tz: Tz) -> Value {
     }
 }
 
-async fn edit_page(ctx: &StaffCtx, id: &str, status: StatusCode, values: Value, errors: FormErrors) -> PageResult {
+/// The desks the form shows ticked: those the session occupies, none when it takes all of
+/// its place's (nothing ticked means all of them, as on the creation form).
+async fn desks_shown(ctx: &StaffCtx, s: &session::Model) -> Result<Vec<u32>, PageError> {
+    let p = planning::in_org::<place::Entity>(ctx.state(), &ctx.me, s.place_id).await?;
+    let stored = desks::decode(s.desks.as_deref());
+    let all = desks::resolve(&p, None).unwrap_or_default();
+    Ok(if stored == all { Vec::new() } else { stored })
+}
+
+/// The desks asked by the form: unchanged when the session stays at its place with the boxes
+/// ticked as shown (a change of capacity never moves desks), else as ticked.
+async fn desk_change(
+    ctx: &StaffCtx,
+    s: &session::Model,
+    place_id: i32,
+    ticked: Option<Vec<i32>>,
+) -> Result<DeskChange, PageError> {
+    let mut sent: Vec<i64> = ticked.iter().flatten().map(|&d| i64::from(d)).collect();
+    sent.sort_unstable();
+    sent.dedup();
+    let shown: Vec<i64> = desks_shown(ctx, s).await?.into_iter().map(i64::from).collect();
+    Ok(if place_id == s.place_id && sent == shown {
+        DeskChange::Unchanged
+    } else {
+        DeskChange::Chosen(ticked)
+    })
+}
+
+async fn edit_page(ctx: &StaffCtx, id: &str, status: StatusCode, sent: Sent, errors: FormErrors) -> PageResult {
     let l = load(ctx, id).await?;
     let session = session_context(ctx, &l);
     let (_, places) = choices(ctx).await?;
     let facilitators = facilitators(ctx).await?;
+    let desk_choices = desk_choices(ctx).await?;
     ctx.render_status(
         status,
         "staff/session_edit.html",
-        context! { nav => "seances", session, places, facilitators, values, errors },
+        context! {
+            nav => "seances", session, places, facilitators, desk_choices, values => sent.values,
+            desks_ticked => sent.desks, planning => sent.check, errors
+        },
     )
 }
 
@@ -81,8 +120,12 @@ async fn session_in_org(ctx: &StaffCtx, id: &str) -> Result<session::Model, Page
 pub(crate) async fn edit_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
     ctx.require_manager()?;
     let s = session_in_org(&ctx, &id).await?;
-    let values = current_values(&s, ctx.state().settings.timezone);
-    edit_page(&ctx, &id, StatusCode::OK, values, FormErrors::default()).await
+    let sent = Sent {
+        values: current_values(&s, ctx.state().settings.timezone),
+        desks: desks_shown(&ctx, &s).await?.iter().map(u32::to_string).collect(),
+        check: PlanningCheck::default(),
+    };
+    edit_page(&ctx, &id, StatusCode::OK, sent, FormErrors::default()).await
 }
 
 /// A wall-clock day and time of the organisation, in UTC; a time lost to the spring change
@@ -114,6 +157,7 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
     );
     let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
     let capacity = capacity_field(&form, &mut errors);
+    let (desks, desks_ticked) = desks_field(&form);
     let facilitator = match form.opt("facilitator") {
         None => Some(None),
         Some(_) => choice(
@@ -168,7 +212,11 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
             "Les inscriptions doivent se terminer au plus tard au début de la séance.",
         );
     }
-    let values = Value::from_serialize(form.values());
+    let mut sent = Sent {
+        values: Value::from_serialize(form.values()),
+        desks: desks_ticked,
+        check: PlanningCheck::default(),
+    };
     let (true, Some(place_id), Some(starts_at), Some(ends_at), Some(capacity), Some(facilitator), Some(closes)) = (
         errors.is_empty(),
         place_id,
@@ -178,7 +226,7 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
         facilitator,
         closes,
     ) else {
-        return edit_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await;
+        return edit_page(&ctx, &id, StatusCode::UNPROCESSABLE_ENTITY, sent, errors).await;
     };
     let change = SessionChange {
         place_id: Some(place_id),
@@ -187,28 +235,45 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
         capacity,
         facilitator_id: Some(facilitator),
         registration_closes_at: Some(closes.unwrap_or(starts_at)),
+        desks: desk_change(&ctx, &s, place_id, desks).await?,
+        confirmation: confirmation(&form),
         seen_version: form.opt("version").map(str::to_string),
     };
     let e = match service::edit_session(ctx.state(), &ctx.me, s.id, change).await {
         Ok(_) => return Ok(see_other(&format!("/staff/seances/{}?fait=modifiee", s.id))),
         Err(e) => e,
     };
-    let (status, field) = match &e {
-        ChangeError::Stale | ChangeError::SessionCancelled => (StatusCode::CONFLICT, ""),
-        ChangeError::Registration(RegistrationError::Capacity(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "capacity"),
-        ChangeError::Planning(PlanningError::EndBeforeStart | PlanningError::TooLong) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "end")
+    let status = match e {
+        ChangeError::Planning(e) => {
+            let (status, check) = planning_refusal(
+                &mut errors,
+                e,
+                &[
+                    ("starts_at", "date"),
+                    ("ends_at", "end"),
+                    ("desks", "desks"),
+                    ("capacity", "capacity"),
+                    ("facilitator_id", "facilitator"),
+                ],
+            )?;
+            sent.check = check;
+            status
         }
-        ChangeError::Planning(PlanningError::FacilitatorNotFound) => (StatusCode::UNPROCESSABLE_ENTITY, "facilitator"),
-        _ => return Err(PageError::from(e)),
+        ChangeError::Registration(RegistrationError::Capacity(_)) => {
+            errors.add("capacity", e.to_string());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ChangeError::Stale | ChangeError::SessionCancelled => {
+            errors.add("", e.to_string());
+            // A stale form keeps what was typed and takes the current version: the page shows
+            // the session as it now stands, and sending again is a decision made knowing it.
+            let mut values = form.values();
+            let current = session_in_org(&ctx, &id).await?;
+            values.insert("version".into(), service::version(&current));
+            sent.values = Value::from_serialize(values);
+            StatusCode::CONFLICT
+        }
+        e => return Err(PageError::from(e)),
     };
-    errors.add(field, e.to_string());
-    // A stale form keeps what was typed and takes the current version: the page shows the
-    // session as it now stands, and sending again is a decision made knowing it.
-    let mut values = form.values();
-    if status == StatusCode::CONFLICT {
-        let current = session_in_org(&ctx, &id).await?;
-        values.insert("version".into(), service::version(&current));
-    }
-    edit_page(&ctx, &id, status, Value::from_serialize(values), errors).await
+    edit_page(&ctx, &id, status, sent, errors).await
 }
