@@ -6,7 +6,6 @@ use entities::{closure, motif, place};
 use minijinja::context;
 use poem::{
     handler,
-    http::StatusCode,
     web::{Path, Query},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -14,7 +13,7 @@ use serde::Serialize;
 
 use super::{
     id_of,
-    opening_rules::{schedule_page, typed_time, values_back, wall_instant},
+    opening_rules::{schedule_refused, typed_time, wall_instant},
     place_in_org, refused,
 };
 use crate::{
@@ -85,15 +84,7 @@ pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
             Err(e) => refused(&mut errors, &e, "closure_", &RENAMES)?,
         }
     }
-    schedule_page(
-        &ctx,
-        &p,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        None,
-        values_back(&form),
-        errors,
-    )
-    .await
+    schedule_refused(&ctx, &p, &form, errors).await
 }
 
 #[derive(Serialize)]

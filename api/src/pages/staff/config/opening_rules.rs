@@ -43,6 +43,24 @@ fn hours(start: NaiveTime, end: NaiveTime) -> String {
 
 /// The whole page, with the values and errors of the form that was just sent (its fields
 /// are prefixed `rule_`, `extra_` or `closure_`).
+/// The schedule page again after a refused form: what was typed, the messages beside it, 422.
+pub(super) async fn schedule_refused(
+    ctx: &StaffCtx,
+    p: &place::Model,
+    form: &FormData,
+    errors: FormErrors,
+) -> PageResult {
+    schedule_page(
+        ctx,
+        p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        values_back(form),
+        errors,
+    )
+    .await
+}
+
 pub(super) async fn schedule_page(
     ctx: &StaffCtx,
     p: &place::Model,
@@ -220,15 +238,7 @@ pub(crate) async fn add_rule(ctx: StaffCtx, Path(id): Path<String>, form: FormDa
             Err(e) => refused(&mut errors, &e, "rule_", &[("weeks_of_month", "rule_weeks")])?,
         }
     }
-    schedule_page(
-        &ctx,
-        &p,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        None,
-        values_back(&form),
-        errors,
-    )
-    .await
+    schedule_refused(&ctx, &p, &form, errors).await
 }
 
 #[handler]
@@ -269,15 +279,7 @@ pub(crate) async fn add_extra(ctx: StaffCtx, Path(id): Path<String>, form: FormD
             Err(e) => refused(&mut errors, &e, "extra_", &[])?,
         }
     }
-    schedule_page(
-        &ctx,
-        &p,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        None,
-        values_back(&form),
-        errors,
-    )
-    .await
+    schedule_refused(&ctx, &p, &form, errors).await
 }
 
 #[handler]
