@@ -5,7 +5,8 @@
 # a ratio; each pair is run BENCH_RUNS times (default 3), alternating, and the median is kept.
 # Needs: wrk (apt-get install wrk), PostgreSQL on 127.0.0.1:5432 (BENCH_POSTGRES_URL, the
 # admin URL, default postgres://postgres@127.0.0.1:5432/postgres), python3.
-# Not part of cargo test nor of CI: it takes 15-25 minutes and wants a quiet machine.
+# Not part of cargo test nor of CI: it takes 20-30 minutes (the cold build included; BENCH_SKIP=coldbuild
+# leaves it out) and wants a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -13,6 +14,8 @@ ROOT=$(pwd)
 RUNS=${BENCH_RUNS:-3}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 PG_ADMIN=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# The server secret of every instance of this run (PostgreSQL has no file beside it to keep one).
+export CRENEAU_SECRET=${CRENEAU_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 ulimit -n 65536 2>/dev/null || true
 
 if ! command -v wrk >/dev/null; then
@@ -27,10 +30,13 @@ BIN=$ROOT/target/release/creneau
 BENCH=$ROOT/target/release/creneau-bench
 
 WORK=$ROOT/target/bench-work
-rm -rf "$WORK"
-mkdir -p "$WORK"
 RESULTS=$WORK/results.jsonl
-: >"$RESULTS"
+# BENCH_RESUME=1 keeps the results of an interrupted run and adds the phases not skipped.
+if [ -z "${BENCH_RESUME:-}" ]; then
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  : >"$RESULTS"
+fi
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -43,6 +49,11 @@ trap cleanup EXIT
 record() { echo "$1" >>"$RESULTS"; }
 # BENCH_SKIP=pretix,criterion,… leaves rows out (for a quick try of the script).
 skip() { [[ ",${BENCH_SKIP:-}," == *",$1,"* ]]; }
+# The cold build, in a target directory of its own (the release build above does not warm it).
+if ! skip coldbuild; then
+  echo "== cold build of the binary (bench/cold-build.sh)"
+  bash bench/cold-build.sh
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 wait_up() {
   for _ in $(seq 1 200); do curl -fsS "$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -224,5 +235,8 @@ if ! skip pretix; then
 fi
 
 record "{\"row\":\"peak_rss_kb\",\"kb\":$PEAK_RSS_KB}"
+if [ -f target/cold-build.json ]; then
+  record "{\"row\":\"cold_build\",\"result\":$(cat target/cold-build.json)}"
+fi
 BENCH_NOTES_FILE=${BENCH_NOTES_FILE:-bench/notes.md} python3 bench/report.py "$RESULTS" "${BENCH_OUTPUT:-docs/benchmarks.md}"
 echo "written ${BENCH_OUTPUT:-docs/benchmarks.md}"

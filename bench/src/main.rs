@@ -136,7 +136,9 @@ async fn seed(base: &str, token: &str, sessions: usize, capacity: i32) -> anyhow
     )
     .await?;
     let motif_id = motif["id"].as_i64().context("motif id")?;
-    // Sessions from three days on, four a day (09:00, 11:00, 14:00, 16:00 UTC), weekdays or not.
+    // Sessions from three days on, four a day (09:00, 11:00, 14:00, 16:00 UTC), weekdays or not:
+    // public holidays and overlaps in the one room included, so the planning warnings are
+    // confirmed up front, as a planner would with "Créer quand même".
     let first = Utc::now().date_naive() + chrono::Duration::days(3);
     let mut ids = Vec::with_capacity(sessions);
     for i in 0..sessions {
@@ -148,7 +150,7 @@ async fn seed(base: &str, token: &str, sessions: usize, capacity: i32) -> anyhow
             post(
                 "/api/v1/admin/sessions",
                 json!({"workshop_id": workshop_id, "place_id": place_id, "starts_at": start.to_rfc3339(),
-                       "ends_at": end.to_rfc3339(), "capacity": capacity}),
+                       "ends_at": end.to_rfc3339(), "capacity": capacity, "confirm_warnings": true}),
             ),
             201,
         )

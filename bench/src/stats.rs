@@ -43,6 +43,7 @@ pub async fn run(database_url: &str, runs: usize) -> anyhow::Result<()> {
         contact_email: Set("contact@bench.example".into()),
         reminder_offsets: Set("2880".into()),
         max_future_appointments: Set(2),
+        calendar_uid_part: Set("banc".into()),
         created_at: Set(year_start),
         ..Default::default()
     }
