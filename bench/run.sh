@@ -86,6 +86,8 @@ serve() {
   fi
   # The worker is off: the outbox is measured apart (d). Logs as in production (info),
   # to a file. Rate limits raised: the load comes from one address.
+  # PostgreSQL wants the server secret from the configuration (several instances share it).
+  CRENEAU_SECRET=banc-d-essai-secret-de-serveur-0123456789abcdef \
   CRENEAU_DATABASE_URL=$db CRENEAU_LISTEN=127.0.0.1:$port CRENEAU_WORKER=off \
     CRENEAU_PUBLIC_URL=http://127.0.0.1:$port CRENEAU_MAIL_DIR=$WORK/mail \
     CRENEAU_RATE_PUBLIC_POST_PER_MINUTE=100000000 CRENEAU_RATE_PUBLIC_POST_BURST=100000000 \
