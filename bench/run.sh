@@ -4,8 +4,9 @@
 # Every figure is measured in the same run as its reference, on this machine, and reported as
 # a ratio; each pair is run BENCH_RUNS times (default 3), alternating, and the median is kept.
 # Needs: wrk (apt-get install wrk), PostgreSQL on 127.0.0.1:5432 (BENCH_POSTGRES_URL, the
-# admin URL, default postgres://postgres@127.0.0.1:5432/postgres), python3.
-# Not part of cargo test nor of CI: it takes 20-30 minutes (the cold build included; BENCH_SKIP=coldbuild
+# admin URL, default postgres://postgres@127.0.0.1:5432/postgres), python3, Kannel for the
+# SMS row (apt-get install kannel kannel-extras).
+# Not part of cargo test nor of CI: it takes 25-35 minutes (the cold build included; BENCH_SKIP=coldbuild
 # leaves it out) and wants a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,12 +15,13 @@ ROOT=$(pwd)
 RUNS=${BENCH_RUNS:-3}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 PG_ADMIN=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-# The server secret of every instance of this run (PostgreSQL has no file beside it to keep one).
-export CRENEAU_SECRET=${CRENEAU_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 ulimit -n 65536 2>/dev/null || true
 
 if ! command -v wrk >/dev/null; then
   apt-get install -y -qq wrk >/dev/null
+fi
+if [[ ",${BENCH_SKIP:-}," != *",sms,"* ]] && [ ! -x /usr/sbin/bearerbox ]; then
+  apt-get install -y -qq kannel kannel-extras >/dev/null
 fi
 
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
@@ -81,14 +83,20 @@ note_rss() {
   if [ "${kb:-0}" -gt "$PEAK_RSS_KB" ]; then PEAK_RSS_KB=$kb; fi
 }
 
-# Starts `creneau serve` on database $1; sets SERVER_PID, BASE, TOKEN.
+# Starts `creneau serve` on database $1, its admin in organisation $2 (made when new;
+# default "Ville de Test"); sets SERVER_PID, BASE, TOKEN.
 serve() {
-  local db=$1 port
+  local db=$1 org=${2:-Ville de Test} port
   port=$(free_port)
-  printf 'mot-de-passe-de-banc' | CRENEAU_DATABASE_URL=$db "$BIN" staff add \
-    --email banc@exemple.fr --name "Banc d'essai" --role admin --organisation-name "Ville de Test" >/dev/null
+  # A second server on the same database finds the account there already.
+  if ! out=$(printf 'mot-de-passe-de-banc' | CRENEAU_DATABASE_URL=$db "$BIN" staff add \
+    --email banc@exemple.fr --name "Banc d'essai" --role admin --organisation-name "$org" 2>&1); then
+    [[ "$out" == *"existe déjà"* ]] || { echo "$out" >&2; return 1; }
+  fi
   # The worker is off: the outbox is measured apart (d). Logs as in production (info),
   # to a file. Rate limits raised: the load comes from one address.
+  # PostgreSQL wants the server secret from the configuration (several instances share it).
+  CRENEAU_SECRET=banc-d-essai-secret-de-serveur-0123456789abcdef \
   CRENEAU_DATABASE_URL=$db CRENEAU_LISTEN=127.0.0.1:$port CRENEAU_WORKER=off \
     CRENEAU_PUBLIC_URL=http://127.0.0.1:$port CRENEAU_MAIL_DIR=$WORK/mail \
     CRENEAU_RATE_PUBLIC_POST_PER_MINUTE=100000000 CRENEAU_RATE_PUBLIC_POST_BURST=100000000 \
@@ -208,6 +216,56 @@ for kind in sqlite postgres; do
     out=$("$BENCH" stats "$DB" 5)
     record "{\"row\":\"stats_$kind\",\"run\":$i,\"result\":$out}"
   done
+done
+fi
+
+if ! skip export; then
+echo "== (i) export of a year: peak RSS"
+# The year of (h) seeded alone; one server exports a month of it, a fresh one the whole year,
+# both formats of both exports: memory held per row would show as the year's peak above the
+# month's.
+for kind in sqlite postgres; do
+  DB=$(fresh_db "$kind")
+  YEAR_JSON=$("$BENCH" seed-year "$DB")
+  ORG=$(echo "$YEAR_JSON" | json_field '["organisation"]')
+  Y=$(echo "$YEAR_JSON" | json_field '["year"]')
+  for span in month year; do
+    PHASE="export (i), $kind, a $span"
+    if [ "$span" = month ]; then from=$Y-03-01 to=$Y-03-31; else from=$Y-01-01 to=$Y-12-31; fi
+    serve "$DB" "$ORG"
+    before=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+    files=""
+    for what in appointments records; do
+      for format in csv xlsx; do
+        out=$WORK/export-$kind-$span-$what.$format
+        timing=$(curl -fsS -H "authorization: Bearer $TOKEN" -o "$out" -w '%{size_download} %{time_total}' \
+          "$BASE/api/v1/admin/$what/export?from=$from&to=$to&format=$format")
+        read -r bytes secs <<<"$timing"
+        files="$files${files:+,}{\"what\":\"$what\",\"format\":\"$format\",\"bytes\":$bytes,\"seconds\":$secs,\"file\":\"$out\"}"
+      done
+    done
+    after=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+    record "{\"row\":\"export\",\"kind\":\"$kind\",\"span\":\"$span\",\"from\":\"$from\",\"to\":\"$to\",\"before_kb\":$before,\"peak_kb\":$after,\"year\":$YEAR_JSON,\"files\":[$files]}"
+    stop_server
+  done
+done
+fi
+
+if ! skip sms; then
+echo "== (j) SMS through Kannel"
+PHASE="seeding (j)"
+SMS_MESSAGES=${BENCH_SMS_MESSAGES:-5000}
+SMS_PER_RUN=$(( (SMS_MESSAGES + 499) / 500 ))
+DB=$(fresh_db sqlite)
+serve "$DB"
+SMS_SESSIONS=$("$BENCH" seed "$BASE" "$TOKEN" $((SMS_PER_RUN * RUNS)) 500 | json_field '["sessions"]')
+stop_server
+IFS=, read -r -a ALL <<<"$SMS_SESSIONS"
+for i in $(seq 1 "$RUNS"); do
+  part=$(IFS=,; echo "${ALL[*]:$(( (i - 1) * SMS_PER_RUN )):$SMS_PER_RUN}")
+  # The worker's own concurrency (Policy::default().parallel) on both sides.
+  out=$("$BENCH" sms "$DB" "$part" "$SMS_MESSAGES" 4 $(( (i - 1) * SMS_MESSAGES )))
+  record "{\"row\":\"sms\",\"run\":$i,\"result\":$out}"
 done
 fi
 

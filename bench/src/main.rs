@@ -13,7 +13,11 @@
 //!   lettre's SMTP client (TCP_NODELAY) over the same number of connections;
 //! * `stats DATABASE_URL [RUNS]`: seeds a year for a town of 20 places (about 50,000
 //!   bookings, batched inserts) into a fresh database, then times `statistics::compute` for
-//!   that year RUNS times (default 5); prints JSON.
+//!   that year RUNS times (default 5), checking it summarised every activity record; prints JSON;
+//! * `seed-year DATABASE_URL`: the same year seeded alone (for the export row); prints its counts;
+//! * `sms DATABASE_URL SESSIONS MESSAGES PARALLEL [OFFSET]`: MESSAGES phone-only registrations,
+//!   their confirmation SMS delivered by the outbox worker through Kannel (fakesmsc as the SMS
+//!   centre), then the same messages sent straight to Kannel's `sendsms`, PARALLEL at a time.
 use std::{
     sync::{
         Arc,
@@ -34,6 +38,7 @@ use creneau::{
 };
 use serde_json::{Value, json};
 
+mod sms;
 mod stats;
 
 #[tokio::main]
@@ -54,6 +59,11 @@ async fn main() -> anyhow::Result<()> {
         "flash" => flash(arg(1)?, arg(2)?.parse()?, arg(3)?.parse()?).await,
         "outbox" => outbox(arg(1)?, &ids(arg(2)?)?, arg(3)?.parse()?, arg(4)?.parse()?).await,
         "stats" => stats::run(arg(1)?, args.get(2).map_or(Ok(5), |r| r.parse())?).await,
+        "seed-year" => stats::seed_only(arg(1)?).await,
+        "sms" => {
+            let offset = args.get(5).map_or(Ok(0), |o| o.parse())?;
+            sms::run(arg(1)?, &ids(arg(2)?)?, arg(3)?.parse()?, arg(4)?.parse()?, offset).await
+        }
         other => bail!("unknown command {other}"),
     }
 }

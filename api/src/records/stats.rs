@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use entities::activity_record::{self, Autonomie, RecordStatus, Theme};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use super::codes::stored_set;
 
@@ -40,14 +40,23 @@ pub async fn summary<C: ConnectionTrait>(
     if let Some(p) = place_id {
         q = q.filter(activity_record::Column::PlaceId.eq(p));
     }
+    // Only the three columns counted: a year holds some 20,000 records of thirty columns.
+    let rows: Vec<(i32, String, Option<Autonomie>)> = q
+        .select_only()
+        .column(activity_record::Column::Participants)
+        .column(activity_record::Column::Themes)
+        .column(activity_record::Column::Autonomie)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut out = Summary::default();
-    for r in q.all(db).await? {
+    for (participants, themes, autonomie) in rows {
         out.records += 1;
-        out.participants += r.participants.max(0) as u32;
-        for t in stored_set::<Theme>(&r.themes)? {
+        out.participants += participants.max(0) as u32;
+        for t in stored_set::<Theme>(&themes)? {
             *out.themes.entry(t).or_default() += 1;
         }
-        if let Some(a) = r.autonomie {
+        if let Some(a) = autonomie {
             *out.autonomie.entry(a).or_default() += 1;
         }
     }

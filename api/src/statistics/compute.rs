@@ -408,12 +408,13 @@ pub async fn compute<C: ConnectionTrait>(
     // The queries run side by side (on separate pool connections), each a single scan.
     let backend = db.get_database_backend();
     let (workshops, appointments) = (scope.with_workshops(), scope.with_appointments());
-    let (registration_rows, session_rows, appointment_rows, delay_rows, people) = tokio::try_join!(
+    let (registration_rows, session_rows, appointment_rows, delay_rows, people, records) = tokio::try_join!(
         rows(db, workshops.then(|| registrations_query(&scope, now))),
         rows(db, workshops.then(|| sessions_query(&scope, now, backend))),
         rows(db, appointments.then(|| appointments_query(&scope, now))),
         rows(db, appointments.then(|| delays_query(&scope, backend))),
         distinct_people(db, &scope),
+        crate::records::stats::summary(db, organisation_id, filter.from, filter.to, filter.place_id),
     )?;
     for row in registration_rows {
         let m = month(&mut months, &row)?;
@@ -479,11 +480,7 @@ pub async fn compute<C: ConnectionTrait>(
         workshops: w,
         appointments: a,
         months,
-        themes_and_autonomy: Some(
-            crate::records::stats::summary(db, organisation_id, filter.from, filter.to, filter.place_id)
-                .await?
-                .into(),
-        ),
+        themes_and_autonomy: Some(records.into()),
         survey: crate::survey::results::results(
             db,
             organisation_id,
