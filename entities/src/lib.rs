@@ -11,6 +11,7 @@ pub mod closure;
 pub mod export_log;
 pub mod extra_opening;
 pub mod feed_token;
+pub mod feed_version;
 pub mod job_run;
 pub mod kinds;
 pub mod motif;

@@ -1,6 +1,6 @@
 //! The `Allow` header of a 405 answer (RFC 9110 §15.5.6): the methods the published spec
-//! gives the path, plus the few routes outside it. Built once from the spec, so it cannot
-//! drift from the routes poem-openapi mounts.
+//! gives the path, the pages' methods from their route table (`pages::routes`), plus the few
+//! routes outside both. Built once from what mounts the routes, so it cannot drift from them.
 use poem::{Endpoint, IntoResponse, Request, Response, http::StatusCode};
 
 /// Path templates (`/api/v1/sessions/{id}`) and the methods each answers.
@@ -26,9 +26,20 @@ impl AllowTable {
         for fixed in ["/healthz", "/metrics", "/openapi.yaml"] {
             rows.push((segments(fixed), "GET, HEAD".into()));
         }
-        // A literal segment wins over a `{param}` one, as in poem's router.
-        rows.sort_by_key(|(s, _)| s.iter().filter(|p| p.starts_with('{')).count());
-        AllowTable(rows)
+        AllowTable(rows).sorted()
+    }
+
+    /// Adds routes declared with poem's templates (`/ateliers/:id`), e.g. the pages'.
+    pub(crate) fn with_routes(mut self, rows: impl IntoIterator<Item = (String, String)>) -> AllowTable {
+        self.0
+            .extend(rows.into_iter().map(|(path, methods)| (segments(&path), methods)));
+        self.sorted()
+    }
+
+    /// A literal segment wins over a parameter, as in poem's router.
+    fn sorted(mut self) -> AllowTable {
+        self.0.sort_by_key(|(s, _)| s.iter().filter(|p| is_param(p)).count());
+        self
     }
 
     /// The methods for a request path, when it is one of ours.
@@ -37,11 +48,15 @@ impl AllowTable {
         self.0
             .iter()
             .find(|(template, _)| {
-                template.len() == wanted.len()
-                    && template.iter().zip(&wanted).all(|(t, w)| t.starts_with('{') || t == w)
+                template.len() == wanted.len() && template.iter().zip(&wanted).all(|(t, w)| is_param(t) || t == w)
             })
             .map(|(_, m)| m.as_str())
     }
+}
+
+/// `{id}` in the spec, `:id` (or `:file<regex>`) in poem's routes.
+fn is_param(segment: &str) -> bool {
+    segment.starts_with('{') || segment.starts_with(':')
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -81,5 +96,19 @@ mod tests {
         assert_eq!(t.methods("/api/v1/sessions/export"), Some("POST"));
         assert_eq!(t.methods("/healthz"), Some("GET, HEAD"));
         assert_eq!(t.methods("/nowhere"), None);
+    }
+
+    #[test]
+    fn page_routes_join_the_table_with_their_own_parameters() {
+        let t = AllowTable::from_spec("{}").with_routes([
+            ("/ateliers/".to_string(), "GET, HEAD".to_string()),
+            ("/ateliers/:id".to_string(), "GET, POST, HEAD".to_string()),
+            ("/staff/seances/nouvelle".to_string(), "GET, POST, HEAD".to_string()),
+            ("/staff/seances/:id".to_string(), "GET, HEAD".to_string()),
+        ]);
+        assert_eq!(t.methods("/ateliers"), Some("GET, HEAD"));
+        assert_eq!(t.methods("/ateliers/4"), Some("GET, POST, HEAD"));
+        assert_eq!(t.methods("/staff/seances/12"), Some("GET, HEAD"));
+        assert_eq!(t.methods("/staff/seances/nouvelle"), Some("GET, POST, HEAD"));
     }
 }

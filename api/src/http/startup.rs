@@ -130,7 +130,7 @@ async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) 
 pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let api = openapi::service();
     let yaml = Arc::new(api.spec_yaml());
-    let allow = Arc::new(crate::http::allow::AllowTable::from_spec(&api.spec()));
+    let spec_allow = crate::http::allow::AllowTable::from_spec(&api.spec());
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
     let https = state.settings.public_url.starts_with("https://");
@@ -143,7 +143,9 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .swagger_ui()
         .with(poem::middleware::SetHeader::new().overriding(poem::http::header::CONTENT_SECURITY_POLICY, docs_csp));
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
-    crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
+    let (route, page_methods) = crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)));
+    let allow = Arc::new(spec_allow.with_routes(page_methods));
+    route
         .at("/openapi.yaml", get(spec))
         .at("/healthz", get(healthz))
         .at(

@@ -16,7 +16,7 @@ use sea_orm::{
 
 use super::{
     dto::{Feed, FeedCreated, FeedInput, FeedKind},
-    feeds::{self, Audience, CalendarError, Scope},
+    feeds::{self, Audience, CalendarError, FeedKey, Scope},
 };
 use crate::{
     auth::{Role, Staff, StaffIdentity},
@@ -43,39 +43,88 @@ pub(crate) enum IcsResponse {
         /// The version of this document: send it back in `If-None-Match`.
         #[oai(header = "ETag")]
         String,
+        /// Feeds: when what the feed shows last changed; send it back in `If-Modified-Since`.
+        #[oai(header = "Last-Modified")]
+        Option<String>,
     ),
-    /// Unchanged since the version named in `If-None-Match`.
+    /// Unchanged since the version named in `If-None-Match` (or, without it, since the
+    /// time in `If-Modified-Since`).
     #[oai(status = 304)]
-    NotModified(#[oai(header = "ETag")] String, #[oai(header = "Cache-Control")] String),
+    NotModified(
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Last-Modified")] String,
+    ),
 }
 
 /// Feeds say `REFRESH-INTERVAL:PT1H`: clients and proxies may keep them that long.
 const FEED_CACHE_SECONDS: u32 = 3600;
 
+/// What a subscriber sends back of the version it holds.
+struct Held<'a> {
+    if_none_match: Option<&'a str>,
+    if_modified_since: Option<&'a str>,
+}
+
 impl IcsResponse {
     fn new(ics: String, filename: &str, cache: &str) -> IcsResponse {
-        let etag = format!("\"{}\"", &token::hash(&ics)[..32]);
+        let etag = etag_of(&ics);
         IcsResponse::Calendar(
             PlainText(ics),
             format!("inline; filename=\"{filename}\""),
             cache.to_string(),
             etag,
+            None,
         )
     }
 
-    /// A feed: its document, or `304` when the subscriber already holds this version (the
-    /// document is the same bytes for the same data, so its hash names the version).
-    fn feed(ics: String, filename: &str, cache: &str, if_none_match: Option<&str>) -> IcsResponse {
-        let resp = IcsResponse::new(ics, filename, cache);
-        match (&resp, if_none_match) {
-            (IcsResponse::Calendar(_, _, cache, etag), Some(asked))
-                if asked.split(',').any(|t| t.trim().trim_start_matches("W/") == etag) =>
-            {
-                IcsResponse::NotModified(etag.clone(), cache.clone())
-            }
-            _ => resp,
+    /// A feed: its document, or `304` when the subscriber already holds this version.
+    /// `If-None-Match` decides when present (RFC 9110 §13.1.3); otherwise `If-Modified-Since`.
+    fn feed(
+        ics: String,
+        etag: String,
+        last_modified: DateTime<Utc>,
+        filename: &str,
+        cache: &str,
+        held: Held<'_>,
+    ) -> IcsResponse {
+        let stamp = http_date(last_modified);
+        let unchanged = match (held.if_none_match, held.if_modified_since) {
+            (Some(asked), _) => asked
+                .split(',')
+                .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag),
+            (None, Some(since)) => parse_http_date(since).is_some_and(|since| last_modified <= since),
+            (None, None) => false,
+        };
+        if unchanged {
+            IcsResponse::NotModified(etag, cache.to_string(), stamp)
+        } else {
+            IcsResponse::Calendar(
+                PlainText(ics),
+                format!("inline; filename=\"{filename}\""),
+                cache.to_string(),
+                etag,
+                Some(stamp),
+            )
         }
     }
+}
+
+/// The document is the same bytes for the same data, so its hash names the version.
+fn etag_of(ics: &str) -> String {
+    format!("\"{}\"", &token::hash(ics)[..32])
+}
+
+/// An HTTP date (RFC 9110 §5.6.7, IMF-fixdate): `Tue, 12 Jan 2027 13:00:00 GMT`.
+fn http_date(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// An HTTP date sent back; anything unreadable is ignored, as RFC 9110 §13.1.3 says.
+fn parse_http_date(raw: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(raw.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 pub struct CalendarsApi;
@@ -121,6 +170,9 @@ impl CalendarsApi {
         /// The `ETag` of the version the subscriber holds.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
+        /// The `Last-Modified` of the version the subscriber holds (ignored with `If-None-Match`).
+        #[oai(name = "If-Modified-Since")]
+        if_modified_since: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
         let raw = feed.0.strip_suffix(".ics").unwrap_or(&feed.0);
         if !token::looks_valid(raw) {
@@ -158,8 +210,14 @@ impl CalendarsApi {
             }
             _ => return Err(CalendarError::NotFound.into()),
         };
+        let etag = etag_of(&ics);
+        let changed = feeds::last_modified(&state.db, FeedKey::Token(found.id), &etag, state.clock.now()).await?;
         let cache = format!("private, max-age={FEED_CACHE_SECONDS}");
-        Ok(IcsResponse::feed(ics, "agenda.ics", &cache, if_none_match.0.as_deref()))
+        let held = Held {
+            if_none_match: if_none_match.0.as_deref(),
+            if_modified_since: if_modified_since.0.as_deref(),
+        };
+        Ok(IcsResponse::feed(ics, etag, changed, "agenda.ics", &cache, held))
     }
 
     /// The public feed of a place's workshop sessions (no personal data), to subscribe to
@@ -176,6 +234,9 @@ impl CalendarsApi {
         /// The `ETag` of the version the subscriber holds.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
+        /// The `Last-Modified` of the version the subscriber holds (ignored with `If-None-Match`).
+        #[oai(name = "If-Modified-Since")]
+        if_modified_since: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
         let p = place::Entity::find_by_id(id.0)
             .one(&state.db)
@@ -187,13 +248,14 @@ impl CalendarsApi {
             .await?
             .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))?;
         let ics = feeds::feed(&state, &org, Scope::Place(&p), Audience::Public).await?;
+        let etag = etag_of(&ics);
+        let changed = feeds::last_modified(&state.db, FeedKey::PublicPlace(p.id), &etag, state.clock.now()).await?;
         let cache = format!("public, max-age={FEED_CACHE_SECONDS}");
-        Ok(IcsResponse::feed(
-            ics,
-            "ateliers.ics",
-            &cache,
-            if_none_match.0.as_deref(),
-        ))
+        let held = Held {
+            if_none_match: if_none_match.0.as_deref(),
+            if_modified_since: if_modified_since.0.as_deref(),
+        };
+        Ok(IcsResponse::feed(ics, etag, changed, "ateliers.ics", &cache, held))
     }
 }
 
@@ -386,4 +448,42 @@ async fn mark_used<C: ConnectionTrait>(db: &C, feed: &feed_token::Model, now: Da
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn answer(if_none_match: Option<&str>, if_modified_since: Option<&str>) -> u16 {
+        let at = Utc.with_ymd_and_hms(2027, 1, 12, 13, 0, 0).unwrap();
+        let held = Held {
+            if_none_match,
+            if_modified_since,
+        };
+        match IcsResponse::feed("BEGIN:VCALENDAR".into(), "\"v1\"".into(), at, "a.ics", "public", held) {
+            IcsResponse::Calendar(.., Some(stamp)) => {
+                assert_eq!(stamp, "Tue, 12 Jan 2027 13:00:00 GMT");
+                200
+            }
+            IcsResponse::Calendar(.., None) => unreachable!("a feed always says when it changed"),
+            IcsResponse::NotModified(..) => 304,
+        }
+    }
+
+    #[test]
+    fn if_none_match_decides_when_present_and_if_modified_since_otherwise() {
+        let same = Some("Tue, 12 Jan 2027 13:00:00 GMT");
+        let later = Some("Wed, 13 Jan 2027 08:00:00 GMT");
+        let earlier = Some("Tue, 12 Jan 2027 12:59:59 GMT");
+        assert_eq!(answer(None, None), 200);
+        assert_eq!(answer(None, same), 304);
+        assert_eq!(answer(None, later), 304);
+        assert_eq!(answer(None, earlier), 200);
+        assert_eq!(answer(None, Some("mardi")), 200, "an unreadable date is ignored");
+        assert_eq!(answer(Some("\"v1\""), earlier), 304);
+        assert_eq!(answer(Some("W/\"v1\", \"v0\""), None), 304);
+        assert_eq!(answer(Some("\"v0\""), later), 200);
+    }
 }

@@ -13,8 +13,10 @@
 
 use std::fmt;
 
+use email_encoding::headers::writer::EmailWriter;
 use lettre::{
     Address, Message,
+    address::Envelope,
     message::{
         Attachment, Body, Mailbox, MultiPart, SinglePart,
         header::{ContentType, Header, HeaderName, HeaderValue},
@@ -92,12 +94,14 @@ pub fn to_message(email: &OutgoingEmail) -> Result<Message, ComposeError> {
         return Err(ComposeError::InvalidMessageId(email.message_id.clone()));
     }
 
+    let envelope = Envelope::new(Some(from.email.clone()), vec![to.email.clone()])?;
     let builder = Message::builder()
         .message_id(Some(message_id))
         .date_now()
-        .from(from)
-        .reply_to(reply_to)
-        .to(to)
+        .header(FromField(from))
+        .header(ReplyToField(reply_to))
+        .header(ToField(to))
+        .envelope(envelope)
         .subject(clean_header_text(&email.subject))
         .header(AutoSubmitted);
 
@@ -139,6 +143,78 @@ fn mailbox(field: &'static str, name: &str, email: &str) -> Result<Mailbox, Comp
     })?;
     let name = clean_header_text(name);
     Ok(Mailbox::new(if name.is_empty() { None } else { Some(name) }, address))
+}
+
+/// The address fields, written by us: lettre RFC 2047-encodes every ASCII name holding a
+/// character outside a short list (`Ville d'Arles`, `Dupont, Jean`), which spam filters
+/// score and RFC 5322 does not ask for. Here a plain ASCII name is a quoted string, and only
+/// a name with non-ASCII letters (or an `=?` that a reader could take for an encoded word)
+/// is RFC 2047-encoded.
+macro_rules! address_field {
+    ($type_name:ident, $header_name:expr) => {
+        #[derive(Clone)]
+        struct $type_name(Mailbox);
+
+        impl Header for $type_name {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($header_name)
+            }
+
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self(s.parse()?))
+            }
+
+            fn display(&self) -> HeaderValue {
+                HeaderValue::dangerous_new_pre_encoded(
+                    Self::name(),
+                    self.0.to_string(),
+                    encode_mailbox($header_name, &self.0),
+                )
+            }
+        }
+    };
+}
+
+address_field!(FromField, "From");
+address_field!(ToField, "To");
+address_field!(ReplyToField, "Reply-To");
+
+/// `name <address>` as it goes on the wire (names are already free of control characters).
+pub(crate) fn encode_mailbox(header_name: &str, mailbox: &Mailbox) -> String {
+    let mut out = String::new();
+    {
+        let mut w = EmailWriter::new(&mut out, header_name.len() + 2, 0, false);
+        // Writing into a String cannot fail.
+        let _ = write_mailbox(&mut w, mailbox);
+    }
+    out
+}
+
+fn write_mailbox(w: &mut EmailWriter<'_>, mailbox: &Mailbox) -> fmt::Result {
+    use std::fmt::Write;
+    let Some(name) = mailbox.name.as_deref().filter(|n| !n.is_empty()) else {
+        return w.write_str(mailbox.email.as_ref());
+    };
+    if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        w.write_str(name)?;
+    } else if name.is_ascii() && !name.contains("=?") {
+        w.write_char('"')?;
+        let mut quoted = w.folding();
+        for c in name.chars() {
+            if matches!(c, '"' | '\\') {
+                quoted.write_char('\\')?;
+            }
+            quoted.write_char(c)?;
+        }
+        drop(quoted);
+        w.write_char('"')?;
+    } else {
+        email_encoding::headers::rfc2047::encode(name, w)?;
+    }
+    w.space();
+    w.write_char('<')?;
+    w.write_str(mailbox.email.as_ref())?;
+    w.write_char('>')
 }
 
 /// Replaces control characters (CR, LF, TAB, NUL, …) by spaces, collapses runs of
@@ -235,6 +311,33 @@ mod tests {
         let to: Vec<String> = msg.envelope().to().iter().map(|a| a.to_string()).collect();
         assert_eq!(to, vec!["zoe@example.fr".to_owned()]);
         assert!(!formatted.to_ascii_lowercase().contains("\r\nbcc:"));
+    }
+
+    #[test]
+    fn an_ascii_display_name_is_a_quoted_string_and_an_accented_one_an_encoded_word() {
+        let mut email = sample();
+        email.from_name = "Ville d'Arles".into();
+        email.to_name = r#"Dupont, Jean "Jo" \ fils"#.into();
+        let formatted = String::from_utf8(to_message(&email).unwrap().formatted()).unwrap();
+        assert!(
+            formatted.contains("From: \"Ville d'Arles\" <ne-pas-repondre@arles.creneau.example>\r\n"),
+            "{formatted}"
+        );
+        assert!(
+            formatted.contains(r#"To: "Dupont, Jean \"Jo\" \\ fils" <zoe@example.fr>"#),
+            "{formatted}"
+        );
+        assert!(formatted.contains("Reply-To: \"Ville d'Arles\" <mediation@arles.example>\r\n"));
+
+        email.to_name = "Zoé".into();
+        let formatted = String::from_utf8(to_message(&email).unwrap().formatted()).unwrap();
+        assert!(
+            formatted.contains("To: =?utf-8?b?Wm/DqQ==?= <zoe@example.fr>\r\n"),
+            "{formatted}"
+        );
+        email.to_name = "Camille".into();
+        let formatted = String::from_utf8(to_message(&email).unwrap().formatted()).unwrap();
+        assert!(formatted.contains("To: Camille <zoe@example.fr>\r\n"), "{formatted}");
     }
 
     #[test]

@@ -9,9 +9,11 @@
 use entities::kinds::{AppointmentStatus, RegistrationStatus, SessionStatus};
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
-use entities::{appointment, motif, organisation, place, registration, session, staff_member, workshop};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use entities::{appointment, feed_version, motif, organisation, place, registration, session, staff_member, workshop};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+};
 
 use super::{
     enqueue::{Context, ical_uid},
@@ -246,6 +248,66 @@ pub(crate) async fn feed(
     let data = load(db, sessions, appointments, audience).await?;
     let events = events(state, organisation, &data, audience);
     Ok(ical::feed(&name, &events))
+}
+
+/// Which feed a version belongs to.
+pub(crate) enum FeedKey {
+    /// A staff feed, by its `feed_token` row.
+    Token(i32),
+    /// A place's public feed of sessions.
+    PublicPlace(i32),
+}
+
+impl FeedKey {
+    fn as_key(&self) -> String {
+        match self {
+            FeedKey::Token(id) => format!("token-{id}"),
+            FeedKey::PublicPlace(id) => format!("place-{id}"),
+        }
+    }
+}
+
+/// The feed's `Last-Modified`: when the version named by `etag` was first served. A new
+/// version is dated now, and always at least a second after the one it replaces, so that a
+/// subscriber's `If-Modified-Since` (to the second) never hides it.
+pub(crate) async fn last_modified<C: ConnectionTrait>(
+    db: &C,
+    feed: FeedKey,
+    etag: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, DbErr> {
+    let key = feed.as_key();
+    let now = now.trunc_subsecs(0);
+    let current = feed_version::Entity::find_by_id(key.clone()).one(db).await?;
+    match current {
+        Some(v) if v.etag == etag => return Ok(v.changed_at),
+        Some(v) => {
+            let changed = now.max(v.changed_at + Duration::seconds(1));
+            // Only over the version read: another instance may have written this one already.
+            feed_version::Entity::update_many()
+                .col_expr(feed_version::Column::Etag, Expr::value(etag))
+                .col_expr(feed_version::Column::ChangedAt, Expr::value(changed))
+                .filter(feed_version::Column::Key.eq(key.clone()))
+                .filter(feed_version::Column::Etag.eq(v.etag))
+                .exec(db)
+                .await?;
+        }
+        None => {
+            feed_version::Entity::insert(feed_version::ActiveModel {
+                key: Set(key.clone()),
+                etag: Set(etag.to_string()),
+                changed_at: Set(now),
+            })
+            .on_conflict_do_nothing()
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    let stored = feed_version::Entity::find_by_id(key).one(db).await?;
+    Ok(match stored {
+        Some(v) if v.etag == etag => v.changed_at,
+        _ => now,
+    })
 }
 
 async fn load<C: ConnectionTrait>(

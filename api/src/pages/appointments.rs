@@ -9,13 +9,14 @@ use chrono_tz::Tz;
 use entities::{appointment, motif, place};
 use minijinja::{Value, context};
 use poem::{
-    Route, get, handler,
+    handler,
     http::StatusCode,
     web::{Path, Query},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
+use super::routes::{PageRoutes, get};
 use super::{
     Ctx, PageError, PageResult, error,
     forms::{self, EmailCheck, FormData, FormErrors},
@@ -40,16 +41,16 @@ use crate::{
     workshops::public_api::manage_url,
 };
 
-pub(crate) fn booking_routes() -> Route {
-    Route::new()
+pub(crate) fn booking_routes() -> PageRoutes {
+    PageRoutes::new()
         .at("/", get(places))
         .at("/:place", get(motifs))
         .at("/:place/:motif", get(slot_choice))
         .at("/:place/:motif/coordonnees", get(details_form).post(book))
 }
 
-pub(crate) fn manage_routes() -> Route {
-    Route::new()
+pub(crate) fn manage_routes() -> PageRoutes {
+    PageRoutes::new()
         .at("/:token", get(show))
         .at("/:token/annuler", get(confirm_cancel).post(cancel))
         .at("/:token/deplacer", get(move_slots))

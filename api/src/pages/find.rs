@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use minijinja::context;
-use poem::{Request, Route, get, handler, http::StatusCode, web::Data, web::Path};
+use poem::{Request, handler, http::StatusCode, web::Data, web::Path};
+
+use super::routes::{PageRoutes, get};
 
 use super::{
     Ctx, PageError, PageResult,
@@ -19,12 +21,12 @@ use crate::{
     notifications::payload::BookingKind,
 };
 
-pub(crate) fn find_routes() -> Route {
-    Route::new().at("/", get(show_form).post(find))
+pub(crate) fn find_routes() -> PageRoutes {
+    PageRoutes::new().at("/", get(show_form).post(find))
 }
 
-pub(crate) fn short_routes() -> Route {
-    Route::new().at("/:code", get(short_form).post(short_find))
+pub(crate) fn short_routes() -> PageRoutes {
+    PageRoutes::new().at("/:code", get(short_form).post(short_find))
 }
 
 const NOT_FOUND: &str = "Aucune réservation ne correspond à ce code et à ces coordonnées. Vérifiez le code et \

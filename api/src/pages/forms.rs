@@ -28,6 +28,11 @@ impl FormData {
         FormData(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
+    /// Every field, in the order sent.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The first value of `name`, or "".
     pub(crate) fn get(&self, name: &str) -> &str {
         self.0

@@ -2,7 +2,9 @@
 //! registration (the link in every message). The token in the path is the only key.
 use entities::place;
 use minijinja::context;
-use poem::{Route, get, handler, http::StatusCode, web::Path};
+use poem::{handler, http::StatusCode, web::Path};
+
+use super::routes::{PageRoutes, get};
 use sea_orm::EntityTrait;
 
 use super::{
@@ -20,8 +22,8 @@ use crate::{
     },
 };
 
-pub(crate) fn registration_routes() -> Route {
-    Route::new()
+pub(crate) fn registration_routes() -> PageRoutes {
+    PageRoutes::new()
         .at("/:token", get(show))
         .at("/:token/annuler", get(confirm_cancel).post(cancel))
         .at(

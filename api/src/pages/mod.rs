@@ -15,7 +15,6 @@ use std::sync::Arc;
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route,
     endpoint::BoxEndpoint,
-    get,
     http::{HeaderValue, StatusCode, header},
     middleware::{CatchPanic, CookieJarManager},
 };
@@ -36,6 +35,7 @@ pub(crate) mod manage;
 pub(crate) mod params;
 pub(crate) mod privacy;
 pub(crate) mod render;
+pub(crate) mod routes;
 pub(crate) mod session_cookie;
 pub(crate) mod staff;
 pub(crate) mod statistics;
@@ -43,27 +43,36 @@ pub(crate) mod workshops;
 
 pub(crate) use error::{PageError, PageResult};
 pub(crate) use render::Ctx;
+use routes::{PageRoutes, get};
 
 /// The policy sent with every page: no script at all, no inline style, forms only to us.
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Adds every page route to `route` (the application's tree, with the API nested at `/`
-/// through [`home_or`]).
-pub(crate) fn mount(route: Route) -> Route {
-    route
-        .at("/accessibilite", page(get(accessibility::page)))
-        .at("/donnees-personnelles", page(get(privacy::page)))
-        .nest("/avis", page(crate::survey::pages::routes()))
-        .nest("/ateliers", page(workshops::routes()))
-        .nest("/inscription", page(manage::registration_routes()))
-        .nest("/prendre-rendez-vous", page(appointments::booking_routes()))
-        .nest("/rendez-vous", page(appointments::manage_routes()))
-        .nest("/retrouver", page(find::find_routes()))
-        .nest("/r", page(find::short_routes()))
-        .nest("/staff", page(staff::routes()))
-        .at("/statistiques", page(get(statistics::page)))
-        .nest("/static", page(static_files()))
+/// through [`home_or`]); answers it with each page path's methods, for `Allow`.
+pub(crate) fn mount(route: Route) -> (Route, Vec<routes::AllowRow>) {
+    let (route, mut allow) = PageRoutes::on(route)
+        .at_wrapped("/accessibilite", get(accessibility::page), page)
+        .at_wrapped("/donnees-personnelles", get(privacy::page), page)
+        .nest("/avis", crate::survey::pages::routes(), page)
+        .nest("/ateliers", workshops::routes(), page)
+        .nest("/inscription", manage::registration_routes(), page)
+        .nest("/prendre-rendez-vous", appointments::booking_routes(), page)
+        .nest("/rendez-vous", appointments::manage_routes(), page)
+        .nest("/retrouver", find::find_routes(), page)
+        .nest("/r", find::short_routes(), page)
+        .nest("/staff", staff::routes(), page)
+        .at_wrapped("/statistiques", get(statistics::page), page)
+        .nest("/static", static_files(), page)
+        .into_parts();
+    // The home page sits in front of the API (see `home_or`), outside this tree.
+    allow.push(("/".to_string(), home_page().allow()));
+    (route, allow)
+}
+
+fn home_page() -> routes::Methods {
+    get(home::home)
 }
 
 /// The API nested at `/` catches the bare path `/` too (poem's catch-all wins over a route
@@ -72,7 +81,7 @@ pub(crate) fn mount(route: Route) -> Route {
 pub(crate) fn home_or<E: IntoEndpoint>(api: E) -> HomeOr<E::Endpoint> {
     HomeOr {
         api: api.into_endpoint(),
-        home: page(get(home::home)),
+        home: page(home_page().into_endpoint()),
     }
 }
 
@@ -146,8 +155,8 @@ fn security_headers(resp: &mut Response) {
 
 const SITE_CSS: &str = include_str!("../../static/site.css");
 
-fn static_files() -> Route {
-    Route::new().at(
+fn static_files() -> PageRoutes {
+    PageRoutes::new().at(
         "/site.css",
         get(poem::endpoint::make_sync(|_| {
             Response::builder()
@@ -177,7 +186,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_page_answers_the_french_error_page() {
-        let resp = page(get(boom)).call(Request::default()).await.unwrap();
+        let resp = page(poem::get(boom)).call(Request::default()).await.unwrap();
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(resp.headers().contains_key(header::CONTENT_SECURITY_POLICY));
         let body = resp.into_body().into_string().await.unwrap();

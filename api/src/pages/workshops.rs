@@ -10,13 +10,14 @@ use entities::{
 };
 use minijinja::{Value, context};
 use poem::{
-    Route, get, handler,
+    handler,
     http::StatusCode,
     web::{Path, Query},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use super::routes::{PageRoutes, get};
 use super::{
     Ctx, PageError, PageResult,
     forms::{self, EmailCheck, FormData, FormErrors},
@@ -34,8 +35,10 @@ use crate::{
     },
 };
 
-pub(crate) fn routes() -> Route {
-    Route::new().at("/", get(list)).at("/:id", get(show).post(register))
+pub(crate) fn routes() -> PageRoutes {
+    PageRoutes::new()
+        .at("/", get(list))
+        .at("/:id", get(show).post(register))
 }
 
 /// Sessions shown: the coming 90 days.

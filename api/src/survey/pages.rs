@@ -4,7 +4,9 @@
 //! person, and the answers are promised to be anonymous.
 use entities::{motif, place, survey_invitation, workshop};
 use minijinja::context;
-use poem::{Route, get, handler, http::StatusCode, web::Path, web::Query};
+use poem::{handler, http::StatusCode, web::Path, web::Query};
+
+use crate::pages::routes::{PageRoutes, get};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -19,8 +21,8 @@ use crate::pages::{
 };
 use crate::platform::org_scope::find_in_org;
 
-pub(crate) fn routes() -> Route {
-    Route::new()
+pub(crate) fn routes() -> PageRoutes {
+    PageRoutes::new()
         .at("/stop/:token", get(stop_form).post(stop))
         .at("/:token", get(show).post(submit))
 }

@@ -171,3 +171,22 @@ db_test!(
         assert!(resp.headers().contains_key("allow"));
     }
 );
+
+db_test!(
+    async fn a_page_answering_405_says_which_methods_it_has(app: TestApp) {
+        for (method, path, expected) in [
+            (Method::DELETE, "/", "GET, HEAD"),
+            (Method::DELETE, "/ateliers", "GET, HEAD"),
+            (Method::PUT, "/ateliers/1", "GET, POST, HEAD"),
+            (Method::POST, "/staff/seances", "GET, HEAD"),
+            (Method::GET, "/staff/deconnexion", "POST"),
+            (Method::PATCH, "/staff/seances/nouvelle", "GET, POST, HEAD"),
+            (Method::DELETE, "/static/site.css", "GET, HEAD"),
+        ] {
+            let resp = app.request(method.clone(), path, None, None).await;
+            assert_eq!(resp.status(), 405, "{method} {path}");
+            let allow = resp.headers().get("allow").map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(allow.as_deref(), Some(expected), "{method} {path}");
+        }
+    }
+);

@@ -576,3 +576,64 @@ creneau_tests::db_test!(
         assert_ne!(expected_uid(&other, "registration", id).await, first);
     }
 );
+
+mail_test!(
+    async fn a_plain_ascii_display_name_is_quoted_and_only_an_accented_one_is_encoded(
+        app: TestApp,
+        smtp: TestSmtpServer,
+    ) {
+        use sea_orm::{ActiveModelTrait, Set};
+        let (org_id, admin) = app.organisation("arles").await;
+        entities::organisation::ActiveModel {
+            id: Set(org_id),
+            name: Set("Ville d'Arles".into()),
+            ..Default::default()
+        }
+        .update(&app.state.db)
+        .await
+        .unwrap();
+        let f = app.session_with(&admin, 8, 8).await;
+        for (name, email) in [
+            ("Dupont, Jean \"Jo\"", "jo@exemple.fr"),
+            ("Zoé Ferré", "zoe@exemple.fr"),
+        ] {
+            let resp = app.register(f.session_id, name, Some(email), None).await;
+            assert_eq!(resp.status(), 201, "{name}");
+        }
+        drain(&app, &mailer(&app)).await;
+
+        let mails = received(&smtp);
+        let jo = mails
+            .iter()
+            .find(|m| m.to.iter().any(|(_, a)| a == "jo@exemple.fr"))
+            .unwrap();
+        // On the wire: RFC 5322 quoted strings, never an encoded word for plain ASCII.
+        assert_eq!(jo.header("From"), vec![format!("\"Ville d'Arles\" <{FROM}>")]);
+        assert_eq!(
+            jo.header("To"),
+            vec![r#""Dupont, Jean \"Jo\"" <jo@exemple.fr>"#.to_string()]
+        );
+        assert_eq!(
+            jo.header("Reply-To"),
+            vec!["\"Ville d'Arles\" <contact@arles.example>".to_string()]
+        );
+        // And read back as the names they are.
+        assert_eq!(jo.from, vec![(Some("Ville d'Arles".to_string()), FROM.to_string())]);
+        assert_eq!(
+            jo.to,
+            vec![(Some("Dupont, Jean \"Jo\"".to_string()), "jo@exemple.fr".to_string())]
+        );
+
+        let zoe = mails
+            .iter()
+            .find(|m| m.to.iter().any(|(_, a)| a == "zoe@exemple.fr"))
+            .unwrap();
+        let to = zoe.header("To")[0];
+        assert!(to.starts_with("=?utf-8?"), "an accented name is RFC 2047-encoded: {to}");
+        assert!(to.is_ascii(), "{to}");
+        assert_eq!(
+            zoe.to,
+            vec![(Some("Zoé Ferré".to_string()), "zoe@exemple.fr".to_string())]
+        );
+    }
+);

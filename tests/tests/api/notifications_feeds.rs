@@ -551,3 +551,88 @@ db_test!(
         assert_eq!(sequence(&calendar(&app, &path).await.0).as_deref(), Some("2"));
     }
 );
+
+async fn get_with(app: &creneau_tests::app::TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = app.client.get(format!("{}{path}", app.base));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.unwrap()
+}
+
+db_test!(
+    async fn feeds_say_when_they_last_changed_and_answer_304_to_if_modified_since_unless_if_none_match_differs(
+        app: TestApp,
+    ) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 8, 8).await;
+        let feed = json(
+            app.admin_post(
+                &admin,
+                "/api/v1/admin/feeds",
+                json!({"kind": "place", "place_id": f.place_id}),
+            )
+            .await,
+        )
+        .await;
+        let staff_path = path_of(feed["url"].as_str().unwrap());
+        let public_path = format!("/api/v1/places/{}/sessions.ics", f.place_id);
+        let long_ago = "Fri, 01 Jan 2010 00:00:00 GMT";
+        let mut stamps = Vec::new();
+        for path in [&staff_path, &public_path] {
+            let first = app.get(path).await;
+            assert_eq!(first.status(), 200);
+            let stamp = first.headers()["last-modified"].to_str().unwrap().to_string();
+            let etag = first.headers()["etag"].to_str().unwrap().to_string();
+            assert!(
+                chrono::DateTime::parse_from_rfc2822(&stamp).is_ok() && stamp.ends_with(" GMT"),
+                "an HTTP date: {stamp}"
+            );
+            // Nothing changed: the same time, and 304 to a subscriber holding it.
+            assert_eq!(app.get(path).await.headers()["last-modified"], stamp.as_str());
+            let same = get_with(&app, path, &[("if-modified-since", &stamp)]).await;
+            assert_eq!(same.status(), 304, "{path}");
+            assert_eq!(same.headers()["last-modified"], stamp.as_str());
+            assert!(same.text().await.unwrap().is_empty());
+            let older = get_with(&app, path, &[("if-modified-since", long_ago)]).await;
+            assert_eq!(older.status(), 200);
+            assert_eq!(
+                get_with(&app, path, &[("if-modified-since", "hier")]).await.status(),
+                200,
+                "an unreadable date is ignored"
+            );
+            // If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3).
+            let other_tag = get_with(
+                &app,
+                path,
+                &[("if-none-match", "\"autre\""), ("if-modified-since", &stamp)],
+            )
+            .await;
+            assert_eq!(other_tag.status(), 200);
+            let same_tag = get_with(&app, path, &[("if-none-match", &etag), ("if-modified-since", long_ago)]).await;
+            assert_eq!(same_tag.status(), 304);
+            stamps.push(stamp);
+        }
+
+        // Renaming the place changes what both feeds show (the place has no time of its own).
+        let mut place = json(app.get(&format!("/api/v1/places/{}", f.place_id)).await).await;
+        place["name"] = json!("Médiathèque Jacques Ruelle");
+        let resp = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/admin/places/{}", f.place_id),
+                Some(&admin),
+                Some(place),
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        for (path, before) in [&staff_path, &public_path].into_iter().zip(&stamps) {
+            let changed = get_with(&app, path, &[("if-modified-since", before)]).await;
+            assert_eq!(changed.status(), 200, "{path}");
+            let after = changed.headers()["last-modified"].to_str().unwrap().to_string();
+            let parse = |s: &str| chrono::DateTime::parse_from_rfc2822(s).unwrap();
+            assert!(parse(&after) > parse(before), "{after} after {before}");
+            assert!(changed.text().await.unwrap().contains("Jacques Ruelle"));
+        }
+    }
+);

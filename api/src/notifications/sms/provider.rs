@@ -113,6 +113,11 @@ impl Kannel {
             client,
         })
     }
+
+    /// The gateway's `sendsms` address (no credentials: they go in the query).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
 }
 
 /// Report types Kannel is asked for: delivered (1), not delivered (2), rejected by the SMS

@@ -1,6 +1,6 @@
 //! `/staff`: the console of the library team, the mediators and the coordination. Every page
 //! but the sign-in page needs the session cookie; every form carries the session's CSRF token.
-use poem::{Route, get, post};
+use crate::pages::routes::{PageRoutes, get, post};
 
 pub(crate) mod agenda;
 pub(crate) mod appointments;
@@ -15,8 +15,8 @@ pub(crate) mod replies;
 pub(crate) mod sessions;
 pub(crate) mod statistics;
 
-pub(crate) fn routes() -> Route {
-    Route::new()
+pub(crate) fn routes() -> PageRoutes {
+    PageRoutes::new()
         .at("/", get(agenda::agenda))
         .at("/connexion", get(login::show_form).post(login::submit))
         .at("/deconnexion", post(login::logout))
