@@ -13,7 +13,6 @@ use poem::{
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -37,6 +36,7 @@ use crate::{
         slots::{OpeningRule, Slot},
     },
     notifications::{history, payload::BookingKind},
+    places::queries as place_queries,
     workshops::public_api::manage_url,
 };
 
@@ -75,11 +75,7 @@ struct PlaceCard {
 async fn places(ctx: Ctx) -> PageResult {
     let db = &ctx.state.db;
     let offered = queries::online_motifs(db, None).await?;
-    let rows = place::Entity::find()
-        .filter(place::Column::Active.eq(true))
-        .order_by_asc(place::Column::Name)
-        .all(db)
-        .await?;
+    let rows = place_queries::active(db).await?;
     let mut cards = Vec::new();
     for p in rows
         .iter()
@@ -113,9 +109,7 @@ fn motif_not_found() -> PageError {
 
 async fn load_place(ctx: &Ctx, id: &str) -> Result<(place::Model, Tz), PageError> {
     let id: i32 = id.parse().map_err(|_| place_not_found())?;
-    let p = place::Entity::find_by_id(id)
-        .filter(place::Column::Active.eq(true))
-        .one(&ctx.state.db)
+    let p = place_queries::active_by_id(&ctx.state.db, id)
         .await?
         .ok_or_else(place_not_found)?;
     let tz = organisation_tz(&ctx.state.db, p.organisation_id).await?;
@@ -575,15 +569,11 @@ async fn cancel(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageResu
 /// The place, its zone and the reason of an appointment that may still be moved.
 async fn movable(ctx: &Ctx, token: &str) -> Result<(appointment::Model, place::Model, Tz, motif::Model), PageError> {
     let a = by_token(ctx, token).await?;
-    let p = place::Entity::find_by_id(a.place_id)
-        .one(&ctx.state.db)
+    let p = place_queries::by_id(&ctx.state.db, a.place_id)
         .await?
         .ok_or_else(bad_link)?;
     let tz = organisation_tz(&ctx.state.db, p.organisation_id).await?;
-    let m = motif::Entity::find_by_id(a.motif_id)
-        .one(&ctx.state.db)
-        .await?
-        .ok_or_else(bad_link)?;
+    let m = queries::motif(&ctx.state.db, a.motif_id).await?.ok_or_else(bad_link)?;
     Ok((a, p, tz, m))
 }
 
