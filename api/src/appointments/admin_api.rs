@@ -20,7 +20,7 @@ use crate::{
     domain::contact::Contact,
     http::error::{ApiError, ApiResult, OrNotFound, bounded_date},
     http::tags::ApiTags,
-    places::api::PLACE_NOT_FOUND,
+    places::queries::PLACE_NOT_FOUND,
     platform::org_scope::find_in_org,
     platform::state::AppState,
     platform::time::local,

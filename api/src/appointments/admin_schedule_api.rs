@@ -2,13 +2,10 @@
 //! place; reasons and the places offering them. Coordinators and admins change them;
 //! facilitators read them. Rows of another organisation answer 404. The changes themselves
 //! are [`super::schedule_admin`]'s, shared with the console's configuration pages.
-use std::collections::HashMap;
-
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use entities::{closure, extra_opening, motif, place, place_motif};
+use entities::{closure, motif, place};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     dto::{
@@ -23,7 +20,7 @@ use crate::{
     auth::{Manager, Staff},
     http::error::{ApiError, ApiResult, OrNotFound, bounded_date, bounded_instant},
     http::tags::ApiTags,
-    places::api::PLACE_NOT_FOUND,
+    places::queries::PLACE_NOT_FOUND,
     platform::org_scope::find_in_org,
     platform::state::AppState,
 };
@@ -124,12 +121,7 @@ impl AdminScheduleApi {
     /// Every reason of the organisation, inactive ones included, in display order.
     #[oai(path = "/motifs", method = "get", operation_id = "adminListMotifs")]
     async fn list_motifs(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<StaffMotif>>> {
-        let rows = motif::Entity::find()
-            .filter(motif::Column::OrganisationId.eq(me.organisation_id))
-            .order_by_asc(motif::Column::Position)
-            .order_by_asc(motif::Column::Label)
-            .all(&state.db)
-            .await?;
+        let rows = queries::organisation_motifs(&state.db, me.organisation_id).await?;
         let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
         let places = motif_places(&state.db, &ids).await?;
         Ok(Json(rows.into_iter().map(|m| staff_motif(m, &places)).collect()))
@@ -268,13 +260,7 @@ impl AdminScheduleApi {
             .or_not_found(PLACE_NOT_FOUND)?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let from = bounded_date("from", from.0)?.unwrap_or_else(|| state.clock.now().with_timezone(&tz).date_naive());
-        let rows = extra_opening::Entity::find()
-            .filter(extra_opening::Column::PlaceId.eq(p.id))
-            .filter(extra_opening::Column::Date.gte(from))
-            .order_by_asc(extra_opening::Column::Date)
-            .order_by_asc(extra_opening::Column::StartTime)
-            .all(&state.db)
-            .await?;
+        let rows = queries::extra_openings_from(&state.db, p.id, from).await?;
         Ok(Json(rows.into_iter().map(extra_view).collect()))
     }
 
@@ -339,12 +325,7 @@ impl AdminScheduleApi {
             .or_not_found(PLACE_NOT_FOUND)?;
         let tz = organisation_tz(&state.db, p.organisation_id).await?;
         let from = bounded_instant("from", from.0)?.map_or_else(|| state.clock.now(), |d| d.with_timezone(&Utc));
-        let rows = closure::Entity::find()
-            .filter(closure::Column::PlaceId.eq(p.id))
-            .filter(closure::Column::EndsAt.gt(from))
-            .order_by_asc(closure::Column::StartsAt)
-            .all(&state.db)
-            .await?;
+        let rows = queries::closures_ending_after(&state.db, p.id, from).await?;
         Ok(Json(rows.into_iter().map(|c| closure_view(c, tz)).collect()))
     }
 
@@ -389,8 +370,7 @@ fn rule_out(row: &entities::opening_rule::Model) -> ApiResult<OpeningRule> {
 
 /// A closure with the booked appointments it overlaps.
 async fn with_affected(state: &AppState, c: closure::Model) -> ApiResult<ClosureCreated> {
-    let place = place::Entity::find_by_id(c.place_id)
-        .one(&state.db)
+    let place = crate::places::queries::by_id(&state.db, c.place_id)
         .await?
         .or_not_found(PLACE_NOT_FOUND)?;
     let tz = organisation_tz(&state.db, place.organisation_id).await?;
@@ -408,22 +388,8 @@ async fn motif_view(state: &AppState, m: motif::Model) -> ApiResult<StaffMotif> 
 }
 
 async fn place_motifs(state: &AppState, place_id: i32) -> ApiResult<Vec<StaffMotif>> {
-    let ids: Vec<i32> = place_motif::Entity::find()
-        .filter(place_motif::Column::PlaceId.eq(place_id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|pm| pm.motif_id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = motif::Entity::find()
-        .filter(motif::Column::Id.is_in(ids.iter().copied()))
-        .order_by_asc(motif::Column::Position)
-        .order_by_asc(motif::Column::Label)
-        .all(&state.db)
-        .await?;
-    let places: HashMap<i32, Vec<i32>> = motif_places(&state.db, &ids).await?;
+    let rows = queries::place_motifs(&state.db, place_id).await?;
+    let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let places = motif_places(&state.db, &ids).await?;
     Ok(rows.into_iter().map(|m| staff_motif(m, &places)).collect())
 }

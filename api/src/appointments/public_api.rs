@@ -4,7 +4,6 @@ use chrono::{DateTime, Duration, FixedOffset, SubsecRound, Utc};
 use entities::place;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
     dto::{AppointmentCreated, AppointmentRequest, AppointmentView, Motif, OpeningHours, RescheduleRequest, SlotList},
@@ -36,9 +35,7 @@ pub(crate) enum BookResponse {
 
 /// An active place, or 404.
 async fn public_place(state: &AppState, id: i32) -> ApiResult<place::Model> {
-    place::Entity::find_by_id(id)
-        .filter(place::Column::Active.eq(true))
-        .one(&state.db)
+    crate::places::queries::active_by_id(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))
 }

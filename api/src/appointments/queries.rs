@@ -441,3 +441,97 @@ pub(crate) async fn agenda<C: ConnectionTrait>(
         days: out,
     })
 }
+
+/// The reason `id`, whatever its organisation: for a row that already names it.
+pub(crate) async fn motif<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<motif::Model>, DbErr> {
+    motif::Entity::find_by_id(id).one(db).await
+}
+
+/// Every reason of the organisation, inactive ones included, in display order.
+pub(crate) async fn organisation_motifs<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i32,
+) -> Result<Vec<motif::Model>, DbErr> {
+    motif::Entity::find()
+        .filter(motif::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(motif::Column::Position)
+        .order_by_asc(motif::Column::Label)
+        .all(db)
+        .await
+}
+
+/// The ids of the places offering the reason `motif_id`, or any reason when `None`.
+pub(crate) async fn offering_place_ids<C: ConnectionTrait>(db: &C, motif_id: Option<i32>) -> Result<Vec<i32>, DbErr> {
+    let mut q = place_motif::Entity::find();
+    if let Some(id) = motif_id {
+        q = q.filter(place_motif::Column::MotifId.eq(id));
+    }
+    Ok(q.all(db).await?.into_iter().map(|pm| pm.place_id).collect())
+}
+
+/// The reasons the place offers, active or not, in display order.
+pub(crate) async fn place_motifs<C: ConnectionTrait>(db: &C, place_id: i32) -> Result<Vec<motif::Model>, DbErr> {
+    let ids: Vec<i32> = place_motif::Entity::find()
+        .filter(place_motif::Column::PlaceId.eq(place_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|pm| pm.motif_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    motif::Entity::find()
+        .filter(motif::Column::Id.is_in(ids))
+        .order_by_asc(motif::Column::Position)
+        .order_by_asc(motif::Column::Label)
+        .all(db)
+        .await
+}
+
+/// The place's extra openings on `from` and after, in date order.
+pub(crate) async fn extra_openings_from<C: ConnectionTrait>(
+    db: &C,
+    place_id: i32,
+    from: NaiveDate,
+) -> Result<Vec<extra_opening::Model>, DbErr> {
+    extra_opening::Entity::find()
+        .filter(extra_opening::Column::PlaceId.eq(place_id))
+        .filter(extra_opening::Column::Date.gte(from))
+        .order_by_asc(extra_opening::Column::Date)
+        .order_by_asc(extra_opening::Column::StartTime)
+        .all(db)
+        .await
+}
+
+/// The place's closures ending after `from`, soonest first.
+pub(crate) async fn closures_ending_after<C: ConnectionTrait>(
+    db: &C,
+    place_id: i32,
+    from: DateTime<Utc>,
+) -> Result<Vec<closure::Model>, DbErr> {
+    closure::Entity::find()
+        .filter(closure::Column::PlaceId.eq(place_id))
+        .filter(closure::Column::EndsAt.gt(from))
+        .order_by_asc(closure::Column::StartsAt)
+        .all(db)
+        .await
+}
+
+/// The organisation's appointments starting in `[from, to)`, cancelled ones left out,
+/// soonest first.
+pub(crate) async fn organisation_appointments_between<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<appointment::Model>, DbErr> {
+    appointment::Entity::find()
+        .filter(appointment::Column::OrganisationId.eq(organisation_id))
+        .filter(appointment::Column::StartsAt.gte(from))
+        .filter(appointment::Column::StartsAt.lt(to))
+        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
+        .order_by_asc(appointment::Column::StartsAt)
+        .all(db)
+        .await
+}

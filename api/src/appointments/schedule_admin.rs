@@ -19,7 +19,7 @@ use crate::{
     platform::{db, org_scope::find_in_org, state::AppState},
 };
 
-pub(crate) const PLACE_NOT_FOUND: &str = crate::places::api::PLACE_NOT_FOUND;
+pub(crate) const PLACE_NOT_FOUND: &str = crate::places::queries::PLACE_NOT_FOUND;
 pub(crate) const MOTIF_NOT_FOUND: &str = "Ce motif n'existe pas.";
 pub(crate) const RULE_NOT_FOUND: &str = "Cette règle d'ouverture n'existe pas.";
 pub(crate) const EXTRA_NOT_FOUND: &str = "Cette ouverture exceptionnelle n'existe pas.";

@@ -1,16 +1,15 @@
 //! Staff sign-in and staff accounts.
 use chrono::{DateTime, Utc};
-use entities::{staff_member, staff_token};
+use entities::staff_member;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
+use sea_orm::{ActiveModelTrait, Set};
 
 use super::{
     Admin, Role, Staff,
     accounts::{self, AccountChange},
-    password,
-    sign_in::{SignInError, sign_in},
-    staff::StaffIdentity,
+    password, queries,
+    sign_in::{SignInError, sign_in, sign_out},
 };
 use crate::{
     domain::contact::{EmailAddress, PersonName},
@@ -117,28 +116,18 @@ impl AuthApi {
     /// Revoke the token used for this call.
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<LoggedOut> {
-        revoke(&state, &me).await?;
+        sign_out(&state, &me).await?;
         Ok(LoggedOut::Done)
     }
 
     /// Who the token belongs to.
     #[oai(path = "/me", method = "get", operation_id = "whoAmI")]
     async fn me(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<StaffMember>> {
-        let m = staff_member::Entity::find_by_id(me.id)
-            .one(&state.db)
+        let m = queries::member(&state.db, me.id)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Json(m.into()))
     }
-}
-
-pub(crate) async fn revoke(state: &AppState, me: &StaffIdentity) -> Result<(), sea_orm::DbErr> {
-    staff_token::Entity::update_many()
-        .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
-        .filter(staff_token::Column::Id.eq(me.token_id))
-        .exec(&state.db)
-        .await?;
-    Ok(())
 }
 
 fn bad_credentials() -> ApiError {
@@ -155,11 +144,7 @@ impl AdminStaffApi {
     /// The organisation's staff accounts (admin).
     #[oai(path = "/staff", method = "get", operation_id = "adminListStaff")]
     async fn list(&self, state: Data<&AppState>, Admin(me): Admin) -> ApiResult<Json<Vec<StaffMember>>> {
-        let rows = staff_member::Entity::find()
-            .filter(staff_member::Column::OrganisationId.eq(me.organisation_id))
-            .order_by_asc(staff_member::Column::Name)
-            .all(&state.db)
-            .await?;
+        let rows = queries::members(&state.db, me.organisation_id).await?;
         Ok(Json(rows.into_iter().map(StaffMember::from).collect()))
     }
 

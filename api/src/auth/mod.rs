@@ -3,6 +3,7 @@ pub(crate) mod accounts;
 pub mod api;
 pub(crate) mod password;
 pub mod provisioning;
+pub(crate) mod queries;
 pub(crate) mod sign_in;
 pub(crate) mod staff;
 

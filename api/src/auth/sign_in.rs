@@ -1,5 +1,5 @@
-//! Signing a staff member in: the throttle, the password check and a fresh token. One
-//! function for the API and the staff console.
+//! Signing a staff member in: the throttle, the password check and a fresh token; and out:
+//! the token revoked. One function each for the API and the staff console.
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::{password, staff::TOKEN_LIFETIME};
+use super::{StaffIdentity, password, staff::TOKEN_LIFETIME};
 use crate::{platform::state::AppState, platform::token};
 
 pub(crate) struct SignedIn {
@@ -84,6 +84,16 @@ pub(crate) async fn sign_in(
         expires_at,
         member,
     })
+}
+
+/// Revokes the token `me` called with (signing out).
+pub(crate) async fn sign_out(state: &AppState, me: &StaffIdentity) -> Result<(), DbErr> {
+    staff_token::Entity::update_many()
+        .col_expr(staff_token::Column::RevokedAt, Expr::value(state.clock.now()))
+        .filter(staff_token::Column::Id.eq(me.token_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// A leaky bucket (GCRA): `burst` tries at once, then one more every `every`.

@@ -2,10 +2,26 @@
 //! with the number of rows once the file is whole. Shown at `/staff/exports`.
 use chrono::{DateTime, Utc};
 use entities::export_log;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::Format;
 use crate::auth::staff::StaffIdentity;
+
+/// The organisation's latest exports, newest first, at most `limit`.
+pub(crate) async fn latest<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i32,
+    limit: u64,
+) -> Result<Vec<export_log::Model>, DbErr> {
+    export_log::Entity::find()
+        .filter(export_log::Column::OrganisationId.eq(organisation_id))
+        .order_by_desc(export_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
 
 /// Writes the row of an export that is starting; answers its id.
 pub(crate) async fn started<C: ConnectionTrait>(

@@ -1,17 +1,16 @@
 //! The console's downloads: a session's registrants (`/staff/seances/{id}/export.csv|.xlsx`),
 //! the appointments of a period (`/staff/rendez-vous/export.csv|.xlsx?du=…&au=…&lieu=…`), and
 //! the log of every export (`/staff/exports`).
-use std::{collections::HashMap, future::Future};
+use std::future::Future;
 
 use chrono::{Datelike, NaiveDate};
-use entities::{export_log, staff_member};
 use minijinja::{Value, context};
 use poem::{
     Response, handler,
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::DbErr;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -241,19 +240,8 @@ pub(crate) async fn log_page(ctx: StaffCtx) -> Result<Response, PageError> {
     let tz = state.settings.timezone;
     let year = state.clock.now().with_timezone(&tz).year();
     let org = ctx.me.organisation_id;
-    let rows = export_log::Entity::find()
-        .filter(export_log::Column::OrganisationId.eq(org))
-        .order_by_desc(export_log::Column::Id)
-        .limit(SHOWN)
-        .all(&state.db)
-        .await?;
-    let members: HashMap<i32, String> = staff_member::Entity::find()
-        .filter(staff_member::Column::OrganisationId.eq(org))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.name))
-        .collect();
+    let rows = super::log::latest(&state.db, org, SHOWN).await?;
+    let members = crate::auth::queries::organisation_names(&state.db, org).await?;
     let logged: Vec<Logged> = rows
         .into_iter()
         .map(|r| Logged {

@@ -89,15 +89,15 @@ fn spec(Data(yaml): Data<&Arc<String>>) -> poem::Response {
 
 #[handler]
 async fn healthz(Data(state): Data<&AppState>) -> poem::Response {
-    use sea_orm::ConnectionTrait;
-    match state.db.execute_unprepared("SELECT 1").await {
-        Ok(_) => poem::Response::builder()
+    if crate::platform::db::reachable(&state.db).await {
+        poem::Response::builder()
             .content_type("application/json")
-            .body(r#"{"status":"ok"}"#),
-        Err(_) => poem::Response::builder()
+            .body(r#"{"status":"ok"}"#)
+    } else {
+        poem::Response::builder()
             .status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
             .content_type("application/json")
-            .body(r#"{"status":"database_unreachable"}"#),
+            .body(r#"{"status":"database_unreachable"}"#)
     }
 }
 

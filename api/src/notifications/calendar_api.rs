@@ -1,28 +1,25 @@
 //! Calendar files: a booking's invite to download again, subscribable feeds (secret URL for
 //! staff, public for a place's sessions), and the staff operations that make and revoke feeds.
-use entities::{feed_token, organisation, place, staff_member};
+use chrono::{DateTime, Utc};
+use entities::place;
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, OpenApi,
     param::{Header, Path},
     payload::{Json, PlainText},
 };
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
-};
 
 use super::{
     dto::{Feed, FeedCreated, FeedInput, FeedKind},
-    feeds::{self, Audience, CalendarError, FeedKey, Scope},
+    feeds::{self, FeedKey},
+    queries,
+    service::{self, RevokeOutcome},
 };
 use crate::{
-    auth::{Role, Staff, StaffIdentity},
+    auth::{Staff, queries as staff_queries},
     http::error::{ApiError, ApiResult, OrNotFound},
     http::tags::ApiTags,
-    places::api::PLACE_NOT_FOUND,
+    places::queries::PLACE_NOT_FOUND,
     platform::org_scope::find_in_org,
     platform::state::AppState,
     platform::token,
@@ -175,43 +172,9 @@ impl CalendarsApi {
         if_modified_since: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
         let raw = feed.0.strip_suffix(".ics").unwrap_or(&feed.0);
-        if !token::looks_valid(raw) {
-            return Err(CalendarError::NotFound.into());
-        }
-        let found = feed_token::Entity::find()
-            .filter(feed_token::Column::TokenHash.eq(token::hash(raw)))
-            .filter(feed_token::Column::RevokedAt.is_null())
-            .one(&state.db)
-            .await?
-            .ok_or(CalendarError::NotFound)?;
-        if !creator_still_allowed(&state.db, &found).await? {
-            return Err(CalendarError::NotFound.into());
-        }
-        mark_used(&state.db, &found, state.clock.now()).await?;
-        let org = organisation::Entity::find_by_id(found.organisation_id)
-            .one(&state.db)
-            .await?
-            .ok_or(CalendarError::NotFound)?;
-        let ics = match (found.kind, found.place_id, found.staff_member_id) {
-            (FeedKind::Place, Some(place_id), _) => {
-                let p = place::Entity::find_by_id(place_id)
-                    .one(&state.db)
-                    .await?
-                    .ok_or(CalendarError::NotFound)?;
-                feeds::feed(&state, &org, Scope::Place(&p), Audience::Staff).await?
-            }
-            (FeedKind::Staff, _, Some(member_id)) => {
-                let m = staff_member::Entity::find_by_id(member_id)
-                    .one(&state.db)
-                    .await?
-                    .filter(|m| m.active)
-                    .ok_or(CalendarError::NotFound)?;
-                feeds::feed(&state, &org, Scope::Staff(&m), Audience::Staff).await?
-            }
-            _ => return Err(CalendarError::NotFound.into()),
-        };
+        let (ics, feed_id) = feeds::staff_feed(&state, raw).await?;
         let etag = etag_of(&ics);
-        let changed = feeds::last_modified(&state.db, FeedKey::Token(found.id), &etag, state.clock.now()).await?;
+        let changed = feeds::last_modified(&state.db, FeedKey::Token(feed_id), &etag, state.clock.now()).await?;
         let cache = format!("private, max-age={FEED_CACHE_SECONDS}");
         let held = Held {
             if_none_match: if_none_match.0.as_deref(),
@@ -238,18 +201,11 @@ impl CalendarsApi {
         #[oai(name = "If-Modified-Since")]
         if_modified_since: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
-        let p = place::Entity::find_by_id(id.0)
-            .one(&state.db)
-            .await?
-            .filter(|p| p.active)
-            .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))?;
-        let org = organisation::Entity::find_by_id(p.organisation_id)
-            .one(&state.db)
+        let ics = feeds::place_sessions(&state, id.0)
             .await?
             .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))?;
-        let ics = feeds::feed(&state, &org, Scope::Place(&p), Audience::Public).await?;
         let etag = etag_of(&ics);
-        let changed = feeds::last_modified(&state.db, FeedKey::PublicPlace(p.id), &etag, state.clock.now()).await?;
+        let changed = feeds::last_modified(&state.db, FeedKey::PublicPlace(id.0), &etag, state.clock.now()).await?;
         let cache = format!("public, max-age={FEED_CACHE_SECONDS}");
         let held = Held {
             if_none_match: if_none_match.0.as_deref(),
@@ -305,7 +261,7 @@ impl AdminFeedsApi {
                 if member_id != me.id {
                     me.require_manager()?;
                 }
-                let member = staff_member::Entity::find_by_id(member_id).one(&state.db).await?;
+                let member = staff_queries::member(&state.db, member_id).await?;
                 if member.is_none_or(|m| m.organisation_id != me.organisation_id) {
                     return Err(ApiError::invalid(
                         "staff_member_id",
@@ -315,21 +271,7 @@ impl AdminFeedsApi {
                 (None, Some(member_id))
             }
         };
-        let raw = token::generate();
-        let row = feed_token::ActiveModel {
-            organisation_id: Set(me.organisation_id),
-            kind: Set(body.kind),
-            place_id: Set(place_id),
-            staff_member_id: Set(staff_member_id),
-            token_hash: Set(token::hash(&raw)),
-            created_at: Set(state.clock.now()),
-            revoked_at: Set(None),
-            created_by_id: Set(Some(me.id)),
-            last_used_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&state.db)
-        .await?;
+        let (row, raw) = service::create_feed(&state, &me, body.kind, place_id, staff_member_id).await?;
         let feed = Feed::new(&row, Some(me.name.clone()), state.settings.timezone);
         Ok(FeedCreatedResponse::Created(Json(FeedCreated {
             id: feed.id,
@@ -346,108 +288,19 @@ impl AdminFeedsApi {
     /// admins, one's own agenda feeds for facilitators.
     #[oai(path = "/feeds", method = "get", operation_id = "adminListFeeds")]
     async fn list(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Feed>>> {
-        Ok(Json(visible_feeds(&state, &me).await?))
+        Ok(Json(queries::visible_feeds(&state, &me).await?))
     }
 
     /// Revoke a feed: its URL stops working at once. Coordinators and admins revoke any;
     /// a facilitator their own agenda feeds.
     #[oai(path = "/feeds/:id", method = "delete", operation_id = "adminRevokeFeed")]
     async fn revoke(&self, state: Data<&AppState>, Staff(me): Staff, id: Path<i32>) -> ApiResult<FeedRevoked> {
-        match revoke_feed(&state, &me, id.0).await? {
+        match service::revoke_feed(&state, &me, id.0).await? {
             RevokeOutcome::Revoked => Ok(FeedRevoked::Revoked),
             RevokeOutcome::NotFound => Err(ApiError::not_found(FEED_NOT_FOUND)),
             RevokeOutcome::Forbidden => Err(ApiError::forbidden()),
         }
     }
-}
-
-/// What revoking a feed came to.
-pub(crate) enum RevokeOutcome {
-    Revoked,
-    NotFound,
-    Forbidden,
-}
-
-/// Revokes a feed of `me`'s organisation (the API's `adminRevokeFeed` and the console's
-/// button). Revoking twice is fine.
-pub(crate) async fn revoke_feed(state: &AppState, me: &StaffIdentity, id: i32) -> Result<RevokeOutcome, DbErr> {
-    let Some(found) = find_in_org::<feed_token::Entity, _>(&state.db, me.organisation_id, id).await? else {
-        return Ok(RevokeOutcome::NotFound);
-    };
-    if !may_revoke(me, &found) {
-        return Ok(RevokeOutcome::Forbidden);
-    }
-    if found.revoked_at.is_none() {
-        let mut a: feed_token::ActiveModel = found.into();
-        a.revoked_at = Set(Some(state.clock.now()));
-        a.update(&state.db).await?;
-    }
-    Ok(RevokeOutcome::Revoked)
-}
-
-/// The feeds `me` may see and revoke, oldest first: all of the organisation's live feeds for
-/// coordinators and admins, one's own agenda feeds for facilitators.
-pub(crate) async fn visible_feeds(state: &AppState, me: &StaffIdentity) -> Result<Vec<Feed>, DbErr> {
-    let mut q = feed_token::Entity::find()
-        .filter(feed_token::Column::OrganisationId.eq(me.organisation_id))
-        .filter(feed_token::Column::RevokedAt.is_null())
-        .order_by_asc(feed_token::Column::Id);
-    if me.require_manager().is_err() {
-        q = q
-            .filter(feed_token::Column::Kind.eq(FeedKind::Staff))
-            .filter(feed_token::Column::StaffMemberId.eq(me.id));
-    }
-    listed(state, q.all(&state.db).await?).await
-}
-
-/// Feeds with their creator's name, for listing.
-async fn listed(state: &AppState, rows: Vec<feed_token::Model>) -> Result<Vec<Feed>, DbErr> {
-    let names: HashMap<i32, String> = staff_member::Entity::find()
-        .filter(staff_member::Column::Id.is_in(rows.iter().filter_map(|f| f.created_by_id)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.name))
-        .collect();
-    let tz = state.settings.timezone;
-    Ok(rows
-        .iter()
-        .map(|f| Feed::new(f, f.created_by_id.and_then(|id| names.get(&id).cloned()), tz))
-        .collect())
-}
-
-fn may_revoke(me: &StaffIdentity, feed: &feed_token::Model) -> bool {
-    me.require_manager().is_ok() || (feed.kind == FeedKind::Staff && feed.staff_member_id == Some(me.id))
-}
-
-/// A feed lives as long as its creator's account: active, in the feed's organisation, and for
-/// a place feed (which only coordinators and admins may make) still in such a role. Feeds
-/// made before creators were recorded keep working until revoked.
-async fn creator_still_allowed<C: ConnectionTrait>(db: &C, feed: &feed_token::Model) -> Result<bool, DbErr> {
-    let Some(creator) = feed.created_by_id else {
-        return Ok(true);
-    };
-    let Some(m) = staff_member::Entity::find_by_id(creator).one(db).await? else {
-        return Ok(false);
-    };
-    let manager = matches!(m.role, Role::Admin | Role::Coordinator);
-    Ok(m.active && m.organisation_id == feed.organisation_id && (feed.kind == FeedKind::Staff || manager))
-}
-
-/// Records that the feed was read, at most once a minute (calendar applications poll).
-async fn mark_used<C: ConnectionTrait>(db: &C, feed: &feed_token::Model, now: DateTime<Utc>) -> Result<(), DbErr> {
-    if feed
-        .last_used_at
-        .is_some_and(|t| now - t < chrono::Duration::minutes(1))
-    {
-        return Ok(());
-    }
-    feed_token::Entity::update_many()
-        .col_expr(feed_token::Column::LastUsedAt, Expr::value(now))
-        .filter(feed_token::Column::Id.eq(feed.id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

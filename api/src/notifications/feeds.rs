@@ -16,12 +16,19 @@ use sea_orm::{
 };
 
 use super::{
+    dto::FeedKind,
     enqueue::{Context, ical_uid},
     ical::{self, CalendarEvent, CalendarMethod},
     message::{InviteVersion, calendar_event, contact_address},
     payload::{BookingKind, Event},
+    queries, service,
 };
-use crate::{http::error::ApiError, platform::state::AppState, platform::token};
+use crate::{
+    auth::queries as staff_queries,
+    http::error::ApiError,
+    places::queries as place_queries,
+    platform::{organisations, state::AppState, token},
+};
 
 /// Feeds cover bookings that ended up to this long ago…
 pub(crate) const FEED_PAST: Duration = Duration::days(30);
@@ -173,6 +180,53 @@ async fn organisation_and_place<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| missing("place"))?;
     Ok((org, p))
+}
+
+/// The staff feed whose secret is `raw` (its URL without `.ics`), marked as read. A revoked
+/// feed, one whose creator may no longer see it, or one whose place or member is gone
+/// answers not found. Also the feed's id, under which its `Last-Modified` is kept.
+pub(crate) async fn staff_feed(state: &AppState, raw: &str) -> Result<(String, i32), CalendarError> {
+    if !token::looks_valid(raw) {
+        return Err(CalendarError::NotFound);
+    }
+    let db = &state.db;
+    let found = queries::live_feed(db, raw).await?.ok_or(CalendarError::NotFound)?;
+    if !queries::creator_still_allowed(db, &found).await? {
+        return Err(CalendarError::NotFound);
+    }
+    service::mark_used(db, &found, state.clock.now()).await?;
+    let org = organisations::by_id(db, found.organisation_id)
+        .await?
+        .ok_or(CalendarError::NotFound)?;
+    let ics = match (found.kind, found.place_id, found.staff_member_id) {
+        (FeedKind::Place, Some(place_id), _) => {
+            let p = place_queries::by_id(db, place_id)
+                .await?
+                .ok_or(CalendarError::NotFound)?;
+            feed(state, &org, Scope::Place(&p), Audience::Staff).await?
+        }
+        (FeedKind::Staff, _, Some(member_id)) => {
+            let m = staff_queries::member(db, member_id)
+                .await?
+                .filter(|m| m.active)
+                .ok_or(CalendarError::NotFound)?;
+            feed(state, &org, Scope::Staff(&m), Audience::Staff).await?
+        }
+        _ => return Err(CalendarError::NotFound),
+    };
+    Ok((ics, found.id))
+}
+
+/// The public feed of an open place's sessions; `None` when there is no such place.
+pub(crate) async fn place_sessions(state: &AppState, place_id: i32) -> Result<Option<String>, DbErr> {
+    let db = &state.db;
+    let Some(p) = place_queries::active_by_id(db, place_id).await? else {
+        return Ok(None);
+    };
+    let Some(org) = organisations::by_id(db, p.organisation_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(feed(state, &org, Scope::Place(&p), Audience::Public).await?))
 }
 
 /// What a feed shows.

@@ -13,7 +13,6 @@ use poem::{
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use super::routes::{PageRoutes, get};
@@ -33,11 +32,12 @@ use crate::{
         service::{self, AppointmentError, Booker, NewAppointment},
     },
     domain::{
-        contact::{Voice, free_text},
+        contact::{Contact, Voice, free_text},
         series::wall_to_utc_shifting_gaps,
         slots::{OpeningRule, Slot},
     },
     notifications::{history, payload::BookingKind},
+    places::queries as place_queries,
     workshops::public_api::manage_url,
 };
 
@@ -76,11 +76,7 @@ struct PlaceCard {
 async fn places(ctx: Ctx) -> PageResult {
     let db = &ctx.state.db;
     let offered = queries::online_motifs(db, None).await?;
-    let rows = place::Entity::find()
-        .filter(place::Column::Active.eq(true))
-        .order_by_asc(place::Column::Name)
-        .all(db)
-        .await?;
+    let rows = place_queries::active(db).await?;
     let mut cards = Vec::new();
     for p in rows
         .iter()
@@ -114,9 +110,7 @@ fn motif_not_found() -> PageError {
 
 async fn load_place(ctx: &Ctx, id: &str) -> Result<(place::Model, Tz), PageError> {
     let id: i32 = id.parse().map_err(|_| place_not_found())?;
-    let p = place::Entity::find_by_id(id)
-        .filter(place::Column::Active.eq(true))
-        .one(&ctx.state.db)
+    let p = place_queries::active_by_id(&ctx.state.db, id)
         .await?
         .ok_or_else(place_not_found)?;
     let tz = organisation_tz(&ctx.state.db, p.organisation_id).await?;
@@ -372,17 +366,66 @@ async fn details_form(
     details_page(&ctx, (&p, tz, &m), start, StatusCode::OK, DetailsForm::default()).await
 }
 
-/// The note and the accessibility needs, bounded like the API's.
-fn free_texts(form: &FormData, errors: &mut FormErrors) -> (Option<String>, Option<String>) {
-    let note = free_text(Some(form.get("note")), 1000)
-        .map_err(|e| errors.add("note", e.to_string()))
-        .ok()
-        .flatten();
-    let needs = free_text(Some(form.get("accessibility_needs")), 500)
-        .map_err(|e| errors.add("accessibility_needs", e.to_string()))
-        .ok()
-        .flatten();
-    (note, needs)
+/// The details form as posted: the slot, who is coming and how to reach them, what they wrote.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DetailsFields {
+    /// The chosen start (`slot_param`); missing when a taken slot's form offers others.
+    start: String,
+    /// The first choice, sent beside the others offered instead.
+    wanted: String,
+    #[serde(flatten)]
+    contact: forms::ContactFields,
+    note: String,
+    accessibility_needs: String,
+    #[serde(deserialize_with = "forms::present")]
+    sms_asked: Option<String>,
+    #[serde(deserialize_with = "forms::present")]
+    sms: Option<String>,
+}
+
+/// The details once checked: what booking needs besides the place, reason and slot.
+struct Details {
+    contact: Contact,
+    note: Option<String>,
+    accessibility_needs: Option<String>,
+    sms: Option<bool>,
+}
+
+/// Why the details were refused: every problem at once, and the e-mail question if any.
+struct Refused {
+    errors: FormErrors,
+    email_check: Option<EmailCheck>,
+}
+
+impl TryFrom<&DetailsFields> for Details {
+    type Error = Refused;
+
+    fn try_from(f: &DetailsFields) -> Result<Details, Refused> {
+        let mut errors = FormErrors::default();
+        let mut contact = forms::read_contact(&f.contact, Voice::Resident, &mut errors);
+        let email_check = contact
+            .as_mut()
+            .and_then(|c| forms::check_typed_email(&f.contact, c, &mut errors));
+        // The note and the accessibility needs are bounded like the API's.
+        let note = free_text(Some(&f.note), 1000)
+            .map_err(|e| errors.add("note", e.to_string()))
+            .ok()
+            .flatten();
+        let accessibility_needs = free_text(Some(&f.accessibility_needs), 500)
+            .map_err(|e| errors.add("accessibility_needs", e.to_string()))
+            .ok()
+            .flatten();
+        match contact.filter(|_| errors.is_empty()) {
+            Some(contact) => Ok(Details {
+                contact,
+                note,
+                accessibility_needs,
+                sms: forms::sms_answer(f.sms_asked.as_deref(), f.sms.is_some()),
+            }),
+            None => Err(Refused { errors, email_check }),
+        }
+    }
 }
 
 /// The refusals a different slot answers: the nearest free ones are offered right there.
@@ -399,9 +442,10 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
     let (p, tz) = load_place(&ctx, &place_id).await?;
     let m = load_motif(&ctx, &p, &motif_id).await?;
     let values = || Value::from_serialize(form.values());
+    let fields: DetailsFields = form.typed()?;
     // The form of a slot that was taken offers others as `start`, the first choice as `wanted`.
-    let Some(start) = parse_slot_param(form.get("start")) else {
-        let wanted = parse_slot_param(form.get("wanted")).ok_or_else(slot_missing)?;
+    let Some(start) = parse_slot_param(&fields.start) else {
+        let wanted = parse_slot_param(&fields.wanted).ok_or_else(slot_missing)?;
         let page = DetailsForm {
             values: values(),
             errors: {
@@ -414,27 +458,26 @@ async fn book(ctx: Ctx, Path((place_id, motif_id)): Path<(String, String)>, form
         };
         return details_page(&ctx, (&p, tz, &m), wanted, StatusCode::UNPROCESSABLE_ENTITY, page).await;
     };
-    let mut errors = FormErrors::default();
-    let mut contact = forms::contact(&form, Voice::Resident, &mut errors);
-    let email_check = contact.as_mut().and_then(|c| forms::check_email(&form, c, &mut errors));
-    let (note, accessibility_needs) = free_texts(&form, &mut errors);
-    let Some(contact) = contact.filter(|_| errors.is_empty()) else {
-        let page = DetailsForm {
-            values: values(),
-            errors,
-            email_check,
-            alternatives: None,
-        };
-        return details_page(&ctx, (&p, tz, &m), start, StatusCode::UNPROCESSABLE_ENTITY, page).await;
+    let details = match Details::try_from(&fields) {
+        Ok(d) => d,
+        Err(Refused { errors, email_check }) => {
+            let page = DetailsForm {
+                values: values(),
+                errors,
+                email_check,
+                alternatives: None,
+            };
+            return details_page(&ctx, (&p, tz, &m), start, StatusCode::UNPROCESSABLE_ENTITY, page).await;
+        }
     };
     let request = NewAppointment {
         place_id: p.id,
         motif_id: m.id,
         starts_at: start,
-        contact,
-        note,
-        accessibility_needs,
-        sms: forms::sms_choice(&form),
+        contact: details.contact,
+        note: details.note,
+        accessibility_needs: details.accessibility_needs,
+        sms: details.sms,
     };
     let done = service::book(&ctx.state, request, Booker::Resident).await;
     crate::http::metrics::appointment(&done, |e| matches!(e, AppointmentError::SlotTaken));
@@ -576,15 +619,11 @@ async fn cancel(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageResu
 /// The place, its zone and the reason of an appointment that may still be moved.
 async fn movable(ctx: &Ctx, token: &str) -> Result<(appointment::Model, place::Model, Tz, motif::Model), PageError> {
     let a = by_token(ctx, token).await?;
-    let p = place::Entity::find_by_id(a.place_id)
-        .one(&ctx.state.db)
+    let p = place_queries::by_id(&ctx.state.db, a.place_id)
         .await?
         .ok_or_else(bad_link)?;
     let tz = organisation_tz(&ctx.state.db, p.organisation_id).await?;
-    let m = motif::Entity::find_by_id(a.motif_id)
-        .one(&ctx.state.db)
-        .await?
-        .ok_or_else(bad_link)?;
+    let m = queries::motif(&ctx.state.db, a.motif_id).await?.ok_or_else(bad_link)?;
     Ok((a, p, tz, m))
 }
 
@@ -656,6 +695,53 @@ async fn do_move(ctx: Ctx, Path(token): Path<String>, form: FormData) -> PageRes
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn details(pairs: &[(&str, &str)]) -> Result<Details, Refused> {
+        let fields: DetailsFields = FormData::from_pairs(pairs).typed().expect("readable");
+        Details::try_from(&fields)
+    }
+
+    #[test]
+    fn the_details_form_becomes_a_contact_with_its_texts_and_sms_answer() {
+        let d = details(&[
+            ("csrf", "x"),
+            ("start", "2027-01-12T13:30:00Z"),
+            ("name", " Ahmed Benali "),
+            ("phone", "06 12 34 56 78"),
+            ("note", " Carte Vitale "),
+            ("sms_asked", "1"),
+            ("sms", ""),
+        ])
+        .ok()
+        .expect("accepted");
+        assert_eq!(d.contact.name.as_str(), "Ahmed Benali");
+        assert_eq!(d.contact.phone.unwrap().as_str(), "+33612345678");
+        assert_eq!(d.note.as_deref(), Some("Carte Vitale"));
+        assert_eq!(d.accessibility_needs, None);
+        assert_eq!(d.sms, Some(true), "a box sent empty is still ticked");
+        let d = details(&[("name", "Ahmed"), ("phone", "0612345678"), ("sms_asked", "1")])
+            .ok()
+            .unwrap();
+        assert_eq!(d.sms, Some(false));
+        let d = details(&[("name", "Ahmed"), ("phone", "0612345678")]).ok().unwrap();
+        assert_eq!(d.sms, None, "not asked");
+    }
+
+    #[test]
+    fn the_details_form_is_refused_with_every_problem_and_the_email_question() {
+        let long = "x".repeat(1001);
+        let Err(r) = details(&[("name", ""), ("email", "josette@gmial.com"), ("note", &long)]) else {
+            panic!("refused");
+        };
+        let fields: Vec<_> = r.errors.list.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "note"]);
+        assert!(r.email_check.is_none(), "no question without a valid contact");
+        let Err(r) = details(&[("name", "Josette"), ("email", "josette@gmial.com")]) else {
+            panic!("asked about the address");
+        };
+        assert_eq!(r.email_check.unwrap().suggested, "josette@gmail.com");
+        assert!(r.errors.by_field["email"].contains("vouliez-vous dire josette@gmail.com ?"));
+    }
 
     #[test]
     fn the_slots_nearest_to_the_one_taken_are_offered_in_time_order() {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use poem::{FromRequest, Request, RequestBody};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 
 use super::PageError;
 use crate::domain::{
@@ -57,6 +57,21 @@ impl FormData {
         self.0.iter().any(|(k, _)| k == name)
     }
 
+    /// The form read into `T`, each field from its first value as [`FormData::get`] reads
+    /// it; a field left out takes `T`'s default and fields `T` does not name are ignored.
+    pub(crate) fn typed<T: DeserializeOwned>(&self) -> Result<T, PageError> {
+        let mut first: Vec<(&str, &str)> = Vec::with_capacity(self.0.len());
+        for (k, v) in &self.0 {
+            if !first.iter().any(|(seen, _)| seen == k) {
+                first.push((k, v));
+            }
+        }
+        T::deserialize(serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
+            first.into_iter(),
+        ))
+        .map_err(|_| unreadable())
+    }
+
     /// The values to show back in the form (everything but the CSRF field).
     pub(crate) fn values(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
@@ -75,11 +90,21 @@ impl<'a> FromRequest<'a> for FormData {
             .content_type()
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         if !form {
-            return Err(PageError::BadRequest("Ce formulaire n'a pas pu être lu.".into()).into());
+            return Err(unreadable().into());
         }
         let bytes = body.take()?.into_bytes().await?;
         Ok(FormData::parse(&bytes))
     }
+}
+
+fn unreadable() -> PageError {
+    PageError::BadRequest("Ce formulaire n'a pas pu être lu.".into())
+}
+
+/// For a typed form's `Option` field (`#[serde(default, deserialize_with = "present")]`):
+/// `Some` whenever the field was sent, even empty, as a ticked check-box is.
+pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 /// One problem, about a field (its `id`) or about the whole form (`field` empty).
@@ -133,16 +158,55 @@ impl FormErrors {
 
 /// The answer to the SMS question of a booking form; `None` when the form did not ask it.
 pub(crate) fn sms_choice(form: &FormData) -> Option<bool> {
-    form.opt("sms_asked").map(|_| form.checked("sms"))
+    sms_answer(form.opt("sms_asked"), form.checked("sms"))
+}
+
+/// The SMS answer from the form's `sms_asked` field (`None`: not asked) and its `sms` box.
+pub(crate) fn sms_answer(asked: Option<&str>, ticked: bool) -> Option<bool> {
+    asked.map(str::trim).filter(|v| !v.is_empty()).map(|_| ticked)
+}
+
+/// The contact fields of a form as posted: `name`, `email`, `phone`, and the answer to the
+/// question about a likely typo in the e-mail (`email_checked`, `email_fix`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ContactFields {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub email_checked: String,
+    pub email_fix: String,
+}
+
+impl ContactFields {
+    pub(crate) fn of(form: &FormData) -> ContactFields {
+        ContactFields {
+            name: form.get("name").into(),
+            email: form.get("email").into(),
+            phone: form.get("phone").into(),
+            email_checked: form.get("email_checked").into(),
+            email_fix: form.get("email_fix").into(),
+        }
+    }
+}
+
+/// A field trimmed, when not blank (as [`FormData::opt`]).
+fn filled(value: &str) -> Option<&str> {
+    Some(value.trim()).filter(|v| !v.is_empty())
 }
 
 /// Reads a name and a way to reach the person from the fields `name`, `email` and `phone`,
 /// recording every problem at once (not only the first), each in the voice of whoever fills
 /// in the form.
 pub(crate) fn contact(form: &FormData, voice: Voice, errors: &mut FormErrors) -> Option<Contact> {
+    read_contact(&ContactFields::of(form), voice, errors)
+}
+
+/// [`contact`], from the fields of a typed form.
+pub(crate) fn read_contact(form: &ContactFields, voice: Voice, errors: &mut FormErrors) -> Option<Contact> {
     let mut refuse = |field: &str, e: ContactError| errors.add(field, e.message(voice));
-    let name = PersonName::parse(form.get("name")).map_err(|e| refuse("name", e)).ok();
-    let email = match form.opt("email").map(EmailAddress::parse) {
+    let name = PersonName::parse(&form.name).map_err(|e| refuse("name", e)).ok();
+    let email = match filled(&form.email).map(EmailAddress::parse) {
         Some(Ok(e)) => Some(Some(e)),
         Some(Err(e)) => {
             refuse("email", e);
@@ -150,7 +214,7 @@ pub(crate) fn contact(form: &FormData, voice: Voice, errors: &mut FormErrors) ->
         }
         None => Some(None),
     };
-    let phone = match form.opt("phone").map(PhoneNumber::parse) {
+    let phone = match filled(&form.phone).map(PhoneNumber::parse) {
         Some(Ok(p)) => Some(Some(p)),
         Some(Err(e)) => {
             refuse("phone", e);
@@ -158,7 +222,7 @@ pub(crate) fn contact(form: &FormData, voice: Voice, errors: &mut FormErrors) ->
         }
         None => Some(None),
     };
-    if form.opt("email").is_none() && form.opt("phone").is_none() {
+    if filled(&form.email).is_none() && filled(&form.phone).is_none() {
         refuse("phone", ContactError::NoWayToReach);
     }
     match (name, email, phone) {
@@ -181,10 +245,19 @@ pub(crate) struct EmailCheck {
 /// answered for this very address: `email_fix=oui` takes the suggested address, `non` keeps
 /// theirs. Answers the question to show, if any.
 pub(crate) fn check_email(form: &FormData, contact: &mut Contact, errors: &mut FormErrors) -> Option<EmailCheck> {
+    check_typed_email(&ContactFields::of(form), contact, errors)
+}
+
+/// [`check_email`], from the fields of a typed form.
+pub(crate) fn check_typed_email(
+    form: &ContactFields,
+    contact: &mut Contact,
+    errors: &mut FormErrors,
+) -> Option<EmailCheck> {
     let typed = contact.email.as_ref()?.as_str().to_string();
     let suggested = email_typo::suggestion(&typed)?;
-    let answered = form.get("email_checked").trim().eq_ignore_ascii_case(&typed);
-    match (answered, form.get("email_fix")) {
+    let answered = form.email_checked.trim().eq_ignore_ascii_case(&typed);
+    match (answered, form.email_fix.as_str()) {
         (true, "non") => None,
         (true, "oui") => {
             if let Ok(e) = EmailAddress::parse(&suggested) {
@@ -215,6 +288,27 @@ mod tests {
         assert!(f.checked("present"));
         assert!(!f.checked("consent"));
         assert!(!f.values().contains_key("csrf"), "the token is not echoed as a value");
+    }
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        name: String,
+        #[serde(deserialize_with = "present")]
+        consent: Option<String>,
+        #[serde(deserialize_with = "present")]
+        newsletter: Option<String>,
+    }
+
+    #[test]
+    fn a_typed_form_reads_first_values_and_knows_a_box_sent_empty_from_one_left_out() {
+        let f = FormData::parse(b"name=Jeanne&name=Autre&consent=&csrf=x");
+        let s: Sample = f.typed().unwrap();
+        assert_eq!(s.name, f.get("name"));
+        assert_eq!(s.consent.as_deref(), Some(""));
+        assert_eq!(s.newsletter, None);
+        let empty: Sample = FormData::default().typed().unwrap();
+        assert_eq!(empty.name, "");
     }
 
     #[test]

@@ -3,10 +3,9 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Utc};
-use entities::organisation;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use poem::{FromRequest, Request, RequestBody, Response, http::StatusCode};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
 use super::{PageError, PageResult, csrf::PublicToken};
@@ -117,10 +116,7 @@ pub(crate) struct Site {
 
 impl Site {
     pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> Result<Site, sea_orm::DbErr> {
-        let org = organisation::Entity::find()
-            .order_by_asc(organisation::Column::Id)
-            .one(db)
-            .await?;
+        let org = crate::platform::organisations::site(db).await?;
         Ok(match org {
             Some(o) => Site {
                 name: o.name,

@@ -1,9 +1,7 @@
 //! `/statistiques`: the public figures of this year, per place and per workshop (see
 //! `statistics::public`: a group of fewer than five people shows "moins de 5").
-use entities::organisation;
 use minijinja::context;
 use poem::handler;
-use sea_orm::{EntityTrait, QueryOrder};
 use serde::Serialize;
 
 use super::{Ctx, PageError, PageResult};
@@ -41,9 +39,7 @@ fn rows(groups: Vec<Group>) -> Vec<Row> {
 pub(crate) async fn page(ctx: Ctx) -> PageResult {
     let state = &ctx.state;
     // The site's organisation, as `render::Site` takes it (a deployment serves one town).
-    let org = organisation::Entity::find()
-        .order_by_asc(organisation::Column::Id)
-        .one(&state.db)
+    let org = crate::platform::organisations::site(&state.db)
         .await?
         .ok_or_else(|| PageError::NotFound("Aucun chiffre n'est encore publié.".into()))?;
     let f = public::figures(&state.db, org.id, ctx.year(), state.settings.timezone, ctx.now()).await?;

@@ -2,9 +2,11 @@ pub(crate) use entities::kinds::PlaceKind;
 use entities::place;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::service::{self, PlaceFields};
+use super::{
+    queries,
+    service::{self, PlaceFields},
+};
 use crate::{
     auth::{Manager, Staff},
     http::error::{ApiError, ApiResult},
@@ -92,23 +94,17 @@ impl PlacesApi {
     /// Every open place, by name.
     #[oai(path = "/places", method = "get", operation_id = "listPlaces")]
     async fn list(&self, state: Data<&AppState>) -> ApiResult<Json<Vec<Place>>> {
-        let rows = place::Entity::find()
-            .filter(place::Column::Active.eq(true))
-            .order_by_asc(place::Column::Name)
-            .all(&state.db)
-            .await?;
+        let rows = queries::active(&state.db).await?;
         Ok(Json(rows.into_iter().map(Place::from).collect()))
     }
 
     /// One place.
     #[oai(path = "/places/:id", method = "get", operation_id = "getPlace")]
     async fn get(&self, state: Data<&AppState>, id: Path<i32>) -> ApiResult<Json<Place>> {
-        place::Entity::find_by_id(id.0)
-            .filter(place::Column::Active.eq(true))
-            .one(&state.db)
+        queries::active_by_id(&state.db, id.0)
             .await?
             .map(|p| Json(p.into()))
-            .ok_or_else(|| ApiError::not_found("Ce lieu n'existe pas."))
+            .ok_or_else(|| ApiError::not_found(PLACE_NOT_FOUND))
     }
 }
 
@@ -125,11 +121,7 @@ impl AdminPlacesApi {
     /// The organisation's places, closed ones included.
     #[oai(path = "/places", method = "get", operation_id = "adminListPlaces")]
     async fn list(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Place>>> {
-        let rows = place::Entity::find()
-            .filter(place::Column::OrganisationId.eq(me.organisation_id))
-            .order_by_asc(place::Column::Name)
-            .all(&state.db)
-            .await?;
+        let rows = queries::of_organisation(&state.db, me.organisation_id, false).await?;
         Ok(Json(rows.into_iter().map(Place::from).collect()))
     }
 
@@ -159,8 +151,7 @@ impl AdminPlacesApi {
     }
 }
 
-/// What every lookup of a place answers when it is not the caller's.
-pub(crate) const PLACE_NOT_FOUND: &str = "Ce lieu n'existe pas.";
+pub(crate) use super::queries::PLACE_NOT_FOUND;
 
 impl From<PlaceInput> for PlaceFields {
     fn from(p: PlaceInput) -> PlaceFields {

@@ -125,6 +125,11 @@ fn writer_queue(db: &DatabaseConnection) -> Arc<Mutex<()>> {
     queues.entry(file).or_default().clone()
 }
 
+/// Whether the database answers at all (`/healthz`).
+pub(crate) async fn reachable(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
 /// True when the error is a unique-index violation: the race-free "someone was first".
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))

@@ -8,6 +8,7 @@ pub(crate) mod codes;
 pub(crate) mod completion;
 pub(crate) mod drafts;
 pub(crate) mod dto;
+pub(crate) mod queries;
 pub(crate) mod service;
 pub mod stats;
 

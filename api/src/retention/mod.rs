@@ -8,7 +8,7 @@
 //! The worker runs [`run_if_due`] beside the outbox; the `job_run` row makes it run at most
 //! once a day whatever the number of instances.
 use chrono::{DateTime, Duration, Months, Utc};
-use entities::kinds::{BookingKind, OutboxStatus};
+use entities::kinds::{BookingKind, OutboxStatus, RegistrationStatus, SessionStatus};
 use entities::{appointment, job_run, outbox, registration, session};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect, TransactionTrait,
@@ -207,6 +207,26 @@ where
 /// of any token, so the manage link stops working.
 fn dead_token_hash() -> sea_orm::sea_query::SimpleExpr {
     Expr::cust("'erased:' || CAST(id AS TEXT)")
+}
+
+/// Whether the registration may be erased by its holder now.
+pub(crate) async fn registration_may_erase<C: ConnectionTrait>(
+    db: &C,
+    r: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let s = session::Entity::find_by_id(r.session_id).one(db).await?;
+    Ok(s.is_some_and(|s| {
+        let cancelled = r.status == RegistrationStatus::Cancelled || s.status == SessionStatus::Cancelled;
+        resident_may_erase(cancelled, s.ends_at, now)
+    }))
+}
+
+/// Erases one booking at its holder's request, in a transaction of its own.
+pub(crate) async fn erase_one(state: &AppState, kind: BookingKind, id: i32) -> Result<(), DbErr> {
+    let txn = state.db.begin().await?;
+    erase(&txn, kind, &[id], state.clock.now()).await?;
+    txn.commit().await
 }
 
 /// Erases the personal data of these bookings (of one kind) and of their outbox rows, in the

@@ -1,13 +1,11 @@
 //! A resident erases their own data from the manage page, once the booking is over or
 //! cancelled: a confirmation step, then the data is gone and the link with it.
 use chrono::{DateTime, Utc};
-use entities::kinds::{AppointmentStatus, BookingKind, RegistrationStatus, SessionStatus};
-use entities::session;
+use entities::kinds::{AppointmentStatus, BookingKind};
 use minijinja::context;
 use poem::{handler, web::Path};
-use sea_orm::{EntityTrait, TransactionTrait};
 
-use super::{erase, resident_may_erase};
+use super::{erase_one, registration_may_erase, resident_may_erase};
 use crate::pages::{Ctx, PageError, PageResult, forms::FormData, see_other};
 
 /// A booking found by its manage token: what erasing needs to know.
@@ -22,19 +20,6 @@ fn bad_link() -> PageError {
     PageError::NotFound(
         "Ce lien n'est pas (ou plus) valable. Si vous avez effacé vos données, il ne mène plus nulle part.".into(),
     )
-}
-
-/// Whether the registration may be erased by its holder now.
-pub(crate) async fn registration_may_erase<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    r: &entities::registration::Model,
-    now: DateTime<Utc>,
-) -> Result<bool, sea_orm::DbErr> {
-    let s = session::Entity::find_by_id(r.session_id).one(db).await?;
-    Ok(s.is_some_and(|s| {
-        let cancelled = r.status == RegistrationStatus::Cancelled || s.status == SessionStatus::Cancelled;
-        resident_may_erase(cancelled, s.ends_at, now)
-    }))
 }
 
 /// Whether the appointment may be erased by its holder now.
@@ -101,9 +86,7 @@ async fn submit(ctx: Ctx, kind: BookingKind, token: &str, form: FormData) -> Pag
     if !h.may_erase {
         return Ok(see_other(&h.manage_path));
     }
-    let txn = ctx.state.db.begin().await?;
-    erase(&txn, h.kind, &[h.id], ctx.state.clock.now()).await?;
-    txn.commit().await?;
+    erase_one(&ctx.state, h.kind, h.id).await?;
     tracing::info!(booking_kind = %h.kind, booking_id = h.id, "a resident erased their data");
     ctx.render("manage/erased.html", context! {})
 }

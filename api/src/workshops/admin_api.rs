@@ -1,10 +1,9 @@
 //! The staff side of workshops: catalogue, sessions and series, registrants, attendance.
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
 use entities::kinds::RegistrationStatus;
-use entities::{registration, session, workshop};
+use entities::{registration, session};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     catalogue,
@@ -55,11 +54,7 @@ impl AdminWorkshopsApi {
     /// The whole catalogue, inactive entries included.
     #[oai(path = "/workshops", method = "get", operation_id = "adminListWorkshops")]
     async fn list_workshops(&self, state: Data<&AppState>, Staff(me): Staff) -> ApiResult<Json<Vec<Workshop>>> {
-        let rows = workshop::Entity::find()
-            .filter(workshop::Column::OrganisationId.eq(me.organisation_id))
-            .order_by_asc(workshop::Column::Title)
-            .all(&state.db)
-            .await?;
+        let rows = queries::catalogue(&state.db, Some(me.organisation_id)).await?;
         Ok(Json(rows.into_iter().map(Workshop::from).collect()))
     }
 
@@ -306,11 +301,7 @@ impl AdminWorkshopsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<StaffRegistration>>> {
         let s = in_org::<session::Entity>(&state, &me, id.0).await?;
-        let rows = registration::Entity::find()
-            .filter(registration::Column::SessionId.eq(s.id))
-            .order_by_asc(registration::Column::Id)
-            .all(&state.db)
-            .await?;
+        let rows = queries::registrations(&state.db, s.id).await?;
         let tz = state.settings.timezone;
         let mut out = Vec::with_capacity(rows.len());
         let mut position = 0;

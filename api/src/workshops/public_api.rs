@@ -1,9 +1,8 @@
 //! The resident side of workshops: no account, just a name and a way to be reached.
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use entities::workshop;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, param::Query, payload::Json};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DbErr;
 
 use super::{
     dto::{RegistrationCreated, RegistrationRequest, RegistrationStatus, RegistrationView, Session, Workshop},
@@ -35,11 +34,7 @@ impl WorkshopsApi {
     /// The workshop catalogue (active entries).
     #[oai(path = "/workshops", method = "get", operation_id = "listWorkshops")]
     async fn list_workshops(&self, state: Data<&AppState>) -> ApiResult<Json<Vec<Workshop>>> {
-        let rows = workshop::Entity::find()
-            .filter(workshop::Column::Active.eq(true))
-            .order_by_asc(workshop::Column::Title)
-            .all(&state.db)
-            .await?;
+        let rows = queries::catalogue(&state.db, None).await?;
         Ok(Json(rows.into_iter().map(Workshop::from).collect()))
     }
 

@@ -167,3 +167,28 @@ pub(crate) async fn session<C: ConnectionTrait>(db: &C, id: i32, now: DateTime<U
     };
     Ok(decorate(db, vec![s], now).await?.pop())
 }
+
+/// The catalogue by title: the organisation's whole catalogue (inactive entries included)
+/// when given one, else the active entries residents see.
+pub(crate) async fn catalogue<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: Option<i32>,
+) -> Result<Vec<workshop::Model>, DbErr> {
+    let q = match organisation_id {
+        Some(id) => workshop::Entity::find().filter(workshop::Column::OrganisationId.eq(id)),
+        None => workshop::Entity::find().filter(workshop::Column::Active.eq(true)),
+    };
+    q.order_by_asc(workshop::Column::Title).all(db).await
+}
+
+/// The session's registrations in the order they were made.
+pub(crate) async fn registrations<C: ConnectionTrait>(
+    db: &C,
+    session_id: i32,
+) -> Result<Vec<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session_id))
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await
+}

@@ -1,10 +1,7 @@
 //! `/staff`: one day's agenda, place by place.
 use chrono::{Datelike, Duration, NaiveTime};
-use entities::kinds::AppointmentStatus;
-use entities::{appointment, place};
 use minijinja::context;
 use poem::{handler, web::Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use super::{appointments::AppointmentRow, sessions::SessionRow};
@@ -50,20 +47,10 @@ pub(crate) async fn agenda(ctx: StaffCtx, Query(q): Query<DayQuery>) -> PageResu
         ..Default::default()
     };
     let sessions = queries::sessions(&state.db, &filter, now).await?;
-    let places = place::Entity::find()
-        .filter(place::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .filter(place::Column::Active.eq(true))
-        .order_by_asc(place::Column::Name)
-        .all(&state.db)
-        .await?;
-    let rows = appointment::Entity::find()
-        .filter(appointment::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .filter(appointment::Column::StartsAt.gte(start))
-        .filter(appointment::Column::StartsAt.lt(end))
-        .filter(appointment::Column::Status.ne(AppointmentStatus::Cancelled))
-        .order_by_asc(appointment::Column::StartsAt)
-        .all(&state.db)
-        .await?;
+    let places = crate::places::queries::of_organisation(&state.db, ctx.me.organisation_id, true).await?;
+    let rows =
+        crate::appointments::queries::organisation_appointments_between(&state.db, ctx.me.organisation_id, start, end)
+            .await?;
     let appointments = crate::appointments::queries::staff_appointments(&state.db, rows, tz).await?;
     let year = today.year();
     let days: Vec<PlaceDay> = places

@@ -1,19 +1,20 @@
 //! `/staff/flux`: the calendar feeds in use (never their secret addresses), who made them,
 //! when a calendar application last read them, and a button to revoke each.
 use chrono::Datelike;
-use entities::{kinds::FeedKind, place, staff_member};
+use entities::kinds::FeedKind;
 use minijinja::context;
 use poem::{
     handler,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
-use std::collections::HashMap;
 
 use super::notice::Done;
 use crate::french;
-use crate::notifications::calendar_api::{RevokeOutcome, revoke_feed, visible_feeds};
+use crate::notifications::{
+    queries::visible_feeds,
+    service::{RevokeOutcome, revoke_feed},
+};
 use crate::pages::{PageError, PageResult, forms::FormData, see_other, session_cookie::StaffCtx};
 
 #[derive(Serialize)]
@@ -31,20 +32,8 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
     let tz = state.settings.timezone;
     let year = state.clock.now().with_timezone(&tz).year();
     let feeds = visible_feeds(state, &ctx.me).await?;
-    let places: HashMap<i32, String> = place::Entity::find()
-        .filter(place::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let members: HashMap<i32, String> = staff_member::Entity::find()
-        .filter(staff_member::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.name))
-        .collect();
+    let places = crate::places::queries::names(&state.db, ctx.me.organisation_id).await?;
+    let members = crate::auth::queries::organisation_names(&state.db, ctx.me.organisation_id).await?;
     let listed: Vec<Listed> = feeds
         .into_iter()
         .map(|f| Listed {

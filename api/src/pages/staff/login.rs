@@ -7,7 +7,7 @@ use poem::{
 };
 
 use crate::{
-    auth::api::revoke,
+    auth::sign_in::sign_out,
     pages::{
         Ctx, PageError, PageResult,
         forms::{FormData, FormErrors},
@@ -77,7 +77,7 @@ pub(crate) async fn submit(ctx: Ctx, req: &poem::Request, jar: &CookieJar, form:
 #[handler]
 pub(crate) async fn logout(ctx: StaffCtx, jar: &CookieJar, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
-    revoke(ctx.state(), &ctx.me).await?;
+    sign_out(ctx.state(), &ctx.me).await?;
     jar.add(session_cookie::closed(ctx.state()));
     Ok(see_other("/staff/connexion?fait=deconnexion"))
 }

@@ -1,17 +1,16 @@
 //! `/staff/messages`: messages the worker gave up on, to send again once the cause is fixed.
 use chrono::Datelike;
 use entities::kinds::{Event, OutboxStatus};
-use entities::outbox;
 use minijinja::context;
 use poem::{
     handler,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use super::notice::Done;
 use crate::french;
+use crate::notifications::queries;
 use crate::pages::{PageError, PageResult, forms::FormData, see_other, session_cookie::StaffCtx};
 
 #[derive(Serialize)]
@@ -50,13 +49,7 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
     let state = ctx.state();
     let tz = state.settings.timezone;
     let year = state.clock.now().with_timezone(&tz).year();
-    let rows = outbox::Entity::find()
-        .filter(outbox::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
-        .order_by_desc(outbox::Column::Id)
-        .limit(500)
-        .all(&state.db)
-        .await?;
+    let rows = queries::outbox_rows(&state.db, ctx.me.organisation_id, Some(OutboxStatus::Failed), 500).await?;
     let failed: Vec<Failed> = rows
         .into_iter()
         .map(|r| Failed {
@@ -77,10 +70,7 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
 /// Puts a failed message back in the queue (the same change as the admin API's `adminRetryOutbox`).
 pub(crate) async fn requeue(ctx: &StaffCtx, id: i64) -> Result<bool, PageError> {
     let state = ctx.state();
-    Ok(
-        crate::notifications::outbox_api::requeue_failed(&state.db, ctx.me.organisation_id, id, state.clock.now())
-            .await?,
-    )
+    Ok(crate::notifications::service::requeue_failed(&state.db, ctx.me.organisation_id, id, state.clock.now()).await?)
 }
 
 #[handler]

@@ -9,9 +9,8 @@ use entities::{
         self, Autonomie, Genre, Materiel, Niveau, RecordKind, RecordStatus, StatutSocial, Structure, Theme, TrancheAge,
         TypeLieu,
     },
-    appointment, motif, place, session,
+    place,
     theme_mapping::MappedKind,
-    workshop,
 };
 use minijinja::{Value, context};
 use poem::{
@@ -19,7 +18,7 @@ use poem::{
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 
 use super::notice::Done;
@@ -37,6 +36,7 @@ use crate::{
         codes::{Coded, parse_set},
         completion::RecordInput,
         drafts::mapped_themes,
+        queries::{self as record_queries, Subject},
         service::{self, RecordError, RecordFilter},
     },
 };
@@ -196,39 +196,25 @@ struct About {
 
 async fn about<C: ConnectionTrait>(db: &C, r: &activity_record::Model) -> Result<About, DbErr> {
     let tz = organisation_tz(db, r.organisation_id).await?;
-    if let Some(id) = r.appointment_id
-        && let Some(a) = appointment::Entity::find_by_id(id).one(db).await?
-    {
-        let label = motif::Entity::find_by_id(a.motif_id)
-            .one(db)
-            .await?
-            .map_or_else(String::new, |m| m.label);
-        return Ok(About {
+    Ok(match record_queries::subject(db, r).await? {
+        Subject::Appointment(a, label) => About {
             what: format!(
                 "Rendez-vous « {label} » à {}",
                 french::time(&a.starts_at.with_timezone(&tz))
             ),
             link: format!("/staff/lieux/{}?jour={}#rdv-{}", a.place_id, r.date, a.id),
-        });
-    }
-    if let Some(id) = r.session_id
-        && let Some(s) = session::Entity::find_by_id(id).one(db).await?
-    {
-        let title = workshop::Entity::find_by_id(s.workshop_id)
-            .one(db)
-            .await?
-            .map_or_else(String::new, |w| w.title);
-        return Ok(About {
+        },
+        Subject::Session(s, title) => About {
             what: format!(
                 "Atelier « {title} » à {}",
                 french::time(&s.starts_at.with_timezone(&tz))
             ),
             link: format!("/staff/seances/{}", s.id),
-        });
-    }
-    Ok(About {
-        what: String::new(),
-        link: String::new(),
+        },
+        Subject::Unknown => About {
+            what: String::new(),
+            link: String::new(),
+        },
     })
 }
 
@@ -251,13 +237,7 @@ fn status_label(s: RecordStatus) -> &'static str {
 }
 
 async fn place_names(ctx: &StaffCtx) -> Result<HashMap<i32, String>, DbErr> {
-    Ok(place::Entity::find()
-        .filter(place::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .all(&ctx.state().db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect())
+    crate::places::queries::names(&ctx.state().db, ctx.me.organisation_id).await
 }
 
 #[handler]
@@ -426,25 +406,8 @@ pub(crate) async fn decline(ctx: StaffCtx, Path(id): Path<String>, form: FormDat
     Ok(see_other("/staff/comptes-rendus?fait=ecarte"))
 }
 
-/// The record of each of these appointments that has one: for the links of the day view.
-pub(crate) async fn of_appointments<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<HashMap<String, i32>, DbErr> {
-    Ok(activity_record::Entity::find()
-        .filter(activity_record::Column::AppointmentId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.appointment_id.map(|a| (a.to_string(), r.id)))
-        .collect())
-}
-
-/// The record of a session, if it has one: for the link of the session page.
-pub(crate) async fn of_session<C: ConnectionTrait>(db: &C, session_id: i32) -> Result<Option<i32>, DbErr> {
-    Ok(activity_record::Entity::find()
-        .filter(activity_record::Column::SessionId.eq(session_id))
-        .one(db)
-        .await?
-        .map(|r| r.id))
-}
+// The session page (`sessions/show.rs`) reads a session's record through this path.
+pub(crate) use crate::records::queries::of_session;
 
 #[derive(Serialize)]
 struct Mapped {
@@ -484,12 +447,7 @@ pub(crate) async fn themes_list(ctx: StaffCtx, Query(done): Query<Done>) -> Page
     let db = &ctx.state().db;
     let org = ctx.me.organisation_id;
     let mut motifs = Vec::new();
-    for m in motif::Entity::find()
-        .filter(motif::Column::OrganisationId.eq(org))
-        .order_by_asc(motif::Column::Position)
-        .all(db)
-        .await?
-    {
+    for m in crate::appointments::queries::organisation_motifs(db, org).await? {
         motifs.push(Mapped {
             kind: kind_segment(MappedKind::Motif),
             themes: labelled_themes(db, MappedKind::Motif, m.id).await?,
@@ -498,12 +456,7 @@ pub(crate) async fn themes_list(ctx: StaffCtx, Query(done): Query<Done>) -> Page
         });
     }
     let mut workshops = Vec::new();
-    for w in workshop::Entity::find()
-        .filter(workshop::Column::OrganisationId.eq(org))
-        .order_by_asc(workshop::Column::Title)
-        .all(db)
-        .await?
-    {
+    for w in crate::workshops::queries::catalogue(db, Some(org)).await? {
         workshops.push(Mapped {
             kind: kind_segment(MappedKind::Workshop),
             themes: labelled_themes(db, MappedKind::Workshop, w.id).await?,

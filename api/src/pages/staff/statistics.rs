@@ -1,10 +1,8 @@
 //! `/staff/statistiques`: the programme's figures for a period, with charts drawn on the
 //! server and the same figures in a table beside each; `/staff/statistiques/rapport`: the
 //! funders' one-pager, made to be printed (or saved as PDF by the browser).
-use entities::motif;
 use minijinja::context;
 use poem::{handler, http::StatusCode, web::Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::sessions::{Choice, choices};
@@ -199,17 +197,16 @@ fn charts(s: &Statistics) -> Vec<Chart> {
 }
 
 async fn motif_choices(ctx: &StaffCtx) -> Result<Vec<Choice>, PageError> {
-    Ok(motif::Entity::find()
-        .filter(motif::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .order_by_asc(motif::Column::Position)
-        .all(&ctx.state().db)
-        .await?
-        .into_iter()
-        .map(|m| Choice {
-            value: m.id.to_string(),
-            label: m.label,
-        })
-        .collect())
+    Ok(
+        crate::appointments::queries::organisation_motifs(&ctx.state().db, ctx.me.organisation_id)
+            .await?
+            .into_iter()
+            .map(|m| Choice {
+                value: m.id.to_string(),
+                label: m.label,
+            })
+            .collect(),
+    )
 }
 
 /// The period in words: "du mardi 1er janvier 2027 au mercredi 31 décembre 2027".

@@ -122,7 +122,7 @@ pub(super) async fn day_page(
         })
         .unwrap_or_default();
     let ids: Vec<i32> = appointments.iter().map(|a| a.id).collect();
-    let records = super::super::records::of_appointments(&ctx.state().db, &ids).await?;
+    let records = crate::records::queries::of_appointments(&ctx.state().db, &ids).await?;
     #[derive(Serialize)]
     struct MotifChoice {
         value: i32,

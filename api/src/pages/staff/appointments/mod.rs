@@ -3,10 +3,9 @@
 //! `appointments::service`, as the admin API.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use entities::{appointment, motif, place, place_motif};
+use entities::{appointment, motif, place};
 use minijinja::{Value, context};
 use poem::{handler, http::StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use crate::french;
@@ -31,21 +30,14 @@ pub(crate) mod walk_in;
 /// Places that take appointments: those offering at least one active reason.
 async fn appointment_places(ctx: &StaffCtx) -> Result<Vec<place::Model>, PageError> {
     let db = &ctx.state().db;
-    let offered: Vec<i32> = place_motif::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|pm| pm.place_id)
-        .collect();
-    Ok(place::Entity::find()
-        .filter(place::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .filter(place::Column::Active.eq(true))
-        .order_by_asc(place::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|p| offered.contains(&p.id))
-        .collect())
+    let offered = queries::offering_place_ids(db, None).await?;
+    Ok(
+        crate::places::queries::of_organisation(db, ctx.me.organisation_id, true)
+            .await?
+            .into_iter()
+            .filter(|p| offered.contains(&p.id))
+            .collect(),
+    )
 }
 
 #[handler]
@@ -175,22 +167,11 @@ fn shown_phone(stored: Option<&str>) -> Option<String> {
 
 /// Every active reason of the place, staff-only ones included.
 async fn place_motifs(ctx: &StaffCtx, p: &place::Model) -> Result<Vec<motif::Model>, PageError> {
-    let db = &ctx.state().db;
-    let ids: Vec<i32> = place_motif::Entity::find()
-        .filter(place_motif::Column::PlaceId.eq(p.id))
-        .all(db)
+    Ok(queries::place_motifs(&ctx.state().db, p.id)
         .await?
         .into_iter()
-        .map(|pm| pm.motif_id)
-        .collect();
-    Ok(motif::Entity::find()
-        .filter(motif::Column::Id.is_in(ids))
-        .filter(motif::Column::Active.eq(true))
-        .filter(motif::Column::OrganisationId.eq(ctx.me.organisation_id))
-        .order_by_asc(motif::Column::Position)
-        .order_by_asc(motif::Column::Label)
-        .all(db)
-        .await?)
+        .filter(|m| m.active && m.organisation_id == ctx.me.organisation_id)
+        .collect())
 }
 
 fn booker(ctx: &StaffCtx) -> Booker {
@@ -320,8 +301,8 @@ impl Back {
 async fn appointment_facts(ctx: &StaffCtx, a: &appointment::Model, tz: Tz) -> Result<Value, PageError> {
     let db = &ctx.state().db;
     let year = ctx.state().clock.now().with_timezone(&tz).year();
-    let place = place::Entity::find_by_id(a.place_id).one(db).await?;
-    let m = motif::Entity::find_by_id(a.motif_id).one(db).await?;
+    let place = crate::places::queries::by_id(db, a.place_id).await?;
+    let m = queries::motif(db, a.motif_id).await?;
     let reached = if a.email.is_some() {
         Some("par e-mail")
     } else if crate::notifications::sms::number_to_text(a.phone.as_deref(), a.sms_consent).is_some() {

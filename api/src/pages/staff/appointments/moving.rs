@@ -3,14 +3,13 @@
 //! taken in the meantime is said so, with the nearest free slots, and nothing changes.
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
-use entities::{appointment, place, place_motif};
+use entities::{appointment, place};
 use minijinja::context;
 use poem::{
     handler,
     http::StatusCode,
     web::{Path, Query},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -42,13 +41,7 @@ pub(crate) struct MoveQuery {
 
 /// The places of the organisation that offer the appointment's reason.
 async fn places_offering(ctx: &StaffCtx, a: &appointment::Model) -> Result<Vec<place::Model>, PageError> {
-    let offering: Vec<i32> = place_motif::Entity::find()
-        .filter(place_motif::Column::MotifId.eq(a.motif_id))
-        .all(&ctx.state().db)
-        .await?
-        .into_iter()
-        .map(|pm| pm.place_id)
-        .collect();
+    let offering = crate::appointments::queries::offering_place_ids(&ctx.state().db, Some(a.motif_id)).await?;
     Ok(appointment_places(ctx)
         .await?
         .into_iter()
