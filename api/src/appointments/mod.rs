@@ -8,9 +8,11 @@
 //! No double booking, whatever the races: an appointment inserts one
 //! `appointment_claim` row per 15-minute cell it covers on its desk, and a unique index on
 //! (place, desk, cell) lets only one of two overlapping bookings commit, on SQLite and on
-//! PostgreSQL alike.
+//! PostgreSQL alike; a workshop session taking desks and a booking on them wait for each
+//! other on the place's lock ([`desk_lock`]).
 pub(crate) mod admin_api;
 pub(crate) mod admin_schedule_api;
+pub(crate) mod desk_lock;
 pub(crate) mod dto;
 pub(crate) mod public_api;
 pub(crate) mod queries;

@@ -60,7 +60,8 @@ impl DomainError for ScheduleError {
 
 type Result<T> = std::result::Result<T, ScheduleError>;
 
-async fn place_of(state: &AppState, organisation_id: i32, id: i32) -> Result<place::Model> {
+/// Place `id` of the organisation.
+pub(crate) async fn place_of(state: &AppState, organisation_id: i32, id: i32) -> Result<place::Model> {
     find_in_org::<place::Entity, _>(&state.db, organisation_id, id)
         .await?
         .ok_or(ScheduleError::NotFound(PLACE_NOT_FOUND))
@@ -250,6 +251,13 @@ pub(crate) async fn add_rule(
     Ok(a.insert(&state.db).await?)
 }
 
+/// The weekly rule `id` of the organisation.
+pub(crate) async fn find_rule(state: &AppState, organisation_id: i32, id: i32) -> Result<opening_rule::Model> {
+    find_in_org::<opening_rule::Entity, _>(&state.db, organisation_id, id)
+        .await?
+        .ok_or(ScheduleError::NotFound(RULE_NOT_FOUND))
+}
+
 /// Changes a weekly rule. Appointments already booked are kept.
 pub(crate) async fn update_rule(
     state: &AppState,
@@ -257,17 +265,13 @@ pub(crate) async fn update_rule(
     id: i32,
     fields: &RuleFields,
 ) -> Result<opening_rule::Model> {
-    let existing = find_in_org::<opening_rule::Entity, _>(&state.db, organisation_id, id)
-        .await?
-        .ok_or(ScheduleError::NotFound(RULE_NOT_FOUND))?;
+    let existing = find_rule(state, organisation_id, id).await?;
     Ok(fill_rule(existing.into(), fields)?.update(&state.db).await?)
 }
 
 /// Deletes a weekly rule; answers it. Appointments already booked are kept.
 pub(crate) async fn delete_rule(state: &AppState, organisation_id: i32, id: i32) -> Result<opening_rule::Model> {
-    let row = find_in_org::<opening_rule::Entity, _>(&state.db, organisation_id, id)
-        .await?
-        .ok_or(ScheduleError::NotFound(RULE_NOT_FOUND))?;
+    let row = find_rule(state, organisation_id, id).await?;
     row.clone().delete(&state.db).await?;
     Ok(row)
 }
@@ -307,23 +311,27 @@ pub(crate) async fn add_extra(
     Ok(a.insert(&state.db).await?)
 }
 
+/// The one-off opening `id` of the organisation.
+pub(crate) async fn find_extra(state: &AppState, organisation_id: i32, id: i32) -> Result<extra_opening::Model> {
+    find_in_org::<extra_opening::Entity, _>(&state.db, organisation_id, id)
+        .await?
+        .ok_or(ScheduleError::NotFound(EXTRA_NOT_FOUND))
+}
+
+/// Changes a one-off opening. Appointments already booked are kept.
 pub(crate) async fn update_extra(
     state: &AppState,
     organisation_id: i32,
     id: i32,
     fields: &ExtraFields,
 ) -> Result<extra_opening::Model> {
-    let existing = find_in_org::<extra_opening::Entity, _>(&state.db, organisation_id, id)
-        .await?
-        .ok_or(ScheduleError::NotFound(EXTRA_NOT_FOUND))?;
+    let existing = find_extra(state, organisation_id, id).await?;
     Ok(fill_extra(existing.into(), fields)?.update(&state.db).await?)
 }
 
 /// Deletes a one-off opening; answers it. Appointments already booked are kept.
 pub(crate) async fn delete_extra(state: &AppState, organisation_id: i32, id: i32) -> Result<extra_opening::Model> {
-    let row = find_in_org::<extra_opening::Entity, _>(&state.db, organisation_id, id)
-        .await?
-        .ok_or(ScheduleError::NotFound(EXTRA_NOT_FOUND))?;
+    let row = find_extra(state, organisation_id, id).await?;
     row.clone().delete(&state.db).await?;
     Ok(row)
 }
@@ -364,6 +372,8 @@ pub(crate) async fn add_closure(
     Ok(a.insert(&state.db).await?)
 }
 
+/// Changes a closure. Appointments already booked in its new period are kept, as when it
+/// is added: see [`overlapping`] and [`cancel_overlapping`].
 pub(crate) async fn update_closure(
     state: &AppState,
     organisation_id: i32,

@@ -258,6 +258,8 @@ async fn bookable_slot(
 ) -> Result<Slot, AppointmentError> {
     let length = duration(m);
     let ends_at = starts_at + length;
+    // Before reading the busy desks: a session being planned there commits first, or waits.
+    super::desk_lock::for_booking(txn, pc.place.id).await?;
     let schedule = load_schedule(txn, &pc.place, pc.tz, starts_at, ends_at).await?;
     let busy = load_busy(txn, pc.place.id, starts_at, ends_at, except).await?;
     let window = window(m, by);

@@ -62,8 +62,26 @@ pub(crate) struct StaffInput {
     #[oai(validator(max_length = 200))]
     pub name: crate::domain::text::Line,
     pub role: Role,
+    /// Leave it out to invite the person instead: the answer then carries, once, the link
+    /// with which they set their own password (valid 7 days, single use).
     #[oai(validator(min_length = 10, max_length = 200))]
-    pub password: crate::domain::text::Line,
+    pub password: Option<crate::domain::text::Line>,
+}
+
+/// The link an invited account sets its password with, shown only in this answer.
+#[derive(Object, Debug)]
+pub(crate) struct StaffInvitation {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new account; `invitation` when it was created without a password.
+#[derive(Object, Debug)]
+pub(crate) struct CreatedStaff {
+    #[oai(flatten)]
+    pub staff: StaffMember,
+    #[oai(skip_serializing_if_is_none)]
+    pub invitation: Option<StaffInvitation>,
 }
 
 #[derive(Object, Debug)]
@@ -82,7 +100,7 @@ pub(crate) enum LoggedOut {
 #[derive(ApiResponse)]
 pub(crate) enum StaffCreated {
     #[oai(status = 201)]
-    Created(Json<StaffMember>),
+    Created(Json<CreatedStaff>),
 }
 
 pub struct AuthApi;
@@ -148,7 +166,8 @@ impl AdminStaffApi {
         Ok(Json(rows.into_iter().map(StaffMember::from).collect()))
     }
 
-    /// Create a staff account (admin).
+    /// Create a staff account (admin): with a password, or without one as the console does,
+    /// answering the invitation link once.
     #[oai(path = "/staff", method = "post", operation_id = "adminCreateStaff")]
     async fn create(
         &self,
@@ -156,16 +175,28 @@ impl AdminStaffApi {
         Admin(me): Admin,
         body: Json<StaffInput>,
     ) -> ApiResult<StaffCreated> {
-        let created = create_staff(
-            &state,
-            me.organisation_id,
-            &body.email,
-            &body.name,
-            body.role,
-            &body.password,
-        )
-        .await?;
-        Ok(StaffCreated::Created(Json(created.into())))
+        let created = match &body.password {
+            Some(password) => CreatedStaff {
+                staff: create_staff(&state, me.organisation_id, &body.email, &body.name, body.role, password)
+                    .await?
+                    .into(),
+                invitation: None,
+            },
+            None => {
+                // `parse` fails with at least one problem; the API answers the first.
+                let new = accounts::NewAccount::parse(&body.email, &body.name, body.role)
+                    .map_err(|problems| ApiError::from_domain(&problems[0]))?;
+                let invited = accounts::invite(&state, me.organisation_id, new).await?;
+                CreatedStaff {
+                    invitation: Some(StaffInvitation {
+                        url: invited.link(&state),
+                        expires_at: invited.expires_at,
+                    }),
+                    staff: invited.member.into(),
+                }
+            }
+        };
+        Ok(StaffCreated::Created(Json(created)))
     }
 
     /// Change a staff member's role or deactivate the account (admin). Deactivating revokes

@@ -14,7 +14,10 @@ use crate::{
     auth::{Role, api::create_staff},
     domain::{contact::Contact, series::WeeklySeries},
     platform::state::AppState,
-    workshops::service::{self, Booker},
+    workshops::{
+        desks,
+        service::{self, Booker},
+    },
 };
 
 pub const DEMO_ADMIN_EMAIL: &str = "coordination@arles.example";
@@ -249,16 +252,19 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         );
     }
 
-    // A weekly rhythm at the media library and the association house over six weeks.
+    // A weekly rhythm over six weeks at the media library, the association house and, at
+    // Trinquetaille, on the desks: those afternoons take no appointment.
     let library = &places[0];
+    let trinquetaille = &places[2];
     let association = &places[6];
     let today = now.with_timezone(&state.settings.timezone).date_naive();
     // (workshop index, place, weekday, start, end)
-    let plan: [WeeklySlot<'_>; 4] = [
+    let plan: [WeeklySlot<'_>; 5] = [
         (0, library, Weekday::Tue, (14, 0), (16, 0)),
         (1, library, Weekday::Thu, (10, 0), (12, 0)),
         (2, library, Weekday::Sat, (10, 0), (11, 30)),
         (3, association, Weekday::Wed, (9, 30), (11, 0)),
+        (1, trinquetaille, Weekday::Thu, (14, 0), (16, 0)),
     ];
     let mut first_sessions = Vec::new();
     for (w, place, weekday, (sh, sm), (eh, em)) in plan {
@@ -280,7 +286,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
                 state,
                 org.id,
                 &workshops[w],
-                place.id,
+                place,
                 o.starts_at,
                 o.ends_at,
                 Some(facilitator.id),
@@ -327,7 +333,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         state,
         org.id,
         &workshops[0],
-        library.id,
+        library,
         under_way_start,
         under_way_start + Duration::hours(2),
         Some(facilitator.id),
@@ -391,7 +397,7 @@ async fn insert_session(
     state: &AppState,
     organisation_id: i32,
     w: &workshop::Model,
-    place_id: i32,
+    place: &place::Model,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     facilitator: Option<i32>,
@@ -403,10 +409,13 @@ async fn insert_session(
     } else {
         w.default_capacity
     };
+    // As planning gives them: all of a mediation point's desks, none elsewhere.
+    let desks = desks::resolve(place, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(session::ActiveModel {
         organisation_id: Set(organisation_id),
         workshop_id: Set(w.id),
-        place_id: Set(place_id),
+        place_id: Set(place.id),
+        desks: Set(desks::encode(&desks)),
         starts_at: Set(starts_at),
         ends_at: Set(ends_at),
         capacity: Set(capacity),

@@ -6,7 +6,7 @@
 //! `templates/mail/` (see `mail_html`). Every value (names, titles, addresses, notes, reasons) is
 //! data: the templates escape all of them, and only `http(s)` URLs become links.
 use chrono_tz::Tz;
-use minijinja::context;
+use minijinja::{Value, context};
 
 use super::{
     ical::CalendarMethod,
@@ -51,9 +51,49 @@ pub(crate) fn render(payload: &Payload, recipient_name: &str, calendar: Option<C
     let blocks = body(payload, recipient_name, calendar, tz);
     Rendered {
         text: text(&blocks),
-        html: html(&subject, &blocks),
+        html: html(&subject, &blocks, &tels(payload)),
         subject,
     }
+}
+
+/// A phone number the HTML body makes a `tel:` link of wherever it is written.
+struct Tel {
+    /// As the blocks may write it: French display, or as stored.
+    written: Vec<String>,
+    /// E.164 when the number reads as one, else its digits.
+    href: String,
+}
+
+/// The place's and the organisation's phone numbers.
+fn tels(p: &Payload) -> Vec<Tel> {
+    [p.place_phone.as_deref(), p.organisation_phone.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|raw| !raw.is_empty())
+        .map(|raw| {
+            let href = crate::domain::contact::PhoneNumber::parse(raw)
+                .map_or_else(|_| french::tel_href(raw), |n| n.as_str().to_string());
+            let mut written = vec![french::phone(raw), raw.to_string()];
+            written.dedup();
+            Tel { written, href }
+        })
+        .filter(|t| t.href.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+/// The first phone number written in `text`, cut out as `{before, phone, href, after}`
+/// for the HTML body; `None` when there is none.
+fn tel_in(text: &str, tels: &[Tel]) -> Option<Value> {
+    let (at, written, href) = tels
+        .iter()
+        .flat_map(|t| t.written.iter().map(move |w| (w.as_str(), t.href.as_str())))
+        .filter_map(|(w, href)| text.find(w).map(|at| (at, w, href)))
+        // The earliest, and of two at one place the longest ("04 90…" over "04").
+        .min_by_key(|(at, w, _)| (*at, std::cmp::Reverse(w.len())))?;
+    Some(context! {
+        before => &text[..at], phone => written, href, after => &text[at + written.len()..],
+    })
 }
 
 /// The subject line: what happened, the title, the day.
@@ -394,13 +434,20 @@ fn is_web_url(url: &str) -> bool {
 }
 
 /// The HTML body, from the templates in `templates/mail/`. A link gets an `href` only when
-/// [`is_web_url`] says so; otherwise its address is shown as text.
-fn html(subject: &str, blocks: &[Block]) -> String {
+/// [`is_web_url`] says so; otherwise its address is shown as text. The phone numbers of
+/// `tels` are `tel:` links, so a resident reading on a phone calls with one tap.
+fn html(subject: &str, blocks: &[Block], tels: &[Tel]) -> String {
     let blocks = blocks
         .iter()
         .map(|block| match block {
-            Block::Para(text) => context! { kind => "para", text },
-            Block::Facts(facts) => context! { kind => "facts", facts },
+            Block::Para(text) => context! { kind => "para", text, tel => tel_in(text, tels) },
+            Block::Facts(facts) => {
+                let facts: Vec<_> = facts
+                    .iter()
+                    .map(|(label, value)| context! { label, value, tel => tel_in(value, tels) })
+                    .collect();
+                context! { kind => "facts", facts }
+            }
             Block::Link { intro, label, url } => context! {
                 kind => "link",
                 intro,
@@ -408,7 +455,7 @@ fn html(subject: &str, blocks: &[Block]) -> String {
                 url,
                 href => is_web_url(url).then_some(url),
             },
-            Block::Note(text) => context! { kind => "note", text },
+            Block::Note(text) => context! { kind => "note", text, tel => tel_in(text, tels) },
         })
         .collect();
     mail_html::message(subject, blocks)
@@ -465,6 +512,34 @@ mod tests {
             reason: None,
             ..Payload::sample()
         }
+    }
+
+    #[test]
+    fn the_place_s_phone_is_a_tel_link_in_the_html_part_and_plain_in_the_text() {
+        let mut p = payload(Event::RegistrationConfirmed);
+        p.place_phone = Some("+33490493939".into());
+        let r = render(&p, "Jeanne Martin", None);
+        assert!(
+            r.html
+                .contains(r#"<a href="tel:+33490493939" style="color:#1d4f91">04 90 49 39 39</a>"#),
+            "{}",
+            r.html
+        );
+        assert!(r.text.contains("Téléphone du lieu : 04 90 49 39 39\n"), "{}", r.text);
+        assert!(!r.text.contains("tel:"));
+        // Written as typed, it is still called in E.164; the organisation's number too.
+        let r = render(&payload(Event::RegistrationCancelled), "Jeanne Martin", None);
+        assert!(
+            r.html
+                .contains(r#"appelez le <a href="tel:+33490493939" style="color:#1d4f91">04 90 49 39 39</a>."#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<a href="tel:+33490000000" style="color:#1d4f91">04 90 00 00 00</a>"#)
+        );
+        assert!(r.text.contains("appelez le 04 90 49 39 39."));
     }
 
     #[test]

@@ -14,10 +14,12 @@ use super::{
     workshops::{PlaceView, session_view},
 };
 use crate::{
+    french,
     notifications::payload::BookingKind,
     workshops::{
         dto::{RegistrationStatus, RegistrationView},
         public_api::{manage_url, view},
+        queries,
         service::{self, RegistrationError},
     },
 };
@@ -69,6 +71,9 @@ async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let (r, email) = registration_with_contact(&ctx, &token).await?;
     let (session, place) = session_view(&ctx, &r.session).await?;
     let erase = crate::retention::pages::erase_offer(&ctx, BookingKind::Registration, &token).await?;
+    let moved_from = queries::moved_from(&ctx.state.db, &r)
+        .await?
+        .map(|before| french::short_at(&before, ctx.year()));
     ctx.render(
         "manage/registration.html",
         context! {
@@ -78,6 +83,7 @@ async fn show(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             can_cancel => r.can_cancel,
             name => r.name,
             booking_code => r.booking_code,
+            moved_from,
             has_email => email.is_some(),
             email,
             ics_url => format!("/api/v1/registrations/{token}/invite.ics"),

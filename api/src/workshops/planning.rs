@@ -15,6 +15,7 @@ use super::{
 };
 
 use crate::{
+    appointments::desk_lock,
     auth::StaffIdentity,
     domain::{
         refusal::{DomainError, Refusal},
@@ -356,7 +357,9 @@ pub(crate) async fn check_plan<C: ConnectionTrait>(
 
 /// What is already planned at a place over a stretch of time: the non-cancelled sessions and
 /// the appointments still occupying a desk. Loaded once for a session or a whole series;
-/// `except` leaves out the session being edited.
+/// `except` leaves out the session being edited. Loading holds the place's desks
+/// ([`desk_lock::for_planning`]) until the transaction ends, so no booking lands on them
+/// between this read and the session's commit.
 struct Surroundings {
     sessions: Vec<OtherSession>,
     booked: Vec<Booked>,
@@ -377,6 +380,7 @@ impl Surroundings {
         to: DateTime<Utc>,
         except: Option<i32>,
     ) -> Result<Surroundings, DbErr> {
+        desk_lock::for_planning(db, p.id).await?;
         let mut others = session::Entity::find().filter(session::Column::PlaceId.eq(p.id));
         if let Some(id) = except {
             others = others.filter(session::Column::Id.ne(id));

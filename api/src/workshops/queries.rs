@@ -10,8 +10,11 @@ use sea_orm::{
 
 use entities::kinds::SessionStatus;
 
-use super::dto::Session;
-use crate::platform::time::{local, parse_tz};
+use super::dto::{RegistrationStatus, RegistrationView, Session};
+use crate::{
+    notifications::{history, payload::BookingKind},
+    platform::time::{local, parse_tz},
+};
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct SessionFilter {
@@ -191,4 +194,25 @@ pub(crate) async fn registrations<C: ConnectionTrait>(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await
+}
+
+/// When a standing registration's session started before its last move (the person moved
+/// to another session, or the session's time changed), in the organisation's zone; `None`
+/// when it never moved or no longer stands.
+pub(crate) async fn moved_from<C: ConnectionTrait>(
+    db: &C,
+    r: &RegistrationView,
+) -> Result<Option<DateTime<chrono_tz::Tz>>, DbErr> {
+    if r.status == RegistrationStatus::Cancelled {
+        return Ok(None);
+    }
+    let before = history::before_last_move(db, BookingKind::Registration, r.id)
+        .await?
+        .filter(|before| *before != r.session.starts_at.with_timezone(&Utc));
+    let Some(before) = before else { return Ok(None) };
+    let tz = match place::Entity::find_by_id(r.session.place_id).one(db).await? {
+        Some(p) => crate::appointments::queries::organisation_tz(db, p.organisation_id).await?,
+        None => chrono_tz::Europe::Paris,
+    };
+    Ok(Some(before.with_timezone(&tz)))
 }

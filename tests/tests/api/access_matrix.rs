@@ -392,8 +392,7 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
         }
         "adminMarkAttendance" => Some(json!({"attendance": "present"})),
         "adminCreateStaff" => Some(json!({
-            "email": format!("nouveau{n}@exemple.fr"), "name": "Nouvel Agent", "role": "facilitator",
-            "password": "mot-de-passe-solide"
+            "email": format!("nouveau{n}@exemple.fr"), "name": "Nouvel Agent", "role": "facilitator"
         })),
         "adminUpdateStaff" => Some(json!({"role": "coordinator"})),
         "adminCreateMotif" => Some(json!({"label": format!("Retraite {n}"), "duration_minutes": 45})),

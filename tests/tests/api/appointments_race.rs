@@ -367,3 +367,84 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    async fn a_session_and_an_appointment_racing_for_one_desk_never_both_take_it(app: TestApp) {
+        use sea_orm::EntityTrait;
+        let p = point(&app, 1).await;
+        let workshop: Value = json(
+            app.admin_post(
+                &p.admin,
+                "/api/v1/admin/workshops",
+                json!({
+                    "title": "Premiers pas", "summary": "Pas à pas", "description": "Atelier",
+                    "level": "Débutant", "audience": "Adultes", "default_duration_minutes": 60, "default_capacity": 6
+                }),
+            )
+            .await,
+        )
+        .await;
+        let app = Arc::new(app);
+        // One round per hour of the opening hours of two weeks, all raced at once.
+        let mut rounds: Vec<DateTime<Utc>> = Vec::new();
+        for day in [5, 6, 7, 8, 11, 12, 13, 14, 15] {
+            for hour in [9, 10, 11, 14, 15] {
+                rounds.push(paris(2027, 1, day, hour, 0));
+            }
+        }
+        let mut tasks = Vec::new();
+        for (i, start) in rounds.iter().copied().enumerate() {
+            let booking = {
+                let app = app.clone();
+                let (place, motif) = (p.place, p.motif);
+                async move {
+                    let phone = format!("06 12 34 {:02} {:02}", i / 100, i % 100);
+                    outcome(book(&app, place, motif, start, &format!("Personne {i}"), None, Some(&phone)).await).await
+                }
+            };
+            let session = {
+                let app = app.clone();
+                let admin = p.admin.clone();
+                let body = json!({
+                    "workshop_id": workshop["id"], "place_id": p.place, "confirm_warnings": true,
+                    "starts_at": start.to_rfc3339(), "ends_at": (start + Duration::hours(1)).to_rfc3339()
+                });
+                async move { outcome(app.admin_post(&admin, "/api/v1/admin/sessions", body).await).await }
+            };
+            // Either may start first.
+            if i % 2 == 0 {
+                let b = tokio::spawn(booking);
+                let s = tokio::spawn(session);
+                tasks.push((start, b, s));
+            } else {
+                let s = tokio::spawn(session);
+                let b = tokio::spawn(booking);
+                tasks.push((start, b, s));
+            }
+        }
+        let mut sessions_won = 0;
+        for (start, b, s) in tasks {
+            let (b, s) = (b.await.unwrap(), s.await.unwrap());
+            let won = (b.0 == 201, s.0 == 201);
+            assert!(won != (true, true), "both took the desk at {start}: {b:?} {s:?}");
+            assert!(won != (false, false), "neither took the desk at {start}: {b:?} {s:?}");
+            if won.1 {
+                sessions_won += 1;
+            } else {
+                assert_eq!(s, (409, "appointments_in_the_way".to_string()));
+            }
+        }
+        // And as stored: no booked appointment under a session.
+        let sessions = entities::session::Entity::find().all(&app.state.db).await.unwrap();
+        assert_eq!(sessions.len(), sessions_won);
+        for a in appointments(&app).await {
+            assert!(
+                sessions
+                    .iter()
+                    .all(|s| a.ends_at <= s.starts_at || a.starts_at >= s.ends_at),
+                "an appointment under a session at {}",
+                a.starts_at
+            );
+        }
+    }
+);

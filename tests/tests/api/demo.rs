@@ -87,3 +87,61 @@ db_test!(
         assert_eq!(appointment::Entity::find().all(&app.state.db).await.unwrap().len(), 6);
     }
 );
+
+db_test!(
+    async fn the_demo_s_sessions_at_a_mediation_point_take_its_desks_and_close_their_appointment_slots(app: TestApp) {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        seeded_at(&app, (2027, 1, 4, 9, 10)).await;
+        let point = entities::place::Entity::find()
+            .filter(entities::place::Column::Name.eq("Maison publique de Trinquetaille"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let at_point: Vec<_> = session::Entity::find()
+            .filter(session::Column::PlaceId.eq(point.id))
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert!(!at_point.is_empty(), "sessions at Trinquetaille");
+        assert!(
+            at_point.iter().all(|s| s.desks.as_deref() == Some("1,2")),
+            "{at_point:?}"
+        );
+        // Elsewhere, no desk.
+        let elsewhere = session::Entity::find()
+            .filter(session::Column::PlaceId.ne(point.id))
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert!(elsewhere.iter().all(|s| s.desks.is_none()));
+
+        let caf = entities::motif::Entity::find()
+            .filter(entities::motif::Column::Label.eq("CAF"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let thursday = at_point.iter().min_by_key(|s| s.starts_at).unwrap();
+        let (from, to) = (
+            thursday.starts_at - Duration::hours(1),
+            thursday.ends_at + Duration::hours(1),
+        );
+        let slots = crate::appointments::slots(&app, point.id, caf.id, from, to).await;
+        let starts: Vec<chrono::DateTime<chrono::Utc>> = slots
+            .iter()
+            .map(|s| s["start"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert!(
+            starts.iter().all(|s| *s < thursday.starts_at || *s >= thursday.ends_at),
+            "no slot during the session: {starts:?}"
+        );
+        let booked = appointment::Entity::find().all(&app.state.db).await.unwrap();
+        assert!(
+            booked.iter().filter(|a| a.place_id == point.id).all(|a| at_point
+                .iter()
+                .all(|s| a.ends_at <= s.starts_at || a.starts_at >= s.ends_at)),
+            "no appointment during a session"
+        );
+    }
+);

@@ -196,3 +196,48 @@ db_test!(
         assert_eq!((s.capacity, s.seats_taken), (2, 2));
     }
 );
+
+db_test!(
+    async fn a_registration_s_page_says_its_session_was_moved_with_the_old_and_new_date(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 1, 3).await;
+        let start = app.now() + chrono::Duration::days(10);
+        let other = id_of(
+            app.admin_post(
+                &admin,
+                "/api/v1/admin/sessions",
+                json!({"workshop_id": f.workshop_id, "place_id": f.place_id, "capacity": 3, "confirm_warnings": true,
+                       "starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(2)).to_rfc3339()}),
+            )
+            .await,
+        )
+        .await;
+        let resp = app.register(f.session_id, "Ana", Some("ana@exemple.fr"), None).await;
+        let body: Value = json(resp).await;
+        let (ana, token) = (
+            body["id"].as_i64().unwrap(),
+            body["manage_token"].as_str().unwrap().to_string(),
+        );
+        let page = |token: String| {
+            let app = &app;
+            async move { app.get(&format!("/inscription/{token}")).await.text().await.unwrap() }
+        };
+        let before = page(token.clone()).await;
+        assert!(before.contains("Votre inscription est confirmée"), "{before}");
+        assert!(!before.contains("déplacé"));
+
+        let moved = app
+            .admin_post(
+                &admin,
+                &format!("/api/v1/admin/registrations/{ana}/move"),
+                json!({"session_id": other}),
+            )
+            .await;
+        assert_eq!(moved.status(), 200);
+        let after = page(token).await.replace("&#x27;", "'");
+        assert!(after.contains("<h1>Votre atelier a été déplacé</h1>"), "{after}");
+        assert!(after.contains("Votre atelier a été déplacé : nouvelle date"));
+        assert!(after.contains("Ancienne date"), "the old date is shown");
+        assert!(after.contains("Nouvelle date"));
+    }
+);

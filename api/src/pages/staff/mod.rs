@@ -126,6 +126,10 @@ pub(crate) fn routes() -> PageRoutes {
             post(config::opening_rules::add_rule),
         )
         .at(
+            "/reglages/regles/:id",
+            get(config::opening_rules::edit_rule_form).post(config::opening_rules::update_rule),
+        )
+        .at(
             "/reglages/regles/:id/supprimer",
             post(config::opening_rules::delete_rule),
         )
@@ -134,11 +138,19 @@ pub(crate) fn routes() -> PageRoutes {
             post(config::opening_rules::add_extra),
         )
         .at(
+            "/reglages/ouvertures/:id",
+            get(config::opening_rules::edit_extra_form).post(config::opening_rules::update_extra),
+        )
+        .at(
             "/reglages/ouvertures/:id/supprimer",
             post(config::opening_rules::delete_extra),
         )
         .at("/reglages/lieux/:id/fermetures", post(config::closures::add))
         .at("/reglages/fermetures/:id", get(config::closures::show))
+        .at(
+            "/reglages/fermetures/:id/modifier",
+            get(config::closures::edit_form).post(config::closures::update),
+        )
         .at(
             "/reglages/fermetures/:id/annuler-rendez-vous",
             post(config::closures::cancel_appointments),

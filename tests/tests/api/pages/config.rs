@@ -632,3 +632,271 @@ db_test!(
         problem(resp, 422, "last_admin").await;
     }
 );
+
+/// The version carried by the edit form of a page.
+fn form_version(p: &crate::pages::Page) -> String {
+    let at = p.body.find(r#"name="version" value=""#).expect("a version field") + r#"name="version" value=""#.len();
+    p.body[at..at + 16].to_string()
+}
+
+/// Owned form fields as `post` takes them.
+fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+db_test!(
+    async fn an_opening_rule_and_an_extra_opening_are_edited_on_the_schedule_page_and_a_stale_form_is_refused(
+        app: TestApp,
+    ) {
+        let p = point(&app, 1).await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let schedule = format!("/staff/reglages/lieux/{}/horaires", p.place);
+        let monday = opening_rule::Entity::find()
+            .filter(opening_rule::Column::Weekday.eq(1))
+            .filter(opening_rule::Column::PlaceId.eq(p.place))
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .min_by_key(|r| r.start_time)
+            .unwrap();
+        let path = format!("/staff/reglages/regles/{}", monday.id);
+        assert!(
+            v.get(&schedule)
+                .await
+                .contains(&format!(r#"href="{path}#formulaire-horaire""#))
+        );
+
+        let first = v.get(&path).await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert!(first.contains("Modifier l'horaire"), "{}", first.body);
+        assert!(first.contains(r#"value="09:00""#), "the stored hours are filled in");
+        let second = v.get(&path).await;
+        let rule = |start: &'static str, csrf: String, version: String| {
+            vec![
+                ("rule_weekday", "1".to_string()),
+                ("rule_start_time", start.to_string()),
+                ("rule_end_time", "12:00".to_string()),
+                ("csrf", csrf),
+                ("version", version),
+            ]
+        };
+        let bad = v
+            .post(&path, &borrowed(&rule("10:10", first.csrf(), form_version(&first))))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.contains("sur un quart d'heure"), "{}", bad.body);
+        assert!(bad.contains(r#"value="10:10""#), "what was typed is kept");
+        assert!(bad.contains("Modifier l'horaire"), "still the edit form");
+
+        let ok = v
+            .post(&path, &borrowed(&rule("10:00", first.csrf(), form_version(&first))))
+            .await;
+        assert_eq!(ok.location(), format!("{schedule}?fait=regle-modifiee"));
+        let saved = opening_rule::Entity::find_by_id(monday.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.start_time.format("%H:%M").to_string(), "10:00");
+        assert!(v.get(&ok.location()).await.contains("L'horaire est modifié."));
+
+        let late = v
+            .post(&path, &borrowed(&rule("11:00", second.csrf(), form_version(&second))))
+            .await;
+        assert_eq!(late.status, StatusCode::CONFLICT);
+        assert!(late.contains("modifiées par quelqu'un d'autre"));
+        assert!(late.contains(r#"value="10:00""#), "the current values are shown");
+        let kept = opening_rule::Entity::find_by_id(monday.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.start_time.format("%H:%M").to_string(), "10:00");
+
+        // An extra opening, added then edited.
+        let added = v
+            .submit(
+                &schedule,
+                &format!("{schedule}/ouvertures"),
+                &[
+                    ("extra_date", "2027-01-09"),
+                    ("extra_start_time", "09:00"),
+                    ("extra_end_time", "12:00"),
+                ],
+            )
+            .await;
+        assert_eq!(added.location(), format!("{schedule}?fait=ouverture"));
+        let extra = entities::extra_opening::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let extra_path = format!("/staff/reglages/ouvertures/{}", extra.id);
+        let form = v.get(&extra_path).await;
+        assert!(form.contains("Modifier l'ouverture exceptionnelle"), "{}", form.body);
+        let (csrf, version) = (form.csrf(), form_version(&form));
+        let fields = [
+            ("extra_date", "2027-01-09"),
+            ("extra_start_time", "10:00"),
+            ("extra_end_time", "12:30"),
+            ("extra_note", "Permanence impôts"),
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+        ];
+        assert_eq!(
+            v.post(&extra_path, &fields).await.location(),
+            format!("{schedule}?fait=ouverture-modifiee")
+        );
+        let extra = entities::extra_opening::Entity::find_by_id(extra.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (extra.start_time.format("%H:%M").to_string(), extra.note.as_deref()),
+            ("10:00".to_string(), Some("Permanence impôts"))
+        );
+    }
+);
+
+db_test!(
+    async fn an_edited_closure_lists_the_appointments_of_its_new_period_to_cancel(app: TestApp) {
+        let p = point(&app, 1).await;
+        crate::appointments::booked(&app, &p, paris(2027, 1, 5, 10, 0), "Ahmed Haddad", "ahmed@exemple.fr").await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let schedule = format!("/staff/reglages/lieux/{}/horaires", p.place);
+        let closing = |end: &'static str| {
+            vec![
+                ("closure_start_date", "2027-01-05"),
+                ("closure_start_time", "09:00"),
+                ("closure_end_date", "2027-01-05"),
+                ("closure_end_time", end),
+                ("closure_reason", "Travaux dans la salle"),
+            ]
+        };
+        let created = v
+            .submit(
+                &schedule,
+                &format!("/staff/reglages/lieux/{}/fermetures", p.place),
+                &closing("10:00"),
+            )
+            .await;
+        let closure_page = created.location().replace("?fait=creee", "");
+        let shown = v.get(&closure_page).await;
+        assert!(shown.contains("Aucun rendez-vous pris pendant cette fermeture."));
+        let edit = format!("{closure_page}/modifier");
+        assert!(shown.contains(&format!(r#"href="{edit}#formulaire-fermeture""#)));
+
+        let form = v.get(&edit).await;
+        assert!(form.contains("Modifier la fermeture"), "{}", form.body);
+        assert!(form.contains(r#"value="Travaux dans la salle""#));
+        let (csrf, version) = (form.csrf(), form_version(&form));
+        let mut reversed = closing("08:00");
+        reversed.extend([("csrf", csrf.as_str()), ("version", version.as_str())]);
+        let bad = v.post(&edit, &reversed).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.contains("La fin de la fermeture doit suivre son début."));
+        assert!(bad.contains("Modifier la fermeture"), "still the edit form");
+
+        let mut longer = closing("12:00");
+        longer.extend([("csrf", csrf.as_str()), ("version", version.as_str())]);
+        let done = v.post(&edit, &longer).await;
+        assert_eq!(done.location(), format!("{closure_page}?fait=modifiee"));
+        let after = v.get(&done.location()).await;
+        assert!(after.contains("La fermeture est modifiée."));
+        assert!(after.contains("Ahmed Haddad"), "{}", after.body);
+        assert!(after.contains("Annuler ce rendez-vous et prévenir les personnes"));
+        let row = crate::appointments::appointments(&app).await;
+        assert_eq!(
+            row[0].status,
+            AppointmentStatus::Booked,
+            "kept until the agent confirms"
+        );
+    }
+);
+
+db_test!(
+    async fn the_api_creates_an_account_without_a_password_and_answers_its_invitation_link_once(app: TestApp) {
+        let (_, admin) = app.organisation("arles").await;
+        let body = json!({"email": "ines@arles.example", "name": "Inès Martin", "role": "coordinator"});
+        let resp = app
+            .request(Method::POST, "/api/v1/admin/staff", Some(&admin), Some(body))
+            .await;
+        assert_eq!(resp.status(), 201);
+        let created: serde_json::Value = json(resp).await;
+        assert_eq!(created["email"], "ines@arles.example");
+        assert_eq!(created["role"], "coordinator");
+        let url = created["invitation"]["url"]
+            .as_str()
+            .expect("the invitation link")
+            .to_string();
+        assert_eq!(
+            created["invitation"]["expires_at"]
+                .as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+            app.now() + chrono::Duration::days(7)
+        );
+        let link = url[url.find("/staff/invitation/").expect("an invitation link")..].to_string();
+        let stored = staff_invitation::Entity::find().all(&app.state.db).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0].token_hash, link.trim_start_matches("/staff/invitation/"));
+        let listed = app
+            .request(Method::GET, "/api/v1/admin/staff", Some(&admin), None)
+            .await;
+        assert!(
+            !listed.text().await.unwrap().contains("/staff/invitation/"),
+            "shown once"
+        );
+
+        let ines = Visitor::new(&app);
+        assert_eq!(
+            ines.sign_in("ines@arles.example", "n'importe lequel").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let form = ines.get(&link).await;
+        assert!(form.contains("Bonjour Inès Martin"), "{}", form.body);
+        let set = ines
+            .post(
+                &link,
+                &[
+                    ("csrf", &form.csrf()),
+                    ("password", "une phrase facile"),
+                    ("confirmation", "une phrase facile"),
+                ],
+            )
+            .await;
+        assert_eq!(set.location(), "/staff/connexion?fait=mot-de-passe");
+        assert_eq!(
+            ines.sign_in("ines@arles.example", "une phrase facile").await.location(),
+            "/staff"
+        );
+
+        // With a password, as before: no link.
+        let body = json!({
+            "email": "paul@arles.example", "name": "Paul Durand", "role": "facilitator",
+            "password": "mot-de-passe-solide"
+        });
+        let resp = app
+            .request(Method::POST, "/api/v1/admin/staff", Some(&admin), Some(body))
+            .await;
+        assert_eq!(resp.status(), 201);
+        assert!(json(resp).await.get("invitation").is_none());
+        // Invited or not, the same address twice is refused, and a bad one is said in French.
+        let again = json!({"email": "ines@arles.example", "name": "Inès", "role": "admin"});
+        let resp = app
+            .request(Method::POST, "/api/v1/admin/staff", Some(&admin), Some(again))
+            .await;
+        problem(resp, 409, "email_taken").await;
+        let bad = json!({"email": "ines@", "name": "Inès", "role": "admin"});
+        let resp = app
+            .request(Method::POST, "/api/v1/admin/staff", Some(&admin), Some(bad))
+            .await;
+        let message = problem(resp, 422, "validation").await;
+        assert!(message.contains("adresse e-mail"), "{message}");
+    }
+);

@@ -1,23 +1,25 @@
-//! Closures of a place or one desk: adding one (from the place's schedule page), the
-//! closure's page listing the booked appointments it overlaps with one confirmation to
-//! cancel them all and tell the residents, deleting it.
+//! Closures of a place or one desk: adding or editing one (on the place's schedule page),
+//! the closure's page listing the booked appointments it overlaps with one confirmation to
+//! cancel them all and tell the residents, deleting it. After an edit, as after an add, the
+//! closure's page lists the appointments of its new period.
 use chrono::NaiveTime;
 use entities::{closure, motif, place};
-use minijinja::context;
+use minijinja::{Value, context};
 use poem::{
     handler,
+    http::StatusCode,
     web::{Path, Query},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::{
-    id_of,
-    opening_rules::{schedule_refused, typed_time, wall_instant},
-    place_in_org, refused,
+    STALE, id_of,
+    opening_rules::{Editing, schedule_page, schedule_refused, typed_time, wall_instant},
+    place_in_org, refused, stale, version,
 };
 use crate::{
-    appointments::schedule_admin::{self, CLOSURE_NOT_FOUND, ClosureFields},
+    appointments::schedule_admin::{self, ClosureFields},
     french,
     pages::{
         PageError, PageResult,
@@ -36,12 +38,9 @@ const RENAMES: [(&str, &str); 3] = [
     ("desk", "closure_desk"),
 ];
 
-#[handler]
-pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
-    ctx.check_csrf(&form)?;
-    ctx.require_manager()?;
-    let p = place_in_org(&ctx, &id).await?;
-    let mut errors = FormErrors::default();
+/// Reads the closure form, wall times in the organisation's zone; every problem is added
+/// to `errors`.
+fn read_closure(ctx: &StaffCtx, form: &FormData, errors: &mut FormErrors) -> Option<ClosureFields> {
     let mut instant = |date_field: &str, time_field: &str, what: &str| {
         let date = parse_date(form.get(date_field));
         if date.is_none() {
@@ -51,7 +50,7 @@ pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
         if time.is_none() {
             errors.add(time_field, format!("Indiquez l'heure {what} (exemple : 14:00)."));
         }
-        let at = date.zip(time).and_then(|(d, t)| wall_instant(&ctx, d, t));
+        let at = date.zip(time).and_then(|(d, t)| wall_instant(ctx, d, t));
         if date.is_some() && time.is_some() && at.is_none() {
             errors.add(
                 time_field,
@@ -72,19 +71,73 @@ pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -
             }
         },
     };
-    if let (Some(starts_at), Some(ends_at), Some(desk), true) = (starts_at, ends_at, desk, errors.is_empty()) {
-        let fields = ClosureFields {
-            desk,
-            starts_at,
-            ends_at,
-            reason: form.get("closure_reason").into(),
-        };
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(ClosureFields {
+        desk: desk?,
+        starts_at: starts_at?,
+        ends_at: ends_at?,
+        reason: form.get("closure_reason").into(),
+    })
+}
+
+#[handler]
+pub(crate) async fn add(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.require_manager()?;
+    let p = place_in_org(&ctx, &id).await?;
+    let mut errors = FormErrors::default();
+    if let Some(fields) = read_closure(&ctx, &form, &mut errors) {
         match schedule_admin::add_closure(ctx.state(), ctx.me.organisation_id, p.id, &fields).await {
             Ok(c) => return Ok(see_other(&format!("/staff/reglages/fermetures/{}?fait=creee", c.id))),
             Err(e) => refused(&mut errors, &e, "closure_", &RENAMES)?,
         }
     }
-    schedule_refused(&ctx, &p, &form, errors).await
+    schedule_refused(&ctx, &p, &form, errors, None).await
+}
+
+/// A stored closure as its form shows it, in the organisation's zone.
+fn closure_values(ctx: &StaffCtx, c: &closure::Model) -> Value {
+    let tz = ctx.state().settings.timezone;
+    let (start, end) = (c.starts_at.with_timezone(&tz), c.ends_at.with_timezone(&tz));
+    context! {
+        closure_desk => c.desk.map(|d| d.to_string()),
+        closure_start_date => start.date_naive().to_string(), closure_start_time => start.format("%H:%M").to_string(),
+        closure_end_date => end.date_naive().to_string(), closure_end_time => end.format("%H:%M").to_string(),
+        closure_reason => &c.reason, version => version(c),
+    }
+}
+
+#[handler]
+pub(crate) async fn edit_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResult {
+    ctx.require_manager()?;
+    let (c, p) = closure_in_org(&ctx, &id).await?;
+    let values = closure_values(&ctx, &c);
+    let editing = Some(Editing::closure(c.id));
+    schedule_page(&ctx, &p, StatusCode::OK, None, values, FormErrors::default(), editing).await
+}
+
+/// Saves a closure's form, then shows the closure's page with the appointments of its new
+/// period; a form opened before a colleague's change says so and changes nothing.
+#[handler]
+pub(crate) async fn update(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.require_manager()?;
+    let (c, p) = closure_in_org(&ctx, &id).await?;
+    let editing = Some(Editing::closure(c.id));
+    if stale(&form, &c) {
+        let (values, errors) = (closure_values(&ctx, &c), FormErrors::form(STALE));
+        return schedule_page(&ctx, &p, StatusCode::CONFLICT, None, values, errors, editing).await;
+    }
+    let mut errors = FormErrors::default();
+    if let Some(fields) = read_closure(&ctx, &form, &mut errors) {
+        match schedule_admin::update_closure(ctx.state(), ctx.me.organisation_id, c.id, &fields).await {
+            Ok(c) => return Ok(see_other(&format!("/staff/reglages/fermetures/{}?fait=modifiee", c.id))),
+            Err(e) => refused(&mut errors, &e, "closure_", &RENAMES)?,
+        }
+    }
+    schedule_refused(&ctx, &p, &form, errors, editing).await
 }
 
 #[derive(Serialize)]
@@ -96,11 +149,9 @@ struct Affected {
 }
 
 async fn closure_in_org(ctx: &StaffCtx, raw: &str) -> Result<(closure::Model, place::Model), PageError> {
-    let c = schedule_admin::find_closure(ctx.state(), ctx.me.organisation_id, id_of(raw)?).await?;
-    let p = place::Entity::find_by_id(c.place_id)
-        .one(&ctx.state().db)
-        .await?
-        .ok_or_else(|| PageError::NotFound(CLOSURE_NOT_FOUND.into()))?;
+    let org = ctx.me.organisation_id;
+    let c = schedule_admin::find_closure(ctx.state(), org, id_of(raw)?).await?;
+    let p = schedule_admin::place_of(ctx.state(), org, c.place_id).await?;
     Ok((c, p))
 }
 
@@ -130,6 +181,7 @@ pub(crate) async fn show(ctx: StaffCtx, Path(id): Path<String>, Query(done): Que
         .collect();
     let notice = match (done.fait.as_deref(), done.n) {
         (Some("creee"), _) => Some("La fermeture est enregistrée.".to_string()),
+        (Some("modifiee"), _) => Some("La fermeture est modifiée.".to_string()),
         (Some("annules"), Some(n)) => Some(format!(
             "{} : les personnes sont prévenues.",
             match n {

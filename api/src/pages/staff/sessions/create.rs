@@ -1,7 +1,7 @@
 //! Creating one session, or a weekly series of them.
 use super::fields::{
     Choice, PlanningCheck, capacity_field, choice, choices, confirmation, date_field, desk_choices, desks_field,
-    planning_refusal, time_field,
+    planning_refusal, time_field, times_field,
 };
 use chrono::{NaiveDate, Weekday};
 use minijinja::{Value, context};
@@ -9,7 +9,7 @@ use poem::{handler, http::StatusCode};
 
 use crate::french;
 use crate::{
-    domain::series::{SeriesError, WeeklySeries, wall_to_utc_earliest},
+    domain::series::{SeriesError, WeeklySeries},
     pages::{
         PageResult,
         forms::{FormData, FormErrors},
@@ -55,38 +55,9 @@ pub(crate) async fn create(ctx: StaffCtx, form: FormData) -> PageResult {
     let mut errors = FormErrors::default();
     let workshop_id = choice(&form, "workshop", &workshops, &mut errors, "Choisissez un atelier.");
     let place_id = choice(&form, "place", &places, &mut errors, "Choisissez un lieu.");
-    let date = date_field(&form, "date", &mut errors, "Indiquez la date (exemple : 12/01/2027).");
-    let start = time_field(
-        &form,
-        "start",
-        &mut errors,
-        "Indiquez l'heure de début (exemple : 14:00).",
-    );
-    let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
+    let (starts_at, ends_at) = times_field(&form, ctx.state().settings.timezone, &mut errors);
     let capacity = capacity_field(&form, &mut errors);
     let (desks, desks_ticked) = desks_field(&form);
-    let tz = ctx.state().settings.timezone;
-    let starts_at = match (date, start) {
-        (Some(d), Some(t)) => {
-            let at = wall_to_utc_earliest(tz, d.and_time(t));
-            if at.is_none() {
-                errors.add(
-                    "start",
-                    "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).",
-                );
-            }
-            at
-        }
-        _ => None,
-    };
-    let ends_at = match (date, start, end) {
-        (Some(_), Some(s), Some(e)) if e <= s => {
-            errors.add("end", "L'heure de fin doit suivre l'heure de début.");
-            None
-        }
-        (Some(d), _, Some(e)) => wall_to_utc_earliest(tz, d.and_time(e)),
-        _ => None,
-    };
     let mut sent = Sent {
         values: Value::from_serialize(form.values()),
         desks: desks_ticked,

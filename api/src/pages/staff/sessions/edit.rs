@@ -2,7 +2,7 @@
 //! time. A new time or place meets the planning rules of creation (warnings to confirm with
 //! "Enregistrer quand même"). The form carries the version it was filled from, so a change
 //! made meanwhile is not overwritten.
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entities::{place, session, staff_member};
 use minijinja::{Value, context};
@@ -11,12 +11,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::create::Sent;
 use super::fields::{
-    Choice, PlanningCheck, capacity_field, choice, choices, confirmation, date_field, desk_choices, desks_field,
-    planning_refusal, time_field,
+    Choice, PlanningCheck, capacity_field, choice, choices, confirmation, desk_choices, desks_field, planning_refusal,
+    times_field, wall_instant,
 };
 use super::show::{load, session_context};
 use crate::{
-    domain::series::wall_to_utc_earliest,
     pages::{
         PageError, PageResult,
         forms::{FormData, FormErrors},
@@ -128,16 +127,6 @@ pub(crate) async fn edit_form(ctx: StaffCtx, Path(id): Path<String>) -> PageResu
     edit_page(&ctx, &id, StatusCode::OK, sent, FormErrors::default()).await
 }
 
-/// A wall-clock day and time of the organisation, in UTC; a time lost to the spring change
-/// is said beside `field`.
-fn instant(tz: Tz, d: NaiveDate, t: NaiveTime, field: &str, errors: &mut FormErrors) -> Option<DateTime<Utc>> {
-    let at = wall_to_utc_earliest(tz, d.and_time(t));
-    if at.is_none() {
-        errors.add(field, "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).");
-    }
-    at
-}
-
 #[handler]
 pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) -> PageResult {
     ctx.check_csrf(&form)?;
@@ -148,14 +137,7 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
     let tz = ctx.state().settings.timezone;
     let mut errors = FormErrors::default();
     let place_id = choice(&form, "place", &places, &mut errors, "Choisissez le lieu.");
-    let date = date_field(&form, "date", &mut errors, "Indiquez la date (exemple : 12/01/2027).");
-    let start = time_field(
-        &form,
-        "start",
-        &mut errors,
-        "Indiquez l'heure de début (exemple : 14:00).",
-    );
-    let end = time_field(&form, "end", &mut errors, "Indiquez l'heure de fin (exemple : 16:00).");
+    let (starts_at, ends_at) = times_field(&form, tz, &mut errors);
     let capacity = capacity_field(&form, &mut errors);
     let (desks, desks_ticked) = desks_field(&form);
     let facilitator = match form.opt("facilitator") {
@@ -168,18 +150,6 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
             "Choisissez l'animateur dans la liste.",
         )
         .map(Some),
-    };
-    let starts_at = match (date, start) {
-        (Some(d), Some(t)) => instant(tz, d, t, "start", &mut errors),
-        _ => None,
-    };
-    let ends_at = match (date, start, end) {
-        (Some(_), Some(s), Some(e)) if e <= s => {
-            errors.add("end", "L'heure de fin doit suivre l'heure de début.");
-            None
-        }
-        (Some(d), _, Some(e)) => instant(tz, d, e, "end", &mut errors),
-        _ => None,
     };
     let closes = match (form.opt("closes_date"), form.opt("closes_time")) {
         (None, None) => Some(None),
@@ -199,7 +169,7 @@ pub(crate) async fn edit(ctx: StaffCtx, Path(id): Path<String>, form: FormData) 
                 );
             }
             match (d, t) {
-                (Some(d), Some(t)) => instant(tz, d, t, "closes_time", &mut errors).map(Some),
+                (Some(d), Some(t)) => wall_instant(tz, d, t, "closes_time", &mut errors).map(Some),
                 _ => None,
             }
         }

@@ -1,5 +1,6 @@
 //! The session forms' fields, read as staff type them, and planning refusals placed beside them.
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use entities::{kinds::PlaceKind, place, workshop};
 use poem::http::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -7,7 +8,10 @@ use serde::Serialize;
 
 use crate::pages::params::parse_date;
 use crate::{
-    domain::refusal::{DomainError, Refusal},
+    domain::{
+        refusal::{DomainError, Refusal},
+        series::wall_to_utc_earliest,
+    },
     pages::{
         PageError,
         forms::{FormData, FormErrors},
@@ -100,6 +104,48 @@ pub(super) fn time_field(form: &FormData, name: &str, errors: &mut FormErrors, m
         errors.add(name, missing);
     }
     t
+}
+
+/// The session's date, start and end fields, as the instants they mean in `tz`; each
+/// problem beside its field (missing, an end not after the start, an hour the clocks skip).
+/// One reader for the creation and edit forms.
+pub(super) fn times_field(
+    form: &FormData,
+    tz: Tz,
+    errors: &mut FormErrors,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let date = date_field(form, "date", errors, "Indiquez la date (exemple : 12/01/2027).");
+    let start = time_field(form, "start", errors, "Indiquez l'heure de début (exemple : 14:00).");
+    let end = time_field(form, "end", errors, "Indiquez l'heure de fin (exemple : 16:00).");
+    let starts_at = match (date, start) {
+        (Some(d), Some(t)) => wall_instant(tz, d, t, "start", errors),
+        _ => None,
+    };
+    let ends_at = match (date, start, end) {
+        (Some(_), Some(s), Some(e)) if e <= s => {
+            errors.add("end", "L'heure de fin doit suivre l'heure de début.");
+            None
+        }
+        (Some(d), _, Some(e)) => wall_instant(tz, d, e, "end", errors),
+        _ => None,
+    };
+    (starts_at, ends_at)
+}
+
+/// The instant of a wall date and time in `tz`; an hour the clocks skip is an error beside
+/// `field`.
+pub(super) fn wall_instant(
+    tz: Tz,
+    d: NaiveDate,
+    t: NaiveTime,
+    field: &str,
+    errors: &mut FormErrors,
+) -> Option<DateTime<Utc>> {
+    let at = wall_to_utc_earliest(tz, d.and_time(t));
+    if at.is_none() {
+        errors.add(field, "Cette heure n'existe pas ce jour-là (passage à l'heure d'été).");
+    }
+    at
 }
 
 pub(super) fn capacity_field(form: &FormData, errors: &mut FormErrors) -> Option<Option<i32>> {
