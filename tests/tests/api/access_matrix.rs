@@ -114,6 +114,9 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         // Without dates: this year up to today.
         ("adminExportStatistics", Facilitator, 200),
         ("adminSurveyResults", Facilitator, 200),
+        // Coordinators read the settings (the month's SMS use); only admins change them.
+        ("adminGetOrganisation", Manager, 200),
+        ("adminUpdateOrganisation", Admin, 200),
     ]
 }
 
@@ -414,6 +417,9 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
         "adminCancelAppointment" => Some(json!({"reason": "Indisponible"})),
         "adminMarkAppointment" => Some(json!({"outcome": "honoured"})),
         "adminCreateFeed" => Some(json!({"kind": "place", "place_id": r.place})),
+        "adminUpdateOrganisation" => Some(json!({
+            "name": format!("Ville {n}"), "contact_email": "contact@exemple.fr", "sms_sender": "VilleTest"
+        })),
         "adminRetryOutbox" => None,
         "adminCompleteRecord" => Some(json!({
             "duration_minutes": 120, "themes": ["email"], "materiel": ["ordinateur"],
