@@ -587,11 +587,17 @@ db_test!(
                 assert_eq!(status, ok_status, "{} {} as {who}: {text}", op.method, op.path);
                 // Lists show the caller's organisation only.
                 // (The figures of `adminStatistics` and of `adminSurveyResults` are one object,
-                // not a list of rows; exports answer files, not lists: their organisation scope is
+                // not a list of rows (nor the organisation's settings); exports answer files, not lists: their organisation scope is
                 // tested in `exports`, the survey's in `survey`.)
                 if op.method == Method::GET
                     && !op.path.contains("{id}")
-                    && !["whoAmI", "adminStatistics", "adminSurveyResults"].contains(&op.id.as_str())
+                    && ![
+                        "whoAmI",
+                        "adminStatistics",
+                        "adminSurveyResults",
+                        "adminGetOrganisation",
+                    ]
+                    .contains(&op.id.as_str())
                     && !op.path.ends_with("/export")
                 {
                     for other in [b_rows.place, b_rows.workshop, b_rows.session, b_rows.staff] {
