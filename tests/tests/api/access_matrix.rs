@@ -586,9 +586,9 @@ db_test!(
                 let text = resp.text().await.unwrap();
                 assert_eq!(status, ok_status, "{} {} as {who}: {text}", op.method, op.path);
                 // Lists show the caller's organisation only.
-                // (The figures of `adminStatistics` and of `adminSurveyResults` are one object,
-                // not a list of rows (nor the organisation's settings); exports answer files, not lists: their organisation scope is
-                // tested in `exports`, the survey's in `survey`.)
+                // (The figures of `adminStatistics` and of `adminSurveyResults`, like the settings of
+                // `adminGetOrganisation`, are one object, not a list of rows; exports answer files,
+                // not lists: their organisation scope is tested in `exports`, the survey's in `survey`.)
                 if op.method == Method::GET
                     && !op.path.contains("{id}")
                     && ![
