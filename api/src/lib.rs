@@ -1,8 +1,9 @@
 //! Créneau: workshops and appointments for a town's digital-inclusion programme.
 //!
 //! Features live in folders named for them (`workshops/`, `appointments/`, `notifications/`,
-//! `pages/`, `auth/`, `places/`, `calls/`); pure rules in `domain/`; the HTTP edge in `http/`; what every
-//! feature stands on (configuration, database, clock, tokens, logs) in `platform/`.
+//! `pages/`, `auth/`, `places/`, `calls/`, `organisation/`); pure rules in `domain/`; the HTTP
+//! edge in `http/`; what every feature stands on (configuration, database, clock, tokens, logs)
+//! in `platform/`.
 pub mod appointments;
 pub mod auth;
 pub(crate) mod bookings;
@@ -13,6 +14,7 @@ pub mod exports;
 pub mod french;
 pub mod http;
 pub mod notifications;
+pub(crate) mod organisation;
 pub mod pages;
 pub mod places;
 pub mod platform;

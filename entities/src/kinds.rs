@@ -128,6 +128,9 @@ pub enum OutboxStatus {
     Undelivered,
     /// An SMS to a number that answered "STOP": never sent, staff reach the person by phone.
     OptedOut,
+    /// An SMS that would have passed the organisation's monthly budget of segments: never
+    /// sent, staff reach the person by phone.
+    OverBudget,
 }
 
 /// How an outbox row reaches the person.

@@ -25,6 +25,7 @@ pub mod session;
 pub mod sign_in_throttle;
 pub mod sms_opt_out;
 pub mod sms_reply;
+pub mod sms_usage;
 pub mod staff_invitation;
 pub mod staff_member;
 pub mod staff_token;

@@ -19,6 +19,8 @@ pub struct Model {
     /// A random part of its bookings' iCalendar UIDs (`registration-12-k3j4h5m2@host`), drawn
     /// when the organisation is created; empty for organisations older than it.
     pub calendar_uid_part: String,
+    /// The most SMS segments it may send in a calendar month of its zone; unset: no limit.
+    pub sms_monthly_budget: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

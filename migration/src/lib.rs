@@ -23,6 +23,7 @@ mod m20261202_130000_statistics;
 mod m20261203_100000_session_desks;
 mod m20261203_110000_staff_invitations;
 mod m20261203_120000_calendar_uid;
+mod m20261204_000900_sms_budget;
 mod m20261204_150000_feed_version;
 
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100000_session_desks::Migration),
             Box::new(m20261203_110000_staff_invitations::Migration),
             Box::new(m20261203_120000_calendar_uid::Migration),
+            Box::new(m20261204_000900_sms_budget::Migration),
             Box::new(m20261204_150000_feed_version::Migration),
         ]
     }

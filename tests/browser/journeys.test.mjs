@@ -477,6 +477,45 @@ test('a coordinator goes through the settings: places, hours, reasons, catalogue
   await page.close();
 });
 
+test("an admin changes the organisation's settings with the keyboard alone", async () => {
+  const page = await staffPage();
+  await page.goto(`${BASE}/staff/reglages`);
+  await tabTo(page, (f) => f.tag === 'a' && f.text === 'Organisation', 'the Organisation link');
+  await enterAndWait(page);
+  assert.equal(await h1(page), 'Organisation');
+  await audit(page, 'Agents : réglages, organisation');
+  // Every field has its label; the SMS ones are one group.
+  for (const label of [
+    "Nom de l'organisation",
+    'Adresse e-mail de contact',
+    'Téléphone de contact',
+    "Nom d'expéditeur des SMS",
+    'Budget mensuel de SMS, en segments',
+  ]) {
+    assert.equal(await page.getByLabel(label).count(), 1, label);
+  }
+  assert.equal(await page.getByRole('group', { name: 'SMS' }).count(), 1);
+  assert.ok(await page.getByText(/segments? ce mois-ci/).first().isVisible());
+
+  await tabTo(page, (f) => f.name === 'sms_sender', 'the sender name');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Ville Arlés');
+  await enterAndWait(page);
+  assert.match(await page.title(), /^Erreur : /);
+  assert.ok(await page.locator('#sms_sender-erreur').isVisible(), 'the error is beside the field');
+  assert.equal(await page.getByLabel("Nom d'expéditeur des SMS").inputValue(), 'Ville Arlés');
+  await audit(page, 'Agents : réglages, organisation, erreurs');
+
+  await tabTo(page, (f) => f.name === 'sms_sender', 'the sender name again');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('VilleArles');
+  await enterAndWait(page);
+  assert.match(page.url(), /\/staff\/reglages\/organisation\?fait=modifie$/);
+  assert.ok(await page.getByText("Les réglages de l'organisation sont enregistrés.").isVisible());
+  await audit(page, 'Agents : réglages, organisation enregistrée');
+  await page.close();
+});
+
 test('a coordinator edits a session, opens a registrant, a cancelled session and a series, and plans on a holiday', async () => {
   const page = await staffPage();
   await page.getByRole('link', { name: 'Séances', exact: true }).click();

@@ -1,9 +1,9 @@
 //! "À appeler": the people staff must phone because a change they did not make themselves (a
 //! place freed from the waiting list, a session cancelled or moved, an appointment moved or
 //! cancelled by staff) reached them by neither e-mail nor SMS — no address, a landline, no SMS
-//! wanted, "STOP" answered, or the message failed. The outbox is the record: the e-mail row
-//! of such a message carries `call_if_unreached`; the call is off the list once someone
-//! records it (`call_made`).
+//! wanted, "STOP" answered, the month's SMS budget reached, or the message failed. The outbox
+//! is the record: the e-mail row of such a message carries `call_if_unreached`; the call is
+//! off the list once someone records it (`call_made`).
 pub mod queries;
 
 use chrono_tz::Tz;

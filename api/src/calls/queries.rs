@@ -1,6 +1,7 @@
 //! Reading and closing the calls list. A call is due for an e-mail row marked
 //! `call_if_unreached` that did not go (no address, or failed) when no SMS of the same message
-//! is on its way or delivered, until someone records the call.
+//! is on its way or delivered (an SMS stopped by "STOP" or by the monthly budget is not), until
+//! someone records the call.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -132,6 +133,7 @@ pub async fn due<C: ConnectionTrait>(db: &C, organisation_id: i32, limit: u64) -
         });
         let why = match (sibling.map(|s| s.status), r.status) {
             (Some(OutboxStatus::OptedOut), _) => "a répondu STOP aux SMS",
+            (Some(OutboxStatus::OverBudget), _) => "budget SMS du mois atteint",
             (Some(_), _) => "le SMS n'est pas arrivé",
             (None, OutboxStatus::Failed) => "l'e-mail n'est pas parti",
             (None, _) => "ni e-mail ni SMS possible",

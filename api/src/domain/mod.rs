@@ -6,6 +6,7 @@ pub(crate) mod email_typo;
 pub(crate) mod field;
 pub(crate) mod holidays;
 pub(crate) mod refusal;
+pub mod sender_name;
 pub(crate) mod series;
 pub mod slots;
 pub mod text;

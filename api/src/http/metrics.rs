@@ -1,6 +1,6 @@
 //! `GET /metrics` in the Prometheus text format: requests by operation and status, latency,
 //! requests in flight and bookings by outcome, all kept by the `metrics` crate's Prometheus
-//! recorder; and the outbox, read from the database at scrape time.
+//! recorder; and the outbox and the SMS segments, read from the database at scrape time.
 //!
 //! An answer of the API is labelled by the operation id the OpenAPI document gives it
 //! (`register`, `getRegistration`), which poem-openapi attaches to the response. Every
@@ -32,6 +32,9 @@ pub(crate) const REQUEST_DURATION: &str = "creneau_http_request_duration_seconds
 pub(crate) const IN_FLIGHT: &str = "creneau_http_requests_in_flight";
 pub(crate) const BOOKINGS: &str = "creneau_bookings_total";
 pub(crate) const UPTIME: &str = "creneau_uptime_seconds";
+pub(crate) const SMS_SEGMENTS: &str = "creneau_sms_segments_total";
+pub(crate) const SMS_MONTH: &str = "creneau_sms_segments_this_month";
+pub(crate) const SMS_BUDGET: &str = "creneau_sms_segment_budget";
 
 /// Upper bounds of the latency histogram, in seconds.
 pub(crate) const BUCKETS: [f64; 14] = [
@@ -282,6 +285,37 @@ async fn render_outbox(state: &AppState, out: &mut String) -> Result<(), sea_orm
     Ok(())
 }
 
+/// SMS segments per organisation (its id, never its name): handed to the gateway since the
+/// start (a counter), this month, and the monthly budget of those that have one. Read from the
+/// database, as the outbox is: every worker of every instance counts in the same rows.
+async fn render_sms(state: &AppState, out: &mut String) -> Result<(), sea_orm::DbErr> {
+    let rows = crate::notifications::sms::budget::every_organisation(&state.db, state.clock.now()).await?;
+    let _ = writeln!(
+        out,
+        "# HELP {SMS_SEGMENTS} SMS segments handed to the gateway, by organisation id.\n# TYPE {SMS_SEGMENTS} counter"
+    );
+    for (id, total, _) in &rows {
+        let _ = writeln!(out, "{SMS_SEGMENTS}{{organisation=\"{id}\"}} {total}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP {SMS_MONTH} SMS segments handed to the gateway this month (organisation's zone), by organisation id.\n# TYPE {SMS_MONTH} gauge"
+    );
+    for (id, _, usage) in &rows {
+        let _ = writeln!(out, "{SMS_MONTH}{{organisation=\"{id}\"}} {}", usage.used);
+    }
+    let _ = writeln!(
+        out,
+        "# HELP {SMS_BUDGET} Monthly budget of SMS segments, by organisation id (absent: no limit).\n# TYPE {SMS_BUDGET} gauge"
+    );
+    for (id, _, usage) in &rows {
+        if let Some(budget) = usage.budget {
+            let _ = writeln!(out, "{SMS_BUDGET}{{organisation=\"{id}\"}} {budget}");
+        }
+    }
+    Ok(())
+}
+
 fn gauge_lines(out: &mut String, name: &str, help: &str, value: f64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
 }
@@ -310,6 +344,10 @@ pub(crate) async fn endpoint(req: &Request, Data(state): Data<&AppState>) -> Res
     let mut db_up = 1.0;
     if let Err(e) = render_outbox(state, &mut out).await {
         tracing::warn!(error = %e, "metrics: reading the outbox failed");
+        db_up = 0.0;
+    }
+    if let Err(e) = render_sms(state, &mut out).await {
+        tracing::warn!(error = %e, "metrics: reading the SMS counters failed");
         db_up = 0.0;
     }
     gauge_lines(

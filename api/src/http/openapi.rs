@@ -44,6 +44,7 @@ pub(crate) type Apis = (
     crate::records::Apis,
     crate::exports::api::AdminExportsApi,
     crate::survey::admin_api::AdminSurveyApi,
+    crate::organisation::api::AdminOrganisationApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -55,6 +56,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
         crate::records::apis(),
         crate::exports::api::AdminExportsApi,
         crate::survey::admin_api::AdminSurveyApi,
+        crate::organisation::api::AdminOrganisationApi,
     );
     OpenApiService::new(apis, "Créneau", env!("CARGO_PKG_VERSION"))
         .description(

@@ -30,6 +30,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
+use crate::notifications::sms::budget::{self, Segments};
 use crate::platform::db;
 
 /// The rows a claim may take: pending, due, not leased, and not behind an earlier pending
@@ -160,11 +161,13 @@ pub async fn release_all<C: ConnectionTrait>(db: &C, worker: &str, ids: &[i64]) 
 /// What became of one claimed row, to be written by [`record`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Handed to the mail server at `at`; `payload` is the stored payload without its token.
+    /// Handed to the mail server at `at`; `payload` is the stored payload without its token;
+    /// `segments`: an SMS's segments to count with the result (none when reserved before).
     Sent {
         id: i64,
         at: DateTime<Utc>,
         payload: Option<String>,
+        segments: Option<Segments>,
     },
     /// A transient failure: due again at `retry_at`.
     Retry {
@@ -176,6 +179,8 @@ pub enum Outcome {
     Failed { id: i64, attempted: bool, error: String },
     /// Came due after its `expires_at`: never sent.
     Expired { id: i64, payload: Option<String> },
+    /// An SMS that would have passed the organisation's monthly budget: never sent.
+    OverBudget { id: i64, payload: Option<String> },
 }
 
 impl Outcome {
@@ -184,7 +189,8 @@ impl Outcome {
             Outcome::Sent { id, .. }
             | Outcome::Retry { id, .. }
             | Outcome::Failed { id, .. }
-            | Outcome::Expired { id, .. } => *id,
+            | Outcome::Expired { id, .. }
+            | Outcome::OverBudget { id, .. } => *id,
         }
     }
 }
@@ -202,7 +208,7 @@ pub async fn record(db: &DatabaseConnection, worker: &str, outcomes: &[Outcome])
     let sent: Vec<(i64, DateTime<Utc>, Option<String>)> = outcomes
         .iter()
         .filter_map(|o| match o {
-            Outcome::Sent { id, at, payload } => Some((*id, *at, payload.clone())),
+            Outcome::Sent { id, at, payload, .. } => Some((*id, *at, payload.clone())),
             _ => None,
         })
         .collect();
@@ -210,12 +216,27 @@ pub async fn record(db: &DatabaseConnection, worker: &str, outcomes: &[Outcome])
         let written = mark_sent_many(&txn, worker, chunk).await?;
         lost.extend(chunk.iter().map(|(id, _, _)| *id).filter(|id| !written.contains(id)));
     }
+    // The segments of SMS sent without a reservation, in the same commit as their rows (a
+    // row another worker took over is counted by that worker's result).
+    let segments: Vec<Segments> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Sent {
+                id, segments: Some(s), ..
+            } if !lost.contains(id) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    if !segments.is_empty() {
+        budget::count_sent(&txn, &segments).await?;
+    }
     for outcome in outcomes {
         let held = match outcome {
             Outcome::Sent { .. } => continue,
             Outcome::Retry { id, retry_at, error } => retry(&txn, *id, worker, *retry_at, error).await?,
             Outcome::Failed { id, attempted, error } => failed(&txn, *id, worker, *attempted, error).await?,
             Outcome::Expired { id, payload } => expired(&txn, *id, worker, payload.clone()).await?,
+            Outcome::OverBudget { id, payload } => over_budget(&txn, *id, worker, payload.clone()).await?,
         };
         if !held {
             lost.push(outcome.id());
@@ -345,6 +366,25 @@ async fn expired<C: ConnectionTrait>(
     payload_without_token: Option<String>,
 ) -> Result<bool, DbErr> {
     let mut sets = vec![(outbox::Column::Status, Expr::value(OutboxStatus::Expired))];
+    if let Some(p) = payload_without_token {
+        sets.push((outbox::Column::Payload, Expr::value(p)));
+    }
+    guarded_update(db, id, worker, sets).await
+}
+
+async fn over_budget<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    worker: &str,
+    payload_without_token: Option<String>,
+) -> Result<bool, DbErr> {
+    let mut sets = vec![
+        (outbox::Column::Status, Expr::value(OutboxStatus::OverBudget)),
+        (
+            outbox::Column::LastError,
+            Expr::value(Some(crate::notifications::sms::budget::STOPPED.to_string())),
+        ),
+    ];
     if let Some(p) = payload_without_token {
         sets.push((outbox::Column::Payload, Expr::value(p)));
     }

@@ -9,6 +9,8 @@
 //! * a permanent failure (5xx to the message, an unusable address) or the last attempt:
 //!   `failed` with the error, listed for staff who may retry it;
 //! * past its `expires_at` (a reminder for a booking that has started): `expired`, never sent.
+//! * an SMS that would pass its organisation's monthly budget of segments: `over_budget`,
+//!   never sent (see [`super::sms::budget`]).
 //!
 //! # Throughput and what a crash costs
 //!
@@ -39,7 +41,10 @@ use super::{
     lease::{self, Outcome},
     message::{outgoing, without_token},
     payload::Payload,
-    sms::{self, OutgoingSms, SmsError},
+    sms::{
+        self, OutgoingSms, SmsError,
+        budget::{self, Reservation, Segments},
+    },
     smtp::{Mailer, SendError},
 };
 use crate::{platform::config::Settings, platform::logging::redact, platform::state::AppState};
@@ -120,6 +125,8 @@ pub struct BatchReport {
     pub failed: usize,
     /// Past `expires_at`; never sent.
     pub expired: usize,
+    /// SMS past the organisation's monthly budget; never sent.
+    pub over_budget: usize,
     /// Claimed but given back untouched (the lease was running out, or the worker stopping).
     pub released: usize,
 }
@@ -131,6 +138,7 @@ impl BatchReport {
             Outcome::Retry { .. } => self.retrying += 1,
             Outcome::Failed { .. } => self.failed += 1,
             Outcome::Expired { .. } => self.expired += 1,
+            Outcome::OverBudget { .. } => self.over_budget += 1,
         }
     }
 
@@ -538,7 +546,7 @@ async fn deliver_one(state: AppState, mailer: Mailer, row: outbox::Model, policy
         Err(error) => return unbuildable(&row, error),
     };
     match mailer.send(&message).await {
-        Ok(()) => sent(&state, &row),
+        Ok(()) => sent(&state, &row, None),
         Err(e) => {
             let permanent = matches!(e, SendError::Permanent { .. });
             // The server's words may quote the recipient: blanked before they are logged or kept.
@@ -553,9 +561,48 @@ async fn deliver_sms(state: AppState, row: outbox::Model, policy: Policy) -> Out
         Ok(sms) => sms,
         Err(error) => return unbuildable(&row, error),
     };
-    match state.sms.send(&sms).await {
-        Ok(()) => sent(&state, &row),
+    // Under a budget, reserved before the send so that two workers cannot both take its last
+    // segments, and given back when the gateway does not take the message; without one,
+    // counted with the result in the recorder's group commit.
+    let segments = i32::try_from(sms::gsm::segments(&sms.text)).unwrap_or(i32::MAX);
+    let (reserved, counted) = match budget::reserve(&state.db, row.organisation_id, state.clock.now(), segments).await {
+        Ok(Reservation::Reserved(month)) => (Some(month), None),
+        Ok(Reservation::Unlimited(month)) => (
+            None,
+            Some(Segments {
+                organisation_id: row.organisation_id,
+                month: month.key(),
+                segments,
+            }),
+        ),
+        Ok(Reservation::OverBudget) => {
+            tracing::info!(
+                outbox_id = row.id,
+                "outbox: SMS not sent, the monthly budget is reached"
+            );
+            return Outcome::OverBudget {
+                id: row.id,
+                payload: without_token(&row.payload),
+            };
+        }
         Err(e) => {
+            return after_failure(
+                &state,
+                &row,
+                &policy,
+                false,
+                format!("budget SMS : {}", redact(&e.to_string())),
+            );
+        }
+    };
+    match state.sms.send(&sms).await {
+        Ok(()) => sent(&state, &row, counted),
+        Err(e) => {
+            if let Some(month) = reserved
+                && let Err(db) = budget::release(&state.db, row.organisation_id, month, segments).await
+            {
+                tracing::warn!(outbox_id = row.id, error = %redact(&db.to_string()), "outbox: could not give back the segments of a failed SMS");
+            }
             let permanent = matches!(e, SmsError::Permanent(_));
             // The server's words may quote the recipient: blanked before they are logged or kept.
             after_failure(&state, &row, &policy, permanent, redact(&e.to_string()))
@@ -591,12 +638,13 @@ fn unbuildable(row: &outbox::Model, error: String) -> Outcome {
     }
 }
 
-fn sent(state: &AppState, row: &outbox::Model) -> Outcome {
+fn sent(state: &AppState, row: &outbox::Model, segments: Option<Segments>) -> Outcome {
     tracing::debug!(outbox_id = row.id, channel = %row.channel, message_id = %row.message_id, "outbox: sent");
     Outcome::Sent {
         id: row.id,
         at: state.clock.now(),
         payload: without_token(&row.payload),
+        segments,
     }
 }
 

@@ -94,6 +94,7 @@ fn env() -> &'static Environment<'static> {
             "staff/config/workshops.html",
             "staff/config/workshop_form.html",
             "staff/config/accounts.html",
+            "staff/config/organisation.html",
             "staff/config/account_new.html",
             "staff/config/account_invited.html",
             "staff/config/invitation.html",

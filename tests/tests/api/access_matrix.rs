@@ -114,6 +114,9 @@ fn expectations() -> Vec<(&'static str, Needs, u16)> {
         // Without dates: this year up to today.
         ("adminExportStatistics", Facilitator, 200),
         ("adminSurveyResults", Facilitator, 200),
+        // Coordinators read the settings (the month's SMS use); only admins change them.
+        ("adminGetOrganisation", Manager, 200),
+        ("adminUpdateOrganisation", Admin, 200),
     ]
 }
 
@@ -413,6 +416,9 @@ fn call(op: &Operation, r: &Rows, n: u32) -> (String, Option<Value>) {
         "adminCancelAppointment" => Some(json!({"reason": "Indisponible"})),
         "adminMarkAppointment" => Some(json!({"outcome": "honoured"})),
         "adminCreateFeed" => Some(json!({"kind": "place", "place_id": r.place})),
+        "adminUpdateOrganisation" => Some(json!({
+            "name": format!("Ville {n}"), "contact_email": "contact@exemple.fr", "sms_sender": "VilleTest"
+        })),
         "adminRetryOutbox" => None,
         "adminCompleteRecord" => Some(json!({
             "duration_minutes": 120, "themes": ["email"], "materiel": ["ordinateur"],
@@ -579,12 +585,18 @@ db_test!(
                 let text = resp.text().await.unwrap();
                 assert_eq!(status, ok_status, "{} {} as {who}: {text}", op.method, op.path);
                 // Lists show the caller's organisation only.
-                // (The figures of `adminStatistics` and of `adminSurveyResults` are one object,
-                // not a list of rows; exports answer files, not lists: their organisation scope is
-                // tested in `exports`, the survey's in `survey`.)
+                // (The figures of `adminStatistics` and of `adminSurveyResults`, like the settings of
+                // `adminGetOrganisation`, are one object, not a list of rows; exports answer files,
+                // not lists: their organisation scope is tested in `exports`, the survey's in `survey`.)
                 if op.method == Method::GET
                     && !op.path.contains("{id}")
-                    && !["whoAmI", "adminStatistics", "adminSurveyResults"].contains(&op.id.as_str())
+                    && ![
+                        "whoAmI",
+                        "adminStatistics",
+                        "adminSurveyResults",
+                        "adminGetOrganisation",
+                    ]
+                    .contains(&op.id.as_str())
                     && !op.path.ends_with("/export")
                 {
                     for other in [b_rows.place, b_rows.workshop, b_rows.session, b_rows.staff] {

@@ -1,5 +1,6 @@
 //! SMS, the outbox's second channel: who can receive them, what they say, when they may go,
 //! and the gateways that carry them.
+pub mod budget;
 pub mod gsm;
 pub mod inbound;
 pub mod provider;
@@ -9,7 +10,7 @@ pub mod text;
 
 use entities::{organisation, outbox};
 
-use crate::domain::contact::PhoneNumber;
+use crate::domain::{contact::PhoneNumber, sender_name::SenderName};
 
 pub use provider::{OutgoingSms, SmsError, SmsProvider};
 
@@ -30,9 +31,9 @@ pub fn number_to_text(phone: Option<&str>, consent: bool) -> Option<String> {
     phone.filter(|p| consent && is_mobile(p)).map(str::to_string)
 }
 
-/// A valid sender name: 1 to 11 ASCII letters or digits.
+/// A valid sender name as it stands: 1 to 11 ASCII letters or digits (see [`SenderName`]).
 pub fn is_valid_sender(s: &str) -> bool {
-    (1..=11).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+    SenderName::parse(s).is_ok_and(|n| n.as_str() == s)
 }
 
 /// The organisation's sender name: its setting when valid, else the letters and digits of

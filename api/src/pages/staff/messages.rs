@@ -1,4 +1,5 @@
-//! `/staff/messages`: messages the worker gave up on, to send again once the cause is fixed.
+//! `/staff/messages`: messages the worker gave up on, to send again once the cause is fixed;
+//! and the month's use of SMS against the organisation's budget.
 use chrono::Datelike;
 use entities::kinds::{Event, OutboxStatus};
 use minijinja::context;
@@ -64,7 +65,13 @@ pub(crate) async fn list(ctx: StaffCtx, Query(done): Query<Done>) -> PageResult 
         })
         .collect();
     let notice = (done.fait.as_deref() == Some("relance")).then_some("Le message est remis dans la file d'envoi.");
-    ctx.render("staff/messages.html", context! { nav => "messages", failed, notice })
+    let sms = crate::organisation::settings::load(state, ctx.me.organisation_id)
+        .await?
+        .usage;
+    ctx.render(
+        "staff/messages.html",
+        context! { nav => "messages", failed, notice, sms_usage => sms.summary(), sms_warning => sms.warning() },
+    )
 }
 
 /// Puts a failed message back in the queue (the same change as the admin API's `adminRetryOutbox`).

@@ -174,6 +174,10 @@ pub(crate) fn routes() -> PageRoutes {
             "/reglages/ateliers/:id",
             get(config::workshops::edit_form).post(config::workshops::update),
         )
+        .at(
+            "/reglages/organisation",
+            get(config::organisation::show).post(config::organisation::update),
+        )
         .at("/reglages/comptes", get(config::staff_accounts::list))
         .at(
             "/reglages/comptes/nouveau",

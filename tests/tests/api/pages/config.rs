@@ -898,5 +898,126 @@ db_test!(
             .await;
         let message = problem(resp, 422, "validation").await;
         assert!(message.contains("adresse e-mail"), "{message}");
+/// The value of the hidden `version` field of a form.
+fn version_field(body: &str) -> String {
+    let at = body.find(r#"name="version" value=""#).expect("a version field");
+    let rest = &body[at + r#"name="version" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+db_test!(
+    async fn the_organisation_page_groups_its_labelled_fields_and_says_beside_each_what_is_wrong(app: TestApp) {
+        let (org, _) = app.organisation("arles").await;
+        app.staff(org, "coordination@arles.example", Role::Coordinator).await;
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let index = v.get("/staff/reglages").await;
+        assert!(
+            index.contains(r#"<a href="/staff/reglages/organisation">Organisation</a>"#),
+            "{}",
+            index.body
+        );
+
+        const PAGE: &str = "/staff/reglages/organisation";
+        let page = v.get(PAGE).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("<legend>Coordonnées</legend>"), "{}", page.body);
+        assert!(page.contains("<legend>SMS</legend>"));
+        for field in [
+            "name",
+            "contact_email",
+            "contact_phone",
+            "sms_sender",
+            "sms_monthly_budget",
+        ] {
+            assert!(page.contains(&format!(r#"<label for="{field}">"#)), "{field}");
+            assert!(page.contains(&format!(r#"id="{field}-aide""#)), "{field} has a hint");
+        }
+        assert!(page.contains("0 segment ce mois-ci (pas de limite)"), "{}", page.body);
+
+        let version = version_field(&page.body);
+        let refused = v
+            .submit(
+                PAGE,
+                PAGE,
+                &[
+                    ("version", &version),
+                    ("name", "Ville d'Arles"),
+                    ("contact_email", "contact@arles.example"),
+                    ("contact_phone", ""),
+                    ("sms_sender", "VilleArlés"),
+                    ("sms_monthly_budget", "cinq cents"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.title().starts_with("Erreur : "), "{}", refused.title());
+        assert!(refused.contains(r#"id="sms_sender-erreur""#), "{}", refused.body);
+        assert!(refused.contains("sans accent"));
+        assert!(refused.contains(r#"value="VilleArlés""#), "what was typed is kept");
+        assert!(refused.contains(r#"id="sms_monthly_budget-erreur""#));
+        assert!(refused.contains("Indiquez un nombre entier de segments"));
+
+        let saved = v
+            .submit(
+                PAGE,
+                PAGE,
+                &[
+                    ("version", &version),
+                    ("name", "Ville d'Arles"),
+                    ("contact_email", "contact@arles.example"),
+                    ("contact_phone", "0490493636"),
+                    ("sms_sender", "VilleArles"),
+                    ("sms_monthly_budget", "500"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location(), "/staff/reglages/organisation?fait=modifie");
+        let page = v.get(&saved.location()).await;
+        assert!(
+            page.contains("Les réglages de l&#x27;organisation sont enregistrés."),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("0 segment sur 500 ce mois-ci"));
+        assert!(page.contains(r#"value="04 90 49 36 36""#));
+        let org = entities::organisation::Entity::find_by_id(org)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(org.sms_monthly_budget, Some(500));
+        assert_eq!(org.sms_sender.as_deref(), Some("VilleArles"));
+
+        // A form opened before that change says so instead of overwriting it.
+        let stale = v
+            .submit(
+                PAGE,
+                PAGE,
+                &[
+                    ("version", &version),
+                    ("name", "Autre nom"),
+                    ("contact_email", "contact@arles.example"),
+                    ("sms_sender", "VilleArles"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+
+        // Coordinators read the settings; only admins change them.
+        let c = Visitor::new(&app);
+        c.sign_in("coordination@arles.example", PASSWORD).await;
+        let read = c.get(PAGE).await;
+        assert_eq!(read.status, StatusCode::OK);
+        assert!(read.contains("Seul un administrateur peut changer ces réglages."));
+        assert!(!read.contains(r#"<form method="post" action="/staff/reglages/organisation""#));
+        let forbidden = c
+            .submit(
+                PAGE,
+                PAGE,
+                &[("name", "X"), ("contact_email", "x@exemple.fr"), ("sms_sender", "X")],
+            )
+            .await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     }
 );

@@ -1,7 +1,8 @@
 //! `/staff/reglages`: the configuration pages of coordinators and admins — places, their
-//! opening rules, extra openings and closures, reasons, the workshop catalogue, and (admins
-//! only) staff accounts. Each page calls the same service function as the admin API, so a
-//! form refuses exactly what the API refuses, with the same words beside the field.
+//! opening rules, extra openings and closures, reasons, the workshop catalogue, the
+//! organisation's own settings (changed by admins), and (admins only) staff accounts. Each
+//! page calls the same service function as the admin API, so a form refuses exactly what the
+//! API refuses, with the same words beside the field.
 use std::fmt::Debug;
 
 use entities::place;
@@ -26,6 +27,7 @@ use crate::{
 pub(crate) mod closures;
 pub(crate) mod motifs;
 pub(crate) mod opening_rules;
+pub(crate) mod organisation;
 pub(crate) mod places;
 pub(crate) mod staff_accounts;
 pub(crate) mod workshops;
