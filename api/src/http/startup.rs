@@ -2,7 +2,7 @@
 use std::{sync::Arc, time::Duration};
 
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler,
+    Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler, post,
     listener::{Acceptor, Listener, TcpListener},
     middleware::CatchPanic,
     web::Data,
@@ -149,6 +149,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .at(
             "/sms/kannel/report",
             get(crate::notifications::sms::reports::kannel_report),
+        )
+        .at(
+            "/sms/brevo/report",
+            post(crate::notifications::sms::reports::brevo_report),
         )
         .at(
             "/sms/kannel/inbound",
