@@ -95,10 +95,7 @@ impl FakeBrevo {
             .into_acceptor()
             .await
             .expect("a loopback port for the fake Brevo");
-        let port = acceptor.local_addr()[0]
-            .as_socket_addr()
-            .expect("a TCP address")
-            .port();
+        let port = acceptor.local_addr()[0].as_socket_addr().expect("a TCP address").port();
         let shared: Shared = Arc::new(Mutex::new(Inner {
             next_id: 1_511_882_900_176_220,
             ..Default::default()
@@ -143,7 +140,10 @@ impl FakeBrevo {
 
     /// The messages Brevo took (answered `201`).
     pub fn sent(&self) -> Vec<BrevoRequest> {
-        self.requests().into_iter().filter(|r| r.answer == Answer::Sent).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.answer == Answer::Sent)
+            .collect()
     }
 
     /// Posts to the request's `webUrl` the documented event of a transactional SMS with
@@ -275,7 +275,12 @@ fn check(req: &Request, body: &str) -> Result<BrevoRequest, Refused> {
     if req.uri().path() != PATH || req.uri().query().is_some() {
         why.push(format!("path {} instead of {PATH}", req.uri()));
     }
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     match header("api-key") {
         Some(k) if k == API_KEY => {}
         Some(_) => return Err(Refused::Unauthorized("a wrong api-key".into())),
@@ -285,7 +290,10 @@ fn check(req: &Request, body: &str) -> Result<BrevoRequest, Refused> {
         why.push(format!("accept: {:?} instead of application/json", header("accept")));
     }
     if !header("content-type").is_some_and(|c| c.starts_with("application/json")) {
-        why.push(format!("content-type: {:?} instead of application/json", header("content-type")));
+        why.push(format!(
+            "content-type: {:?} instead of application/json",
+            header("content-type")
+        ));
     }
     let value: Value = match serde_json::from_str(body) {
         Ok(v) => v,

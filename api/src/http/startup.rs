@@ -2,9 +2,10 @@
 use std::{sync::Arc, time::Duration};
 
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler, post,
+    Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler,
     listener::{Acceptor, Listener, TcpListener},
     middleware::CatchPanic,
+    post,
     web::Data,
 };
 

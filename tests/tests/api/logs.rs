@@ -298,7 +298,10 @@ async fn the_logs_of_sms_sent_through_brevo_retried_and_reported_hold_no_number_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[cfg_attr(not(postgres_tests), ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL")]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL"
+)]
 async fn the_logs_of_sms_sent_through_brevo_retried_and_reported_hold_no_number_text_link_or_key_on_postgres() {
     brevo_journey(Backend::Postgres).await;
 }

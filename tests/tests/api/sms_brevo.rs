@@ -99,7 +99,15 @@ brevo_test!(
 
         // Brevo's first event only says it went out: nothing changes.
         assert_eq!(brevo.report(sms, "sent").await, 200);
-        assert_eq!(sms_rows(&app).await.into_iter().find(|r| r.id == row.id).unwrap().status, OutboxStatus::Sent);
+        assert_eq!(
+            sms_rows(&app)
+                .await
+                .into_iter()
+                .find(|r| r.id == row.id)
+                .unwrap()
+                .status,
+            OutboxStatus::Sent
+        );
         assert_eq!(brevo.report(sms, "delivered").await, 200);
         let after = sms_rows(&app).await.into_iter().find(|r| r.id == row.id).unwrap();
         assert_eq!(after.status, OutboxStatus::Delivered);
@@ -142,7 +150,12 @@ brevo_test!(
         // What staff read in the outbox's failed list.
         let admin = app.login("admin@arles.example", "mot-de-passe-solide").await;
         let resp = app
-            .request(reqwest::Method::GET, "/api/v1/admin/outbox?status=failed", Some(&admin), None)
+            .request(
+                reqwest::Method::GET,
+                "/api/v1/admin/outbox?status=failed",
+                Some(&admin),
+                None,
+            )
             .await;
         assert_eq!(resp.status(), 200);
         let failed = json(resp).await;
@@ -161,7 +174,11 @@ brevo_test!(
 
         // The account topped up, staff send it again: it goes once.
         let resp = app
-            .admin_post(&admin, &format!("/api/v1/admin/outbox/{}/retry", row.id), serde_json::json!({}))
+            .admin_post(
+                &admin,
+                &format!("/api/v1/admin/outbox/{}/retry", row.id),
+                serde_json::json!({}),
+            )
             .await;
         assert_eq!(resp.status(), 200);
         assert_eq!(drain_sms(&app).await.sent, 1);
@@ -178,7 +195,11 @@ brevo_test!(
         assert_eq!(report.retrying, 1, "{report:?}");
         let after = sms_rows(&app).await.into_iter().find(|r| r.id == row.id).unwrap();
         assert_eq!(after.status, OutboxStatus::Pending);
-        assert!(after.last_error.as_deref().unwrap().contains("Brevo 500"), "{:?}", after.last_error);
+        assert!(
+            after.last_error.as_deref().unwrap().contains("Brevo 500"),
+            "{:?}",
+            after.last_error
+        );
         // Not before the backoff.
         assert_eq!(drain_sms(&app).await, BatchReport::default());
         app.state.clock.advance(Duration::seconds(31));

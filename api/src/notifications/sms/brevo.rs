@@ -36,7 +36,9 @@ use anyhow::{Context, bail};
 use entities::kinds::OutboxStatus;
 use serde::{Deserialize, Serialize};
 
-use super::provider::{OutgoingSms, SendFuture, SmsError, SmsProvider, http_client, retry_later, userinfo, without_url};
+use super::provider::{
+    OutgoingSms, SendFuture, SmsError, SmsProvider, http_client, retry_later, userinfo, without_url,
+};
 
 /// The path of the documented endpoint.
 pub const SEND_PATH: &str = "/v3/transactionalSMS/sms";
@@ -151,7 +153,8 @@ impl SmsProvider for Brevo {
 /// failed with a text staff can act on. The code is Brevo's documented word, kept when it
 /// is one (letters and `_`), so nothing the request carried is echoed.
 pub(crate) fn failure(status: reqwest::StatusCode, code: Option<&str>) -> SmsError {
-    let code = code.filter(|c| !c.is_empty() && c.len() <= 40 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    let code =
+        code.filter(|c| !c.is_empty() && c.len() <= 40 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
     let said = code.map(|c| format!(" ({c})")).unwrap_or_default();
     if retry_later(status) {
         return SmsError::Transient(format!("Brevo {status}{said}"));
@@ -211,12 +214,18 @@ mod tests {
     fn server_errors_and_throttling_are_retried_refusals_fail_with_a_french_reason() {
         let s = |n: u16| reqwest::StatusCode::from_u16(n).unwrap();
         assert!(matches!(failure(s(500), None), SmsError::Transient(_)));
-        assert!(matches!(failure(s(429), Some("too_many_requests")), SmsError::Transient(_)));
+        assert!(matches!(
+            failure(s(429), Some("too_many_requests")),
+            SmsError::Transient(_)
+        ));
         let SmsError::Permanent(no_credit) = failure(s(402), Some("not_enough_credits")) else {
             panic!("no credit is not retried")
         };
         assert!(no_credit.contains("plus de crédit SMS"), "{no_credit}");
-        assert!(matches!(failure(s(400), Some("invalid_parameter")), SmsError::Permanent(_)));
+        assert!(matches!(
+            failure(s(400), Some("invalid_parameter")),
+            SmsError::Permanent(_)
+        ));
         // A code that is not one of Brevo's words is not repeated.
         let SmsError::Permanent(odd) = failure(s(400), Some("+33612345678")) else {
             panic!()
@@ -226,7 +235,11 @@ mod tests {
 
     #[test]
     fn delivered_moves_to_delivered_bounces_to_undelivered_and_sent_changes_nothing() {
-        let ev = |s: &str| status_of(&format!(r#"{{"id":26570,"to":"33612345678","messageId":1,"msg_status":"{s}","date":"2027-01-04 09:00:00"}}"#));
+        let ev = |s: &str| {
+            status_of(&format!(
+                r#"{{"id":26570,"to":"33612345678","messageId":1,"msg_status":"{s}","date":"2027-01-04 09:00:00"}}"#
+            ))
+        };
         assert_eq!(ev("delivered"), Some(OutboxStatus::Delivered));
         assert_eq!(ev("hard_bounce"), Some(OutboxStatus::Undelivered));
         assert_eq!(ev("soft_bounce"), Some(OutboxStatus::Undelivered));

@@ -65,7 +65,9 @@ pub fn from_settings(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn S
     };
     Ok(match url.split_once("://").map(|(scheme, _)| scheme) {
         Some("kannel") => std::sync::Arc::new(Kannel::from_url(&url)?),
-        Some(scheme) if super::brevo::Brevo::accepts(scheme) => std::sync::Arc::new(super::brevo::Brevo::from_url(&url)?),
+        Some(scheme) if super::brevo::Brevo::accepts(scheme) => {
+            std::sync::Arc::new(super::brevo::Brevo::from_url(&url)?)
+        }
         _ => bail!("CRENEAU_SMS_URL: kannel://USER:PASSWORD@HOST:PORT or brevo://API_KEY@api.brevo.com"),
     })
 }

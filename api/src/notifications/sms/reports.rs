@@ -27,7 +27,10 @@ impl ReportAddress {
 
     /// Brevo's `webUrl`, which it calls with a JSON body for each event of the message.
     pub(crate) fn brevo_url(&self) -> String {
-        format!("{}/sms/brevo/report?id={}&secret={}", self.public_url, self.id, self.secret)
+        format!(
+            "{}/sms/brevo/report?id={}&secret={}",
+            self.public_url, self.id, self.secret
+        )
     }
 }
 
