@@ -1,4 +1,5 @@
 pub mod app;
+pub mod brevo;
 pub mod kannel;
 pub mod spreadsheet;
 

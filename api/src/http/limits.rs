@@ -47,6 +47,11 @@ pub(crate) fn classify(method: &Method, path: &str) -> Class {
     if path.starts_with("/api/v1/admin/") || path.starts_with("/api/v1/auth/") || path.starts_with("/staff/") {
         return Class::Unlimited;
     }
+    // A gateway's delivery reports come from a few addresses, one or more per message sent,
+    // and each must carry its message's own secret: counting them would drop real reports.
+    if path == "/sms/brevo/report" {
+        return Class::Unlimited;
+    }
     Class::PublicWrite
 }
 
@@ -211,6 +216,7 @@ mod tests {
         assert_eq!(classify(&Method::POST, "/staff/seances/3/inscrire"), Class::Unlimited);
         assert_eq!(classify(&Method::POST, "/ateliers/3"), Class::PublicWrite);
         assert_eq!(classify(&Method::POST, "/inscription/abc/annuler"), Class::PublicWrite);
+        assert_eq!(classify(&Method::POST, "/sms/brevo/report"), Class::Unlimited);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use poem::{
     Endpoint, EndpointExt, IntoEndpoint, Route, Server, get, handler,
     listener::{Acceptor, Listener, TcpListener},
     middleware::CatchPanic,
+    post,
     web::Data,
 };
 
@@ -151,6 +152,10 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .at(
             "/sms/kannel/report",
             get(crate::notifications::sms::reports::kannel_report),
+        )
+        .at(
+            "/sms/brevo/report",
+            post(crate::notifications::sms::reports::brevo_report),
         )
         .at(
             "/sms/kannel/inbound",

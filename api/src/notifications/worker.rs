@@ -625,7 +625,7 @@ fn outgoing_sms(state: &AppState, row: &outbox::Model) -> Result<OutgoingSms, St
         to,
         from,
         text: sms::text::render(&payload, &state.settings.public_url),
-        report_url: sms::report_url(&state.settings.public_url, row),
+        report: sms::report_address(&state.settings.public_url, row),
     })
 }
 

@@ -17,7 +17,8 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub mail_dir: PathBuf,
-    /// `kannel://USER:PASSWORD@HOST:PORT`; `None`: SMS are written as text files to `sms_dir`.
+    /// `kannel://USER:PASSWORD@HOST:PORT` or `brevo://API_KEY@api.brevo.com`; `None`: SMS are
+    /// written as text files to `sms_dir`.
     pub sms_url: Option<SecretString>,
     pub sms_dir: PathBuf,
     /// The secret in the URL Kannel calls with each incoming text

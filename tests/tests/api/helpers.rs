@@ -1,5 +1,7 @@
 //! Reading the outbox and the database directly, to check what the API cannot show.
+use creneau::notifications::worker::{self, BatchReport};
 use creneau_tests::app::TestApp;
+use entities::kinds::{Channel, OutboxStatus};
 use entities::{outbox, registration, session};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -114,5 +116,32 @@ pub async fn expected_uid(app: &creneau_tests::app::TestApp, kind: &str, id: i64
     match kind {
         "agenda" => format!("appointment-{id}-agenda-{part}@127.0.0.1"),
         kind => format!("{kind}-{id}-{part}@127.0.0.1"),
+    }
+}
+
+/// Worker steps until nothing is due, with the mailer of the app's settings (the SMS tests
+/// send no mail over SMTP); answers what they did in all.
+pub async fn drain_sms(app: &TestApp) -> BatchReport {
+    let mailer = worker::mailer(&app.state.settings).unwrap();
+    crate::notifications_support::drain(app, &mailer).await
+}
+
+pub async fn sms_rows(app: &TestApp) -> Vec<outbox::Model> {
+    outbox_rows(app)
+        .await
+        .into_iter()
+        .filter(|r| r.channel == Channel::Sms)
+        .collect()
+}
+
+/// Waits (at most 10 s) until the SMS row `id` has `status`.
+pub async fn wait_for_status(app: &TestApp, id: i64, status: OutboxStatus) -> outbox::Model {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let row = sms_rows(app).await.into_iter().find(|r| r.id == id).unwrap();
+        if row.status == status || std::time::Instant::now() > deadline {
+            return row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -9,6 +9,7 @@ use creneau::notifications::{
 };
 use creneau_tests::{
     app::{Backend, TestApp},
+    brevo::{self, Answer, FakeBrevo},
     smtp_server::TestSmtpServer,
 };
 use reqwest::Method;
@@ -48,6 +49,12 @@ fn captured() -> &'static Buffer {
 
 fn logs_text() -> String {
     String::from_utf8_lossy(&captured().0.lock().unwrap()).into_owned()
+}
+
+/// Fails, quoting the lines, when `secret` is on a line of `logs`.
+fn assert_not_logged(logs: &str, secret: &str) {
+    let hits: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
+    assert!(hits.is_empty(), "{secret:?} reached the logs: {hits:?}");
 }
 
 async fn spawn_with_smtp(backend: Backend) -> Option<(TestApp, TestSmtpServer)> {
@@ -206,8 +213,7 @@ async fn booking_and_messages(app: TestApp, smtp: TestSmtpServer) {
         token.as_str(),
         unknown.as_str(),
     ] {
-        let hits: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
-        assert!(hits.is_empty(), "{secret:?} reached the logs: {hits:?}");
+        assert_not_logged(&logs, secret);
     }
     // Nor does the phone in the +33 form the service may normalise it to.
     let international = format!("+33{}", &phone_digits[1..]);
@@ -282,7 +288,65 @@ async fn sms_journey(backend: Backend) {
         got[0].text.as_str(),
         "Lucie Marchand",
     ] {
-        let hits: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
-        assert!(hits.is_empty(), "{secret:?} reached the logs: {hits:?}");
+        assert_not_logged(&logs, secret);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_logs_of_sms_sent_through_brevo_retried_and_reported_hold_no_number_text_link_or_key_on_sqlite() {
+    brevo_journey(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set CRENEAU_TEST_POSTGRES_URL to run it on PostgreSQL"
+)]
+async fn the_logs_of_sms_sent_through_brevo_retried_and_reported_hold_no_number_text_link_or_key_on_postgres() {
+    brevo_journey(Backend::Postgres).await;
+}
+
+async fn brevo_journey(backend: Backend) {
+    captured();
+    let fake = FakeBrevo::start().await;
+    let url = fake.url();
+    let app = TestApp::spawn_reachable(backend, move |s| s.sms_url = Some(url.into()))
+        .await
+        .expect("the app starts");
+    let (_, admin) = app.organisation("arles").await;
+    let f = app.session_with(&admin, 5, 3).await;
+    let phone_digits = format!("0781{:06}", rand_tag() % 1_000_000);
+    let international = format!("+33{}", &phone_digits[1..]);
+    let resp = app
+        .register(f.session_id, "Lucie Marchand", None, Some(&phone_digits))
+        .await;
+    assert_eq!(resp.status(), 201);
+    let manage_url = json(resp).await["manage_url"].as_str().unwrap().to_string();
+    let mailer = worker::mailer(&app.state.settings).unwrap();
+    // Brevo failing once: a retry, logged; then sent, and reported delivered.
+    fake.answer_next([Answer::ServerError]);
+    deliver_all(&app, &mailer).await;
+    app.state.clock.advance(chrono::Duration::seconds(31));
+    deliver_all(&app, &mailer).await;
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(fake.report(&sent[0], "delivered").await, 200);
+    let logs = logs_text();
+    assert!(logs.contains("SMS delivery report"), "the report is logged");
+    assert!(logs.contains("will retry"), "the retry is logged");
+    let web_url = sent[0].web_url.clone().unwrap();
+    let report_secret = web_url.rsplit("secret=").next().unwrap();
+    for secret in [
+        international.as_str(),
+        &international[1..],
+        phone_digits.as_str(),
+        &phone_digits[1..],
+        manage_url.rsplit('/').next().unwrap(),
+        sent[0].content.as_str(),
+        report_secret,
+        brevo::API_KEY,
+        "Lucie Marchand",
+    ] {
+        assert_not_logged(&logs, secret);
     }
 }

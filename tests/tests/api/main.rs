@@ -25,6 +25,7 @@ mod retention;
 mod sessions_api;
 mod sign_in;
 mod sms;
+mod sms_brevo;
 mod sms_budget;
 mod statistics;
 mod survey;

@@ -2,10 +2,9 @@
 //! (bearerbox, smsbox, fakesmsc), delivery reports, the gateway down and back, consent, quiet
 //! hours, and the text files written when no gateway is set.
 use chrono::{Duration, TimeZone, Utc};
-use creneau::notifications::worker::{self, BatchReport, DeliveryOutcome};
+use creneau::notifications::worker::BatchReport;
 use creneau_tests::{app::TestApp, db_test};
-use entities::kinds::{Channel, OutboxStatus};
-use entities::outbox;
+use entities::kinds::OutboxStatus;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -57,47 +56,6 @@ macro_rules! sms_test {
     };
 }
 
-/// Worker steps until nothing is due.
-async fn drain(app: &TestApp) -> BatchReport {
-    let mailer = worker::mailer(&app.state.settings).unwrap();
-    let mut total = BatchReport::default();
-    for _ in 0..1000 {
-        match worker::try_deliver_batch(&app.state, &mailer, "sms-test-worker", 25)
-            .await
-            .expect("a worker step")
-        {
-            DeliveryOutcome::EmptyQueue => return total,
-            DeliveryOutcome::Delivered(r) => {
-                total.sent += r.sent;
-                total.retrying += r.retrying;
-                total.failed += r.failed;
-                total.expired += r.expired;
-            }
-        }
-    }
-    panic!("the queue never emptied");
-}
-
-async fn sms_rows(app: &TestApp) -> Vec<outbox::Model> {
-    outbox_rows(app)
-        .await
-        .into_iter()
-        .filter(|r| r.channel == Channel::Sms)
-        .collect()
-}
-
-/// Waits (at most 10 s) until the SMS row `id` has `status`.
-async fn wait_for_status(app: &TestApp, id: i64, status: OutboxStatus) -> outbox::Model {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let row = sms_rows(app).await.into_iter().find(|r| r.id == id).unwrap();
-        if row.status == status || std::time::Instant::now() > deadline {
-            return row;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 sms_test!(
     async fn a_phone_only_resident_gets_one_sms_through_kannel_and_its_delivery_report_marks_it_delivered(
         app: TestApp,
@@ -118,7 +76,7 @@ sms_test!(
                 .all(|r| r.recipient_phone.as_deref() == Some("+33612345678"))
         );
 
-        let report = drain(&app).await;
+        let report = drain_sms(&app).await;
         assert_eq!(report.sent, 1, "{report:?}");
         let got = kannel.wait_for(1).await;
         assert_eq!(got.len(), 1, "{got:?}");
@@ -148,7 +106,7 @@ sms_test!(
         assert_eq!(row.status, OutboxStatus::Delivered);
         assert!(row.reported_at.is_some());
         // Nothing more is sent.
-        assert_eq!(drain(&app).await, BatchReport::default());
+        assert_eq!(drain_sms(&app).await, BatchReport::default());
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(kannel.received().len(), 1);
     }
@@ -165,7 +123,7 @@ sms_test!(
         for (name, phone) in [("Jeanne Roux", "06 12 34 56 78"), ("Ali Ben", "07 81 22 33 44")] {
             assert_eq!(app.register(f.session_id, name, None, Some(phone)).await.status(), 201);
         }
-        let report = drain(&app).await;
+        let report = drain_sms(&app).await;
         assert_eq!(report.retrying, 2, "{report:?}");
         let due: Vec<_> = sms_rows(&app).await.into_iter().filter(|r| r.attempts > 0).collect();
         assert_eq!(due.len(), 2);
@@ -182,11 +140,11 @@ sms_test!(
 
         kannel.start_smsbox();
         // Not before the backoff.
-        assert_eq!(drain(&app).await, BatchReport::default());
+        assert_eq!(drain_sms(&app).await, BatchReport::default());
         app.state.clock.advance(Duration::seconds(31));
-        let report = drain(&app).await;
+        let report = drain_sms(&app).await;
         assert_eq!(report.sent, 2, "{report:?}");
-        assert_eq!(drain(&app).await, BatchReport::default());
+        assert_eq!(drain_sms(&app).await, BatchReport::default());
         let got = kannel.wait_for(2).await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let got_now = kannel.received();
@@ -207,7 +165,7 @@ db_test!(
                 .status(),
             201
         );
-        drain(&app).await;
+        drain_sms(&app).await;
         let row = sms_rows(&app)
             .await
             .into_iter()
@@ -245,7 +203,7 @@ db_test!(
                 .status(),
             201
         );
-        assert_eq!(drain(&app).await.sent, 1);
+        assert_eq!(drain_sms(&app).await.sent, 1);
         let dir = &app.state.settings.sms_dir;
         let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(files.len(), 1, "{files:?}");
@@ -366,7 +324,7 @@ sms_test!(
                 .status(),
             201
         );
-        assert_eq!(drain(&app).await.sent, 1);
+        assert_eq!(drain_sms(&app).await.sent, 1);
         assert_eq!(kannel.wait_for(1).await.len(), 1);
 
         // Answered from her phone, as Kannel gives it: in any case, with an accent.
@@ -403,7 +361,7 @@ sms_test!(
                 .iter()
                 .all(|r| r.status == OutboxStatus::OptedOut && r.sms_secret.is_none())
         );
-        assert_eq!(drain(&app).await, BatchReport::default());
+        assert_eq!(drain_sms(&app).await, BatchReport::default());
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(kannel.received().len(), 1);
 
@@ -446,7 +404,7 @@ sms_test!(
                 .status(),
             201
         );
-        assert_eq!(drain(&app).await.sent, 1);
+        assert_eq!(drain_sms(&app).await.sent, 1);
         kannel
             .send_from("+33781223344", "Je serai en retard de 10 minutes")
             .await;

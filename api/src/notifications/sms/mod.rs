@@ -1,5 +1,6 @@
 //! SMS, the outbox's second channel: who can receive them, what they say, when they may go,
 //! and the gateways that carry them.
+pub mod brevo;
 pub mod budget;
 pub mod gsm;
 pub mod inbound;
@@ -12,7 +13,7 @@ use entities::{organisation, outbox};
 
 use crate::domain::{contact::PhoneNumber, sender_name::SenderName};
 
-pub use provider::{OutgoingSms, SmsError, SmsProvider};
+pub use provider::{OutgoingSms, ReportAddress, SmsError, SmsProvider};
 
 /// Whether a stored (E.164) number is a mobile, as libphonenumber types it (French 06 and 07,
 /// and the mobile ranges of other countries).
@@ -64,13 +65,13 @@ pub(crate) fn sender_from_name(name: &str) -> String {
     if s.is_empty() { "Creneau".into() } else { s }
 }
 
-/// The delivery-report address of a row: the row and its secret, `%d` left for Kannel.
-pub(crate) fn report_url(public_url: &str, row: &outbox::Model) -> String {
-    format!(
-        "{public_url}/sms/kannel/report?id={}&secret={}&type=%d",
-        row.id,
-        row.sms_secret.as_deref().unwrap_or_default()
-    )
+/// Where the gateway reports on the SMS of a row: the row and its secret.
+pub(crate) fn report_address(public_url: &str, row: &outbox::Model) -> ReportAddress {
+    ReportAddress {
+        public_url: public_url.to_string(),
+        id: row.id,
+        secret: row.sms_secret.clone().unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Where SMS go, chosen by `CRENEAU_SMS_URL`: Kannel's `sendsms` HTTP interface
-//! (`kannel://USER:PASSWORD@HOST:PORT`), or, unset, a text file per message in a folder.
+//! (`kannel://USER:PASSWORD@HOST:PORT`), Brevo's transactional SMS API
+//! (`brevo://API_KEY@api.brevo.com`, see [`super::brevo`]), or, unset, a text file per message
+//! in a folder.
 //!
-//! Errors never carry the number or the text: they end up in logs and in `last_error`.
+//! Errors never carry the number or the text: they end up in logs and in `last_error`. Both
+//! HTTP gateways sort their refusals with [`retry_later`], so they retry or fail as mail does.
 use std::{future::Future, path::PathBuf, pin::Pin, time::Duration};
 
 use anyhow::{Context, bail};
@@ -19,8 +22,19 @@ pub struct OutgoingSms {
     pub from: String,
     /// GSM text.
     pub text: String,
-    /// Where the gateway reports on delivery; `%d` stands for Kannel's report type.
-    pub report_url: String,
+    /// Where the gateway reports on delivery; each gateway has its own path under it.
+    pub report: ReportAddress,
+}
+
+/// The row a delivery report is about and the secret it must carry: a report cannot be forged
+/// for a message without its own secret. Each gateway builds its URL from it
+/// ([`ReportAddress::kannel_url`], [`ReportAddress::brevo_url`]).
+#[derive(Debug, Clone)]
+pub struct ReportAddress {
+    /// `CRENEAU_PUBLIC_URL`, which the gateway must be able to reach.
+    pub public_url: String,
+    pub id: i64,
+    pub secret: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,14 +56,44 @@ pub trait SmsProvider: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// The provider of these settings.
+/// The provider of these settings, by the scheme of `CRENEAU_SMS_URL`.
 pub fn from_settings(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn SmsProvider>> {
-    Ok(match settings.sms_url.as_ref().map(|u| u.expose_secret().to_string()) {
-        Some(url) => std::sync::Arc::new(Kannel::from_url(&url)?),
-        None => std::sync::Arc::new(Files {
+    let Some(url) = settings.sms_url.as_ref().map(|u| u.expose_secret().to_string()) else {
+        return Ok(std::sync::Arc::new(Files {
             dir: settings.sms_dir.clone(),
-        }),
+        }));
+    };
+    Ok(match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("kannel") => std::sync::Arc::new(Kannel::from_url(&url)?),
+        Some(scheme) if super::brevo::Brevo::accepts(scheme) => {
+            std::sync::Arc::new(super::brevo::Brevo::from_url(&url)?)
+        }
+        _ => bail!("CRENEAU_SMS_URL: kannel://USER:PASSWORD@HOST:PORT or brevo://API_KEY@api.brevo.com"),
     })
+}
+
+/// Whether a refusal by an HTTP gateway may pass if the message is sent again later: its
+/// server failing (5xx), too many requests (429) or a request timeout (408). Anything else
+/// it refused would be refused again, so the message fails at once and staff see why (as a
+/// mail server's 5xx does; its 4xx, like these, is retried with the outbox's backoff).
+pub(crate) fn retry_later(status: reqwest::StatusCode) -> bool {
+    status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408
+}
+
+/// The HTTP client of a gateway: a send that hangs is given up after 20 s (and retried).
+pub(crate) fn http_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .context("HTTP client")
+}
+
+/// The user or password part of a gateway URL, percent-decoded.
+pub(crate) fn userinfo(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// Each SMS written as `<id>.txt` in `dir`: for the demo and for development.
@@ -80,7 +124,7 @@ impl SmsProvider for Files {
     }
 }
 
-/// Kannel's `sendsms` interface (smsbox), with delivery reports to `report_url`.
+/// Kannel's `sendsms` interface (smsbox), with delivery reports to [`ReportAddress::kannel_url`].
 pub struct Kannel {
     endpoint: String,
     username: String,
@@ -92,25 +136,15 @@ impl Kannel {
     pub fn from_url(url: &str) -> anyhow::Result<Kannel> {
         let u = url::Url::parse(url).context("CRENEAU_SMS_URL is not a URL")?;
         if u.scheme() != "kannel" {
-            bail!("CRENEAU_SMS_URL: only kannel://USER:PASSWORD@HOST:PORT is supported");
+            bail!("CRENEAU_SMS_URL: a Kannel URL is kannel://USER:PASSWORD@HOST:PORT");
         }
         let host = u.host_str().context("CRENEAU_SMS_URL: no host")?;
         let port = u.port().unwrap_or(13013);
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .context("HTTP client")?;
         Ok(Kannel {
             endpoint: format!("http://{host}:{port}/cgi-bin/sendsms"),
-            username: decode(u.username()),
-            password: decode(u.password().unwrap_or_default()),
-            client,
+            username: userinfo(u.username()),
+            password: userinfo(u.password().unwrap_or_default()),
+            client: http_client()?,
         })
     }
 
@@ -139,7 +173,7 @@ impl SmsProvider for Kannel {
                     ("charset", "UTF-8"),
                     ("coding", "0"),
                     ("dlr-mask", DLR_MASK),
-                    ("dlr-url", sms.report_url.as_str()),
+                    ("dlr-url", sms.report.kannel_url().as_str()),
                 ])
                 .send()
                 .await
@@ -149,7 +183,7 @@ impl SmsProvider for Kannel {
             let body = body.trim().chars().take(200).collect::<String>();
             if status.is_success() {
                 Ok(())
-            } else if status.as_u16() == 503 || status.is_server_error() {
+            } else if retry_later(status) {
                 // "Sending failed" / queue full: the gateway may take it later.
                 Err(SmsError::Transient(format!("Kannel {status}: {body}")))
             } else {
@@ -164,7 +198,7 @@ impl SmsProvider for Kannel {
 }
 
 /// reqwest's errors print the URL, which carries the number, the text and the password.
-fn without_url(e: &reqwest::Error) -> String {
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
     let kind = if e.is_connect() {
         "connection refused or failed"
     } else if e.is_timeout() {
