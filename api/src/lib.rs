@@ -5,7 +5,7 @@
 //! feature stands on (configuration, database, clock, tokens, logs) in `platform/`.
 pub mod appointments;
 pub mod auth;
-pub(crate) mod bookings;
+pub mod bookings;
 pub mod calls;
 pub mod demo;
 pub mod domain;

@@ -23,6 +23,8 @@ mod m20261202_130000_statistics;
 mod m20261203_100000_session_desks;
 mod m20261203_110000_staff_invitations;
 mod m20261203_120000_calendar_uid;
+mod m20261204_131000_survey_spent_tokens;
+mod m20261204_132000_commune_insee;
 
 pub struct Migrator;
 
@@ -51,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100000_session_desks::Migration),
             Box::new(m20261203_110000_staff_invitations::Migration),
             Box::new(m20261203_120000_calendar_uid::Migration),
+            Box::new(m20261204_131000_survey_spent_tokens::Migration),
+            Box::new(m20261204_132000_commune_insee::Migration),
         ]
     }
 }

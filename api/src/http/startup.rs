@@ -133,6 +133,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let allow = Arc::new(crate::http::allow::AllowTable::from_spec(&api.spec()));
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
+    let read_cache = ReadCache::new(clock.clone());
     let https = state.settings.public_url.starts_with("https://");
     let admission = Admission::new(
         state.settings.max_in_flight as usize,
@@ -158,6 +159,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .nest("/docs", docs)
         .data(yaml)
         .data(crate::bookings::FindAgainLimits::new())
+        .data(crate::calls::menu_count::MenuCounts::new(read_cache.clone(), clock))
         .data(state)
         .around(limit_body)
         .around(|ep, req| async move {
@@ -178,7 +180,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .around(move |ep, req| crate::http::allow::add_allow(ep, allow.clone(), req))
         .with(CatchPanic::new().with_handler(panic_response))
         .with(admission)
-        .with(ReadCache::new(clock))
+        .with(read_cache)
         .with(RateLimit(limits))
         .with(SecurityHeaders { https })
         .with(Measure::new())

@@ -157,3 +157,78 @@ db_test!(
         assert!(page.contains("<strong>à prévenir par téléphone</strong>"), "{page}");
     }
 );
+
+db_test!(
+    async fn the_menu_s_count_of_calls_is_kept_a_few_seconds_and_dropped_by_this_instance_s_next_write(app: TestApp) {
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let (org, admin) = app.organisation("arles").await;
+        let f = app.session_with(&admin, 1, 3).await;
+        let ana = json(
+            app.register(f.session_id, "Ana Lopez", Some("ana@exemple.fr"), None)
+                .await,
+        )
+        .await;
+        app.register(f.session_id, "Bob Martin", None, Some("04 90 11 22 33"))
+            .await;
+        let token = ana["manage_token"].as_str().unwrap();
+        let resp = app
+            .request(Method::DELETE, &format!("/api/v1/registrations/{token}"), None, None)
+            .await;
+        assert!(resp.status().is_success());
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", PASSWORD).await;
+        let badge = "À appeler <span class=\"badge\">1";
+        let no_badge = "À appeler</a>";
+        assert!(v.get("/staff").await.body.contains(badge));
+
+        // Someone on another instance records the call: this one keeps its count a moment.
+        let id = outbox_rows(&app)
+            .await
+            .into_iter()
+            .find(|r| r.recipient_name == "Bob Martin" && r.call_if_unreached)
+            .unwrap()
+            .id;
+        entities::call_made::ActiveModel {
+            organisation_id: Set(org),
+            outbox_id: Set(id),
+            staff_member_id: Set(None),
+            called_at: Set(app.now()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        assert!(v.get("/staff").await.body.contains(badge), "kept");
+        // The calls page itself always counts afresh: its list and its menu agree.
+        assert!(calls_page(&v).await.contains(no_badge));
+        assert!(v.get("/staff").await.body.contains(no_badge));
+
+        // A new call to make, seen by this instance once a few seconds have passed…
+        entities::call_made::Entity::delete_many()
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        assert!(v.get("/staff").await.body.contains(no_badge), "kept");
+        app.state.clock.advance(chrono::Duration::seconds(5));
+        assert!(v.get("/staff").await.body.contains(badge));
+        // …or at once after any write here.
+        entities::call_made::ActiveModel {
+            organisation_id: Set(org),
+            outbox_id: Set(id),
+            staff_member_id: Set(None),
+            called_at: Set(app.now()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        assert!(v.get("/staff").await.body.contains(badge), "kept");
+        v.submit(
+            "/staff/connexion",
+            "/staff/connexion",
+            &[("email", "admin@arles.example"), ("password", PASSWORD)],
+        )
+        .await;
+        assert!(v.get("/staff").await.body.contains(no_badge));
+    }
+);
