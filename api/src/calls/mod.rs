@@ -4,7 +4,6 @@
 //! wanted, "STOP" answered, or the message failed. The outbox is the record: the e-mail row
 //! of such a message carries `call_if_unreached`; the call is off the list once someone
 //! records it (`call_made`).
-pub(crate) mod menu_count;
 pub mod queries;
 
 use chrono_tz::Tz;

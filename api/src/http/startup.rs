@@ -130,10 +130,9 @@ async fn limit_body<E: Endpoint>(ep: std::sync::Arc<E>, mut req: poem::Request) 
 pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
     let api = openapi::service();
     let yaml = Arc::new(api.spec_yaml());
-    let allow = Arc::new(crate::http::allow::AllowTable::from_spec(&api.spec()));
+    let spec_allow = crate::http::allow::AllowTable::from_spec(&api.spec());
     let limits = Arc::new(RateLimits::from_settings(&state.settings));
     let clock = state.clock.clone();
-    let read_cache = ReadCache::new(clock.clone());
     let https = state.settings.public_url.starts_with("https://");
     let admission = Admission::new(
         state.settings.max_in_flight as usize,
@@ -144,7 +143,9 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .swagger_ui()
         .with(poem::middleware::SetHeader::new().overriding(poem::http::header::CONTENT_SECURITY_POLICY, docs_csp));
     // The pages (`/`, `/ateliers`, `/staff`…) render their own errors as French HTML pages.
-    crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)))
+    let (route, page_methods) = crate::pages::mount(Route::new().nest("/", crate::pages::home_or(api)));
+    let allow = Arc::new(spec_allow.with_routes(page_methods));
+    route
         .at("/openapi.yaml", get(spec))
         .at("/healthz", get(healthz))
         .at(
@@ -159,7 +160,6 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .nest("/docs", docs)
         .data(yaml)
         .data(crate::bookings::FindAgainLimits::new())
-        .data(crate::calls::menu_count::MenuCounts::new(read_cache.clone(), clock))
         .data(state)
         .around(limit_body)
         .around(|ep, req| async move {
@@ -180,7 +180,7 @@ pub(crate) fn routes(state: AppState) -> impl poem::Endpoint {
         .around(move |ep, req| crate::http::allow::add_allow(ep, allow.clone(), req))
         .with(CatchPanic::new().with_handler(panic_response))
         .with(admission)
-        .with(read_cache)
+        .with(ReadCache::new(clock))
         .with(RateLimit(limits))
         .with(SecurityHeaders { https })
         .with(Measure::new())

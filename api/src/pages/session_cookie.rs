@@ -1,8 +1,6 @@
 //! The staff console's session: a token from `crate::platform::token` in a cookie (HttpOnly,
 //! SameSite=Lax, Path=/staff, Secure over https), stored hashed in `staff_token` like the
 //! API's bearer tokens, so one sign-out or one deactivation revokes both.
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use poem::{
@@ -14,7 +12,6 @@ use poem::{
 use super::{Ctx, PageError, PageResult, csrf, forms::FormData, render::html};
 use crate::{
     auth::{StaffIdentity, resolve_staff, staff::TOKEN_LIFETIME},
-    calls::menu_count::MenuCounts,
     platform::state::AppState,
 };
 
@@ -77,14 +74,9 @@ impl<'a> FromRequest<'a> for StaffCtx {
             .map(|c| c.value_str().to_string())
             .ok_or(PageError::LoginRequired)?;
         let me = resolve_staff(&base.state, &raw).await.map_err(PageError::from)?;
-        let db = &base.state.db;
-        let calls_due = match req.data::<Arc<MenuCounts>>() {
-            // The calls page counts afresh: its list and its menu must agree.
-            Some(counts) if req.uri().path() == "/staff/a-appeler" => counts.refresh(db, me.organisation_id).await,
-            Some(counts) => counts.get(db, me.organisation_id).await,
-            None => crate::calls::queries::count_due(db, me.organisation_id).await,
-        }
-        .map_err(PageError::from)?;
+        let calls_due = crate::calls::queries::count_due(&base.state.db, me.organisation_id)
+            .await
+            .map_err(PageError::from)?;
         Ok(StaffCtx {
             base,
             me,

@@ -192,12 +192,6 @@ impl ReadCache {
         }
     }
 
-    /// How many writes this instance has finished: what its other caches compare to know
-    /// they may hold what came before (`calls::menu_count`).
-    pub(crate) fn writes_seen(&self) -> u64 {
-        self.shared.generation.load(Ordering::SeqCst)
-    }
-
     fn role(&self, key: &str, second: i64, generation: u64) -> Role<'_> {
         let shared = &*self.shared;
         let hit = |slot: Option<&Slot>| {
