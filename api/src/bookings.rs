@@ -5,7 +5,9 @@ use std::{num::NonZeroU32, sync::Arc};
 use entities::{appointment, booking_code, kinds::BookingKind, registration, session};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, JoinType, QueryFilter, QuerySelect,
+    sea_query::{Expr, OnConflict},
 };
 
 use crate::{
@@ -84,14 +86,14 @@ pub(crate) fn appointment_token(raw: &str) -> Condition {
 
 /// How the person proves the booking is theirs: the phone or the e-mail it was made with.
 #[derive(Debug, Clone)]
-pub(crate) enum Proof {
+pub enum Proof {
     Phone(PhoneNumber),
     Email(EmailAddress),
 }
 
 impl Proof {
     /// Reads what was typed in the one "phone or e-mail" field.
-    pub(crate) fn parse(raw: &str) -> Option<Proof> {
+    pub fn parse(raw: &str) -> Option<Proof> {
         let raw = raw.trim();
         if raw.contains('@') {
             EmailAddress::parse(raw).ok().map(Proof::Email)
@@ -100,81 +102,142 @@ impl Proof {
         }
     }
 
+    /// Compares hashes of equal length in constant time, so that the time taken says
+    /// nothing of how much of the stored contact matched, nor of whether there was one.
     fn matches(&self, email_key: Option<&str>, phone_key: Option<&str>) -> bool {
-        match self {
-            Proof::Phone(p) => phone_key == Some(p.as_str()),
-            Proof::Email(e) => email_key == Some(e.as_str()),
-        }
+        let (given, stored) = match self {
+            Proof::Phone(p) => (p.as_str(), phone_key),
+            Proof::Email(e) => (e.as_str(), email_key),
+        };
+        let same = token::constant_time_eq(
+            token::hash(given).as_bytes(),
+            token::hash(stored.unwrap_or_default()).as_bytes(),
+        );
+        same && stored.is_some()
     }
 }
 
 /// A booking found again: which page to open and a fresh token for it.
 #[derive(Debug)]
-pub(crate) struct Found {
+pub struct Found {
     pub kind: BookingKind,
     pub token: String,
 }
 
-/// The booking holding `code` whose contact is `proof`, in any organisation, with a fresh
-/// manage token stored for it; `None` when the code is unknown or the contact differs (the
-/// caller answers both alike).
-pub(crate) async fn find_again<C: ConnectionTrait>(
-    db: &C,
-    code: &BookingCode,
-    proof: &Proof,
-) -> Result<Option<Found>, DbErr> {
-    let claims = booking_code::Entity::find()
-        .filter(booking_code::Column::Code.eq(code.as_str()))
+/// A booking holding the code, with the contact keys to check the proof against.
+struct Candidate {
+    kind: BookingKind,
+    id: i32,
+    email_key: Option<String>,
+    phone_key: Option<String>,
+}
+
+/// The bookings holding `code` in any organisation (a claim's organisation must be its
+/// booking's: a claim never moves). Always the same two statements, whether the code exists
+/// or not, so that a known code with a wrong contact costs what an unknown code costs.
+async fn candidates<C: ConnectionTrait>(db: &C, code: &BookingCode) -> Result<Vec<Candidate>, DbErr> {
+    let claimed = |kind: BookingKind| {
+        Condition::all()
+            .add(booking_code::Column::Code.eq(code.as_str()))
+            .add(booking_code::Column::BookingKind.eq(kind))
+    };
+    let registrations: Vec<(i32, Option<String>, Option<String>)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .column(registration::Column::EmailKey)
+        .column(registration::Column::PhoneKey)
+        .inner_join(session::Entity)
+        .join(
+            JoinType::InnerJoin,
+            registration::Entity::belongs_to(booking_code::Entity)
+                .from(registration::Column::Id)
+                .to(booking_code::Column::BookingId)
+                .into(),
+        )
+        .filter(claimed(BookingKind::Registration))
+        .filter(
+            Expr::col((session::Entity, session::Column::OrganisationId))
+                .equals((booking_code::Entity, booking_code::Column::OrganisationId)),
+        )
+        .into_tuple()
         .all(db)
         .await?;
-    for c in claims {
-        let fresh = token::generate();
-        let hash = token::hash(&fresh);
-        let matched = match c.booking_kind {
-            BookingKind::Registration => {
-                let Some(r) = registration::Entity::find_by_id(c.booking_id).one(db).await? else {
-                    continue;
-                };
-                // The claim's organisation must be the session's: a claim never moves.
-                let org = session::Entity::find_by_id(r.session_id)
-                    .one(db)
-                    .await?
-                    .map(|s| s.organisation_id);
-                if org != Some(c.organisation_id) || !proof.matches(r.email_key.as_deref(), r.phone_key.as_deref()) {
-                    continue;
-                }
-                registration::Entity::update_many()
-                    .col_expr(registration::Column::FoundTokenHash, Some(hash).into())
-                    .filter(registration::Column::Id.eq(r.id))
-                    .exec(db)
-                    .await?;
-                true
-            }
-            BookingKind::Appointment => {
-                let Some(a) = appointment::Entity::find_by_id(c.booking_id).one(db).await? else {
-                    continue;
-                };
-                if a.organisation_id != c.organisation_id
-                    || !proof.matches(a.email_key.as_deref(), a.phone_key.as_deref())
-                {
-                    continue;
-                }
-                appointment::Entity::update_many()
-                    .col_expr(appointment::Column::FoundTokenHash, Some(hash).into())
-                    .filter(appointment::Column::Id.eq(a.id))
-                    .exec(db)
-                    .await?;
-                true
-            }
-        };
-        if matched {
-            return Ok(Some(Found {
-                kind: c.booking_kind,
-                token: fresh,
-            }));
+    let appointments: Vec<(i32, Option<String>, Option<String>)> = appointment::Entity::find()
+        .select_only()
+        .column(appointment::Column::Id)
+        .column(appointment::Column::EmailKey)
+        .column(appointment::Column::PhoneKey)
+        .join(
+            JoinType::InnerJoin,
+            appointment::Entity::belongs_to(booking_code::Entity)
+                .from(appointment::Column::Id)
+                .to(booking_code::Column::BookingId)
+                .into(),
+        )
+        .filter(claimed(BookingKind::Appointment))
+        .filter(
+            Expr::col((appointment::Entity, appointment::Column::OrganisationId))
+                .equals((booking_code::Entity, booking_code::Column::OrganisationId)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let of = |kind: BookingKind| {
+        move |(id, email_key, phone_key): (i32, Option<String>, Option<String>)| Candidate {
+            kind,
+            id,
+            email_key,
+            phone_key,
+        }
+    };
+    Ok(registrations
+        .into_iter()
+        .map(of(BookingKind::Registration))
+        .chain(appointments.into_iter().map(of(BookingKind::Appointment)))
+        .collect())
+}
+
+/// The booking holding `code` whose contact is `proof`, in any organisation, with a fresh
+/// manage token stored for it; `None` when the code is unknown or the contact differs (the
+/// caller answers both alike, and both do the same work: the same statements, and at least
+/// one comparison of the proof, against a blank contact when the code is unknown).
+pub async fn find_again<C: ConnectionTrait>(db: &C, code: &BookingCode, proof: &Proof) -> Result<Option<Found>, DbErr> {
+    let found = candidates(db, code).await?;
+    let blank = Candidate {
+        kind: BookingKind::Registration,
+        id: 0,
+        email_key: None,
+        phone_key: None,
+    };
+    let mut matched = None;
+    for c in found.iter().chain(found.is_empty().then_some(&blank)) {
+        // Every candidate is compared, even after a match.
+        if proof.matches(c.email_key.as_deref(), c.phone_key.as_deref()) && matched.is_none() {
+            matched = Some((c.kind, c.id));
         }
     }
-    Ok(None)
+    let Some((kind, id)) = matched else {
+        return Ok(None);
+    };
+    let fresh = token::generate();
+    let hash = token::hash(&fresh);
+    match kind {
+        BookingKind::Registration => {
+            registration::Entity::update_many()
+                .col_expr(registration::Column::FoundTokenHash, Some(hash).into())
+                .filter(registration::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+        }
+        BookingKind::Appointment => {
+            appointment::Entity::update_many()
+                .col_expr(appointment::Column::FoundTokenHash, Some(hash).into())
+                .filter(appointment::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(Some(Found { kind, token: fresh }))
 }
 
 /// Tries at finding a booking again are limited twice: per client address (a script trying

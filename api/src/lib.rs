@@ -6,7 +6,7 @@
 //! in `platform/`.
 pub mod appointments;
 pub mod auth;
-pub(crate) mod bookings;
+pub mod bookings;
 pub mod calls;
 pub mod demo;
 pub mod domain;

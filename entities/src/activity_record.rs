@@ -201,6 +201,8 @@ pub struct Model {
     pub statut_social: Option<StatutSocial>,
     pub commune: Option<String>,
     pub commune_postal_code: Option<String>,
+    /// The commune's INSEE code (records completed before it was asked have none).
+    pub commune_insee: Option<String>,
     pub first_time: Option<bool>,
     pub status: RecordStatus,
     pub completed_by_staff_id: Option<i32>,

@@ -24,6 +24,8 @@ mod m20261203_100000_session_desks;
 mod m20261203_110000_staff_invitations;
 mod m20261203_120000_calendar_uid;
 mod m20261204_000900_sms_budget;
+mod m20261204_131000_survey_spent_tokens;
+mod m20261204_132000_commune_insee;
 mod m20261204_150000_feed_version;
 
 pub struct Migrator;
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_110000_staff_invitations::Migration),
             Box::new(m20261203_120000_calendar_uid::Migration),
             Box::new(m20261204_000900_sms_budget::Migration),
+            Box::new(m20261204_131000_survey_spent_tokens::Migration),
+            Box::new(m20261204_132000_commune_insee::Migration),
             Box::new(m20261204_150000_feed_version::Migration),
         ]
     }

@@ -25,7 +25,7 @@ impl BookingCode {
     }
 
     /// Reads a code as people type it: case, dashes and spaces ignored.
-    pub(crate) fn parse(raw: &str) -> Option<BookingCode> {
+    pub fn parse(raw: &str) -> Option<BookingCode> {
         let code: String = raw
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '.'))

@@ -1,4 +1,4 @@
-pub(crate) mod booking_code;
+pub mod booking_code;
 pub(crate) mod capacity;
 pub mod contact;
 pub(crate) mod dates;

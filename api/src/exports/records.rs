@@ -43,6 +43,7 @@ pub(crate) const RECORDS: Table = Table {
         "statutSocial",
         "commune",
         "codePostal",
+        "codeInsee",
         "premierAccompagnement",
     ],
 };
@@ -80,6 +81,7 @@ fn line(r: record::Model, places: &HashMap<i32, String>) -> Result<Vec<Cell>, Db
         code(r.statut_social),
         Cell::opt(r.commune),
         Cell::opt(r.commune_postal_code),
+        Cell::opt(r.commune_insee),
         yes_no(r.first_time),
     ])
 }

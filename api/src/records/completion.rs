@@ -6,6 +6,7 @@ use entities::activity_record::{
 };
 
 use super::codes::{Coded, parse_set};
+use super::communes::{self, Residence};
 use crate::domain::text::acceptable;
 
 /// Completing a record (the API's body; the console's form is read into the same). Codes
@@ -57,10 +58,13 @@ pub(crate) struct RecordInput {
     /// A `statutSocial` code.
     #[oai(skip_serializing_if_is_none)]
     pub statut_social: Option<String>,
-    /// Commune of residence.
+    /// Commune of residence, in Bouches-du-Rhône, Gard or Vaucluse: its name (`Arles`,
+    /// `St Martin de Crau`), its postal code (`13310`) or both (`Arles (13280)`); stored
+    /// with its INSEE code. Unknown: 422.
     #[oai(skip_serializing_if_is_none)]
     pub commune: Option<String>,
-    /// Its postal code, five digits.
+    /// Its postal code, five digits: picks among a commune's postal codes, or names the
+    /// commune alone.
     #[oai(skip_serializing_if_is_none)]
     pub commune_postal_code: Option<String>,
     /// The person's first accompaniment.
@@ -87,8 +91,8 @@ pub(crate) struct Completion {
     pub genre: Option<Genre>,
     pub tranche_age: Option<TrancheAge>,
     pub statut_social: Option<StatutSocial>,
-    pub commune: Option<String>,
-    pub commune_postal_code: Option<String>,
+    /// The commune of residence, found in the table (INSEE code, name, postal code).
+    pub commune: Option<Residence>,
     pub first_time: Option<bool>,
 }
 
@@ -187,17 +191,33 @@ impl Completion {
         let precisions = p.text("precisions", &input.precisions, 2000, true);
         let titre_atelier = p.text("titre_atelier", &input.titre_atelier, 200, false);
         let notes = p.text("notes", &input.notes, 4000, true);
-        let commune = p.text("commune", &input.commune, 100, false);
+        let commune_text = p.text("commune", &input.commune, 100, false);
         let commune_postal_code = p.text("commune_postal_code", &input.commune_postal_code, 5, false);
-        if let Some(code) = &commune_postal_code
-            && (code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()))
-        {
-            p.add("commune_postal_code", "Le code postal a 5 chiffres (exemple : 13200).");
-        }
+        let postal_ok = match &commune_postal_code {
+            Some(code) if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()) => {
+                p.add("commune_postal_code", "Le code postal a 5 chiffres (exemple : 13200).");
+                false
+            }
+            _ => true,
+        };
+        let commune = match (&commune_text, &commune_postal_code) {
+            (None, None) => None,
+            _ if !postal_ok || p.0.iter().any(|x| x.field == "commune") => None,
+            (typed, code) => {
+                let typed = typed.as_deref().unwrap_or_default();
+                match communes::resolve(typed, code.as_deref()) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        p.add("commune", e.to_string());
+                        None
+                    }
+                }
+            }
+        };
         let profile_given = genre.is_some()
             || tranche_age.is_some()
             || statut_social.is_some()
-            || commune.is_some()
+            || commune_text.is_some()
             || commune_postal_code.is_some()
             || input.first_time.is_some();
 
@@ -237,7 +257,6 @@ impl Completion {
                     tranche_age,
                     statut_social,
                     commune,
-                    commune_postal_code,
                     first_time: input.first_time,
                 }
             }
@@ -274,7 +293,6 @@ impl Completion {
                     tranche_age: None,
                     statut_social: None,
                     commune: None,
-                    commune_postal_code: None,
                     first_time: None,
                 }
             }
@@ -394,6 +412,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.tranche_age, Some(TrancheAge::SoixanteDixPlus));
+        assert_eq!(c.commune.map(|r| (r.insee, r.postal_code)), Some(("13004", "13200")));
         let bad = RecordInput {
             commune_postal_code: Some("132".into()),
             ..individual()
@@ -402,5 +421,19 @@ mod tests {
             fields(Completion::parse(RecordKind::Individuel, &bad)),
             ["commune_postal_code"]
         );
+        let unknown = RecordInput {
+            commune: Some("Arle".into()),
+            ..individual()
+        };
+        assert_eq!(fields(Completion::parse(RecordKind::Individuel, &unknown)), ["commune"]);
+        let by_code = Completion::parse(
+            RecordKind::Individuel,
+            &RecordInput {
+                commune_postal_code: Some("13310".into()),
+                ..individual()
+            },
+        )
+        .unwrap();
+        assert_eq!(by_code.commune.map(|r| r.insee), Some("13097"));
     }
 }

@@ -73,6 +73,9 @@ pub(crate) struct ActivityRecord {
     /// Its postal code.
     #[oai(skip_serializing_if_is_none)]
     pub commune_postal_code: Option<String>,
+    /// Its INSEE code (`13004` for Arles); absent on records completed before it was stored.
+    #[oai(skip_serializing_if_is_none)]
+    pub commune_insee: Option<String>,
     /// The person's first accompaniment.
     #[oai(skip_serializing_if_is_none)]
     pub first_time: Option<bool>,
@@ -113,6 +116,7 @@ impl ActivityRecord {
             statut_social: r.statut_social,
             commune: r.commune,
             commune_postal_code: r.commune_postal_code,
+            commune_insee: r.commune_insee,
             first_time: r.first_time,
             completed_by_staff_id: r.completed_by_staff_id,
             completed_at: r.completed_at,

@@ -5,6 +5,7 @@
 //! and their French labels are in [`codes`]; the counts for the statistics page in [`stats`].
 pub(crate) mod admin_api;
 pub(crate) mod codes;
+pub(crate) mod communes;
 pub(crate) mod completion;
 pub(crate) mod drafts;
 pub(crate) mod dto;

@@ -172,8 +172,9 @@ pub(crate) async fn complete(
     a.genre = Set(c.genre);
     a.tranche_age = Set(c.tranche_age);
     a.statut_social = Set(c.statut_social);
-    a.commune = Set(c.commune);
-    a.commune_postal_code = Set(c.commune_postal_code);
+    a.commune = Set(c.commune.as_ref().map(|r| r.name.to_string()));
+    a.commune_postal_code = Set(c.commune.as_ref().map(|r| r.postal_code.to_string()));
+    a.commune_insee = Set(c.commune.map(|r| r.insee.to_string()));
     a.first_time = Set(c.first_time);
     settle(txn, a, RecordStatus::Completed, me, now).await
 }

@@ -51,6 +51,8 @@ pub fn resident_may_erase(cancelled: bool, ends_at: DateTime<Utc>, now: DateTime
 pub struct Erased {
     pub registrations: usize,
     pub appointments: usize,
+    /// Survey invitations past their 14 days, purged.
+    pub survey_invitations: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,11 +81,13 @@ pub async fn run_if_due(state: &AppState) -> Result<RunOutcome, DbErr> {
     if taken.rows_affected == 0 {
         return Ok(RunOutcome::NotDue);
     }
-    let erased = erase_older_than(state, cutoff(now, state.settings.retention_months)).await?;
+    let mut erased = erase_older_than(state, cutoff(now, state.settings.retention_months)).await?;
+    erased.survey_invitations = crate::survey::purge::expired(&state.db, now).await?;
     if erased != Erased::default() {
         tracing::info!(
             registrations = erased.registrations,
             appointments = erased.appointments,
+            survey_invitations = erased.survey_invitations,
             "retention: personal data erased"
         );
     }
@@ -148,6 +152,7 @@ pub async fn erase_older_than(state: &AppState, before: DateTime<Utc>) -> Result
     Ok(Erased {
         registrations,
         appointments,
+        survey_invitations: 0,
     })
 }
 
@@ -290,20 +295,26 @@ pub async fn erase<C: ConnectionTrait>(
 }
 
 /// Payload fields that point at the person or carry free text about them.
-const PERSONAL_PAYLOAD_FIELDS: &[&str] = &["manage_url", "manage_key", "reason", "booking_code"];
+const PERSONAL_PAYLOAD_FIELDS: &[&str] = &["manage_url", "manage_key", "reason", "booking_code", "survey_stop_url"];
 
 /// The outbox rows of these bookings keep their kind, status, channel and dates; they lose
 /// the recipient's name and addresses, the error text (it may quote an address) and the
 /// payload's personal fields. One still waiting is cancelled: there is nobody to send it to.
 async fn scrub_outbox<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32]) -> Result<(), DbErr> {
-    let of_these = || {
-        outbox::Column::BookingKind
-            .eq(kind)
-            .and(outbox::Column::BookingId.is_in(ids.iter().copied()))
-    };
+    scrub_outbox_rows(
+        db,
+        Condition::all()
+            .add(outbox::Column::BookingKind.eq(kind))
+            .add(outbox::Column::BookingId.is_in(ids.iter().copied())),
+    )
+    .await
+}
+
+/// Scrubs the outbox rows `of_these` selects, as [`scrub_outbox`] says.
+pub(crate) async fn scrub_outbox_rows<C: ConnectionTrait>(db: &C, of_these: Condition) -> Result<(), DbErr> {
     outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Cancelled))
-        .filter(of_these())
+        .filter(of_these.clone())
         .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .exec(db)
         .await?;
@@ -311,7 +322,7 @@ async fn scrub_outbox<C: ConnectionTrait>(db: &C, kind: BookingKind, ids: &[i32]
         .select_only()
         .column(outbox::Column::Id)
         .column(outbox::Column::Payload)
-        .filter(of_these())
+        .filter(of_these)
         .into_tuple()
         .all(db)
         .await?;

@@ -44,8 +44,12 @@ pub(crate) async fn open(
     match found {
         Some(i) if i.expires_at <= now => Err(SurveyError::Expired),
         Some(i) => Ok(i),
-        None if survey_used_token::Entity::find_by_id(hash).count(db).await? > 0 => Err(SurveyError::AlreadyAnswered),
-        None => Err(SurveyError::UnknownLink),
+        None => match survey_used_token::Entity::find_by_id(hash).one(db).await? {
+            Some(used) if used.answered => Err(SurveyError::AlreadyAnswered),
+            // Purged once past its 14 days (`survey::purge`).
+            Some(_) => Err(SurveyError::Expired),
+            None => Err(SurveyError::UnknownLink),
+        },
     }
 }
 
@@ -69,6 +73,7 @@ pub(crate) async fn answer(
     }
     survey_used_token::ActiveModel {
         token_hash: Set(invitation.token_hash),
+        answered: Set(true),
     }
     .insert(&txn)
     .await?;

@@ -7,6 +7,7 @@ pub(crate) mod answer;
 pub(crate) mod form;
 pub mod invite;
 pub(crate) mod pages;
+pub(crate) mod purge;
 pub mod results;
 
 pub use results::results;

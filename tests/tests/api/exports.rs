@@ -390,3 +390,96 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    async fn the_commune_is_stored_with_its_insee_code_from_a_name_or_a_postal_code_and_exported_with_it(app: TestApp) {
+        let p = point(&app, 2).await;
+        let (admin, _) = crate::records::honoured(&app, &p, "Jeanne Martin", "jeanne@exemple.fr").await;
+        let record = activity_record::Entity::find()
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let path = format!("/api/v1/admin/records/{}", record.id);
+        let with = |commune: &str| {
+            let mut body = crate::records::complete_body();
+            body["commune"] = commune.into();
+            body
+        };
+        let message = problem(
+            app.request(Method::PUT, &path, Some(&admin), Some(with("Arle"))).await,
+            422,
+            "validation",
+        )
+        .await;
+        assert!(message.contains("Commune inconnue : « Arle »"), "{message}");
+
+        // A postal code names the commune; "St" reads as "Saint".
+        let resp = app.request(Method::PUT, &path, Some(&admin), Some(with("13280"))).await;
+        assert_eq!(resp.status(), 200);
+        let body = json(resp).await;
+        assert_eq!(
+            (&body["commune"], &body["commune_postal_code"], &body["commune_insee"]),
+            (&"Arles".into(), &"13280".into(), &"13004".into()),
+            "{body}"
+        );
+        let stored = activity_record::Entity::find_by_id(record.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.commune_insee.as_deref(), Some("13004"));
+
+        let export = "/api/v1/admin/records/export?from=2027-01-01&to=2027-01-31";
+        let (_, bytes) = download(&app, &admin, export).await;
+        let (header, rows) = read_csv(&bytes);
+        let at = |title: &str| rows[0][column(&header, title)].clone();
+        assert_eq!(
+            (at("commune"), at("codePostal"), at("codeInsee")),
+            ("Arles".into(), "13280".into(), "13004".into())
+        );
+
+        // The console: one field with the list of communes; an unknown one is said beside it.
+        let v = Visitor::new(&app);
+        v.sign_in("admin@arles.example", "mot-de-passe-solide").await;
+        let page_path = format!("/staff/comptes-rendus/{}", record.id);
+        let form = v.get(&page_path).await;
+        assert!(form.contains(r#"list="communes""#), "{}", form.body);
+        assert!(form.contains(r#"<option value="Saint-Martin-de-Crau (13310)">"#));
+        assert!(form.contains(r#"value="Arles (13280)""#), "the stored commune is shown");
+        let fields = |commune: &'static str| {
+            [
+                ("duration_minutes", "30"),
+                ("themes", "social_sante"),
+                ("materiel", "ordinateur"),
+                ("type_lieu", "lieu_activite"),
+                ("autonomie", "autonome"),
+                ("commune", commune),
+            ]
+        };
+        let refused = v.submit(&page_path, &page_path, &fields("Atlantide")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.contains(r#"id="commune-erreur""#), "{}", refused.body);
+        assert!(refused.contains("Commune inconnue : « Atlantide »"), "{}", refused.body);
+        let saved = v.submit(&page_path, &page_path, &fields("st martin de crau")).await;
+        assert_eq!(
+            saved.location(),
+            "/staff/comptes-rendus?fait=enregistre",
+            "{}",
+            saved.body
+        );
+        let stored = activity_record::Entity::find_by_id(record.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                stored.commune.as_deref(),
+                stored.commune_postal_code.as_deref(),
+                stored.commune_insee.as_deref()
+            ),
+            (Some("Saint-Martin-de-Crau"), Some("13310"), Some("13097"))
+        );
+    }
+);

@@ -543,3 +543,81 @@ db_test!(
         assert!(page.contains("Vos réponses sont <strong>anonymes</strong>"));
     }
 );
+
+db_test!(
+    async fn survey_invitations_past_their_fourteen_days_are_purged_daily_and_their_links_still_say_so(app: TestApp) {
+        use creneau::notifications::worker;
+        use creneau::retention::{self, ERASED_NAME, RunOutcome};
+        let (f, tokens) = attended_workshop(&app, 3).await;
+        let v = Visitor::new(&app);
+        // One answered, one refused, one left unanswered.
+        let path = format!("/avis/{}", tokens[0]);
+        let csrf = v.get(&path).await.csrf();
+        assert_eq!(
+            v.post(&path, &[("csrf", &csrf), ("smiley", "good")]).await.status,
+            StatusCode::OK
+        );
+        let p: Value = serde_json::from_str(&survey_rows(&app).await[1].payload).unwrap();
+        let stop = p["survey_stop_url"].as_str().unwrap();
+        let stop = &stop[stop.find("/avis/stop/").unwrap()..];
+        assert_eq!(v.submit(stop, stop, &[]).await.status, StatusCode::OK);
+        let mailer = worker::mailer(&app.state.settings).unwrap();
+        while let worker::DeliveryOutcome::Delivered(_) =
+            worker::try_deliver_batch(&app.state, &mailer, "survey-test", 50)
+                .await
+                .unwrap()
+        {}
+        let holds_contact = |rows: &[outbox::Model]| {
+            rows.iter()
+                .filter(|r| r.recipient_email.is_some() || r.payload.contains("exemple.fr"))
+                .count()
+        };
+
+        // On the 13th day the links still work: nothing is purged.
+        app.state.clock.advance(Duration::days(13));
+        let RunOutcome::Ran(erased) = retention::run_if_due(&app.state).await.unwrap() else {
+            panic!("the day's run");
+        };
+        assert_eq!(erased.survey_invitations, 0);
+        assert_eq!(survey_invitation::Entity::find().count(&app.state.db).await.unwrap(), 2);
+        assert_eq!(holds_contact(&survey_rows(&app).await), 3);
+
+        app.state.clock.advance(Duration::days(2));
+        let RunOutcome::Ran(erased) = retention::run_if_due(&app.state).await.unwrap() else {
+            panic!("the next day's run");
+        };
+        assert_eq!(erased.survey_invitations, 2, "the refused and the unanswered one");
+        assert_eq!(survey_invitation::Entity::find().count(&app.state.db).await.unwrap(), 0);
+        let rows = survey_rows(&app).await;
+        assert_eq!(rows.len(), 3, "the rows stay: one survey per booking, ever");
+        assert_eq!(holds_contact(&rows), 0);
+        for r in &rows {
+            assert_eq!(r.recipient_name, ERASED_NAME);
+            assert!(r.recipient_phone.is_none());
+            let payload: Value = serde_json::from_str(&r.payload).unwrap();
+            assert!(payload["survey_stop_url"].is_null() && payload["manage_key"].is_null());
+        }
+        // The refusal is kept, and so are the bookings' own contacts.
+        let refused = entities::survey_contact::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.refused_at.is_some())
+            .count();
+        assert_eq!(refused, 1);
+        assert_eq!(
+            registrations(&app, f.session_id).await[2].email.as_deref(),
+            Some("p2@exemple.fr")
+        );
+        assert_eq!(answers(&app).await, 1);
+
+        // The links still say what they are.
+        let late = v.get(&format!("/avis/{}", tokens[2])).await;
+        assert_eq!(late.status, StatusCode::GONE, "{}", late.body);
+        assert!(late.contains("Ce questionnaire n'est plus ouvert"), "{}", late.body);
+        let answered = v.get(&path).await;
+        assert_eq!(answered.status, StatusCode::GONE);
+        assert!(answered.contains("Vous avez déjà répondu"), "{}", answered.body);
+    }
+);

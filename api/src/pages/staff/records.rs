@@ -34,6 +34,7 @@ use crate::{
     },
     records::{
         codes::{Coded, parse_set},
+        communes,
         completion::RecordInput,
         drafts::mapped_themes,
         queries::{self as record_queries, Subject},
@@ -97,8 +98,14 @@ fn shown_from_record(r: &activity_record::Model) -> Shown {
         ("genre", one(r.genre)),
         ("tranche_age", one(r.tranche_age)),
         ("statut_social", one(r.statut_social)),
-        ("commune", text(&r.commune)),
-        ("commune_postal_code", text(&r.commune_postal_code)),
+        // One field names the commune: "Arles (13280)", as its list offers it.
+        (
+            "commune",
+            match (&r.commune, &r.commune_postal_code) {
+                (Some(name), Some(code)) => vec![format!("{name} ({code})")],
+                (name, _) => text(name),
+            },
+        ),
         (
             "first_time",
             match r.first_time {
@@ -110,7 +117,7 @@ fn shown_from_record(r: &activity_record::Model) -> Shown {
     ])
 }
 
-const FIELDS: [&str; 18] = [
+const FIELDS: [&str; 17] = [
     "duration_minutes",
     "themes",
     "materiel",
@@ -127,7 +134,6 @@ const FIELDS: [&str; 18] = [
     "tranche_age",
     "statut_social",
     "commune",
-    "commune_postal_code",
     "first_time",
 ];
 
@@ -329,9 +335,11 @@ async fn record_page(
         participants => first("participants"),
         notes => first("notes"),
         commune => first("commune"),
-        commune_postal_code => first("commune_postal_code"),
         first_time => first("first_time"),
     };
+    // Every commune of the table under each of its postal codes, so that typing "13280"
+    // offers "Arles (13280)": Raphèle is in Arles.
+    let communes: Vec<String> = communes::residences().map(|r| r.label()).collect();
     ctx.render_status(
         status,
         "staff/record.html",
@@ -351,6 +359,7 @@ async fn record_page(
             },
             groups,
             values,
+            communes,
             errors,
         },
     )

@@ -387,3 +387,73 @@ db_test!(
         assert!(!codes.contains(&code.replace('-', "")));
     }
 );
+
+db_test!(
+    async fn a_known_code_with_a_wrong_contact_runs_the_same_statements_as_an_unknown_code(app: TestApp) {
+        use creneau::bookings::{Proof, find_again};
+        use creneau::domain::booking_code::BookingCode;
+        use std::sync::{Arc, Mutex};
+
+        let p = point(&app, 1).await;
+        let f = app.session_with(&p.admin, 8, 3).await;
+        let (registration_code, _) = registered(&app, f.session_id, "Zoé Lefèvre", None, Some("06 12 34 56 78")).await;
+        let booked = book(
+            &app,
+            p.place,
+            p.motif,
+            tuesday_ten(),
+            "Ahmed Haddad",
+            Some("ahmed@exemple.fr"),
+            None,
+        )
+        .await;
+        assert_eq!(booked.status(), 201);
+        let appointment_code = json(booked).await["appointment"]["booking_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let unknown = "22Z-Z22";
+        assert!(![&registration_code, &appointment_code].contains(&&unknown.to_string()));
+
+        // The application's own connection pool, watched: every statement it runs is noted.
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut db = app.state.db.clone();
+        let log = seen.clone();
+        db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+        let statements = |code: &str, contact: &str| {
+            let (db, seen) = (db.clone(), seen.clone());
+            let (code, contact) = (code.to_string(), contact.to_string());
+            async move {
+                seen.lock().unwrap().clear();
+                let found = find_again(
+                    &db,
+                    &BookingCode::parse(&code).unwrap(),
+                    &Proof::parse(&contact).unwrap(),
+                )
+                .await
+                .unwrap();
+                (found.is_some(), std::mem::take(&mut *seen.lock().unwrap()))
+            }
+        };
+
+        let (found, for_unknown) = statements(unknown, "06 12 34 56 78").await;
+        assert!(!found);
+        assert!(!for_unknown.is_empty());
+        for (code, wrong) in [
+            (&registration_code, "06 98 76 54 32"),
+            (&registration_code, "zoe@exemple.fr"),
+            (&appointment_code, "autre@exemple.fr"),
+            (&appointment_code, "06 12 34 56 78"),
+        ] {
+            let (found, run) = statements(code, wrong).await;
+            assert!(!found, "{code} with {wrong}");
+            assert_eq!(
+                run, for_unknown,
+                "{code} with {wrong}: the same statements as an unknown code"
+            );
+        }
+        // The right pair still opens the booking.
+        assert!(statements(&registration_code, "06 12 34 56 78").await.0);
+        assert!(statements(&appointment_code, "ahmed@exemple.fr").await.0);
+    }
+);
