@@ -18,19 +18,25 @@ use crate::{
     platform::token,
 };
 
-/// Draws codes until one is free in the organisation and claims it for the booking (an
+/// Claims a code for a booking inserted with `first` already in its `booking_code` (an
 /// `INSERT … ON CONFLICT DO NOTHING`: a code two bookings draw at once goes to one of them).
+/// When `first` is taken, as happens about once in a hundred million draws, fresh codes are
+/// drawn until one is free and the booking is written again with it. Writing the first draw
+/// with the booking saves that second write in the transaction holding the session's lock.
 /// Returns the code as stored (`K7P4QX`).
 pub(crate) async fn claim<C: ConnectionTrait>(
     db: &C,
     organisation_id: i32,
     kind: BookingKind,
     booking_id: i32,
+    first: BookingCode,
 ) -> Result<String, DbErr> {
+    let mut first = Some(first);
     // With 887 million codes, a second draw is already rare; twenty is out of the question
     // short of a bug.
     for _ in 0..20 {
-        let code = BookingCode::random();
+        let written = first.is_some();
+        let code = first.take().unwrap_or_else(BookingCode::random);
         let inserted = booking_code::Entity::insert(booking_code::ActiveModel {
             organisation_id: Set(organisation_id),
             code: Set(code.as_str().to_string()),
@@ -46,6 +52,9 @@ pub(crate) async fn claim<C: ConnectionTrait>(
         .await?;
         if inserted == 1 {
             let code = code.as_str().to_string();
+            if written {
+                return Ok(code);
+            }
             match kind {
                 BookingKind::Registration => {
                     registration::Entity::update_many()

@@ -71,13 +71,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let settings = Settings::from_env()?;
-            creneau::platform::logging::init(settings.log_json);
+            let _logs = creneau::platform::logging::init_off_thread(settings.log_json);
             serve(Application::build(settings, Clock::system()).await?).await
         }
         Command::Worker => {
             let mut settings = Settings::from_env()?;
             settings.resolve_secret()?;
-            creneau::platform::logging::init(settings.log_json);
+            let _logs = creneau::platform::logging::init_off_thread(settings.log_json);
             let db = creneau::platform::db::connect(&settings.database_url).await?;
             let state = AppState::new(db, Clock::system(), settings)?;
             creneau::notifications::worker::run_until(state, shutdown_signal()).await

@@ -24,6 +24,7 @@ use super::{
 };
 use crate::{
     domain::{
+        booking_code::BookingCode,
         contact::{Contact, PersonName},
         series::wall_to_utc_shifting_gaps,
         slots::{BookingWindow, Slot, SlotRejection, check_slot},
@@ -406,6 +407,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     }
     let slot = bookable_slot(&txn, &pc, &m, req.starts_at, by, now, None).await?;
 
+    let code = BookingCode::random();
     let manage_key = token::generate();
     let manage_token = token::manage_token(state.settings.secret(), &manage_key);
     let email = req.contact.email.as_ref().map(|e| e.as_str().to_string());
@@ -444,6 +446,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_at: Set(None),
+        booking_code: Set(code.as_str().to_string()),
         ..Default::default()
     }
     .insert(&txn)
@@ -467,8 +470,14 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         a.desk = Set(desk);
         a.update(&txn).await?
     };
-    appointment.booking_code =
-        crate::bookings::claim(&txn, pc.organisation.id, BookingKind::Appointment, appointment.id).await?;
+    appointment.booking_code = crate::bookings::claim(
+        &txn,
+        pc.organisation.id,
+        BookingKind::Appointment,
+        appointment.id,
+        code,
+    )
+    .await?;
 
     let ctx = pc.ctx(state, &host, now);
     let to = Recipient {
@@ -477,8 +486,7 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
     };
     let mut p = payload(&ctx, Event::AppointmentConfirmed, &appointment, &m);
     p.manage_key = Some(manage_key);
-    enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
-    enqueue::schedule_reminders(&txn, &ctx, &to, &p).await?;
+    enqueue::enqueue_with_reminders(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
     txn.commit().await?;
     Ok(Booked {
         appointment,
@@ -636,8 +644,7 @@ pub(crate) async fn reschedule_to(
     p.previous_starts_at = Some(previous_starts_at);
     p.manage_key = moved.manage_key.clone().filter(|_| raw_token.is_some());
     enqueue::drop_reminders(&txn, BookingKind::Appointment, moved.id).await?;
-    enqueue::enqueue(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
-    enqueue::schedule_reminders(&txn, &ctx, &to, &p).await?;
+    enqueue::enqueue_with_reminders(&txn, &ctx, &to, &p, Some(CalendarMethod::Request)).await?;
     txn.commit().await?;
     Ok(moved)
 }

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use entities::kinds::{Channel, OutboxStatus};
 use entities::{organisation, outbox, place};
 use sea_orm::ActiveEnum;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
 use super::{
     ical::CalendarMethod,
@@ -116,121 +116,192 @@ pub async fn enqueue<C: ConnectionTrait>(
     payload: &Payload,
     calendar: Option<CalendarMethod>,
 ) -> Result<(), DbErr> {
-    insert(db, ctx, to, payload, calendar, ctx.now, None).await
+    let mut rows = Rows::for_recipient(db, ctx, to).await?;
+    rows.message(payload, calendar, ctx.now, None)?;
+    rows.write(db).await
 }
 
-async fn insert<C: ConnectionTrait>(
+/// Queues a confirmation, due now, and the reminders of the booking it confirms (see
+/// [`schedule_reminders`]), all in one statement.
+pub(crate) async fn enqueue_with_reminders<C: ConnectionTrait>(
     db: &C,
     ctx: &Context<'_>,
     to: &Recipient,
     payload: &Payload,
     calendar: Option<CalendarMethod>,
-    not_before: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
-    let status = if to.email.is_some() {
-        OutboxStatus::Pending
-    } else {
-        OutboxStatus::NoEmail
-    };
-    // Every message quotes the booking code; a row that will never be sent keeps no
-    // manage token.
-    let booking_code = Some(to.booking_code.clone()).filter(|c| !c.is_empty());
-    let json = if to.email.is_some() {
-        let linked = payload.manage_key.is_some() || payload.manage_url.is_some();
-        serde_json::to_string(&Payload {
-            booking_code,
-            manage_key: if linked {
-                payload.manage_key.clone()
-            } else {
-                to.manage_key.clone()
-            },
-            ..payload.clone()
+    let mut rows = Rows::for_recipient(db, ctx, to).await?;
+    rows.message(payload, calendar, ctx.now, None)?;
+    rows.reminders(payload)?;
+    rows.write(db).await
+}
+
+/// The outbox rows of one recipient, built in memory and written by one `INSERT` of several
+/// rows: a booking made while hundreds of others wait for the same session lock must hold it
+/// for as few statements as possible (a confirmation with two reminders, by e-mail and SMS,
+/// is six rows).
+struct Rows<'a, 'c> {
+    ctx: &'a Context<'c>,
+    to: &'a Recipient,
+    /// Whether the number texted answered "STOP": looked up once for all the rows.
+    opted_out: bool,
+    rows: Vec<outbox::ActiveModel>,
+}
+
+impl<'a, 'c> Rows<'a, 'c> {
+    async fn for_recipient<C: ConnectionTrait>(
+        db: &C,
+        ctx: &'a Context<'c>,
+        to: &'a Recipient,
+    ) -> Result<Rows<'a, 'c>, DbErr> {
+        let opted_out = match &to.sms_to {
+            Some(phone) => sms::inbound::opted_out(db, ctx.organisation.id, phone).await?,
+            None => false,
+        };
+        Ok(Rows {
+            ctx,
+            to,
+            opted_out,
+            rows: Vec::new(),
         })
-    } else {
-        serde_json::to_string(&Payload {
+    }
+
+    async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        outbox::Entity::insert_many(self.rows).exec_without_returning(db).await?;
+        Ok(())
+    }
+
+    /// One message by every channel of the recipient: its e-mail row (kept as `no_email`
+    /// when there is no address, so staff see whom to call) and its SMS row.
+    fn message(
+        &mut self,
+        payload: &Payload,
+        calendar: Option<CalendarMethod>,
+        not_before: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), DbErr> {
+        let (ctx, to) = (self.ctx, self.to);
+        let status = if to.email.is_some() {
+            OutboxStatus::Pending
+        } else {
+            OutboxStatus::NoEmail
+        };
+        // Every message quotes the booking code; a row that will never be sent keeps no
+        // manage token.
+        let booking_code = Some(to.booking_code.clone()).filter(|c| !c.is_empty());
+        let json = if to.email.is_some() {
+            let linked = payload.manage_key.is_some() || payload.manage_url.is_some();
+            serde_json::to_string(&Payload {
+                booking_code,
+                manage_key: if linked {
+                    payload.manage_key.clone()
+                } else {
+                    to.manage_key.clone()
+                },
+                ..payload.clone()
+            })
+        } else {
+            serde_json::to_string(&Payload {
+                manage_url: None,
+                booking_code,
+                manage_key: None,
+                ..payload.clone()
+            })
+        }
+        .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
+        self.rows.push(outbox::ActiveModel {
+            recipient_email: Set(to.email.clone()),
+            ical_uid: Set(calendar.map(|_| {
+                ical_uid(
+                    to.booking,
+                    to.booking_id,
+                    &ctx.organisation.calendar_uid_part,
+                    ctx.public_host,
+                )
+            })),
+            ical_sequence: Set(calendar.map(|_| to.sequence)),
+            ical_method: Set(calendar),
+            status: Set(status),
+            channel: Set(Channel::Email),
+            call_if_unreached: Set(!to.answer && crate::calls::worth_a_call(payload.event)),
+            ..row(ctx, to, payload.event, json, not_before, expires_at)
+        });
+        if let Some(phone) = &to.sms_to {
+            self.sms(phone, payload, not_before, expires_at)?;
+        }
+        Ok(())
+    }
+
+    /// The SMS row of a message: same payload, timed by the quiet hours (see [`sms::quiet`]).
+    /// A reminder that the quiet hours would move before now is not queued: the confirmation
+    /// just sent says it all.
+    fn sms(
+        &mut self,
+        phone: &str,
+        payload: &Payload,
+        due: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), DbErr> {
+        let (ctx, to) = (self.ctx, self.to);
+        let timing = if payload.event == Event::Reminder {
+            Timing::Reminder
+        } else if to.answer {
+            Timing::Answer
+        } else {
+            Timing::Other
+        };
+        let tz = crate::platform::time::parse_tz(&ctx.organisation.timezone);
+        let not_before = sms::quiet::send_at(tz, due, timing);
+        if timing == Timing::Reminder && not_before <= ctx.now {
+            return Ok(());
+        }
+        // An SMS carries the code and its short link, which open nothing alone: the row keeps
+        // no manage token nor its key.
+        let json = serde_json::to_string(&Payload {
+            booking_code: Some(to.booking_code.clone()).filter(|c| !c.is_empty()),
             manage_url: None,
-            booking_code,
             manage_key: None,
             ..payload.clone()
         })
+        .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
+        // A number that answered "STOP" gets nothing; the row stays, so staff see the person
+        // must be called.
+        self.rows.push(outbox::ActiveModel {
+            status: Set(if self.opted_out {
+                OutboxStatus::OptedOut
+            } else {
+                OutboxStatus::Pending
+            }),
+            channel: Set(Channel::Sms),
+            recipient_phone: Set(Some(phone.to_string())),
+            sms_secret: Set((!self.opted_out).then(token::generate)),
+            ..row(ctx, to, payload.event, json, not_before, expires_at)
+        });
+        Ok(())
     }
-    .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
-    outbox::ActiveModel {
-        recipient_email: Set(to.email.clone()),
-        ical_uid: Set(calendar.map(|_| {
-            ical_uid(
-                to.booking,
-                to.booking_id,
-                &ctx.organisation.calendar_uid_part,
-                ctx.public_host,
-            )
-        })),
-        ical_sequence: Set(calendar.map(|_| to.sequence)),
-        ical_method: Set(calendar),
-        status: Set(status),
-        channel: Set(Channel::Email),
-        call_if_unreached: Set(!to.answer && crate::calls::worth_a_call(payload.event)),
-        ..row(ctx, to, payload.event, json, not_before, expires_at)
-    }
-    .insert(db)
-    .await?;
-    if let Some(phone) = &to.sms_to {
-        insert_sms(db, ctx, to, phone, payload, not_before, expires_at).await?;
-    }
-    Ok(())
-}
 
-/// The SMS row of a message: same payload, timed by the quiet hours (see [`sms::quiet`]). A
-/// reminder that the quiet hours would move before now is not queued: the confirmation just
-/// sent says it all.
-async fn insert_sms<C: ConnectionTrait>(
-    db: &C,
-    ctx: &Context<'_>,
-    to: &Recipient,
-    phone: &str,
-    payload: &Payload,
-    due: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
-    let timing = if payload.event == Event::Reminder {
-        Timing::Reminder
-    } else if to.answer {
-        Timing::Answer
-    } else {
-        Timing::Other
-    };
-    let tz = crate::platform::time::parse_tz(&ctx.organisation.timezone);
-    let not_before = sms::quiet::send_at(tz, due, timing);
-    if timing == Timing::Reminder && not_before <= ctx.now {
-        return Ok(());
+    /// The reminders of a confirmed booking, each due `offset` before the start (see
+    /// [`reminder_due`]) and void once the start has passed. A reminder already due (a
+    /// booking made two hours before a 3 h reminder) is not queued: the confirmation just
+    /// sent says it all.
+    fn reminders(&mut self, base: &Payload) -> Result<(), DbErr> {
+        let payload = Payload {
+            event: Event::Reminder,
+            ..base.clone()
+        };
+        let ctx = self.ctx;
+        let tz = crate::platform::time::parse_tz(&ctx.organisation.timezone);
+        for offset in reminder_offsets(ctx.organisation) {
+            let due = reminder_due(tz, base.starts_at, offset);
+            if due > ctx.now {
+                self.message(&payload, None, due, Some(base.starts_at))?;
+            }
+        }
+        Ok(())
     }
-    // An SMS carries the code and its short link, which open nothing alone: the row keeps no
-    // manage token nor its key.
-    let json = serde_json::to_string(&Payload {
-        booking_code: Some(to.booking_code.clone()).filter(|c| !c.is_empty()),
-        manage_url: None,
-        manage_key: None,
-        ..payload.clone()
-    })
-    .map_err(|e| DbErr::Custom(format!("payload: {e}")))?;
-    // A number that answered "STOP" gets nothing; the row stays, so staff see the person
-    // must be called.
-    let opted_out = sms::inbound::opted_out(db, ctx.organisation.id, phone).await?;
-    outbox::ActiveModel {
-        status: Set(if opted_out {
-            OutboxStatus::OptedOut
-        } else {
-            OutboxStatus::Pending
-        }),
-        channel: Set(Channel::Sms),
-        recipient_phone: Set(Some(phone.to_string())),
-        sms_secret: Set((!opted_out).then(token::generate)),
-        ..row(ctx, to, payload.event, json, not_before, expires_at)
-    }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// What the rows of every channel share: who and what it is about, when it may go, and a
@@ -301,27 +372,16 @@ pub(crate) fn reminder_due(tz: Tz, starts_at: DateTime<Utc>, offset: Duration) -
     }
 }
 
-/// Queues the reminders of a confirmed booking, each due `offset` before the start (see
-/// [`reminder_due`]) and void once the start has passed. A reminder already due (a booking
-/// made two hours before a 3 h reminder) is not queued: the confirmation just sent says it all.
+/// Queues the reminders of a confirmed booking (see [`Rows::reminders`]).
 pub(crate) async fn schedule_reminders<C: ConnectionTrait>(
     db: &C,
     ctx: &Context<'_>,
     to: &Recipient,
     base: &Payload,
 ) -> Result<(), DbErr> {
-    let payload = Payload {
-        event: Event::Reminder,
-        ..base.clone()
-    };
-    let tz = crate::platform::time::parse_tz(&ctx.organisation.timezone);
-    for offset in reminder_offsets(ctx.organisation) {
-        let due = reminder_due(tz, base.starts_at, offset);
-        if due > ctx.now {
-            insert(db, ctx, to, &payload, None, due, Some(base.starts_at)).await?;
-        }
-    }
-    Ok(())
+    let mut rows = Rows::for_recipient(db, ctx, to).await?;
+    rows.reminders(base)?;
+    rows.write(db).await
 }
 
 /// Voids the pending reminders of a booking (cancelled or moved: a moved booking gets new ones).

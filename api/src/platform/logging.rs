@@ -5,14 +5,37 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+/// Logs written on the thread that logs them: for the demo and the one-off commands, whose
+/// lines must come out in order with what they print.
 pub fn init(json: bool) {
+    install(json, std::io::stdout);
+}
+
+/// Logs handed to a thread of their own, which writes them to standard output: a serving
+/// instance writes an access line per request, and writing it on the request's own thread
+/// took a fifth of the cached reads' throughput (`docs/benchmarks.md`, row (a)). No line is
+/// dropped: when the buffer is full, the logging thread waits for the writer. Keep the guard
+/// until the process ends; dropping it writes what is left.
+pub fn init_off_thread(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
+    install(json, writer);
+    guard
+}
+
+fn install<W>(json: bool, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_from_env("CRENEAU_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::stdout().is_terminal());
+        .with_ansi(std::io::stdout().is_terminal())
+        .with_writer(writer);
     let _ = if json {
         builder.json().try_init()
     } else {

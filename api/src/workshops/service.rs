@@ -11,7 +11,7 @@ use entities::{
     organisation, place, registration, session, workshop,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
@@ -24,6 +24,7 @@ use super::{
 use crate::{
     auth::StaffIdentity,
     domain::{
+        booking_code::BookingCode,
         capacity::{self, CapacityError, RegistrationClosed},
         contact::Contact,
         refusal::{DomainError, Refusal},
@@ -138,24 +139,70 @@ impl SessionContext {
         else {
             return Ok(None);
         };
-        let workshop = workshop::Entity::find_by_id(session.workshop_id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| missing("workshop"))?;
-        let place = place::Entity::find_by_id(session.place_id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| missing("place"))?;
-        let organisation = organisation::Entity::find_by_id(session.organisation_id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| missing("organisation"))?;
+        let (workshop, place, organisation) = Self::related(txn, &session).await?;
         Ok(Some(SessionContext {
             session,
             workshop,
             place,
             organisation,
         }))
+    }
+
+    /// As [`load_locked`](Self::load_locked), with the workshop, place and organisation read
+    /// before the transaction begins: many bookings wait for one session's lock when a
+    /// workshop opens, and these reads need not hold it. Under the lock only the session is
+    /// read again; if it was moved meanwhile to another place or workshop, those are read
+    /// again there.
+    async fn preload_then_lock(
+        db: &DatabaseConnection,
+        session_id: i32,
+    ) -> Result<Option<(db::WriteTransaction, SessionContext)>, DbErr> {
+        let Some(before) = session::Entity::find_by_id(session_id).one(db).await? else {
+            return Ok(None);
+        };
+        let related = Self::related(db, &before).await?;
+        let txn = db::begin_write(db).await?;
+        let Some(session) = session::Entity::find_by_id(session_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let same = |s: &session::Model| (s.workshop_id, s.place_id, s.organisation_id);
+        let (workshop, place, organisation) = if same(&session) == same(&before) {
+            related
+        } else {
+            Self::related(&txn, &session).await?
+        };
+        Ok(Some((
+            txn,
+            SessionContext {
+                session,
+                workshop,
+                place,
+                organisation,
+            },
+        )))
+    }
+
+    async fn related<C: ConnectionTrait>(
+        db: &C,
+        session: &session::Model,
+    ) -> Result<(workshop::Model, place::Model, organisation::Model), DbErr> {
+        let workshop = workshop::Entity::find_by_id(session.workshop_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| missing("workshop"))?;
+        let place = place::Entity::find_by_id(session.place_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| missing("place"))?;
+        let organisation = organisation::Entity::find_by_id(session.organisation_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| missing("organisation"))?;
+        Ok((workshop, place, organisation))
     }
 
     fn ctx<'a>(&'a self, state: &'a AppState, host: &'a str, now: DateTime<Utc>) -> Context<'a> {
@@ -261,8 +308,7 @@ async fn register_with(
 ) -> Result<Registered, RegistrationError> {
     let now = state.clock.now();
     let host = state.public_host();
-    let txn = db::begin_write(&state.db).await?;
-    let sc = SessionContext::load_locked(&txn, session_id)
+    let (txn, sc) = SessionContext::preload_then_lock(&state.db, session_id)
         .await?
         .ok_or(RegistrationError::SessionNotFound)?;
     let s = &sc.session;
@@ -290,6 +336,7 @@ async fn register_with(
 
     let sms_consent = sms_consent(&email_key, &phone_key, sms);
     let seated = take_seat(&txn, session_id).await?;
+    let code = BookingCode::random();
     let manage_key = token::generate();
     let manage_token = token::manage_token(state.settings.secret(), &manage_key);
     let inserted = registration::ActiveModel {
@@ -316,6 +363,7 @@ async fn register_with(
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_at: Set(None),
+        booking_code: Set(code.as_str().to_string()),
         ..Default::default()
     }
     .insert(&txn)
@@ -326,8 +374,14 @@ async fn register_with(
         Err(e) if db::is_unique_violation(&e) => return Err(RegistrationError::AlreadyRegistered),
         Err(e) => return Err(e.into()),
     };
-    registration.booking_code =
-        crate::bookings::claim(&txn, sc.organisation.id, BookingKind::Registration, registration.id).await?;
+    registration.booking_code = crate::bookings::claim(
+        &txn,
+        sc.organisation.id,
+        BookingKind::Registration,
+        registration.id,
+        code,
+    )
+    .await?;
 
     let ctx = sc.ctx(state, &host, now);
     let to = Recipient {
@@ -346,21 +400,16 @@ async fn register_with(
         s.ends_at,
     );
     payload.manage_key = Some(manage_key);
-    let waitlist_position = if seated {
-        enqueue::enqueue(&txn, &ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
-        enqueue::schedule_reminders(&txn, &ctx, &to, &payload).await?;
-        None
+    let (waitlist_position, waiting) = if seated {
+        enqueue::enqueue_with_reminders(&txn, &ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
+        (None, waiting_count(&txn, session_id).await?)
     } else {
+        // The newcomer is last in line: their place is the length of the waiting list.
         let position = waitlist_position(&txn, &registration).await?;
         payload.waitlist_position = Some(position);
         enqueue::enqueue(&txn, &ctx, &to, &payload, None).await?;
-        Some(position)
+        (Some(position), position)
     };
-    let waiting = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
-        .count(&txn)
-        .await? as i32;
     let mut after = sc.session.clone();
     after.seats_taken += i32::from(seated);
     after.capacity += i32::from(extra_seat);
@@ -499,8 +548,7 @@ async fn give_seat(
         sc.session.starts_at,
         sc.session.ends_at,
     );
-    enqueue::enqueue(txn, ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
-    enqueue::schedule_reminders(txn, ctx, &to, &payload).await?;
+    enqueue::enqueue_with_reminders(txn, ctx, &to, &payload, Some(CalendarMethod::Request)).await?;
     Ok(promoted)
 }
 
@@ -1022,8 +1070,7 @@ pub(crate) async fn move_registration(
         to.session.ends_at,
     );
     payload.previous_starts_at = Some(from.session.starts_at);
-    enqueue::enqueue(&txn, &ctx, &to_person, &payload, Some(CalendarMethod::Request)).await?;
-    enqueue::schedule_reminders(&txn, &ctx, &to_person, &payload).await?;
+    enqueue::enqueue_with_reminders(&txn, &ctx, &to_person, &payload, Some(CalendarMethod::Request)).await?;
     if was_confirmed {
         give_back_seat(&txn, from.session.id).await?;
         promote(&txn, &from, state, &host, now).await?;
