@@ -165,7 +165,7 @@ pub async fn run(
                         ("charset", "UTF-8"),
                         ("coding", "0"),
                         ("dlr-mask", DLR_MASK),
-                        ("dlr-url", sms.report_url.as_str()),
+                        ("dlr-url", sms.report.kannel_url().as_str()),
                     ])
                     .send()
                     .await?;
@@ -245,7 +245,11 @@ mod tests {
             to: to.into(),
             from: "Banc".into(),
             text: "Inscription confirmée".into(),
-            report_url: String::new(),
+            report: creneau::notifications::sms::ReportAddress {
+                public_url: String::new(),
+                id: 0,
+                secret: String::new(),
+            },
         }
     }
 

@@ -470,14 +470,8 @@ pub(crate) async fn book(state: &AppState, req: NewAppointment, by: Booker) -> R
         a.desk = Set(desk);
         a.update(&txn).await?
     };
-    appointment.booking_code = crate::bookings::claim(
-        &txn,
-        pc.organisation.id,
-        BookingKind::Appointment,
-        appointment.id,
-        code,
-    )
-    .await?;
+    appointment.booking_code =
+        crate::bookings::claim(&txn, pc.organisation.id, BookingKind::Appointment, appointment.id, code).await?;
 
     let ctx = pc.ctx(state, &host, now);
     let to = Recipient {

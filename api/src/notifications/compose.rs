@@ -199,14 +199,16 @@ fn write_mailbox(w: &mut EmailWriter<'_>, mailbox: &Mailbox) -> fmt::Result {
         w.write_str(name)?;
     } else if name.is_ascii() && !name.contains("=?") {
         w.write_char('"')?;
-        let mut quoted = w.folding();
-        for c in name.chars() {
-            if matches!(c, '"' | '\\') {
-                quoted.write_char('\\')?;
+        {
+            // The folding writer borrows `w` until the closing quote.
+            let mut quoted = w.folding();
+            for c in name.chars() {
+                if matches!(c, '"' | '\\') {
+                    quoted.write_char('\\')?;
+                }
+                quoted.write_char(c)?;
             }
-            quoted.write_char(c)?;
         }
-        drop(quoted);
         w.write_char('"')?;
     } else {
         email_encoding::headers::rfc2047::encode(name, w)?;

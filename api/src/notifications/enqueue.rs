@@ -170,7 +170,9 @@ impl<'a, 'c> Rows<'a, 'c> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        outbox::Entity::insert_many(self.rows).exec_without_returning(db).await?;
+        outbox::Entity::insert_many(self.rows)
+            .exec_without_returning(db)
+            .await?;
         Ok(())
     }
 

@@ -120,7 +120,7 @@ pub(crate) fn resolve(raw: &str, postal_code: Option<&str>) -> Result<Residence,
     let candidates: Vec<&Commune> = all()
         .iter()
         .filter(|c| wanted.is_empty() || key(c.name) == wanted)
-        .filter(|c| code.as_deref().is_none_or(|p| c.postal_codes.iter().any(|q| *q == p)))
+        .filter(|c| code.as_deref().is_none_or(|p| c.postal_codes.contains(&p)))
         .collect();
     let pick = |c: &Commune| Residence {
         insee: c.insee,

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 /// What a record is about, when its appointment or session still exists.
 pub(crate) enum Subject {
     /// The appointment, and its reason's label (empty when the reason is gone).
-    Appointment(appointment::Model, String),
+    Appointment(Box<appointment::Model>, String),
     /// The session, and its workshop's title (empty when the workshop is gone).
     Session(session::Model, String),
     Unknown,
@@ -23,7 +23,7 @@ pub(crate) async fn subject<C: ConnectionTrait>(db: &C, r: &activity_record::Mod
             .one(db)
             .await?
             .map_or_else(String::new, |m| m.label);
-        return Ok(Subject::Appointment(a, label));
+        return Ok(Subject::Appointment(Box::new(a), label));
     }
     if let Some(id) = r.session_id
         && let Some(s) = session::Entity::find_by_id(id).one(db).await?

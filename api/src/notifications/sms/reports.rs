@@ -18,7 +18,7 @@ use crate::platform::{state::AppState, token};
 
 impl ReportAddress {
     /// Kannel's `dlr-url`: `%d` is left for Kannel to fill with the report type.
-    pub(crate) fn kannel_url(&self) -> String {
+    pub fn kannel_url(&self) -> String {
         format!(
             "{}/sms/kannel/report?id={}&secret={}&type=%d",
             self.public_url, self.id, self.secret

@@ -898,6 +898,9 @@ db_test!(
             .await;
         let message = problem(resp, 422, "validation").await;
         assert!(message.contains("adresse e-mail"), "{message}");
+    }
+);
+
 /// The value of the hidden `version` field of a form.
 fn version_field(body: &str) -> String {
     let at = body.find(r#"name="version" value=""#).expect("a version field");
