@@ -924,6 +924,8 @@ db_test!(
         const PAGE: &str = "/staff/reglages/organisation";
         let page = v.get(PAGE).await;
         assert_eq!(page.status, StatusCode::OK);
+        // No budget is an empty field, which the form takes back as "no limit".
+        assert!(!page.body.to_lowercase().contains(r#"value="none""#), "{}", page.body);
         assert!(page.contains("<legend>Coordonnées</legend>"), "{}", page.body);
         assert!(page.contains("<legend>SMS</legend>"));
         for field in [

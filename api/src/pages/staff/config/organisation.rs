@@ -26,7 +26,9 @@ fn values_of(s: &Settings) -> Value {
     let o = &s.organisation;
     context! {
         name => &o.name, contact_email => &o.contact_email, contact_phone => &o.contact_phone,
-        sms_sender => &s.sms_sender, sms_monthly_budget => o.sms_monthly_budget,
+        sms_sender => &s.sms_sender,
+        // No budget is an empty field, not the word "none".
+        sms_monthly_budget => o.sms_monthly_budget.map(|b| b.to_string()).unwrap_or_default(),
         version => version(o),
     }
 }
